@@ -1,0 +1,365 @@
+//! The mTLS web service (hyper 1 + rustls).
+//!
+//! Authentication is the client certificate (checked against the configured CA during the
+//! handshake); authorisation is the allow-list: the certificate's identity must name a
+//! configured HR client, and that client may only declare for its own SIRETs. Refusals after
+//! the handshake are JSON (RFC 9457 problem details), never a dropped connection.
+//!
+//! `202 Accepted` is sent only after the journal commit.
+
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode, header};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use rustls::ServerConfig;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use super::tls::identities;
+use crate::config::HrClient;
+use crate::engine::ingest::{Engine, InputMeta, validate_all};
+use crate::formats::hr_json;
+use crate::journal::query;
+use crate::model::validate::{FORBIDDEN_SIRET, FieldError};
+
+/// The OpenAPI document served at /openapi.json (also committed as `openapi.json`).
+pub const OPENAPI: &str = include_str!("../../openapi.json");
+
+type Body = Full<Bytes>;
+
+fn json_response(status: StatusCode, v: &Value) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from(
+        serde_json::to_vec(v).unwrap_or_default(),
+    )));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// RFC 9457 problem details.
+fn problem(
+    status: StatusCode,
+    kind: &str,
+    title: &str,
+    detail: &str,
+    errors: Option<&[FieldError]>,
+) -> Response<Body> {
+    let mut v = json!({
+        "type": format!("urn:ijgate:problem:{kind}"),
+        "title": title,
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    if let Some(e) = errors {
+        v["errors"] = serde_json::to_value(e).unwrap_or_default();
+    }
+    let mut r = json_response(status, &v);
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/problem+json"),
+    );
+    r
+}
+
+/// Serves the web service on `listener` until `stop`; open connections are drained gracefully.
+pub async fn serve(
+    listener: TcpListener,
+    tls: Arc<ArcSwap<ServerConfig>>,
+    engine: Engine,
+    max_body: usize,
+    stop: CancellationToken,
+) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let (tcp, peer) = tokio::select! {
+            _ = stop.cancelled() => break,
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::warn!(error = %e, "api: accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = tcp.set_nodelay(true);
+        // The current TLS configuration (swapped atomically on reload).
+        let acceptor = tokio_rustls::TlsAcceptor::from(tls.load_full());
+        let engine = engine.clone();
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let stream =
+                match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => {
+                        tracing::info!(%peer, error = %e, "api: TLS handshake refused");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::info!(%peer, "api: TLS handshake timed out");
+                        return;
+                    }
+                };
+            let ids: Vec<String> = stream
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|c| c.first())
+                .map(identities)
+                .unwrap_or_default();
+            let ids = Arc::new(ids);
+            let svc = hyper::service::service_fn(move |req| {
+                let (engine, ids) = (engine.clone(), ids.clone());
+                async move {
+                    Ok::<_, std::convert::Infallible>(handle(req, &engine, &ids, max_body).await)
+                }
+            });
+            let builder = auto::Builder::new(TokioExecutor::new());
+            let conn = builder.serve_connection(TokioIo::new(stream), svc);
+            if let Err(e) = watcher.watch(conn.into_owned()).await {
+                tracing::debug!(%peer, error = %e, "api: connection ended with an error");
+            }
+        });
+    }
+    // Stop accepting; let requests in flight finish (each answers only after its commit).
+    graceful.shutdown().await;
+}
+
+fn client_for<'a>(cfg: &'a crate::config::Config, ids: &[String]) -> Option<&'a HrClient> {
+    ids.iter().find_map(|id| cfg.client_by_name(id))
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    engine: &Engine,
+    ids: &[String],
+    max_body: usize,
+) -> Response<Body> {
+    let path = req.uri().path().to_string();
+    if req.method() == Method::GET && path == "/openapi.json" {
+        let mut r = Response::new(Full::new(Bytes::from_static(OPENAPI.as_bytes())));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/json"),
+        );
+        return r;
+    }
+    let cfg = engine.config.load_full();
+    let Some(client) = client_for(&cfg, ids).cloned() else {
+        tracing::warn!(identities = ?ids, "api: certificate identity not in the allow-list");
+        return problem(
+            StatusCode::FORBIDDEN,
+            "unknown-client",
+            "Client not allowed",
+            &format!("the certificate identity {ids:?} is not a configured HR client"),
+            None,
+        );
+    };
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (req.method().clone(), segments.as_slice()) {
+        (Method::POST, ["v1", "stoppages"]) => {
+            post_stoppages(req, engine, &cfg, &client, max_body).await
+        }
+        (Method::GET, ["v1", "stoppages"]) => {
+            let hr_ref = req
+                .uri()
+                .query()
+                .unwrap_or("")
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("hr_ref="))
+                .map(|v| v.to_string());
+            match hr_ref {
+                Some(r) => list_by_hr_ref(engine, &client, r).await,
+                None => problem(
+                    StatusCode::BAD_REQUEST,
+                    "bad-request",
+                    "Missing hr_ref",
+                    "use ?hr_ref=REF",
+                    None,
+                ),
+            }
+        }
+        (Method::GET, ["v1", "stoppages", id]) => match id.parse::<i64>() {
+            Ok(id) => get_one(engine, &client, id).await,
+            Err(_) => not_found(),
+        },
+        _ => problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            &format!("no route for {path}"),
+            None,
+        ),
+    }
+}
+
+fn not_found() -> Response<Body> {
+    problem(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "Not found",
+        "no such declaration",
+        None,
+    )
+}
+
+fn internal(e: impl std::fmt::Display) -> Response<Body> {
+    tracing::error!(error = %e, "api: internal error");
+    problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "Journal unavailable",
+        "retry later",
+        None,
+    )
+}
+
+async fn post_stoppages(
+    req: Request<Incoming>,
+    engine: &Engine,
+    cfg: &crate::config::Config,
+    client: &HrClient,
+    max_body: usize,
+) -> Response<Body> {
+    let body = match Limited::new(req.into_body(), max_body).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "Body too large",
+                &format!("at most {max_body} bytes"),
+                None,
+            );
+        }
+    };
+    let parsed = hr_json::read(&body);
+    if !parsed.file_errors.is_empty() {
+        return problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "Invalid document",
+            "the body must be a JSON object or an array of objects",
+            Some(&parsed.file_errors),
+        );
+    }
+    if parsed.records.is_empty() {
+        return problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "Empty",
+            "no declaration in the body",
+            None,
+        );
+    }
+    // All or nothing: an integrator fixes its request and sends it again whole.
+    let errors: Vec<FieldError> = validate_all(cfg, Some(client), &parsed.records)
+        .into_iter()
+        .filter_map(Result::err)
+        .flatten()
+        .collect();
+    if errors.iter().any(|e| e.reason == FORBIDDEN_SIRET) {
+        let forbidden: Vec<FieldError> = errors
+            .into_iter()
+            .filter(|e| e.reason == FORBIDDEN_SIRET)
+            .collect();
+        return problem(
+            StatusCode::FORBIDDEN,
+            "forbidden-siret",
+            "SIRET not allowed",
+            &format!("client {:?} may not declare for this SIRET", client.name),
+            Some(&forbidden),
+        );
+    }
+    if !errors.is_empty() {
+        return problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "Invalid declaration",
+            &format!("{} problem(s); nothing was recorded", errors.len()),
+            Some(&errors),
+        );
+    }
+    let single = !body.trim_ascii_start().starts_with(b"[");
+    let meta = InputMeta {
+        channel: "api",
+        name: client.name.clone(),
+        sha256: None,
+    };
+    let report = match engine.ingest(Some(&client.name), meta, parsed).await {
+        Ok(r) => r,
+        Err(e) => return internal(e),
+    };
+    let items: Vec<Value> = report
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let out = r.result.as_ref().ok()?;
+            Some(json!({
+                "id": out.id,
+                "hr_ref": r.hr_ref,
+                "event": r.record.fields.get("event"),
+                "outcome": out.status,
+                "revision": out.revision,
+                "href": format!("/v1/stoppages/{}", out.id),
+            }))
+        })
+        .collect();
+    let body = if single {
+        items.into_iter().next().unwrap_or_default()
+    } else {
+        json!({ "declarations": items })
+    };
+    json_response(StatusCode::ACCEPTED, &body)
+}
+
+async fn get_one(engine: &Engine, client: &HrClient, id: i64) -> Response<Body> {
+    match engine
+        .journal
+        .read(move |c| query::declaration(c, id))
+        .await
+    {
+        Ok(Some(d)) if client.sirets.contains(&d.siret) => json_response(
+            StatusCode::OK,
+            &serde_json::to_value(&d).unwrap_or_default(),
+        ),
+        // Another client's declaration is reported as absent: no information leaks.
+        Ok(_) => not_found(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn list_by_hr_ref(engine: &Engine, client: &HrClient, hr_ref: String) -> Response<Body> {
+    let res = engine
+        .journal
+        .read(move |c| {
+            let ids = query::ids_by_hr_ref(c, &hr_ref)?;
+            let mut v = Vec::new();
+            for id in ids {
+                if let Some(d) = query::declaration(c, id)? {
+                    v.push(d);
+                }
+            }
+            Ok(v)
+        })
+        .await;
+    match res {
+        Ok(list) => {
+            let visible: Vec<_> = list
+                .into_iter()
+                .filter(|d| client.sirets.contains(&d.siret))
+                .collect();
+            json_response(StatusCode::OK, &json!({ "declarations": visible }))
+        }
+        Err(e) => internal(e),
+    }
+}

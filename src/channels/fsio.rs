@@ -1,0 +1,198 @@
+//! Durable, private file operations.
+//!
+//! Crash reasoning (Maildir/Postfix style): a file appears under its final name only once its
+//! content is on disk. We write `.<name>.<pid>.tmp`, fsync it, rename it into place (atomic on
+//! POSIX within one filesystem) and fsync the folder so the rename itself survives a power cut.
+//! After a crash a reader sees either nothing or the whole file, never a prefix; leftover
+//! `.tmp` files are ignored by the spool reader and removed at start.
+//!
+//! Permissions: personal health data, so folders 0700 and files 0600, unless the spool is
+//! shared with HR tools on purpose (folders 2770 setgid so files keep the group, files 0660).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// File and folder modes to create with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Perms {
+    pub dir: u32,
+    pub file: u32,
+}
+
+impl Perms {
+    pub const PRIVATE: Perms = Perms {
+        dir: 0o700,
+        file: 0o600,
+    };
+    pub const SHARED: Perms = Perms {
+        dir: 0o2770,
+        file: 0o660,
+    };
+
+    pub fn for_spool(shared_group: bool) -> Perms {
+        if shared_group {
+            Perms::SHARED
+        } else {
+            Perms::PRIVATE
+        }
+    }
+}
+
+/// Creates a folder (and its parents) with the given mode; an existing folder keeps its mode.
+pub fn ensure_dir(path: &Path, perms: Perms) -> io::Result<()> {
+    if path.is_dir() {
+        return Ok(());
+    }
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(perms.dir)
+        .create(path)?;
+    // The umask may have removed bits (setgid, group) we asked for on purpose.
+    fs::set_permissions(path, fs::Permissions::from_mode(perms.dir))?;
+    Ok(())
+}
+
+/// fsyncs a folder so that a rename or unlink inside it is durable.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+fn temp_name(dest: &Path) -> io::Result<PathBuf> {
+    let name = dest.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "destination has no file name")
+    })?;
+    Ok(dest.with_file_name(format!(".{name}.{}.tmp", std::process::id())))
+}
+
+/// Writes `data` to `dest` atomically and durably (temp file, fsync, rename, fsync folder).
+pub fn write_atomic(dest: &Path, data: &[u8], perms: Perms) -> io::Result<()> {
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    let tmp = temp_name(dest)?;
+    {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(perms.file)
+            .open(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+    }
+    fs::set_permissions(&tmp, fs::Permissions::from_mode(perms.file))?;
+    if let Err(e) = fs::rename(&tmp, dest) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    sync_dir(dir)
+}
+
+/// Moves a file to another folder of the same filesystem durably: rename, then fsync both
+/// folders (destination first, so the file exists somewhere at every instant).
+pub fn move_durable(src: &Path, dest: &Path) -> io::Result<()> {
+    fs::rename(src, dest)?;
+    if let Some(d) = dest.parent() {
+        sync_dir(d)?;
+    }
+    if let Some(s) = src.parent() {
+        sync_dir(s)?;
+    }
+    Ok(())
+}
+
+/// Picks a free name in `dir` for `name`, adding `.1`, `.2`, ... before the extension if needed.
+pub fn free_name(dir: &Path, name: &str) -> PathBuf {
+    let candidate = dir.join(name);
+    if !candidate.exists() {
+        return candidate;
+    }
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((s, e)) if !s.is_empty() => (s.to_string(), format!(".{e}")),
+        _ => (name.to_string(), String::new()),
+    };
+    (1..)
+        .map(|i| dir.join(format!("{stem}.{i}{ext}")))
+        .find(|p| !p.exists())
+        .unwrap_or(candidate)
+}
+
+/// Refuses a secret file (key, password) that others can read or write.
+pub fn check_secret_mode(path: &Path) -> Result<(), String> {
+    let meta = fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "{} has mode {mode:04o}: a secret must not be readable by group or others (chmod 600)",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a secret (password) from a file after checking its mode; trailing newline dropped.
+pub fn read_secret(path: &Path) -> Result<String, String> {
+    check_secret_mode(path)?;
+    let s = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(s.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// Removes `.tmp` leftovers of a crash in `dir` (our own temp names start with '.').
+pub fn remove_stale_temps(dir: &Path) -> io::Result<usize> {
+    let mut n = 0;
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.ends_with(".tmp") {
+            fs::remove_file(entry.path())?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_modes_and_free_names() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("a.json");
+        write_atomic(&p, b"{}", Perms::PRIVATE).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"{}");
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(free_name(d.path(), "a.json"), d.path().join("a.1.json"));
+        assert_eq!(free_name(d.path(), "b.json"), d.path().join("b.json"));
+        let sub = d.path().join("x/y");
+        ensure_dir(&sub, Perms::SHARED).unwrap();
+        assert_eq!(
+            fs::metadata(&sub).unwrap().permissions().mode() & 0o7777,
+            0o2770
+        );
+    }
+
+    #[test]
+    fn secret_mode_is_checked() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("pw");
+        fs::write(&p, "s3cret\n").unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(read_secret(&p).unwrap_err().contains("0644"));
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(read_secret(&p).unwrap(), "s3cret");
+    }
+
+    #[test]
+    fn stale_temps_removed() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join(".x.json.12.tmp"), "").unwrap();
+        fs::write(d.path().join("keep.csv"), "").unwrap();
+        assert_eq!(remove_stale_temps(d.path()).unwrap(), 1);
+        assert!(d.path().join("keep.csv").exists());
+    }
+}

@@ -1,0 +1,8 @@
+//! I/O edges: durable file operations, the spool door, the outbox writer, the mTLS web
+//! service and TLS material.
+
+pub mod api;
+pub mod fsio;
+pub mod outbound;
+pub mod spool;
+pub mod tls;

@@ -1,0 +1,540 @@
+//! The spool door: HR tools drop files in `inbound/`, ijgate journals them and moves them to
+//! `archive/` (processed) or `rejected/` (with `<name>.errors.json`).
+//!
+//! When is a file complete? Rename-into-place is the documented way (inotify `MOVED_TO`); a
+//! writer that closes the file (`CLOSE_WRITE`) is also taken at once. Files seen only by the
+//! periodic rescan (network mounts, inotify overflow, files present at start) are taken once
+//! their size and mtime have been stable for `settle_time`. Names starting with '.' or ending
+//! in .tmp/.part are never taken.
+//!
+//! Crash reasoning: a file leaves `inbound/` only after its records are committed. If ijgate
+//! dies in between, the file is processed again at restart; its content hash is already in
+//! the journal, so nothing is journaled twice and the move simply completes.
+
+use notify::{EventKind, RecursiveMode, Watcher};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::{Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use super::fsio::{self, Perms};
+use crate::engine::ingest::{Engine, IngestReport, InputMeta};
+use crate::formats::hr_csv::{self, Parsed};
+use crate::formats::hr_json;
+use crate::model::validate::{FieldError, Location};
+
+/// The spool's folders.
+#[derive(Debug, Clone)]
+pub struct SpoolDirs {
+    pub inbound: PathBuf,
+    pub archive: PathBuf,
+    pub rejected: PathBuf,
+    pub outbound: PathBuf,
+}
+
+impl SpoolDirs {
+    pub fn new(root: &Path) -> SpoolDirs {
+        SpoolDirs {
+            inbound: root.join("inbound"),
+            archive: root.join("archive"),
+            rejected: root.join("rejected"),
+            outbound: root.join("outbound"),
+        }
+    }
+
+    /// Creates every folder with the spool's permissions and removes our own crash leftovers.
+    pub fn prepare(&self, perms: Perms) -> std::io::Result<()> {
+        for d in [
+            &self.inbound,
+            &self.archive,
+            &self.rejected,
+            &self.outbound,
+            &self.outbound.join("hr"),
+            &self.outbound.join("insurer"),
+        ] {
+            fsio::ensure_dir(d, perms)?;
+        }
+        for d in [&self.archive, &self.rejected, &self.outbound.join("hr")] {
+            fsio::remove_stale_temps(d)?;
+        }
+        Ok(())
+    }
+}
+
+/// True for names the spool never takes (temporary names of writers, hidden files).
+pub fn ignored(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with(".tmp")
+        || name.ends_with(".part")
+        || name.ends_with(".errors.json")
+}
+
+#[derive(Debug)]
+struct Candidate {
+    size: u64,
+    mtime: Option<SystemTime>,
+    stable_since: Instant,
+    /// Renamed into place or closed after writing: complete unless it changes again.
+    complete: bool,
+}
+
+enum Seen {
+    Event { path: PathBuf, complete: bool },
+    Removed(PathBuf),
+    Overflow,
+}
+
+fn classify(ev: notify::Event) -> Vec<Seen> {
+    use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
+    if ev.need_rescan() {
+        return vec![Seen::Overflow];
+    }
+    match ev.kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => ev
+            .paths
+            .into_iter()
+            .map(|path| Seen::Event {
+                path,
+                complete: true,
+            })
+            .collect(),
+        EventKind::Modify(ModifyKind::Name(RenameMode::To)) => ev
+            .paths
+            .into_iter()
+            .map(|path| Seen::Event {
+                path,
+                complete: true,
+            })
+            .collect(),
+        EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
+            // paths = [from, to]
+            let mut v = Vec::new();
+            let mut it = ev.paths.into_iter();
+            if let Some(from) = it.next() {
+                v.push(Seen::Removed(from));
+            }
+            if let Some(to) = it.next() {
+                v.push(Seen::Event {
+                    path: to,
+                    complete: true,
+                });
+            }
+            v
+        }
+        EventKind::Modify(ModifyKind::Name(RenameMode::From)) | EventKind::Remove(_) => {
+            ev.paths.into_iter().map(Seen::Removed).collect()
+        }
+        EventKind::Create(_) | EventKind::Modify(_) => ev
+            .paths
+            .into_iter()
+            .map(|path| Seen::Event {
+                path,
+                complete: false,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Runtime options of the spool door.
+#[derive(Debug, Clone)]
+pub struct SpoolOptions {
+    pub perms: Perms,
+    pub settle_time: Duration,
+    pub rescan_interval: Duration,
+    pub max_file_size: u64,
+    /// Files processed at once (they share group commits).
+    pub concurrency: usize,
+}
+
+/// Watches `inbound/` and processes files until cancelled; in-flight files finish first.
+pub async fn run(engine: Engine, dirs: SpoolDirs, opts: SpoolOptions, stop: CancellationToken) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<notify::Result<notify::Event>>();
+    let watcher = notify::recommended_watcher(move |ev| {
+        let _ = tx.send(ev);
+    });
+    let _watcher = match watcher {
+        Ok(mut w) => match w.watch(&dirs.inbound, RecursiveMode::NonRecursive) {
+            Ok(()) => Some(w),
+            Err(e) => {
+                tracing::warn!(error = %e, dir = %dirs.inbound.display(), "spool: cannot watch, relying on rescans");
+                None
+            }
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "spool: no file watcher, relying on rescans");
+            None
+        }
+    };
+    let mut candidates: HashMap<PathBuf, Candidate> = HashMap::new();
+    let in_flight: Arc<std::sync::Mutex<HashSet<PathBuf>>> = Arc::default();
+    let permits = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    let tick = (opts.settle_time / 4).clamp(Duration::from_millis(20), Duration::from_millis(500));
+    let mut ticker = tokio::time::interval(tick);
+    let mut rescan = tokio::time::interval(opts.rescan_interval);
+    rescan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            Some(ev) = rx.recv() => {
+                let mut want_rescan = apply(&dirs.inbound, &mut candidates, ev);
+                // Drain what else is queued before looking for ready files.
+                while let Ok(ev) = rx.try_recv() {
+                    want_rescan |= apply(&dirs.inbound, &mut candidates, ev);
+                }
+                if want_rescan { scan(&dirs.inbound, &mut candidates); }
+                dispatch(&engine, &dirs, &opts, &mut candidates, &in_flight, &permits, &mut tasks);
+            }
+            _ = ticker.tick() => dispatch(&engine, &dirs, &opts, &mut candidates, &in_flight, &permits, &mut tasks),
+            _ = rescan.tick() => {
+                scan(&dirs.inbound, &mut candidates);
+                dispatch(&engine, &dirs, &opts, &mut candidates, &in_flight, &permits, &mut tasks);
+            }
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
+    }
+    // Graceful stop: take nothing new, let in-flight files finish.
+    while tasks.join_next().await.is_some() {}
+}
+
+/// Applies one watcher event; returns true when a full rescan is needed.
+fn apply(
+    inbound: &Path,
+    candidates: &mut HashMap<PathBuf, Candidate>,
+    ev: notify::Result<notify::Event>,
+) -> bool {
+    let Ok(ev) = ev else {
+        tracing::warn!("spool: watcher error, rescanning");
+        return true;
+    };
+    tracing::trace!(?ev, "spool: watcher event");
+    let mut rescan = false;
+    for s in classify(ev) {
+        match s {
+            Seen::Overflow => rescan = true,
+            Seen::Removed(p) => {
+                candidates.remove(&p);
+            }
+            Seen::Event { path, complete } => note(inbound, candidates, path, complete),
+        }
+    }
+    rescan
+}
+
+fn note(
+    inbound: &Path,
+    candidates: &mut HashMap<PathBuf, Candidate>,
+    path: PathBuf,
+    complete: bool,
+) {
+    if path.parent() != Some(inbound) {
+        return;
+    }
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return;
+    };
+    if ignored(name) {
+        return;
+    }
+    let Ok(meta) = std::fs::metadata(&path) else {
+        return;
+    };
+    if !meta.is_file() {
+        return;
+    }
+    let (size, mtime) = (meta.len(), meta.modified().ok());
+    let c = candidates.entry(path).or_insert(Candidate {
+        size,
+        mtime,
+        stable_since: Instant::now(),
+        complete: false,
+    });
+    if c.size != size || c.mtime != mtime {
+        c.size = size;
+        c.mtime = mtime;
+        c.stable_since = Instant::now();
+    }
+    c.complete = complete;
+}
+
+fn scan(inbound: &Path, candidates: &mut HashMap<PathBuf, Candidate>) {
+    let Ok(rd) = std::fs::read_dir(inbound) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if !candidates.contains_key(&p) {
+            note(inbound, candidates, p, false);
+        }
+    }
+}
+
+fn dispatch(
+    engine: &Engine,
+    dirs: &SpoolDirs,
+    opts: &SpoolOptions,
+    candidates: &mut HashMap<PathBuf, Candidate>,
+    in_flight: &Arc<std::sync::Mutex<HashSet<PathBuf>>>,
+    permits: &Arc<Semaphore>,
+    tasks: &mut tokio::task::JoinSet<()>,
+) {
+    let now = Instant::now();
+    let mut ready = Vec::new();
+    candidates.retain(|path, c| {
+        let Ok(meta) = std::fs::metadata(path) else {
+            return false;
+        };
+        let (size, mtime) = (meta.len(), meta.modified().ok());
+        if size != c.size || mtime != c.mtime {
+            c.size = size;
+            c.mtime = mtime;
+            c.stable_since = now;
+            c.complete = false;
+        }
+        if c.complete || now.duration_since(c.stable_since) >= opts.settle_time {
+            ready.push(path.clone());
+            return false;
+        }
+        true
+    });
+    for path in ready {
+        {
+            let Ok(mut f) = in_flight.lock() else {
+                continue;
+            };
+            if !f.insert(path.clone()) {
+                continue;
+            }
+        }
+        let (engine, dirs, opts, in_flight, permits) = (
+            engine.clone(),
+            dirs.clone(),
+            opts.clone(),
+            in_flight.clone(),
+            permits.clone(),
+        );
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            if let Err(e) = process(&engine, &dirs, &opts, &path).await {
+                // Left in inbound/: the next rescan takes it again.
+                tracing::error!(file = %path.display(), error = %e, "spool: processing failed, will retry");
+            }
+            if let Ok(mut f) = in_flight.lock() {
+                f.remove(&path);
+            }
+        });
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpoolError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SpoolError + '_ {
+    move |source| SpoolError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Parses a file's bytes by its extension.
+pub fn parse_input(name: &str, bytes: &[u8], csv: &hr_csv::CsvOptions) -> Parsed {
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "csv" | "txt" => hr_csv::read(bytes, csv),
+        "json" => hr_json::read(bytes),
+        _ => Parsed {
+            file_errors: vec![FieldError {
+                location: Location::default(),
+                field: "file".into(),
+                value: Some(name.into()),
+                reason: "unsupported file type: expected .csv, .txt or .json".into(),
+            }],
+            ..Parsed::default()
+        },
+    }
+}
+
+/// Processes one complete file: parse, journal, then archive or reject.
+pub async fn process(
+    engine: &Engine,
+    dirs: &SpoolDirs,
+    opts: &SpoolOptions,
+    path: &Path,
+) -> Result<(), SpoolError> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("unnamed")
+        .to_string();
+    let meta = tokio::fs::metadata(path).await.map_err(io_err(path))?;
+    let cfg = engine.config.load_full();
+    let client = cfg.client_for_file(&name).cloned();
+    let csv_opts = client.as_ref().map(|c| c.csv_options()).unwrap_or_default();
+    let (bytes, parsed) = if meta.len() > opts.max_file_size {
+        let e = FieldError {
+            location: Location::default(),
+            field: "file".into(),
+            value: None,
+            reason: format!(
+                "is {} bytes, more than spool.max_file_size ({})",
+                meta.len(),
+                opts.max_file_size
+            ),
+        };
+        (
+            Vec::new(),
+            Parsed {
+                file_errors: vec![e],
+                ..Parsed::default()
+            },
+        )
+    } else {
+        let bytes = tokio::fs::read(path).await.map_err(io_err(path))?;
+        let parsed = parse_input(&name, &bytes, &csv_opts);
+        (bytes, parsed)
+    };
+    let sha = hex::encode(Sha256::digest(&bytes));
+    let input = InputMeta {
+        channel: "spool",
+        name: name.clone(),
+        sha256: Some(sha.clone()),
+    };
+    let report = engine
+        .ingest(client.as_ref().map(|c| c.name.as_str()), input, parsed)
+        .await?;
+    tracing::info!(
+        file = %name, accepted = report.accepted(), rejected = report.rejected(),
+        file_errors = report.file_errors.len(), replayed = report.replayed, "spool: file journaled"
+    );
+    let (dirs, path, perms) = (dirs.clone(), path.to_path_buf(), opts.perms);
+    tokio::task::spawn_blocking(move || finish(&dirs, &path, &name, &bytes, &sha, &report, perms))
+        .await
+        .map_err(|e| SpoolError::Io {
+            path: PathBuf::new(),
+            source: std::io::Error::other(e.to_string()),
+        })?
+}
+
+/// After the commit: write the error report and move the file out of inbound/.
+fn finish(
+    dirs: &SpoolDirs,
+    path: &Path,
+    name: &str,
+    bytes: &[u8],
+    sha: &str,
+    report: &IngestReport,
+    perms: Perms,
+) -> Result<(), SpoolError> {
+    let errors = report.all_errors();
+    let any_accepted = report.accepted() > 0;
+    if !errors.is_empty() {
+        // Same input replayed after a crash → same names (overwrite); another file that
+        // happens to share the name → a free name, so no report is lost.
+        let report_name = format!("{name}.errors.json");
+        let existing = dirs.rejected.join(&report_name);
+        let report_path = if existing.exists() && !same_input(&existing, sha) {
+            fsio::free_name(&dirs.rejected, &report_name)
+        } else {
+            existing
+        };
+        let body = serde_json::json!({
+            "file": name,
+            "input_sha256": sha,
+            "accepted": report.accepted(),
+            "rejected": report.rejected(),
+            "file_errors": report.file_errors.len(),
+            "errors": errors,
+        });
+        let body = serde_json::to_vec_pretty(&body).unwrap_or_default();
+        fsio::write_atomic(&report_path, &body, perms).map_err(io_err(&report_path))?;
+        if any_accepted {
+            // Mixed file: the original is archived; rejected/ gets the bad rows alone so the
+            // HR clerk can fix and drop them again.
+            let bad_name = report_path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".errors.json"))
+                .unwrap_or(name)
+                .to_string();
+            if let Some(extract) = bad_rows(name, bytes, report) {
+                let p = dirs.rejected.join(bad_name);
+                fsio::write_atomic(&p, &extract, perms).map_err(io_err(&p))?;
+            }
+        } else {
+            let dest = report_path.with_file_name(
+                report_path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(|n| n.strip_suffix(".errors.json"))
+                    .unwrap_or(name),
+            );
+            fsio::move_durable(path, &dest).map_err(io_err(path))?;
+            return Ok(());
+        }
+    }
+    let id = report.input_id.unwrap_or(0);
+    let dest = dirs.archive.join(format!("{id:06}_{name}"));
+    fsio::move_durable(path, &dest).map_err(io_err(path))
+}
+
+fn same_input(report: &Path, sha: &str) -> bool {
+    std::fs::read(report)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .is_some_and(|v| v.get("input_sha256").and_then(|s| s.as_str()) == Some(sha))
+}
+
+/// The rejected rows of a mixed file, in the file's own format: CSV keeps its header line and
+/// the bad lines as they were; JSON becomes an array of the bad objects.
+fn bad_rows(name: &str, bytes: &[u8], report: &IngestReport) -> Option<Vec<u8>> {
+    let bad: Vec<_> = report.rows.iter().filter(|r| r.result.is_err()).collect();
+    if name.to_ascii_lowercase().ends_with(".json") {
+        let items: Vec<_> = bad.iter().map(|r| &r.record.fields).collect();
+        return serde_json::to_vec_pretty(&items).ok();
+    }
+    let lines: HashSet<u64> = bad.iter().filter_map(|r| r.record.location.line).collect();
+    // Keep the original bytes of each line (encoding and separators untouched).
+    let mut out = Vec::new();
+    for (i, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+        let n = i as u64 + 1;
+        if n == 1 || lines.contains(&n) {
+            out.extend_from_slice(line);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignored_names() {
+        assert!(ignored(".hidden.csv"));
+        assert!(ignored("x.csv.tmp"));
+        assert!(ignored("x.csv.part"));
+        assert!(!ignored("x.csv"));
+    }
+
+    #[test]
+    fn unsupported_extension_is_a_file_error() {
+        let p = parse_input("x.xlsx", b"", &hr_csv::CsvOptions::default());
+        assert_eq!(p.file_errors[0].field, "file");
+    }
+}

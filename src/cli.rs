@@ -1,0 +1,250 @@
+//! Command-line interface (clap). Each command returns an exit code; `main` only sets up
+//! logging and calls [`run`].
+
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::journal::{self, query};
+
+/// EX_CONFIG from sysexits.h: the configuration is wrong.
+pub const EXIT_CONFIG: i32 = 78;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ijgate",
+    version,
+    about = "On-premise EDI gateway for sick-leave declarations (DSN signalements, BPIJ, prévoyance)"
+)]
+pub struct Cli {
+    /// Configuration file [default: $IJGATE_CONFIG, then /etc/ijgate/ijgate.toml]
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Log format: human or json [default: the config's daemon.log_format]
+    #[arg(long, global = true, value_parser = ["human", "json"])]
+    pub log_format: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon.
+    Run,
+    /// Check the configuration and list every problem (exit 78 if any).
+    CheckConfig,
+    /// Counts of declarations per state.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One declaration and its whole history.
+    Show {
+        /// Declaration id.
+        #[arg(required_unless_present = "hr_ref", conflicts_with = "hr_ref")]
+        id: Option<i64>,
+        /// Every declaration of this HR reference.
+        #[arg(long)]
+        hr_ref: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Certificates.
+    #[command(subcommand)]
+    Certs(CertsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertsCommand {
+    /// Development PKI: a CA, a server certificate for localhost/127.0.0.1 and one client
+    /// certificate per configured HR client (existing files are kept).
+    Dev {
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn load(path: &Path) -> Result<Config, i32> {
+    Config::load(path).map_err(|e| {
+        eprintln!("ijgate: {e}");
+        EXIT_CONFIG
+    })
+}
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    let path = Config::locate(cli.config.as_deref());
+    match cli.command {
+        Command::Run => {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("ijgate: cannot start the runtime: {e}");
+                    return 1;
+                }
+            };
+            match rt.block_on(crate::engine::daemon::run(&path)) {
+                Ok(()) => 0,
+                Err(crate::engine::daemon::DaemonError::Config(e)) => {
+                    tracing::error!("{e}");
+                    eprintln!("ijgate: {e}");
+                    EXIT_CONFIG
+                }
+                Err(e) => {
+                    tracing::error!("{e}");
+                    eprintln!("ijgate: {e}");
+                    1
+                }
+            }
+        }
+        Command::CheckConfig => match Config::load(&path) {
+            Ok(_) => {
+                println!("{}: OK", path.display());
+                0
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                EXIT_CONFIG
+            }
+        },
+        Command::Status { json } => {
+            let cfg = match load(&path) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            with_reader(&cfg, |c| {
+                let s = query::status(c)?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
+                } else {
+                    println!("declarations: {}", s.declarations_total);
+                    for (state, n) in &s.declarations_by_state {
+                        println!("  {state:<24} {n}");
+                    }
+                    println!("rejected messages: {}", s.rejections);
+                    println!("inputs journaled: {}", s.inputs);
+                    println!("notices waiting to be written: {}", s.outbox_pending);
+                }
+                Ok(0)
+            })
+        }
+        Command::Show { id, hr_ref, json } => {
+            let cfg = match load(&path) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            with_reader(&cfg, |c| {
+                let ids = match (&hr_ref, id) {
+                    (Some(r), _) => query::ids_by_hr_ref(c, r)?,
+                    (None, Some(id)) => vec![id],
+                    (None, None) => vec![],
+                };
+                let mut decls = Vec::new();
+                for id in ids {
+                    if let Some(d) = query::declaration(c, id)? {
+                        decls.push(d);
+                    }
+                }
+                if decls.is_empty() {
+                    eprintln!("ijgate: no such declaration");
+                    return Ok(1);
+                }
+                if json {
+                    let v = if hr_ref.is_some() {
+                        serde_json::to_value(&decls)
+                    } else {
+                        serde_json::to_value(&decls[0])
+                    };
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&v.unwrap_or_default()).unwrap_or_default()
+                    );
+                } else {
+                    for d in &decls {
+                        print_declaration(d);
+                    }
+                }
+                Ok(0)
+            })
+        }
+        Command::Certs(CertsCommand::Dev { out }) => {
+            let clients: Vec<String> = Config::load(&path)
+                .map(|c| c.hr_clients.iter().map(|h| h.name.clone()).collect())
+                .unwrap_or_default();
+            match crate::channels::tls::generate_dev(&out, &clients) {
+                Ok(r) => {
+                    for p in r.written {
+                        println!("wrote {}", p.display());
+                    }
+                    println!("development certificates only: never use them in production");
+                    0
+                }
+                Err(e) => {
+                    eprintln!("ijgate: {e}");
+                    1
+                }
+            }
+        }
+    }
+}
+
+fn with_reader(
+    cfg: &Config,
+    f: impl FnOnce(&rusqlite::Connection) -> Result<i32, journal::JournalError>,
+) -> i32 {
+    let db = cfg.db_path();
+    if !db.exists() {
+        eprintln!(
+            "ijgate: no journal at {} yet (has the daemon run?)",
+            db.display()
+        );
+        return 1;
+    }
+    match journal::open_reader(&db).and_then(|c| f(&c)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ijgate: {e}");
+            1
+        }
+    }
+}
+
+fn print_declaration(d: &query::Declaration) {
+    println!(
+        "declaration {}  {}  hr_ref={}  siret={}",
+        d.id, d.event, d.hr_ref, d.siret
+    );
+    println!(
+        "  state: {}  (revision {}, attempts {})",
+        d.state, d.revision, d.attempts
+    );
+    if let Some(k) = &d.last_error_kind {
+        println!("  last error: {k}");
+    }
+    println!("  timeline:");
+    for h in &d.history {
+        let src = h
+            .source
+            .as_ref()
+            .map(|s| {
+                let ch = s.get("channel").and_then(|v| v.as_str()).unwrap_or("");
+                let name = s.get("name").and_then(|v| v.as_str()).unwrap_or("");
+                let line = s
+                    .get("line")
+                    .and_then(|v| v.as_u64())
+                    .map(|l| format!(" line {l}"))
+                    .unwrap_or_default();
+                format!("  ({ch}: {name}{line})")
+            })
+            .unwrap_or_default();
+        let detail = h
+            .detail
+            .as_ref()
+            .map(|d| format!("  {d}"))
+            .unwrap_or_default();
+        println!("    {}  {:<24}{src}{detail}", h.at, h.what);
+    }
+}

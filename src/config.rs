@@ -1,0 +1,445 @@
+//! The configuration: one serde tree for the TOML file, validated as a whole.
+//!
+//! Every field has a default in code so that a minimal file works; `validate()` collects every
+//! problem (an operator fixes the file once, not once per error) and `ijgate check-config`
+//! exits 78 (EX_CONFIG) when there is any. Relative paths resolve against the folder of the
+//! configuration file, so `conf/ijgate.toml` works from a fresh clone whatever the cwd.
+
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::formats::hr_csv::CsvEncoding;
+use crate::model::Siret;
+use crate::model::stoppage::normalise_word;
+use crate::model::validate::is_field;
+
+/// Where to look for the configuration when `--config` is not given.
+pub const DEFAULT_PATH: &str = "/etc/ijgate/ijgate.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub daemon: Daemon,
+    #[serde(default)]
+    pub spool: Spool,
+    #[serde(default)]
+    pub api: Api,
+    /// Employers (establishments) ijgate declares for.
+    #[serde(default)]
+    pub employers: Vec<Employer>,
+    /// HR tools allowed to call the web service, and per-sender spool options.
+    #[serde(default)]
+    pub hr_clients: Vec<HrClient>,
+    /// Where this file was read from (set by `load`).
+    #[serde(skip)]
+    pub source: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Daemon {
+    /// Folder of the SQLite journal (`ijgate.db`) and other state.
+    pub state_dir: PathBuf,
+    /// Log format when not given on the command line: "human" or "json".
+    pub log_format: String,
+    /// How long in-flight work may take to finish after SIGTERM.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Daemon {
+    fn default() -> Self {
+        Daemon {
+            state_dir: "var".into(),
+            log_format: "human".into(),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Spool {
+    /// Root of inbound/, archive/, rejected/ and outbound/.
+    pub dir: PathBuf,
+    /// The spool is shared with HR tools through a group: folders get 2770 (setgid) and files
+    /// 0660 instead of 0700/0600.
+    pub shared_group: bool,
+    /// Full rescan period, the fallback when inotify misses events (overflow, network mounts).
+    #[serde(with = "humantime_serde")]
+    pub rescan_interval: Duration,
+    /// A file seen by a rescan only (no close event) is taken once its size and mtime have not
+    /// changed for this long: slow copies over SMB/NFS give no reliable close event.
+    #[serde(with = "humantime_serde")]
+    pub settle_time: Duration,
+    /// Largest input file accepted; bigger ones are rejected unread.
+    pub max_file_size: u64,
+}
+
+impl Default for Spool {
+    fn default() -> Self {
+        Spool {
+            dir: "spool".into(),
+            shared_group: false,
+            rescan_interval: Duration::from_secs(5),
+            settle_time: Duration::from_secs(1),
+            max_file_size: 64 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Api {
+    pub enabled: bool,
+    pub listen: SocketAddr,
+    /// Server certificate chain (PEM).
+    pub cert_file: PathBuf,
+    /// Server private key (PEM); must not be readable by others.
+    pub key_file: PathBuf,
+    /// CA that signs the HR clients' certificates (PEM).
+    pub client_ca_file: PathBuf,
+    /// Generate a development CA and certificates when the files above are absent.
+    /// Never in production: the daemon logs it loudly.
+    pub dev_certs: bool,
+    /// Largest request body accepted.
+    pub max_body: usize,
+}
+
+impl Default for Api {
+    fn default() -> Self {
+        Api {
+            enabled: true,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
+            cert_file: "certs/server.pem".into(),
+            key_file: "certs/server.key".into(),
+            client_ca_file: "certs/ca.pem".into(),
+            dev_certs: false,
+            max_body: 4 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Employer {
+    pub siret: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HrClient {
+    /// The identity in the client certificate: a DNS subject-alternative name or the CN.
+    pub name: String,
+    /// SIRETs this client may declare for.
+    pub sirets: Vec<String>,
+    /// Spool files whose name starts with this prefix are read with this client's options and
+    /// limited to its SIRETs.
+    #[serde(default)]
+    pub spool_prefix: Option<String>,
+    /// CSV encoding of this client's exports.
+    #[serde(default)]
+    pub encoding: CsvEncoding,
+    /// Column title in the client's CSV → canonical field name.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+}
+
+/// A configuration error, naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{path}: {} problem(s):\n  - {}", .problems.len(), .problems.join("\n  - "))]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<String>,
+    },
+}
+
+impl Config {
+    /// Resolves which file to read: `--config`, else $IJGATE_CONFIG, else /etc/ijgate/ijgate.toml.
+    pub fn locate(cli: Option<&Path>) -> PathBuf {
+        if let Some(p) = cli {
+            return p.to_path_buf();
+        }
+        match std::env::var_os("IJGATE_CONFIG") {
+            Some(p) if !p.is_empty() => PathBuf::from(p),
+            _ => PathBuf::from(DEFAULT_PATH),
+        }
+    }
+
+    /// Reads, parses and resolves paths; does not validate.
+    pub fn parse_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        let mut cfg: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
+        cfg.source = path.to_path_buf();
+        // Absolute, so that paths compare equal to what the file watcher reports.
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base = std::path::absolute(&base).unwrap_or(base);
+        cfg.resolve_paths(&base);
+        Ok(cfg)
+    }
+
+    /// Reads and validates; the error lists every problem.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let cfg = Self::parse_file(path)?;
+        let problems = cfg.validate();
+        if problems.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(ConfigError::Invalid {
+                path: path.into(),
+                problems,
+            })
+        }
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        fix(&mut self.daemon.state_dir);
+        fix(&mut self.spool.dir);
+        fix(&mut self.api.cert_file);
+        fix(&mut self.api.key_file);
+        fix(&mut self.api.client_ca_file);
+    }
+
+    /// Every problem in the configuration, as sentences naming the setting.
+    pub fn validate(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if !matches!(self.daemon.log_format.as_str(), "human" | "json") {
+            p.push(format!(
+                "daemon.log_format: {:?} must be \"human\" or \"json\"",
+                self.daemon.log_format
+            ));
+        }
+        if self.spool.rescan_interval < Duration::from_millis(100) {
+            p.push("spool.rescan_interval: must be at least 100ms".into());
+        }
+        if self.employers.is_empty() {
+            p.push("employers: at least one employer must be configured".into());
+        }
+        let mut seen = HashSet::new();
+        for (i, e) in self.employers.iter().enumerate() {
+            if let Err(err) = Siret::parse(&e.siret) {
+                p.push(format!("employers[{i}].siret: {:?} {err}", e.siret));
+            }
+            if !seen.insert(e.siret.clone()) {
+                p.push(format!(
+                    "employers[{i}].siret: {} is configured twice",
+                    e.siret
+                ));
+            }
+            if e.name.trim().is_empty() {
+                p.push(format!("employers[{i}].name: must not be empty"));
+            }
+        }
+        let mut names = HashSet::new();
+        let mut prefixes = HashSet::new();
+        for (i, c) in self.hr_clients.iter().enumerate() {
+            if c.name.trim().is_empty() {
+                p.push(format!("hr_clients[{i}].name: must not be empty"));
+            }
+            if !names.insert(c.name.clone()) {
+                p.push(format!(
+                    "hr_clients[{i}].name: {:?} is configured twice",
+                    c.name
+                ));
+            }
+            if c.sirets.is_empty() {
+                p.push(format!(
+                    "hr_clients[{i}].sirets: must list at least one SIRET"
+                ));
+            }
+            for s in &c.sirets {
+                if !seen.contains(s) {
+                    p.push(format!(
+                        "hr_clients[{i}].sirets: {s} is not one of the configured employers"
+                    ));
+                }
+            }
+            if let Some(prefix) = &c.spool_prefix {
+                if prefix.is_empty() || prefix.contains('/') {
+                    p.push(format!(
+                        "hr_clients[{i}].spool_prefix: must be a non-empty file-name prefix"
+                    ));
+                }
+                if !prefixes.insert(prefix.clone()) {
+                    p.push(format!(
+                        "hr_clients[{i}].spool_prefix: {prefix:?} is used twice"
+                    ));
+                }
+            }
+            for (title, field) in &c.columns {
+                if !is_field(field) {
+                    p.push(format!(
+                        "hr_clients[{i}].columns.{title:?}: {field:?} is not a canonical field"
+                    ));
+                }
+            }
+        }
+        if self.api.enabled && !self.api.dev_certs {
+            for (name, f) in [
+                ("api.cert_file", &self.api.cert_file),
+                ("api.key_file", &self.api.key_file),
+                ("api.client_ca_file", &self.api.client_ca_file),
+            ] {
+                if !f.exists() {
+                    p.push(format!("{name}: {} does not exist", f.display()));
+                }
+            }
+        }
+        if self.api.enabled
+            && !self.api.dev_certs
+            && self.api.key_file.exists()
+            && let Err(e) = crate::channels::fsio::check_secret_mode(&self.api.key_file)
+        {
+            p.push(format!("api.key_file: {e}"));
+        }
+        p
+    }
+
+    /// Every configured employer SIRET.
+    pub fn employer_sirets(&self) -> HashSet<String> {
+        self.employers.iter().map(|e| e.siret.clone()).collect()
+    }
+
+    /// The client whose certificate identity is `identity`.
+    pub fn client_by_name(&self, identity: &str) -> Option<&HrClient> {
+        self.hr_clients.iter().find(|c| c.name == identity)
+    }
+
+    /// The client whose spool prefix matches a file name.
+    pub fn client_for_file(&self, file_name: &str) -> Option<&HrClient> {
+        self.hr_clients
+            .iter()
+            .filter(|c| {
+                c.spool_prefix
+                    .as_deref()
+                    .is_some_and(|p| file_name.starts_with(p))
+            })
+            .max_by_key(|c| c.spool_prefix.as_ref().map_or(0, String::len))
+    }
+
+    /// The journal database file.
+    pub fn db_path(&self) -> PathBuf {
+        self.daemon.state_dir.join("ijgate.db")
+    }
+}
+
+impl HrClient {
+    /// CSV options for this client, with column titles normalised like the reader does.
+    pub fn csv_options(&self) -> crate::formats::hr_csv::CsvOptions {
+        crate::formats::hr_csv::CsvOptions {
+            encoding: self.encoding,
+            columns: self
+                .columns
+                .iter()
+                .map(|(k, v)| (normalise_word(k), v.clone()))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Config, String> {
+        let mut c: Config = toml::from_str(s).map_err(|e| e.to_string())?;
+        c.resolve_paths(Path::new("/etc/ijgate"));
+        Ok(c)
+    }
+
+    #[test]
+    fn minimal_and_paths_resolved() {
+        let c = parse(
+            r#"
+            [daemon]
+            state_dir = "../var"
+            [[employers]]
+            siret = "73282932000074"
+            name = "ACME"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.daemon.state_dir, PathBuf::from("/etc/ijgate/../var"));
+        assert_eq!(c.spool.rescan_interval, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let e = parse("[daemon]\nstate_dirr = \"x\"\n").unwrap_err();
+        assert!(e.contains("state_dirr"), "{e}");
+    }
+
+    #[test]
+    fn validate_lists_every_problem() {
+        let c = parse(
+            r#"
+            [daemon]
+            log_format = "xml"
+            [api]
+            enabled = false
+            [[employers]]
+            siret = "73282932000075"
+            name = ""
+            [[hr_clients]]
+            name = "rh"
+            sirets = ["11111111111111"]
+            columns = { "Matricule" = "matricule" }
+            "#,
+        )
+        .unwrap();
+        let p = c.validate();
+        assert_eq!(p.len(), 5, "{p:#?}");
+        assert!(p.iter().any(|m| m.starts_with("daemon.log_format")));
+        assert!(p.iter().any(|m| m.starts_with("employers[0].siret")));
+        assert!(p.iter().any(|m| m.starts_with("employers[0].name")));
+        assert!(p.iter().any(|m| m.starts_with("hr_clients[0].sirets")));
+        assert!(p.iter().any(|m| m.starts_with("hr_clients[0].columns")));
+    }
+
+    #[test]
+    fn client_for_file_prefers_longest_prefix() {
+        let c = parse(
+            r#"
+            [[employers]]
+            siret = "73282932000074"
+            name = "ACME"
+            [[hr_clients]]
+            name = "a"
+            sirets = ["73282932000074"]
+            spool_prefix = "paie"
+            [[hr_clients]]
+            name = "b"
+            sirets = ["73282932000074"]
+            spool_prefix = "paie_rh"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.client_for_file("paie_rh_1.csv").unwrap().name, "b");
+        assert_eq!(c.client_for_file("paie1.csv").unwrap().name, "a");
+        assert!(c.client_for_file("x.csv").is_none());
+    }
+}

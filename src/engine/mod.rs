@@ -1,0 +1,6 @@
+//! The workflow: ingestion of messages from any door into the journal, the notices handed
+//! back, and the daemon that runs it all.
+
+pub mod daemon;
+pub mod ingest;
+pub mod notices;

@@ -1,0 +1,246 @@
+//! Write operations, each meant to run inside a [`super::Journal::write`] job (and so inside
+//! the group-commit transaction). They take a plain `&Connection`.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::JournalError;
+use crate::model::Stoppage;
+
+/// Where a message came from, recorded with every history event.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Source {
+    /// "spool" or "api".
+    pub channel: String,
+    /// File name (spool) or client identity (api).
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<usize>,
+}
+
+impl Source {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// What a submission did to the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmitStatus {
+    /// A new declaration.
+    Created,
+    /// The same business key with the same content: nothing changed.
+    Duplicate,
+    /// The same business key with new content: a new revision.
+    Modified,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SubmitOutcome {
+    pub id: i64,
+    pub status: SubmitStatus,
+    pub revision: i64,
+}
+
+/// The state a freshly journaled declaration takes.
+pub const INITIAL_STATE: &str = "validated";
+
+/// Appends a history event.
+pub fn add_history(
+    conn: &Connection,
+    declaration_id: i64,
+    what: &str,
+    state: Option<&str>,
+    source: Option<&str>,
+    detail: Option<&str>,
+    at: &str,
+) -> Result<(), JournalError> {
+    conn.prepare_cached(
+        "INSERT INTO history (declaration_id, at, what, state, source, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![declaration_id, at, what, state, source, detail])?;
+    Ok(())
+}
+
+/// Journals one validated stoppage, idempotently on (siret, hr_ref, event) + content hash.
+pub fn submit(
+    conn: &Connection,
+    s: &Stoppage,
+    source: &Source,
+    at: &str,
+) -> Result<SubmitOutcome, JournalError> {
+    let hash = s.content_hash();
+    let event = s.event.as_str();
+    let src = source.to_json();
+    let existing: Option<(i64, String, i64, String)> = conn
+        .prepare_cached(
+            "SELECT id, content_hash, revision, state FROM declarations WHERE siret = ?1 AND hr_ref = ?2 AND event = ?3",
+        )?
+        .query_row(params![s.siret.as_str(), s.hr_ref, event], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    match existing {
+        None => {
+            conn.prepare_cached(
+                "INSERT INTO declarations (siret, hr_ref, event, nir, state, revision, content_hash, payload, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?8)",
+            )?
+            .execute(params![
+                s.siret.as_str(),
+                s.hr_ref,
+                event,
+                s.employee.nir.body(),
+                INITIAL_STATE,
+                hash,
+                s.canonical_json(),
+                at
+            ])?;
+            let id = conn.last_insert_rowid();
+            add_history(conn, id, "received", None, Some(&src), None, at)?;
+            add_history(
+                conn,
+                id,
+                "validated",
+                Some(INITIAL_STATE),
+                Some(&src),
+                None,
+                at,
+            )?;
+            Ok(SubmitOutcome {
+                id,
+                status: SubmitStatus::Created,
+                revision: 1,
+            })
+        }
+        Some((id, old_hash, revision, _)) if old_hash == hash => {
+            add_history(conn, id, "duplicate_ignored", None, Some(&src), None, at)?;
+            Ok(SubmitOutcome {
+                id,
+                status: SubmitStatus::Duplicate,
+                revision,
+            })
+        }
+        Some((id, _, revision, state)) => {
+            let revision = revision + 1;
+            conn.prepare_cached(
+                "UPDATE declarations SET payload = ?2, content_hash = ?3, revision = ?4, nir = ?5, updated_at = ?6 WHERE id = ?1",
+            )?
+            .execute(params![id, s.canonical_json(), hash, revision, s.employee.nir.body(), at])?;
+            let detail = format!("{{\"revision\":{revision}}}");
+            add_history(
+                conn,
+                id,
+                "modified",
+                Some(&state),
+                Some(&src),
+                Some(&detail),
+                at,
+            )?;
+            Ok(SubmitOutcome {
+                id,
+                status: SubmitStatus::Modified,
+                revision,
+            })
+        }
+    }
+}
+
+/// The id of an input already journaled with this content hash.
+pub fn input_seen(conn: &Connection, sha256: &str) -> Result<Option<i64>, JournalError> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM inputs WHERE sha256 = ?1")?
+        .query_row([sha256], |r| r.get(0))
+        .optional()?)
+}
+
+/// Records an input (file or API call body) and its counts.
+pub fn record_input(
+    conn: &Connection,
+    channel: &str,
+    name: &str,
+    sha256: &str,
+    accepted: usize,
+    rejected: usize,
+    at: &str,
+) -> Result<i64, JournalError> {
+    conn.prepare_cached(
+        "INSERT INTO inputs (channel, name, sha256, received_at, accepted, rejected) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![channel, name, sha256, at, accepted as i64, rejected as i64])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Records a rejected message with its errors (JSON).
+pub fn record_rejection(
+    conn: &Connection,
+    input_id: Option<i64>,
+    source: &Source,
+    hr_ref: Option<&str>,
+    errors_json: &str,
+    at: &str,
+) -> Result<(), JournalError> {
+    conn.prepare_cached(
+        "INSERT INTO rejections (input_id, at, channel, source, hr_ref, errors) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![input_id, at, source.channel, source.to_json(), hr_ref, errors_json])?;
+    Ok(())
+}
+
+/// Queues a file for an outbound folder; the outbox worker writes it after the commit.
+pub fn enqueue_outbox(
+    conn: &Connection,
+    declaration_id: Option<i64>,
+    dest: &str,
+    file_name: &str,
+    body: &[u8],
+    at: &str,
+) -> Result<i64, JournalError> {
+    conn.prepare_cached(
+        "INSERT INTO outbox (declaration_id, dest, file_name, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![declaration_id, dest, file_name, body, at])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Marks outbox rows as written.
+pub fn mark_delivered(conn: &Connection, ids: &[i64], at: &str) -> Result<(), JournalError> {
+    let mut stmt = conn.prepare_cached("UPDATE outbox SET delivered_at = ?2 WHERE id = ?1")?;
+    for id in ids {
+        stmt.execute(params![id, at])?;
+    }
+    Ok(())
+}
+
+/// Changes a declaration's state and records the transition.
+pub fn transition(
+    conn: &Connection,
+    id: i64,
+    state: &str,
+    what: &str,
+    detail: Option<&str>,
+    at: &str,
+) -> Result<(), JournalError> {
+    conn.prepare_cached("UPDATE declarations SET state = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, state, at])?;
+    add_history(conn, id, what, Some(state), None, detail, at)
+}
+
+/// Queues a notice whose name is `<stem>_<outbox id>.<ext>`: the journal sequence makes it
+/// unique and increasing, so the HR tool can process notices in order.
+pub fn enqueue_notice(
+    conn: &Connection,
+    declaration_id: Option<i64>,
+    dest: &str,
+    stem: &str,
+    ext: &str,
+    body: &[u8],
+    at: &str,
+) -> Result<String, JournalError> {
+    let id = enqueue_outbox(conn, declaration_id, dest, "", body, at)?;
+    let name = format!("{stem}_{id}.{ext}");
+    conn.prepare_cached("UPDATE outbox SET file_name = ?2 WHERE id = ?1")?
+        .execute(params![id, name])?;
+    Ok(name)
+}

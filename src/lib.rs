@@ -1,0 +1,23 @@
+//! ijgate — an on-premise EDI gateway for sick-leave declarations (arrêts de travail).
+//!
+//! # Layout
+//! - [`model`]: domain types (SIRET, NIR, the canonical stoppage) and their validation. No I/O.
+//! - [`neodes`]: the DSN file codec (norme NEODeS). No I/O.
+//! - [`formats`]: HR inputs (CSV, JSON, DSN signalements) mapped to the model. No I/O.
+//! - [`config`]: the TOML configuration, validated as a whole.
+//! - [`journal`]: the durable SQLite journal (WAL, synchronous=FULL, group commit).
+//! - [`channels`]: I/O edges — spool folders, the mTLS web service, durable file writes, TLS.
+//! - [`engine`]: the workflow that ties doors, journal and outbound notices together.
+//! - [`cli`]: command-line interface.
+//!
+//! Arrows point inward: `channels` and `engine` use `model`, `formats` and `journal`; the domain
+//! modules never import tokio, hyper or rusqlite.
+
+pub mod channels;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod formats;
+pub mod journal;
+pub mod model;
+pub mod neodes;

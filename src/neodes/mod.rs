@@ -1,0 +1,3 @@
+//! NEODeS (DSN) codec: character set, line syntax, norm tables, reader and writer.
+
+pub mod charset;
