@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod fsio;
+pub mod mtls_client;
 pub mod outbound;
 pub mod spool;
 pub mod tls;

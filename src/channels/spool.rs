@@ -262,6 +262,22 @@ fn note(
     c.complete = complete;
 }
 
+/// True when another process holds `path` open for writing. A read lease (F_SETLEASE with
+/// F_RDLCK) is refused with EAGAIN exactly in that case; it needs to own the file or
+/// CAP_LEASE (granted by the systemd unit), and when it cannot tell we rely on stability alone.
+fn open_for_writing(path: &Path) -> bool {
+    use std::os::fd::AsRawFd;
+    let Ok(f) = std::fs::File::open(path) else { return false };
+    let fd = f.as_raw_fd();
+    // SAFETY: fcntl on a file descriptor we own; the lease is released before `f` is closed.
+    let r = unsafe { libc::fcntl(fd, libc::F_SETLEASE, libc::F_RDLCK) };
+    if r == 0 {
+        unsafe { libc::fcntl(fd, libc::F_SETLEASE, libc::F_UNLCK) };
+        return false;
+    }
+    std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)
+}
+
 fn scan(inbound: &Path, candidates: &mut HashMap<PathBuf, Candidate>) {
     let Ok(rd) = std::fs::read_dir(inbound) else {
         return;
@@ -296,9 +312,14 @@ fn dispatch(
             c.stable_since = now;
             c.complete = false;
         }
-        if c.complete || now.duration_since(c.stable_since) >= opts.settle_time {
+        let settled = now.duration_since(c.stable_since) >= opts.settle_time;
+        if c.complete || (settled && !open_for_writing(path)) {
             ready.push(path.clone());
             return false;
+        }
+        if settled {
+            // Stable but still open by a writer (a stalled copy): wait for it to close.
+            c.stable_since = now;
         }
         true
     });

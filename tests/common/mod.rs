@@ -1,0 +1,233 @@
+//! Test harness: runs the real `ijgate` binary on a temporary folder with a generated
+//! configuration, waits for it to be ready, and gives helpers to drop files, call the CLI and
+//! await conditions (polling with a deadline: never a blind sleep).
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_ijgate");
+pub const SIRET_A: &str = "12345678200010";
+pub const SIRET_B: &str = "98765432400019";
+
+/// Polls `f` until it is true or `timeout` passes.
+pub fn wait_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + timeout;
+    loop {
+        if f() {
+            return true;
+        }
+        if Instant::now() > end {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A test installation: folders and configuration.
+pub struct Site {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+}
+
+impl Site {
+    /// Two employers (A, B), clients rh-a (A) and rh-b (B), API on an ephemeral port,
+    /// dev certificates. `extra` is appended to the TOML.
+    pub fn new(extra: &str) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("ijgate.toml");
+        let toml = format!(
+            r#"
+[daemon]
+state_dir = "var"
+log_format = "json"
+shutdown_grace = "20s"
+[spool]
+dir = "spool"
+rescan_interval = "1s"
+settle_time = "300ms"
+[api]
+listen = "127.0.0.1:0"
+cert_file = "certs/server.pem"
+key_file = "certs/server.key"
+client_ca_file = "certs/ca.pem"
+dev_certs = true
+[[employers]]
+siret = "{SIRET_A}"
+name = "Employer A"
+[[employers]]
+siret = "{SIRET_B}"
+name = "Employer B"
+[[hr_clients]]
+name = "rh-a"
+sirets = ["{SIRET_A}"]
+spool_prefix = "rh-a_"
+[hr_clients.columns]
+"Matricule Sécu" = "nir"
+[[hr_clients]]
+name = "rh-b"
+sirets = ["{SIRET_B}"]
+{extra}
+"#
+        );
+        std::fs::write(&config, toml).unwrap();
+        Site { dir, config }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn inbound(&self) -> PathBuf {
+        self.path("spool/inbound")
+    }
+
+    /// Drops a file the documented way: write a temporary name, then rename into place.
+    pub fn drop_file(&self, name: &str, bytes: &[u8]) {
+        let inbound = self.inbound();
+        std::fs::create_dir_all(&inbound).unwrap();
+        let tmp = inbound.join(format!(".{name}.part"));
+        std::fs::write(&tmp, bytes).unwrap();
+        std::fs::rename(&tmp, inbound.join(name)).unwrap();
+    }
+
+    pub fn files(&self, rel: &str) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.path(rel))
+            .map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        v.retain(|n| !n.starts_with('.'));
+        v.sort();
+        v
+    }
+
+    /// Runs the CLI with this site's configuration.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        Command::new(BIN).arg("--config").arg(&self.config).args(args).output().unwrap()
+    }
+
+    /// `ijgate status --json`.
+    pub fn status(&self) -> serde_json::Value {
+        let o = self.cli(&["status", "--json"]);
+        serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null)
+    }
+
+    pub fn count_in_state(&self, state: &str) -> i64 {
+        self.status()["declarations_by_state"][state].as_i64().unwrap_or(0)
+    }
+
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.path("var/ijgate.db")).unwrap()
+    }
+
+    pub fn start(&self) -> Daemon {
+        Daemon::start(&self.config)
+    }
+}
+
+/// A running daemon.
+pub struct Daemon {
+    pub child: Child,
+    pub addr: Option<SocketAddr>,
+    pub log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Daemon {
+    pub fn start(config: &Path) -> Daemon {
+        let mut child = Command::new(BIN)
+            .arg("--config")
+            .arg(config)
+            .arg("--log-format")
+            .arg("json")
+            .arg("run")
+            .env("IJGATE_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().unwrap();
+        let l = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                l.lock().unwrap().push(line);
+            }
+        });
+        let mut d = Daemon { child, addr: None, log };
+        let ready = wait_until(Duration::from_secs(30), || d.find_log("ijgate ready").is_some() || d.exited());
+        let line = d.find_log("ijgate ready");
+        assert!(ready && line.is_some(), "daemon did not become ready:\n{}", d.log_text());
+        let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        d.addr = v["fields"]["listen"].as_str().and_then(|s| s.parse().ok());
+        d
+    }
+
+    pub fn exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
+    pub fn find_log(&self, needle: &str) -> Option<String> {
+        self.log.lock().unwrap().iter().find(|l| l.contains(needle)).cloned()
+    }
+
+    pub fn log_text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    /// SIGKILL: the crash case.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM and wait; returns the exit code.
+    pub fn stop(&mut self) -> Option<i32> {
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let end = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                return st.code();
+            }
+            if Instant::now() > end {
+                self.kill9();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if !self.exited() {
+            self.kill9();
+        }
+    }
+}
+
+/// A CSV header with the canonical columns used by the fixtures.
+pub const CSV_HEADER: &str = "event;hr_ref;siret;nir;last_name;first_names;birth_date;sex;contract_number;contract_start;reason;last_day_worked;expected_end;subrogation;subrogation_start;subrogation_end;iban;bic;salary_1;salary_2;salary_3";
+
+/// One good "arret" CSV row for employer `siret`.
+pub fn csv_row(hr_ref: &str, siret: &str) -> String {
+    format!(
+        "arret;{hr_ref};{siret};1850578006084;Dupont;Jean;12/05/1985;1;C001;05/01/2015;maladie;09/11/2026;20/11/2026;oui;10/11/2026;20/11/2026;FR7630006000011234567890189;BNPAFRPP;2500,00;2500,00;2400,00"
+    )
+}
+
+/// A JSON declaration for employer `siret`.
+pub fn json_decl(hr_ref: &str, siret: &str) -> serde_json::Value {
+    serde_json::json!({
+        "event": "arret", "hr_ref": hr_ref, "siret": siret, "nir": "2850578006048",
+        "last_name": "Martin", "first_names": "Claire", "birth_date": "1985-05-12", "sex": "F",
+        "contract_number": "C002", "contract_start": "2016-03-01", "reason": "maladie",
+        "last_day_worked": "2026-11-09", "expected_end": "2026-11-20", "subrogation": "non",
+        "salaries": ["2800.00", "2800.00", "2750.50"]
+    })
+}
