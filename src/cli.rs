@@ -52,6 +52,9 @@ pub enum Command {
     /// Certificates.
     #[command(subcommand)]
     Certs(CertsCommand),
+    /// Prévoyance complement: compute a case, claim bordereau, quarterly history.
+    #[command(subcommand)]
+    Prevoyance(crate::prevoyance::cli::PrevoyanceCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -170,6 +173,13 @@ pub fn run(cli: Cli) -> i32 {
                 Ok(0)
             })
         }
+        Command::Prevoyance(cmd) => match crate::prevoyance::cli::run(cmd) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("ijgate prevoyance: {e}");
+                e.exit_code()
+            }
+        },
         Command::Certs(CertsCommand::Dev { out }) => {
             let clients: Vec<String> = Config::load(&path)
                 .map(|c| c.hr_clients.iter().map(|h| h.name.clone()).collect())

@@ -8,6 +8,8 @@
 //! - [`journal`]: the durable SQLite journal (WAL, synchronous=FULL, group commit).
 //! - [`channels`]: I/O edges — spool folders, the mTLS web service, durable file writes, TLS.
 //! - [`engine`]: the workflow that ties doors, journal and outbound notices together.
+//! - [`prevoyance`]: the prévoyance complement engine (seed 001): contracts, IJSS estimate,
+//!   legal maintenance, cascaded coverages, bordereau. No I/O except its CLI glue.
 //! - [`cli`]: command-line interface.
 //!
 //! Arrows point inward: `channels` and `engine` use `model`, `formats` and `journal`; the domain
@@ -21,3 +23,4 @@ pub mod formats;
 pub mod journal;
 pub mod model;
 pub mod neodes;
+pub mod prevoyance;

@@ -13,30 +13,63 @@ const T: Duration = Duration::from_secs(20);
 fn mixed_csv_journals_good_rows_and_reports_bad_ones() {
     let site = Site::new("");
     let mut d = site.start();
-    let bad = csv_row("AT-BAD", SIRET_A).replace("1850578006084", "185057800608492").replace("09/11/2026;20/11/2026;oui", "31/11/2026;20/11/2026;oui");
-    let csv = format!("{CSV_HEADER}\n{}\n{}\n{}\n", csv_row("AT-1", SIRET_A), bad, csv_row("AT-2", SIRET_A));
+    let bad = csv_row("AT-BAD", SIRET_A)
+        .replace("1850578006084", "185057800608492")
+        .replace("09/11/2026;20/11/2026;oui", "31/11/2026;20/11/2026;oui");
+    let csv = format!(
+        "{CSV_HEADER}\n{}\n{}\n{}\n",
+        csv_row("AT-1", SIRET_A),
+        bad,
+        csv_row("AT-2", SIRET_A)
+    );
     site.drop_file("mixed.csv", csv.as_bytes());
-    assert!(wait_until(T, || site.files("spool/archive").len() == 1), "{}", d.log_text());
+    assert!(
+        wait_until(T, || site.files("spool/archive").len() == 1),
+        "{}",
+        d.log_text()
+    );
     assert!(wait_until(T, || site.files("spool/outbound/hr").len() == 3));
     assert_eq!(site.count_in_state("validated"), 2);
-    assert_eq!(site.files("spool/rejected"), vec!["mixed.csv", "mixed.csv.errors.json"]);
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(site.path("spool/rejected/mixed.csv.errors.json")).unwrap()).unwrap();
+    assert_eq!(
+        site.files("spool/rejected"),
+        vec!["mixed.csv", "mixed.csv.errors.json"]
+    );
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(site.path("spool/rejected/mixed.csv.errors.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(report["accepted"], 2);
     assert_eq!(report["rejected"], 1);
     let errors = report["errors"].as_array().unwrap();
-    let fields: Vec<&str> = errors.iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert!(fields.contains(&"nir") && fields.contains(&"last_day_worked"), "{errors:?}");
+    let fields: Vec<&str> = errors
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"nir") && fields.contains(&"last_day_worked"),
+        "{errors:?}"
+    );
     assert!(errors.iter().all(|e| e["line"] == 3), "{errors:?}");
     // The NIR is never written whole in a report.
-    assert!(!String::from_utf8_lossy(&std::fs::read(site.path("spool/rejected/mixed.csv.errors.json")).unwrap()).contains("185057800608492"));
+    assert!(
+        !String::from_utf8_lossy(
+            &std::fs::read(site.path("spool/rejected/mixed.csv.errors.json")).unwrap()
+        )
+        .contains("185057800608492")
+    );
     // The rejected extract holds the header and the bad line only.
     let extract = std::fs::read_to_string(site.path("spool/rejected/mixed.csv")).unwrap();
     assert_eq!(extract.lines().count(), 2);
     assert!(extract.contains("AT-BAD"));
     let notices = site.files("spool/outbound/hr");
-    assert!(notices.iter().any(|n| n.starts_with("AT-BAD_rejected_")), "{notices:?}");
-    assert!(notices.iter().any(|n| n.starts_with("AT-1_received_")), "{notices:?}");
+    assert!(
+        notices.iter().any(|n| n.starts_with("AT-BAD_rejected_")),
+        "{notices:?}"
+    );
+    assert!(
+        notices.iter().any(|n| n.starts_with("AT-1_received_")),
+        "{notices:?}"
+    );
     assert_eq!(d.stop(), Some(0));
 }
 
@@ -49,12 +82,22 @@ fn latin1_csv_json_and_column_mapping() {
     bytes.extend_from_slice(b"arret,LAT-1,12345678200010,1850578006084,H\xe9l\xe8ne-Fran\xe7ois,Ga\xebl,12/05/1985,M,C9,2015-01-05,accident_travail,2026-11-09,2026-11-30\n");
     bytes.extend_from_slice(b"arret,LAT-2,12345678200010,1850578006084,L\x92\xc9toile,Jean,12/05/1985,M,C9,2015-01-05,01,2026-11-09,2026-11-30\n");
     site.drop_file("rh-a_latin1.csv", &bytes);
-    let json = serde_json::to_vec(&vec![json_decl("JS-1", SIRET_A), json_decl("JS-2", SIRET_B)]).unwrap();
+    let json = serde_json::to_vec(&vec![
+        json_decl("JS-1", SIRET_A),
+        json_decl("JS-2", SIRET_B),
+    ])
+    .unwrap();
     site.drop_file("batch.json", &json);
-    assert!(wait_until(T, || site.files("spool/archive").len() == 2), "{}", d.log_text());
+    assert!(
+        wait_until(T, || site.files("spool/archive").len() == 2),
+        "{}",
+        d.log_text()
+    );
     // LAT-1 lacks the accident date required for a work accident: located error, line 2.
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(site.path("spool/rejected/rh-a_latin1.csv.errors.json")).unwrap()).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(site.path("spool/rejected/rh-a_latin1.csv.errors.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(report["errors"][0]["field"], "accident_date");
     assert_eq!(report["errors"][0]["line"], 2);
     let out = site.cli(&["show", "--hr-ref", "LAT-2", "--json"]);
@@ -72,10 +115,16 @@ fn same_file_content_twice_is_one_declaration_and_changes_are_modifications() {
     let d = site.start();
     let csv = format!("{CSV_HEADER}\n{}\n", csv_row("AT-9", SIRET_A));
     site.drop_file("one.csv", csv.as_bytes());
-    assert!(wait_until(T, || site.files("spool/archive").len() == 1), "{}", d.log_text());
+    assert!(
+        wait_until(T, || site.files("spool/archive").len() == 1),
+        "{}",
+        d.log_text()
+    );
     site.drop_file("one-again.csv", csv.as_bytes());
     assert!(wait_until(T, || site.files("spool/archive").len() == 2));
-    let changed = csv.replace("20/11/2026;oui", "25/11/2026;oui").replace("10/11/2026;20/11/2026", "10/11/2026;25/11/2026");
+    let changed = csv
+        .replace("20/11/2026;oui", "25/11/2026;oui")
+        .replace("10/11/2026;20/11/2026", "10/11/2026;25/11/2026");
     site.drop_file("one-changed.csv", changed.as_bytes());
     assert!(wait_until(T, || site.files("spool/archive").len() == 3));
     let s = site.status();
@@ -83,14 +132,30 @@ fn same_file_content_twice_is_one_declaration_and_changes_are_modifications() {
     let out = site.cli(&["show", "--hr-ref", "AT-9", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v[0]["revision"], 2);
-    let whats: Vec<&str> = v[0]["history"].as_array().unwrap().iter().map(|h| h["what"].as_str().unwrap()).collect();
-    assert_eq!(whats.iter().filter(|w| **w == "received").count(), 1, "{whats:?}");
+    let whats: Vec<&str> = v[0]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        whats.iter().filter(|w| **w == "received").count(),
+        1,
+        "{whats:?}"
+    );
     assert!(whats.contains(&"modified"), "{whats:?}");
 }
 
 fn client(site: &Site, addr: std::net::SocketAddr, who: Option<&str>) -> MtlsClient {
     let ca = site.path("certs/ca.pem");
-    let (c, k) = who.map(|w| (site.path(&format!("certs/client-{w}.pem")), site.path(&format!("certs/client-{w}.key")))).unzip();
+    let (c, k) = who
+        .map(|w| {
+            (
+                site.path(&format!("certs/client-{w}.pem")),
+                site.path(&format!("certs/client-{w}.key")),
+            )
+        })
+        .unzip();
     let tls = client_config(&ca, c.as_deref().zip(k.as_deref())).unwrap();
     MtlsClient::new(addr, "localhost", tls).unwrap()
 }
@@ -109,27 +174,52 @@ fn web_service_mtls_allow_list_and_idempotency() {
     rt.block_on(async {
         let a = client(&site, addr, Some("rh-a"));
         let body = serde_json::to_vec(&json_decl("API-1", SIRET_A)).unwrap();
-        let r = a.request("POST", "/v1/stoppages", Some(body.clone())).await.unwrap();
+        let r = a
+            .request("POST", "/v1/stoppages", Some(body.clone()))
+            .await
+            .unwrap();
         assert_eq!(r.status, 202, "{:?}", r.body);
         let id = r.json()["id"].as_i64().unwrap();
         assert_eq!(r.json()["outcome"], "created");
         // Same submission twice: same id, no second declaration.
-        let r2 = a.request("POST", "/v1/stoppages", Some(body)).await.unwrap();
+        let r2 = a
+            .request("POST", "/v1/stoppages", Some(body))
+            .await
+            .unwrap();
         assert_eq!(r2.status, 202);
         assert_eq!(r2.json()["id"].as_i64(), Some(id));
         assert_eq!(r2.json()["outcome"], "duplicate");
         // Read back: state and history.
-        let g = a.request("GET", &format!("/v1/stoppages/{id}"), None).await.unwrap();
+        let g = a
+            .request("GET", &format!("/v1/stoppages/{id}"), None)
+            .await
+            .unwrap();
         assert_eq!(g.status, 200);
         assert_eq!(g.json()["state"], "validated");
         assert!(g.json()["history"].as_array().unwrap().len() >= 2);
-        let l = a.request("GET", "/v1/stoppages?hr_ref=API-1", None).await.unwrap();
+        let l = a
+            .request("GET", "/v1/stoppages?hr_ref=API-1", None)
+            .await
+            .unwrap();
         assert_eq!(l.json()["declarations"].as_array().unwrap().len(), 1);
         // Another client does not see it.
         let b = client(&site, addr, Some("rh-b"));
-        assert_eq!(b.request("GET", &format!("/v1/stoppages/{id}"), None).await.unwrap().status, 404);
+        assert_eq!(
+            b.request("GET", &format!("/v1/stoppages/{id}"), None)
+                .await
+                .unwrap()
+                .status,
+            404
+        );
         // rh-a declaring for employer B: 403 with a JSON reason.
-        let r = a.request("POST", "/v1/stoppages", Some(serde_json::to_vec(&json_decl("API-2", SIRET_B)).unwrap())).await.unwrap();
+        let r = a
+            .request(
+                "POST",
+                "/v1/stoppages",
+                Some(serde_json::to_vec(&json_decl("API-2", SIRET_B)).unwrap()),
+            )
+            .await
+            .unwrap();
         assert_eq!(r.status, 403);
         assert_eq!(r.content_type.as_deref(), Some("application/problem+json"));
         assert_eq!(r.json()["type"], "urn:ijgate:problem:forbidden-siret");
@@ -137,20 +227,45 @@ fn web_service_mtls_allow_list_and_idempotency() {
         let mut bad = json_decl("API-3", SIRET_A);
         bad["nir"] = "123".into();
         bad["expected_end"] = "2026-13-01".into();
-        let r = a.request("POST", "/v1/stoppages", Some(serde_json::to_vec(&bad).unwrap())).await.unwrap();
+        let r = a
+            .request(
+                "POST",
+                "/v1/stoppages",
+                Some(serde_json::to_vec(&bad).unwrap()),
+            )
+            .await
+            .unwrap();
         assert_eq!(r.status, 422);
-        let fields: Vec<String> = r.json()["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_string()).collect();
-        assert!(fields.contains(&"nir".into()) && fields.contains(&"expected_end".into()), "{fields:?}");
+        let fields: Vec<String> = r.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            fields.contains(&"nir".into()) && fields.contains(&"expected_end".into()),
+            "{fields:?}"
+        );
         // Known CA, unknown identity: 403 (not a dropped connection).
         let s = client(&site, addr, Some("stranger"));
-        let r = s.request("GET", "/v1/stoppages?hr_ref=API-1", None).await.unwrap();
+        let r = s
+            .request("GET", "/v1/stoppages?hr_ref=API-1", None)
+            .await
+            .unwrap();
         assert_eq!(r.status, 403);
         assert_eq!(r.json()["type"], "urn:ijgate:problem:unknown-client");
         // No certificate: the TLS handshake is refused.
         let none = client(&site, addr, None);
         assert!(none.request("GET", "/openapi.json", None).await.is_err());
         // Certificate from another CA: refused too.
-        let tls = client_config(&site.path("certs/ca.pem"), Some((&rogue.join("client-rh-a.pem"), &rogue.join("client-rh-a.key")))).unwrap();
+        let tls = client_config(
+            &site.path("certs/ca.pem"),
+            Some((
+                &rogue.join("client-rh-a.pem"),
+                &rogue.join("client-rh-a.key"),
+            )),
+        )
+        .unwrap();
         let r = MtlsClient::new(addr, "localhost", tls).unwrap();
         assert!(r.request("GET", "/openapi.json", None).await.is_err());
         // The OpenAPI document is served and is the committed one.
@@ -183,9 +298,22 @@ fn files_and_folders_are_private() {
     use std::os::unix::fs::PermissionsExt;
     let site = Site::new("");
     let d = site.start();
-    site.drop_file("p.csv", format!("{CSV_HEADER}\n{}\n", csv_row("P-1", SIRET_A)).as_bytes());
-    assert!(wait_until(T, || site.files("spool/outbound/hr").len() == 1), "{}", d.log_text());
-    let mode = |p: &str| std::fs::metadata(site.path(p)).unwrap().permissions().mode() & 0o7777;
+    site.drop_file(
+        "p.csv",
+        format!("{CSV_HEADER}\n{}\n", csv_row("P-1", SIRET_A)).as_bytes(),
+    );
+    assert!(
+        wait_until(T, || site.files("spool/outbound/hr").len() == 1),
+        "{}",
+        d.log_text()
+    );
+    let mode = |p: &str| {
+        std::fs::metadata(site.path(p))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777
+    };
     assert_eq!(mode("spool/outbound/hr"), 0o700);
     assert_eq!(mode("spool/archive"), 0o700);
     assert_eq!(mode("var/ijgate.db"), 0o600);

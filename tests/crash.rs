@@ -36,33 +36,60 @@ fn sigkill_during_ingestion_loses_nothing_and_duplicates_nothing() {
         dropped = upto;
         // Kill as soon as a few more files are archived: the rest is mid-flight.
         let target = site.files("spool/archive").len() + 3;
-        wait_until(Duration::from_secs(20), || site.files("spool/archive").len() >= target);
+        wait_until(Duration::from_secs(20), || {
+            site.files("spool/archive").len() >= target
+        });
         d.kill9();
         // At every instant: each file is archived or still in inbound (never lost).
         let archived = site.files("spool/archive").len();
         let waiting = site.files("spool/inbound").len();
-        assert_eq!(archived + waiting, dropped, "round {round}: a file went missing");
+        assert_eq!(
+            archived + waiting,
+            dropped,
+            "round {round}: a file went missing"
+        );
         if waiting > 0 {
             interrupted_rounds += 1;
         }
     }
     // The test only proves something if the kills really interrupted work.
-    assert!(interrupted_rounds > 0, "no kill happened while files were waiting");
+    assert!(
+        interrupted_rounds > 0,
+        "no kill happened while files were waiting"
+    );
     // Final run: everything left is processed.
     let mut d = site.start();
-    assert!(wait_until(Duration::from_secs(60), || site.files("spool/inbound").is_empty()), "{}", d.log_text());
-    assert!(wait_until(Duration::from_secs(20), || site.status()["outbox_pending"] == 0));
+    assert!(
+        wait_until(Duration::from_secs(60), || site
+            .files("spool/inbound")
+            .is_empty()),
+        "{}",
+        d.log_text()
+    );
+    assert!(wait_until(
+        Duration::from_secs(20),
+        || site.status()["outbox_pending"] == 0
+    ));
     assert_eq!(d.stop(), Some(0));
 
     assert_eq!(site.files("spool/archive").len(), FILES);
     assert!(site.files("spool/rejected").is_empty());
     let db = site.db();
     let one = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
-    assert_eq!(one("SELECT COUNT(*) FROM declarations"), (FILES * ROWS) as i64);
+    assert_eq!(
+        one("SELECT COUNT(*) FROM declarations"),
+        (FILES * ROWS) as i64
+    );
     assert_eq!(one("SELECT COUNT(*) FROM inputs"), FILES as i64);
     // Journaled once: exactly one "received" event per declaration, no duplicate replays.
-    assert_eq!(one("SELECT COUNT(*) FROM history WHERE what = 'received'"), (FILES * ROWS) as i64);
-    assert_eq!(one("SELECT COUNT(*) FROM history WHERE what = 'duplicate_ignored'"), 0);
+    assert_eq!(
+        one("SELECT COUNT(*) FROM history WHERE what = 'received'"),
+        (FILES * ROWS) as i64
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) FROM history WHERE what = 'duplicate_ignored'"),
+        0
+    );
     // Every declaration got its notice, written once under its name.
     let notices = site.files("spool/outbound/hr");
     assert_eq!(notices.len(), FILES * ROWS);

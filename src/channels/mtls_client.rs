@@ -19,11 +19,17 @@ use tokio::sync::Mutex;
 use super::tls::{TlsError, install_crypto_provider, load_certs, load_key};
 
 /// Builds a client TLS configuration trusting `ca`, presenting `identity` (cert, key) if given.
-pub fn client_config(ca: &Path, identity: Option<(&Path, &Path)>) -> Result<Arc<ClientConfig>, TlsError> {
+pub fn client_config(
+    ca: &Path,
+    identity: Option<(&Path, &Path)>,
+) -> Result<Arc<ClientConfig>, TlsError> {
     install_crypto_provider();
     let mut roots = rustls::RootCertStore::empty();
     for c in load_certs(ca)? {
-        roots.add(c).map_err(|e| TlsError::File { path: ca.into(), message: e.to_string() })?;
+        roots.add(c).map_err(|e| TlsError::File {
+            path: ca.into(),
+            message: e.to_string(),
+        })?;
     }
     let builder = ClientConfig::builder().with_root_certificates(roots);
     let cfg = match identity {
@@ -58,20 +64,33 @@ impl Reply {
 }
 
 impl MtlsClient {
-    pub fn new(addr: SocketAddr, server_name: &str, tls: Arc<ClientConfig>) -> Result<MtlsClient, TlsError> {
-        let server_name =
-            ServerName::try_from(server_name.to_string()).map_err(|e| TlsError::Config(e.to_string()))?;
-        Ok(MtlsClient { addr, server_name, tls, conn: Mutex::new(None) })
+    pub fn new(
+        addr: SocketAddr,
+        server_name: &str,
+        tls: Arc<ClientConfig>,
+    ) -> Result<MtlsClient, TlsError> {
+        let server_name = ServerName::try_from(server_name.to_string())
+            .map_err(|e| TlsError::Config(e.to_string()))?;
+        Ok(MtlsClient {
+            addr,
+            server_name,
+            tls,
+            conn: Mutex::new(None),
+        })
     }
 
     async fn connect(&self) -> Result<http1::SendRequest<Full<Bytes>>, String> {
-        let tcp = tokio::net::TcpStream::connect(self.addr).await.map_err(|e| format!("connect: {e}"))?;
+        let tcp = tokio::net::TcpStream::connect(self.addr)
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
         let _ = tcp.set_nodelay(true);
         let tls = tokio_rustls::TlsConnector::from(self.tls.clone())
             .connect(self.server_name.clone(), tcp)
             .await
             .map_err(|e| format!("tls: {e}"))?;
-        let (send, conn) = http1::handshake(TokioIo::new(tls)).await.map_err(|e| format!("http: {e}"))?;
+        let (send, conn) = http1::handshake(TokioIo::new(tls))
+            .await
+            .map_err(|e| format!("http: {e}"))?;
         tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -79,7 +98,12 @@ impl MtlsClient {
     }
 
     /// Sends one request; `body` is sent as JSON when given.
-    pub async fn request(&self, method: &str, path: &str, body: Option<Vec<u8>>) -> Result<Reply, String> {
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<Reply, String> {
         let mut guard = self.conn.lock().await;
         let mut send = match guard.take() {
             Some(s) if !s.is_closed() => s,
@@ -93,12 +117,27 @@ impl MtlsClient {
             .header("content-type", "application/json")
             .body(Full::new(Bytes::from(body.unwrap_or_default())))
             .map_err(|e| e.to_string())?;
-        let resp = send.send_request(req).await.map_err(|e| format!("http: {e}"))?;
+        let resp = send
+            .send_request(req)
+            .await
+            .map_err(|e| format!("http: {e}"))?;
         let status = resp.status();
-        let content_type =
-            resp.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let body = resp.into_body().collect().await.map_err(|e| format!("http: {e}"))?.to_bytes();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("http: {e}"))?
+            .to_bytes();
         *guard = Some(send);
-        Ok(Reply { status, body, content_type })
+        Ok(Reply {
+            status,
+            body,
+            content_type,
+        })
     }
 }

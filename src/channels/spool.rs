@@ -267,7 +267,9 @@ fn note(
 /// CAP_LEASE (granted by the systemd unit), and when it cannot tell we rely on stability alone.
 fn open_for_writing(path: &Path) -> bool {
     use std::os::fd::AsRawFd;
-    let Ok(f) = std::fs::File::open(path) else { return false };
+    let Ok(f) = std::fs::File::open(path) else {
+        return false;
+    };
     let fd = f.as_raw_fd();
     // SAFETY: fcntl on a file descriptor we own; the lease is released before `f` is closed.
     let r = unsafe { libc::fcntl(fd, libc::F_SETLEASE, libc::F_RDLCK) };

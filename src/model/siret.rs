@@ -69,7 +69,10 @@ impl Siret {
     pub fn parse(input: &str) -> Result<Siret, SiretError> {
         let s = digits_only(input, 14)?;
         let la_poste = s.starts_with("356000000")
-            && s.chars().filter_map(|c| c.to_digit(10)).sum::<u32>().is_multiple_of(5);
+            && s.chars()
+                .filter_map(|c| c.to_digit(10))
+                .sum::<u32>()
+                .is_multiple_of(5);
         if !luhn_ok(&s) && !la_poste {
             return Err(SiretError::Checksum);
         }

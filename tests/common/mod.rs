@@ -98,7 +98,11 @@ sirets = ["{SIRET_B}"]
 
     pub fn files(&self, rel: &str) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(self.path(rel))
-            .map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
             .unwrap_or_default();
         v.retain(|n| !n.starts_with('.'));
         v.sort();
@@ -107,7 +111,12 @@ sirets = ["{SIRET_B}"]
 
     /// Runs the CLI with this site's configuration.
     pub fn cli(&self, args: &[&str]) -> Output {
-        Command::new(BIN).arg("--config").arg(&self.config).args(args).output().unwrap()
+        Command::new(BIN)
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .output()
+            .unwrap()
     }
 
     /// `ijgate status --json`.
@@ -117,7 +126,9 @@ sirets = ["{SIRET_B}"]
     }
 
     pub fn count_in_state(&self, state: &str) -> i64 {
-        self.status()["declarations_by_state"][state].as_i64().unwrap_or(0)
+        self.status()["declarations_by_state"][state]
+            .as_i64()
+            .unwrap_or(0)
     }
 
     pub fn db(&self) -> rusqlite::Connection {
@@ -157,10 +168,20 @@ impl Daemon {
                 l.lock().unwrap().push(line);
             }
         });
-        let mut d = Daemon { child, addr: None, log };
-        let ready = wait_until(Duration::from_secs(30), || d.find_log("ijgate ready").is_some() || d.exited());
+        let mut d = Daemon {
+            child,
+            addr: None,
+            log,
+        };
+        let ready = wait_until(Duration::from_secs(30), || {
+            d.find_log("ijgate ready").is_some() || d.exited()
+        });
         let line = d.find_log("ijgate ready");
-        assert!(ready && line.is_some(), "daemon did not become ready:\n{}", d.log_text());
+        assert!(
+            ready && line.is_some(),
+            "daemon did not become ready:\n{}",
+            d.log_text()
+        );
         let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
         d.addr = v["fields"]["listen"].as_str().and_then(|s| s.parse().ok());
         d
@@ -171,7 +192,12 @@ impl Daemon {
     }
 
     pub fn find_log(&self, needle: &str) -> Option<String> {
-        self.log.lock().unwrap().iter().find(|l| l.contains(needle)).cloned()
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|l| l.contains(needle))
+            .cloned()
     }
 
     pub fn log_text(&self) -> String {
