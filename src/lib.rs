@@ -10,6 +10,7 @@
 //! - [`engine`]: the workflow that ties doors, journal and outbound notices together.
 //! - [`prevoyance`]: the prévoyance complement engine (seed 001): contracts, IJSS estimate,
 //!   legal maintenance, cascaded coverages, bordereau. No I/O except its CLI glue.
+//! - [`sandbox`]: a local net-entreprises peer (API DSN + CNAM PJ IJ) for demos and tests.
 //! - [`cli`]: command-line interface.
 //!
 //! Arrows point inward: `channels` and `engine` use `model`, `formats` and `journal`; the domain
@@ -24,3 +25,4 @@ pub mod journal;
 pub mod model;
 pub mod neodes;
 pub mod prevoyance;
+pub mod sandbox;

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod fsio;
 pub mod mtls_client;
+pub mod netent;
 pub mod outbound;
 pub mod spool;
 pub mod tls;

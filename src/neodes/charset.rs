@@ -51,9 +51,65 @@ pub fn is_allowed(c: char) -> bool {
 }
 
 /// True when `b`, a Latin-1 byte, is an allowed character.
+#[inline]
 pub fn is_allowed_latin1(b: u8) -> bool {
-    is_allowed(char::from(b))
+    LATIN1_CLASS[usize::from(b)] != 0
 }
+
+/// True when `b`, a Latin-1 byte, is a validating character.
+#[inline]
+pub fn is_validating_latin1(b: u8) -> bool {
+    LATIN1_CLASS[usize::from(b)] == 2
+}
+
+/// The class of a Latin-1 byte: 0 forbidden, 1 allowed punctuation, 2 validating.
+#[inline]
+pub fn latin1_class(b: u8) -> u8 {
+    LATIN1_CLASS[usize::from(b)]
+}
+
+/// Per Latin-1 byte: 0 forbidden, 1 allowed punctuation, 2 validating. A table because the reader
+/// checks every byte of every value (hundreds of MB per file).
+static LATIN1_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let validating = b.is_ascii_alphanumeric()
+            || matches!(b, 0xC0..=0xC5 | 0xC7..=0xCF | 0xD1..=0xD6 | 0xD9..=0xDD | 0xE0..=0xE5 | 0xE7..=0xEF | 0xF1..=0xF6 | 0xF9..=0xFD | 0xFF);
+        let punct = matches!(
+            b,
+            b' ' | b'"'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b'-'
+                | b'.'
+                | b'/'
+                | b':'
+                | b'='
+                | b'@'
+                | b'_'
+                | b'`'
+                | 0xAB
+                | 0xB0
+                | 0xBB
+        );
+        t[i] = if validating {
+            2
+        } else if punct {
+            1
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
 
 /// A character that has no NEODeS equivalent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -159,7 +215,7 @@ mod tests {
             transliterate("L’Œuvre « cœur »").unwrap(),
             "L'OEuvre « coeur »"
         );
-        // á is in the norm (Latin-1) and kept; ř is reduced to r.
+        // á is in the norm's set, only ř needs reducing.
         assert_eq!(transliterate("Dvořák Łukasz").unwrap(), "Dvorák Lukasz");
     }
 
@@ -183,6 +239,22 @@ mod tests {
         }
         for c in ['\'', '"', '&', '«', '°', '»', '@', '_', '`', 'ÿ', 'Ý'] {
             assert!(is_allowed(c), "{c} must be allowed");
+        }
+    }
+
+    #[test]
+    fn latin1_table_matches_chars() {
+        for b in 0..=255u8 {
+            assert_eq!(
+                is_allowed_latin1(b),
+                is_allowed(char::from(b)),
+                "byte {b:#x}"
+            );
+            assert_eq!(
+                is_validating_latin1(b),
+                is_validating(char::from(b)),
+                "byte {b:#x}"
+            );
         }
     }
 

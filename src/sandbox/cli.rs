@@ -1,0 +1,87 @@
+//! `ijgate sandbox --listen ADDR --scenario FILE [--cert PEM --key PEM]`: runs the sandbox
+//! until Ctrl-C. Without a certificate it generates a development CA + server certificate
+//! and writes the CA to `--ca-out` so that the gateway can trust it (`ca_file`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use super::{Sandbox, Scenario, dev_certificates, tls_config};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SandboxArgs {
+    /// Address to listen on, e.g. 127.0.0.1:8443.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    pub listen: SocketAddr,
+    /// Scenario TOML file (defaults: everything accepted).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Server certificate chain (PEM); generated when absent.
+    #[arg(long, requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Server private key (PEM).
+    #[arg(long, requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Where to write the generated development CA (PEM).
+    #[arg(long, default_value = "sandbox-ca.pem")]
+    pub ca_out: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("scenario {path}: {message}")]
+    Scenario { path: String, message: String },
+    #[error("certificate generation: {0}")]
+    Cert(String),
+}
+
+fn read(path: &PathBuf) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|source| CliError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+pub async fn run_cli(args: SandboxArgs) -> Result<(), CliError> {
+    let scenario = match &args.scenario {
+        Some(p) => {
+            let text = String::from_utf8_lossy(&read(p)?).into_owned();
+            Scenario::from_toml(&text).map_err(|e| CliError::Scenario {
+                path: p.display().to_string(),
+                message: e.to_string(),
+            })?
+        }
+        None => Scenario::default(),
+    };
+    let (cert, key) = match (&args.cert, &args.key) {
+        (Some(c), Some(k)) => (read(c)?, read(k)?),
+        _ => {
+            let (ca, cert, key) = dev_certificates(&["localhost", "127.0.0.1"])
+                .map_err(|e| CliError::Cert(e.to_string()))?;
+            std::fs::write(&args.ca_out, ca).map_err(|source| CliError::Io {
+                path: args.ca_out.display().to_string(),
+                source,
+            })?;
+            (cert.into_bytes(), key.into_bytes())
+        }
+    };
+    let io = |path: &str| {
+        let path = path.to_string();
+        move |source| CliError::Io { path, source }
+    };
+    let tls = tls_config(&cert, &key).map_err(io("tls"))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(io(&args.listen.to_string()))?;
+    tracing::info!(listen = %args.listen, "sandbox listening");
+    Sandbox::new(scenario)
+        .serve(listener, tls, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(io("serve"))
+}
