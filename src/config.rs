@@ -34,6 +34,15 @@ pub struct Config {
     /// HR tools allowed to call the web service, and per-sender spool options.
     #[serde(default)]
     pub hr_clients: Vec<HrClient>,
+    /// Who sends the DSN signalements (S10 émetteur and contact) and how.
+    #[serde(default)]
+    pub declarant: Declarant,
+    /// The net-entreprises API DSN (or the in-process sandbox).
+    #[serde(default)]
+    pub netent: NetEnt,
+    /// The in-process sandbox peer, used when `netent.mode = "sandbox"`.
+    #[serde(default)]
+    pub sandbox: SandboxPeer,
     /// Where this file was read from (set by `load`).
     #[serde(skip)]
     pub source: PathBuf,
@@ -129,6 +138,159 @@ impl Default for Api {
 pub struct Employer {
     pub siret: String,
     pub name: String,
+    /// APE code of the company (S21.G00.06.003) and of the establishment (S21.G00.11.002).
+    #[serde(default)]
+    pub ape: Option<String>,
+    /// NIC of the head office (S21.G00.06.002); defaults to this establishment's NIC.
+    #[serde(default)]
+    pub head_office_nic: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub postal_code: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+}
+
+/// The émetteur of the DSN files (S10.G00.01/.02) and the software identity (S10.G00.00).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Declarant {
+    /// SIRET of the émetteur (the employer itself, or its payroll service provider).
+    pub siret: Option<String>,
+    pub name: String,
+    pub address: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    /// Contact: civilité 01 (M.) or 02 (Mme), name, e-mail, phone.
+    pub contact_civility: String,
+    pub contact_name: String,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    /// true: files are sent as "essai" (S10.G00.00.005 = 01): net-entreprises checks them and
+    /// CPAM ignores them. Customers test on production with essai files.
+    pub test_files: bool,
+}
+
+impl Default for Declarant {
+    fn default() -> Self {
+        Declarant {
+            siret: None,
+            name: "ijgate".into(),
+            address: None,
+            postal_code: None,
+            city: None,
+            contact_civility: "01".into(),
+            contact_name: "Service paie".into(),
+            contact_email: None,
+            contact_phone: None,
+            test_files: true,
+        }
+    }
+}
+
+/// How ijgate reaches net-entreprises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum NetEntMode {
+    /// The in-process sandbox peer (demos, development).
+    #[default]
+    Sandbox,
+    /// A real (or remote test) API DSN at `base_url`.
+    Remote,
+    /// No CPAM exchange: declarations stay journaled.
+    Disabled,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetEnt {
+    pub mode: NetEntMode,
+    /// One base URL for every service (sandbox-like deployments). For production set the
+    /// per-service URLs below instead.
+    pub base_url: Option<String>,
+    pub auth_url: Option<String>,
+    pub deposit_url: Option<String>,
+    pub consult_url: Option<String>,
+    pub download_url: Option<String>,
+    pub bpij_url: Option<String>,
+    pub pj_url: Option<String>,
+    /// Declarant credentials ("logiciel de paie" mode): SIRET, nom, prénom.
+    pub siret: Option<String>,
+    pub nom: String,
+    pub prenom: String,
+    /// File holding the password; must be mode 0600 (refused otherwise). Never logged.
+    pub password_file: Option<PathBuf>,
+    /// 25 = DSN régime général production, 97 = editors' test service.
+    pub service: String,
+    /// Extra CA (PEM) to trust instead of the public roots (private test peers).
+    pub ca_file: Option<PathBuf>,
+    /// How often returns are polled for deposits still waiting for them.
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+    /// How often the declarant-wide listing (60-minute windows, persisted cursor) is read.
+    #[serde(with = "humantime_serde")]
+    pub declarant_poll_interval: Duration,
+    /// How often BPIJ are listed.
+    #[serde(with = "humantime_serde")]
+    pub bpij_poll_interval: Duration,
+    /// First retry delay after a transient failure; doubles up to `retry_max`, with jitter.
+    #[serde(with = "humantime_serde")]
+    pub retry_initial: Duration,
+    #[serde(with = "humantime_serde")]
+    pub retry_max: Duration,
+    /// After this many failed attempts a deposit ends in `failed` (an operator retries it).
+    pub max_attempts: u32,
+    /// Deposits in flight at once.
+    pub concurrency: usize,
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+}
+
+impl Default for NetEnt {
+    fn default() -> Self {
+        NetEnt {
+            mode: NetEntMode::Sandbox,
+            base_url: None,
+            auth_url: None,
+            deposit_url: None,
+            consult_url: None,
+            download_url: None,
+            bpij_url: None,
+            pj_url: None,
+            siret: None,
+            nom: "IJGATE".into(),
+            prenom: "Service".into(),
+            password_file: None,
+            service: "97".into(),
+            ca_file: None,
+            poll_interval: Duration::from_secs(30),
+            declarant_poll_interval: Duration::from_secs(300),
+            bpij_poll_interval: Duration::from_secs(3600),
+            retry_initial: Duration::from_secs(5),
+            retry_max: Duration::from_secs(3600),
+            max_attempts: 30,
+            concurrency: 8,
+            request_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// The in-process sandbox peer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SandboxPeer {
+    /// Where it listens (port 0: any free port).
+    pub listen: SocketAddr,
+    /// Scenario TOML (delays, outcomes, faults, BPIJ); absent: every signalement accepted,
+    /// CNAM business report after 10 s.
+    pub scenario: Option<PathBuf>,
+}
+
+impl Default for SandboxPeer {
+    fn default() -> Self {
+        SandboxPeer { listen: SocketAddr::from(([127, 0, 0, 1], 0)), scenario: None }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -222,6 +384,12 @@ impl Config {
         fix(&mut self.api.cert_file);
         fix(&mut self.api.key_file);
         fix(&mut self.api.client_ca_file);
+        for p in [&mut self.netent.password_file, &mut self.netent.ca_file, &mut self.sandbox.scenario]
+            .into_iter()
+            .flatten()
+        {
+            fix(p);
+        }
     }
 
     /// Every problem in the configuration, as sentences naming the setting.
@@ -298,6 +466,57 @@ impl Config {
                 }
             }
         }
+        if let Some(s) = &self.declarant.siret
+            && let Err(e) = Siret::parse(s)
+        {
+            p.push(format!("declarant.siret: {s:?} {e}"));
+        }
+        if !matches!(self.declarant.contact_civility.as_str(), "01" | "02") {
+            p.push("declarant.contact_civility: must be \"01\" (M.) or \"02\" (Mme)".into());
+        }
+        if self.netent.mode == NetEntMode::Remote {
+            let urls = [
+                &self.netent.auth_url,
+                &self.netent.deposit_url,
+                &self.netent.consult_url,
+                &self.netent.download_url,
+                &self.netent.bpij_url,
+            ];
+            if self.netent.base_url.is_none() && urls.iter().any(|u| u.is_none()) {
+                p.push("netent: mode = \"remote\" needs base_url, or auth_url, deposit_url, consult_url, download_url and bpij_url".into());
+            }
+            match &self.netent.siret {
+                Some(s) if Siret::parse(s).is_err() => p.push(format!("netent.siret: {s:?} is not a valid SIRET")),
+                None => p.push("netent.siret: required when mode = \"remote\"".into()),
+                _ => {}
+            }
+            match &self.netent.password_file {
+                None => p.push("netent.password_file: required when mode = \"remote\"".into()),
+                Some(f) => {
+                    if let Err(e) = crate::channels::fsio::read_secret(f) {
+                        p.push(format!("netent.password_file: {e}"));
+                    }
+                }
+            }
+            if !matches!(self.netent.service.as_str(), "25" | "26" | "94" | "97" | "98") {
+                p.push(format!("netent.service: {:?} is not a DSN service code (25, 26, 94, 97, 98)", self.netent.service));
+            }
+        }
+        if let Some(f) = &self.sandbox.scenario
+            && self.netent.mode == NetEntMode::Sandbox
+        {
+            match std::fs::read_to_string(f) {
+                Ok(t) => {
+                    if let Err(e) = crate::sandbox::Scenario::from_toml(&t) {
+                        p.push(format!("sandbox.scenario: {}: {e}", f.display()));
+                    }
+                }
+                Err(e) => p.push(format!("sandbox.scenario: {}: {e}", f.display())),
+            }
+        }
+        if self.netent.concurrency == 0 {
+            p.push("netent.concurrency: must be at least 1".into());
+        }
         if self.api.enabled && !self.api.dev_certs {
             for (name, f) in [
                 ("api.cert_file", &self.api.cert_file),
@@ -339,6 +558,11 @@ impl Config {
                     .is_some_and(|p| file_name.starts_with(p))
             })
             .max_by_key(|c| c.spool_prefix.as_ref().map_or(0, String::len))
+    }
+
+    /// The employer configured for a SIRET.
+    pub fn employer(&self, siret: &str) -> Option<&Employer> {
+        self.employers.iter().find(|e| e.siret == siret)
     }
 
     /// The journal database file.

@@ -123,6 +123,54 @@ fn default_request_timeout() -> Duration {
 }
 
 impl NetEntConfig {
+    /// Every problem of the configuration (empty when usable), to report them all at once.
+    pub fn validate(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut urls = vec![
+            ("auth_url", &self.auth_url),
+            ("deposit_url", &self.deposit_url),
+            ("consult_url", &self.consult_url),
+            ("download_url", &self.download_url),
+            ("bpij_url", &self.bpij_url),
+        ];
+        if let Some(pj) = &self.pj_url {
+            urls.push(("pj_url", pj));
+        }
+        for (field, url) in urls {
+            if !url.starts_with("https://") || url.len() <= "https://".len() {
+                problems.push(format!("{field}: must be an https:// URL (got {url:?})"));
+            }
+        }
+        if self.siret.len() != 14 || !self.siret.chars().all(|c| c.is_ascii_digit()) {
+            problems.push("siret: must be 14 digits".into());
+        }
+        if self.nom.is_empty() || self.nom.chars().count() > 64 {
+            problems.push("nom: 1 to 64 characters".into());
+        }
+        if self.prenom.is_empty() || self.prenom.chars().count() > 39 {
+            problems.push("prenom: 1 to 39 characters".into());
+        }
+        let pw = self.password.expose().chars().count();
+        if pw == 0 || pw > 30 {
+            problems.push("password: 1 to 30 characters".into());
+        }
+        if !["25", "26", "94", "97", "98"].contains(&self.service.as_str()) {
+            problems.push(format!(
+                "service: 25 (production), 97 (editors' test), 26/94 (agricole) or 98 (concentrateur), got {:?}",
+                self.service
+            ));
+        }
+        if !self.user_agent.starts_with("Client-DSN (") {
+            problems.push(
+                "user_agent: must read \"Client-DSN (<logiciel>/<version>; <éditeur>)\"".into(),
+            );
+        }
+        if self.connect_timeout.is_zero() || self.request_timeout.is_zero() {
+            problems.push("timeouts must be positive".into());
+        }
+        problems
+    }
+
     /// A config whose every endpoint lives under one base URL (the sandbox, tests).
     pub fn for_base(base: &str, siret: &str, nom: &str, prenom: &str, password: &str) -> Self {
         let base = if base.ends_with('/') {
@@ -167,7 +215,7 @@ pub enum NetEntError {
 }
 
 impl NetEntError {
-    /// Stable label for metrics/alerts: `connect`, `timeout`, `reset`, `http_5xx`,
+    /// Stable label for metrics/alerts: `connect`, `timeout`, `reset`, `http_5xx`, `tls`,
     /// `throttled`, `auth_rejected`, `auth_locked`, `auth_invalid`, `http_4xx`, `not_found`,
     /// `unsupported_encoding`, `bad_answer`, `untrusted_url`, `window_too_large`, `config`.
     pub fn kind(&self) -> &'static str {
@@ -272,17 +320,26 @@ fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 fn classify_reqwest(e: &reqwest::Error) -> NetEntError {
-    let detail = e.to_string();
+    // reqwest's own message is generic; the causes say what happened.
+    let mut detail = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        detail.push_str(": ");
+        detail.push_str(&cause.to_string());
+        source = cause.source();
+    }
     if e.is_builder() {
         return NetEntError::permanent("config", None, detail);
     }
+    // An untrusted or invalid server certificate will not heal by retrying: alert.
+    if e.is_connect() && detail.to_ascii_lowercase().contains("certificate") {
+        return NetEntError::permanent("tls", None, detail);
+    }
+    // Anything else (truncated body or gzip stream, closed connection) is a broken transfer.
     let kind = if e.is_timeout() {
         "timeout"
     } else if e.is_connect() {
         "connect"
-    } else if e.is_decode() {
-        // A truncated gzip stream is a broken transfer, not a bad document.
-        "reset"
     } else {
         "reset"
     };
@@ -858,6 +915,46 @@ mod tests {
         let cfg = NetEntConfig::for_base("https://h/", "12345678200010", "N", "P", "hunter2-pass");
         assert!(!format!("{cfg:?}").contains("hunter2"));
         assert_eq!(cfg.password.expose(), "hunter2-pass");
+    }
+
+    #[test]
+    fn config_validation_reports_every_problem() {
+        let ok = NetEntConfig::for_base("https://h/", "12345678200010", "N", "P", "pw");
+        assert!(ok.validate().is_empty(), "{:?}", ok.validate());
+        let mut bad = ok.clone();
+        bad.auth_url = "http://h/authentifier/1.0/".into();
+        bad.siret = "1234".into();
+        bad.service = "42".into();
+        bad.password = Secret::new("");
+        bad.user_agent = "curl".into();
+        let problems = bad.validate();
+        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert!(problems.iter().all(|p| !p.contains("pw")));
+    }
+
+    #[test]
+    fn config_reads_from_toml() {
+        let cfg: NetEntConfig = toml::from_str(
+            r#"
+            auth_url = "https://services.net-entreprises.fr/authentifier/1.0/"
+            deposit_url = "https://depot.dsnrg.net-entreprises.fr/deposer-dsn/2.0/"
+            consult_url = "https://consultation.dsnrg.net-entreprises.fr/"
+            download_url = "https://telechargement.dsnrg.net-entreprises.fr/"
+            bpij_url = "https://consultation.dsnrg.net-entreprises.fr/"
+            siret = "12345678200010"
+            nom = "DUPONT"
+            prenom = "Anne"
+            password = "secret"
+            service = "25"
+            user_agent = "Client-DSN (ijgate/0.1; ijgate)"
+            request_timeout = "90s"
+            "#,
+        )
+        .unwrap();
+        assert!(cfg.validate().is_empty());
+        assert_eq!(cfg.request_timeout, Duration::from_secs(90));
+        assert_eq!(cfg.connect_timeout, Duration::from_secs(10));
+        assert!(toml::from_str::<NetEntConfig>("unknown = 1").is_err());
     }
 
     #[test]

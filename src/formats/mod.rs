@@ -8,6 +8,7 @@ pub mod hr_json;
 pub mod listing;
 pub mod masked;
 pub mod rapport;
+pub mod signalement;
 pub mod xml_tree;
 
 /// The shared reference folder (`../shared/reference` from the crate root): gip-mds files are

@@ -85,3 +85,55 @@ pub async fn run_cli(args: SandboxArgs) -> Result<(), CliError> {
         .await
         .map_err(io("serve"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: SandboxArgs,
+    }
+
+    #[test]
+    fn arguments_parse() {
+        let c = Cli::try_parse_from([
+            "ijgate",
+            "--listen",
+            "127.0.0.1:9443",
+            "--scenario",
+            "s.toml",
+        ])
+        .unwrap();
+        assert_eq!(c.args.listen.port(), 9443);
+        assert!(c.args.cert.is_none());
+        // --cert needs --key.
+        assert!(Cli::try_parse_from(["ijgate", "--cert", "c.pem"]).is_err());
+    }
+
+    #[tokio::test]
+    async fn bad_inputs_are_reported_with_their_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.toml");
+        let args = SandboxArgs {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            scenario: Some(missing.clone()),
+            cert: None,
+            key: None,
+            ca_out: dir.path().join("ca.pem"),
+        };
+        let err = run_cli(args.clone()).await.unwrap_err();
+        assert!(err.to_string().contains("missing.toml"), "{err}");
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, "seed = \"x\"").unwrap();
+        let err = run_cli(SandboxArgs {
+            scenario: Some(bad),
+            ..args
+        })
+        .await
+        .unwrap_err();
+        assert!(matches!(err, CliError::Scenario { .. }), "{err}");
+    }
+}

@@ -51,15 +51,21 @@ impl Running {
 }
 
 async fn start(scenario: Scenario) -> Running {
+    start_with(Sandbox::new(scenario), &[b"h2", b"http/1.1"]).await
+}
+
+/// Starts `sandbox` offering the given ALPN protocols.
+async fn start_with(sandbox: Sandbox, alpn: &[&[u8]]) -> Running {
     install_crypto_provider();
     let (ca, cert, key) = dev_certificates(&["localhost", "127.0.0.1"]).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ca_file = dir.path().join("ca.pem");
     std::fs::write(&ca_file, ca).unwrap();
-    let tls = tls_config(cert.as_bytes(), key.as_bytes()).unwrap();
+    let mut tls = (*tls_config(cert.as_bytes(), key.as_bytes()).unwrap()).clone();
+    tls.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    let tls = std::sync::Arc::new(tls);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let sandbox = Sandbox::new(scenario);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let sb = sandbox.clone();
     let task = tokio::spawn(async move {
@@ -127,12 +133,12 @@ async fn deposit_gets_aee_and_returns_appear_after_their_delay() {
     // Immediately: 10, 11, 30; the 31 only after its delay.
     let first = client.list_returns_flux(&idflux).await.unwrap();
     assert_eq!(natures(&first), vec!["10", "11", "30"]);
-    let listing = poll(100, Duration::from_millis(20), || async {
+    let listing = poll(500, Duration::from_millis(20), || async {
         let l = client.list_returns_flux(&idflux).await.ok()?;
         natures(&l).contains(&"31".to_string()).then_some(l)
     })
     .await
-    .expect("nature 31 within 2 s");
+    .expect("nature 31 within 10 s");
     let (flux, r31) = listing.entries().find(|(_, r)| r.nature == "31").unwrap();
     let doc = client.download_return(flux, r31).await.unwrap();
     let rapport = Rapport::parse(&doc).unwrap();
@@ -373,7 +379,7 @@ async fn outcomes_per_identifiant_and_nir() {
             }),
         )
         .await;
-        let (flux, entry) = poll(100, Duration::from_millis(20), || async {
+        let (flux, entry) = poll(500, Duration::from_millis(20), || async {
             let l = client.list_returns_flux(&idflux).await.ok()?;
             l.entries()
                 .find(|(_, r)| r.nature == nature)
@@ -598,5 +604,97 @@ async fn gzip_is_mandatory_and_stats_are_outside_the_api() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
+    run.stop().await;
+}
+
+#[tokio::test]
+async fn http1_only_peer_and_connection_reset_on_deposit() {
+    let mut sc = Scenario::default();
+    sc.faults.reset_rate = 1.0;
+    sc.faults.endpoints = vec!["deposer-dsn".into()];
+    let run = start_with(Sandbox::new(sc), &[b"http/1.1"]).await;
+    let client = run.client();
+    client.authenticate().await.unwrap();
+    let err = client
+        .deposit(&signalement(&SampleStop::default()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "reset", "{err:?}");
+    assert!(err.deposit_may_have_landed());
+    // The connection was dropped, not the server: other calls still work over HTTP/1.1.
+    assert!(
+        client
+            .list_returns_flux("Xyz")
+            .await
+            .unwrap()
+            .flux
+            .is_empty()
+    );
+    run.stop().await;
+}
+
+#[tokio::test]
+async fn range_listing_keeps_boundary_returns_once() {
+    // A frozen clock: the deposit and its immediate returns share one second, which is
+    // also the boundary between two 60-minute windows.
+    let t = crate::formats::listing::parse_ts("20261125100000").unwrap();
+    let clock: super::Clock = std::sync::Arc::new(move || t);
+    let run = start_with(
+        Sandbox::with_clock(Scenario::default(), clock),
+        &[b"h2", b"http/1.1"],
+    )
+    .await;
+    let client = run.client();
+    deposit_ok(&client, &signalement(&SampleStop::default())).await;
+    let one = client
+        .list_returns_declarant(t - chrono::Duration::minutes(60), t)
+        .await
+        .unwrap();
+    let two = client
+        .list_returns_declarant(t, t + chrono::Duration::minutes(60))
+        .await
+        .unwrap();
+    assert_eq!(one.entries().count(), 3);
+    assert_eq!(two.entries().count(), 3);
+    let merged = client
+        .list_returns_range(
+            t - chrono::Duration::minutes(60),
+            t + chrono::Duration::minutes(60),
+        )
+        .await
+        .unwrap();
+    assert_eq!(natures(&merged), vec!["10", "11", "30"]);
+    run.stop().await;
+}
+
+#[tokio::test]
+async fn only_the_configured_ca_is_trusted() {
+    let run = start(Scenario::default()).await;
+    let (other_ca, _, _) = dev_certificates(&["localhost"]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.pem");
+    std::fs::write(&path, other_ca).unwrap();
+    let mut cfg = run.config();
+    cfg.ca_file = Some(path);
+    let err = NetEntClient::new(cfg)
+        .unwrap()
+        .authenticate()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "tls", "{err:?}");
+    assert!(!err.is_transient());
+    let mut cfg = run.config();
+    cfg.ca_file = Some(dir.path().join("missing.pem"));
+    assert_eq!(NetEntClient::new(cfg).unwrap_err().kind(), "config");
+    // Nothing listening: a transient connect error.
+    let mut cfg = run.config();
+    cfg.auth_url = "https://127.0.0.1:1/authentifier/1.0/".into();
+    let err = NetEntClient::new(cfg)
+        .unwrap()
+        .authenticate()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "connect", "{err:?}");
+    assert!(err.is_transient());
     run.stop().await;
 }

@@ -261,6 +261,32 @@ mod tests {
         assert_eq!(s.crds, dec!(2.63));
         assert_eq!(s.net, dec!(490.83));
         assert_eq!(s.period, Some((d(2026, 3, 5), d(2026, 3, 20))));
+        // The issued slip is valid BPIJ 02.04.
+        if std::process::Command::new("xmllint")
+            .arg("--version")
+            .output()
+            .is_ok()
+        {
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("slip.xml");
+            std::fs::write(&file, b.to_xml()).unwrap();
+            let xsd = crate::formats::reference_dir().join("gip-mds/ROOT_BPIJ_V02_04.xsd");
+            let out = std::process::Command::new("xmllint")
+                .args(["--noout", "--schema"])
+                .arg(&xsd)
+                .arg(&file)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        } else if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("xmllint is required in CI");
+        } else {
+            eprintln!("SKIP xmllint validation of the issued slip: xmllint not installed");
+        }
         // Too short for any IJ.
         let short = Stoppage {
             expected_end: Some(d(2026, 3, 3)),

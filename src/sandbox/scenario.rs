@@ -259,6 +259,16 @@ mod tests {
     }
 
     #[test]
+    fn demo_fixture_parses() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/netent/sandbox-scenario.toml");
+        let s = Scenario::from_toml(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert_eq!(s.outcome.rules.len(), 3);
+        assert_eq!(s.delay("31"), Duration::from_secs(30));
+        assert_eq!(s.bpij.delay, Duration::from_secs(60));
+    }
+
+    #[test]
     fn rejects_unknown_fields_and_bad_durations() {
         assert!(Scenario::from_toml("sede = 1").is_err());
         assert!(Scenario::from_toml("[delays]\n\"31\" = \"soon\"").is_err());

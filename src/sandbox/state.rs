@@ -1022,6 +1022,25 @@ mod tests {
     }
 
     #[test]
+    fn tokens_expire_after_their_ttl() {
+        let mut sc = Scenario::default();
+        sc.faults.token_ttl = Some(Duration::from_secs(3600));
+        let mut s = State::new(sc);
+        let now = t("20261125100000");
+        let tok = s
+            .authenticate("12345678200010", "N", "P", "pw", "25", now)
+            .unwrap();
+        let h = format!("DSNLogin jeton={tok}");
+        assert_eq!(
+            s.check_token(Some(&h), t("20261125105959")).as_deref(),
+            Some("12345678200010")
+        );
+        assert!(s.check_token(Some(&h), t("20261125110000")).is_none());
+        // Once expired, it stays refused.
+        assert!(s.check_token(Some(&h), now).is_none());
+    }
+
+    #[test]
     fn fault_draws_are_reproducible() {
         let mut sc = Scenario {
             seed: 42,
