@@ -52,6 +52,11 @@ pub enum Command {
     /// Certificates.
     #[command(subcommand)]
     Certs(CertsCommand),
+    /// DSN files for insurers: check a lot (anomalies, CRM), produce contribution calls.
+    #[command(subcommand)]
+    Dsn(crate::dsn::cli::DsnCommand),
+    /// Local net-entreprises peer (API DSN + CNAM PJ IJ) for demos and tests.
+    Sandbox(crate::sandbox::SandboxArgs),
     /// Prévoyance complement: compute a case, claim bordereau, quarterly history.
     #[command(subcommand)]
     Prevoyance(crate::prevoyance::cli::PrevoyanceCommand),
@@ -172,6 +177,24 @@ pub fn run(cli: Cli) -> i32 {
                 }
                 Ok(0)
             })
+        }
+        Command::Dsn(cmd) => crate::dsn::cli::run(cmd),
+        Command::Sandbox(args) => {
+            crate::channels::tls::install_crypto_provider();
+            let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("ijgate: cannot start the runtime: {e}");
+                    return 1;
+                }
+            };
+            match rt.block_on(crate::sandbox::run_cli(args)) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("ijgate sandbox: {e}");
+                    1
+                }
+            }
         }
         Command::Prevoyance(cmd) => match crate::prevoyance::cli::run(cmd) {
             Ok(code) => code,

@@ -3,6 +3,8 @@
 //! # Layout
 //! - [`model`]: domain types (SIRET, NIR, the canonical stoppage) and their validation. No I/O.
 //! - [`neodes`]: the DSN file codec (norme NEODeS). No I/O.
+//! - [`dsn`]: DSN analysis for insurers: typed extraction, fiche de paramétrage, CRM-OC checks,
+//!   contribution calls. No I/O except its CLI glue.
 //! - [`formats`]: HR inputs (CSV, JSON, DSN signalements) mapped to the model. No I/O.
 //! - [`config`]: the TOML configuration, validated as a whole.
 //! - [`journal`]: the durable SQLite journal (WAL, synchronous=FULL, group commit).
@@ -19,6 +21,7 @@
 pub mod channels;
 pub mod cli;
 pub mod config;
+pub mod dsn;
 pub mod engine;
 pub mod formats;
 pub mod journal;

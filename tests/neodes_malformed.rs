@@ -92,6 +92,16 @@ fn wrong_totals_and_missing_total_are_reported() {
 }
 
 #[test]
+fn an_unknown_block_does_not_break_the_hierarchy() {
+    let file = b"S10.G00.00.001,'A'\nS20.G00.05.001,'01'\nS21.G00.06.001,'X'\nS21.G00.11.001,'1'\nS21.G00.30.002,'N'\nS21.G00.40.009,'C1'\nS21.G00.99.001,'Z'\nS21.G00.60.001,'01'\nS90.G00.90.001,'10'\nS90.G00.90.002,'1'\n";
+    let (items, diags, _) = read_all(&file[..], Options::default());
+    let found: Vec<(u64, &str)> = diags.iter().map(|d| (d.line, d.kind.code())).collect();
+    assert_eq!(found, [(7, "unknown-rubric")]);
+    // The stoppage still hangs under the contract.
+    assert_eq!(items[7].parent, Some(items[5].node));
+}
+
+#[test]
 fn utf8_input_is_accepted_with_a_warning() {
     let file = "S10.G00.00.001,'A'\nS20.G00.05.001,'01'\nS21.G00.06.001,'X'\nS21.G00.11.001,'1'\nS21.G00.30.002,'HÉLÈNE'\nS90.G00.90.001,'7'\nS90.G00.90.002,'1'\n";
     let (items, diags, _) = read_all(file.as_bytes(), Options::default());

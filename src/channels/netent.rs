@@ -527,6 +527,12 @@ impl NetEntClient {
     /// `POST deposer-dsn/2.0/`: `latin1` is the DSN file as ISO-8859-1 bytes; it is gzipped
     /// here. 200 → AEE, 422 → ARE (an outcome, not an error).
     pub async fn deposit(&self, latin1: &[u8]) -> Result<DepositAnswer, NetEntError> {
+        Ok(self.deposit_with_raw(latin1).await?.0)
+    }
+
+    /// [`NetEntClient::deposit`], also giving the raw AEE/ARE document (kept in the journal and
+    /// forwarded beside the notice).
+    pub async fn deposit_with_raw(&self, latin1: &[u8]) -> Result<(DepositAnswer, Vec<u8>), NetEntError> {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(latin1)
             .and_then(|_| gz.flush())
@@ -575,7 +581,7 @@ impl NetEntClient {
                 ));
             }
         }
-        Ok(parsed)
+        Ok((parsed, answer.to_vec()))
     }
 
     fn consult(&self, path: &str) -> String {

@@ -11,7 +11,9 @@ use super::ingest::Engine;
 use crate::channels::fsio::Perms;
 use crate::channels::spool::{SpoolDirs, SpoolOptions};
 use crate::channels::{api, outbound, spool, tls};
-use crate::config::{Config, ConfigError};
+use crate::channels::netent::NetEntConfig;
+use crate::config::{Config, ConfigError, NetEntMode};
+use crate::engine::exchange::Exchange;
 use crate::journal::{Journal, JournalError};
 
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +81,7 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         journal: journal.clone(),
         config: Arc::new(ArcSwap::from_pointee(cfg.clone())),
         outbox_wake: Arc::new(Notify::new()),
+        exchange_wake: Arc::new(Notify::new()),
     };
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(outbound::run(
@@ -96,6 +99,28 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         concurrency: 8,
     };
     tasks.spawn(spool::run(engine.clone(), dirs.clone(), opts, stop.clone()));
+    // The CPAM exchange: the in-process sandbox peer or a remote API DSN.
+    let netent = match cfg.netent.mode {
+        NetEntMode::Disabled => None,
+        NetEntMode::Sandbox => Some(start_sandbox(&cfg, &mut tasks, stop.clone()).await?),
+        NetEntMode::Remote => Some((remote_netent(&cfg)?, true)),
+    };
+    if let Some((netent_cfg, paris_time)) = netent {
+        let client = crate::channels::netent::NetEntClient::new(netent_cfg)
+            .map_err(|e| DaemonError::Io { what: "net-entreprises client".into(), source: std::io::Error::other(e.to_string()) })?;
+        let ex = Exchange {
+            journal: journal.clone(),
+            config: engine.config.clone(),
+            client: Arc::new(client),
+            wake: engine.exchange_wake.clone(),
+            outbox_wake: engine.outbox_wake.clone(),
+            paris_time,
+        };
+        tasks.spawn(ex.clone().run_deposits(stop.clone()));
+        tasks.spawn(ex.clone().run_flux_poller(stop.clone()));
+        tasks.spawn(ex.clone().run_declarant_poller(stop.clone()));
+        tasks.spawn(ex.run_bpij_poller(stop.clone()));
+    }
     let mut listen = None;
     if cfg.api.enabled {
         ensure_dev_certs(&cfg)?;
@@ -139,6 +164,67 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
     }
     tracing::info!("ijgate stopped");
     Ok(())
+}
+
+/// Starts the in-process sandbox peer on its own TLS (a private CA written to the state folder)
+/// and returns the client configuration that points at it.
+async fn start_sandbox(
+    cfg: &Config,
+    tasks: &mut tokio::task::JoinSet<()>,
+    stop: CancellationToken,
+) -> Result<(NetEntConfig, bool), DaemonError> {
+    let scenario = match &cfg.sandbox.scenario {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(io(format!("sandbox.scenario {}", p.display())))?;
+            crate::sandbox::Scenario::from_toml(&text)
+                .map_err(|e| DaemonError::Io { what: format!("sandbox.scenario {}", p.display()), source: std::io::Error::other(e.to_string()) })?
+        }
+        None => crate::sandbox::Scenario::default(),
+    };
+    let (ca, cert, key) = crate::sandbox::dev_certificates(&["localhost", "127.0.0.1"])
+        .map_err(|e| DaemonError::Io { what: "sandbox certificates".into(), source: std::io::Error::other(e.to_string()) })?;
+    let tls = crate::sandbox::tls_config(cert.as_bytes(), key.as_bytes()).map_err(io("sandbox TLS"))?;
+    let ca_path = cfg.daemon.state_dir.join("sandbox-ca.pem");
+    crate::channels::fsio::write_atomic(&ca_path, ca.as_bytes(), Perms::PRIVATE).map_err(io(ca_path.display().to_string()))?;
+    let listener = tokio::net::TcpListener::bind(cfg.sandbox.listen).await.map_err(io(format!("sandbox.listen {}", cfg.sandbox.listen)))?;
+    let addr = listener.local_addr().map_err(io("sandbox.listen"))?;
+    let sandbox = crate::sandbox::Sandbox::new(scenario);
+    tasks.spawn(async move {
+        if let Err(e) = sandbox.serve(listener, tls, stop.cancelled_owned()).await {
+            tracing::error!(error = %e, "sandbox: stopped");
+        }
+    });
+    tracing::warn!(%addr, "net-entreprises SANDBOX peer started in-process (netent.mode = \"sandbox\"): nothing reaches the real CPAM");
+    let siret = cfg.netent.siret.clone().or_else(|| cfg.employers.first().map(|e| e.siret.clone())).unwrap_or_default();
+    let mut n = NetEntConfig::for_base(&format!("https://{addr}/"), &siret, &cfg.netent.nom, &cfg.netent.prenom, "sandbox");
+    n.ca_file = Some(ca_path);
+    n.service = cfg.netent.service.clone();
+    n.request_timeout = cfg.netent.request_timeout;
+    Ok((n, false))
+}
+
+/// The client configuration for a remote API DSN (password read from its 0600 file).
+fn remote_netent(cfg: &Config) -> Result<NetEntConfig, DaemonError> {
+    let n = &cfg.netent;
+    let bad = |m: String| DaemonError::Io { what: "netent".into(), source: std::io::Error::other(m) };
+    let password = match &n.password_file {
+        Some(f) => crate::channels::fsio::read_secret(f).map_err(bad)?,
+        None => return Err(bad("netent.password_file is required".into())),
+    };
+    let siret = n.siret.clone().unwrap_or_default();
+    let base = n.base_url.clone().unwrap_or_default();
+    let mut c = NetEntConfig::for_base(&base, &siret, &n.nom, &n.prenom, &password);
+    let pick = |o: &Option<String>, d: String| o.clone().unwrap_or(d);
+    c.auth_url = pick(&n.auth_url, c.auth_url);
+    c.deposit_url = pick(&n.deposit_url, c.deposit_url);
+    c.consult_url = pick(&n.consult_url, c.consult_url);
+    c.download_url = pick(&n.download_url, c.download_url);
+    c.bpij_url = pick(&n.bpij_url, c.bpij_url);
+    c.pj_url = n.pj_url.clone().or(c.pj_url);
+    c.service = n.service.clone();
+    c.ca_file = n.ca_file.clone();
+    c.request_timeout = n.request_timeout;
+    Ok(c)
 }
 
 async fn wait_for_stop_signal() {

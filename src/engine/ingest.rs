@@ -90,6 +90,7 @@ pub async fn ingest(
     parsed: Parsed,
 ) -> Result<IngestReport, JournalError> {
     let validated = validate_all(cfg, client, &parsed.records);
+    let exchange = cfg.netent.mode != crate::config::NetEntMode::Disabled;
     let records = parsed.records;
     let file_errors = parsed.file_errors;
     let job_rows: Vec<(Record, Result<Stoppage, Vec<FieldError>>)> =
@@ -133,6 +134,10 @@ pub async fn ingest(
                 let result = match v {
                     Ok(s) => {
                         let out = store::submit(conn, &s, &source, &at)?;
+                        if out.status != store::SubmitStatus::Duplicate && exchange {
+                            // What goes to CPAM is decided in the same transaction.
+                            super::cpam::plan(conn, out.id, &s, &at)?;
+                        }
                         if out.status != store::SubmitStatus::Duplicate {
                             let body =
                                 notices::received(&s.hr_ref, s.event.as_str(), &out, &source, &at);
@@ -236,6 +241,8 @@ pub struct Engine {
     pub config: Arc<arc_swap::ArcSwap<Config>>,
     /// Woken after every commit that queued outbound files.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// Woken after every commit that may have queued deposits.
+    pub exchange_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Engine {
@@ -249,6 +256,7 @@ impl Engine {
         let client = client_name.and_then(|n| cfg.client_by_name(n));
         let r = ingest(&self.journal, &cfg, client, meta, parsed).await;
         self.outbox_wake.notify_one();
+        self.exchange_wake.notify_one();
         r
     }
 }

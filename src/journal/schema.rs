@@ -67,6 +67,64 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX outbox_pending ON outbox(id) WHERE delivered_at IS NULL;
     "#,
+    // 2: the CPAM exchange: deposits (one per signalement sent), returns (upserted on
+    // idflux, nature, return id: net-entreprises may overwrite a return), polling cursors
+    // and BPIJ payment slips.
+    r#"
+    CREATE TABLE deposits (
+        id                    INTEGER PRIMARY KEY AUTOINCREMENT,
+        declaration_id        INTEGER NOT NULL REFERENCES declarations(id),
+        target_declaration_id INTEGER NOT NULL REFERENCES declarations(id),
+        nature                TEXT NOT NULL,
+        decl_type             TEXT NOT NULL,
+        identifiant_metier    TEXT NOT NULL DEFAULT '',
+        payload               TEXT NOT NULL,
+        file                  BLOB,
+        replaces_idflux       TEXT,
+        state                 TEXT NOT NULL,
+        attempts              INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at       TEXT NOT NULL,
+        sent_at               TEXT,
+        idflux                TEXT,
+        returns_done          INTEGER NOT NULL DEFAULT 0,
+        last_error_kind       TEXT,
+        last_error            TEXT,
+        created_at            TEXT NOT NULL,
+        updated_at            TEXT NOT NULL
+    );
+    CREATE INDEX deposits_due ON deposits(state, next_attempt_at);
+    CREATE INDEX deposits_target ON deposits(target_declaration_id, id);
+    CREATE INDEX deposits_idflux ON deposits(idflux);
+    CREATE INDEX deposits_ident ON deposits(identifiant_metier);
+    CREATE TABLE returns (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        idflux      TEXT NOT NULL,
+        nature      TEXT NOT NULL,
+        return_id   TEXT NOT NULL,
+        statut      TEXT,
+        production  TEXT,
+        deposit_id  INTEGER REFERENCES deposits(id),
+        outcome     TEXT,
+        raw         BLOB,
+        fetched_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        UNIQUE (idflux, nature, return_id)
+    );
+    CREATE TABLE cursors (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE bpij (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        source        TEXT NOT NULL,
+        ref           TEXT NOT NULL UNIQUE,
+        sha256        TEXT NOT NULL,
+        siret         TEXT,
+        xml           BLOB NOT NULL,
+        fetched_at    TEXT NOT NULL,
+        dispatched_at TEXT
+    );
+    "#,
 ];
 
 /// The schema version this binary writes.

@@ -653,7 +653,8 @@ impl<R: Read> Reader<R> {
             self.stack.truncate(pos);
             return self.push(block, number);
         }
-        let parent = match norm::lookup_block(self.opts.norm, block) {
+        let known = norm::lookup_block(self.opts.norm, block);
+        let parent = match known {
             Some(spec) => spec.parent,
             None => restitution_parent(block),
         };
@@ -675,7 +676,10 @@ impl<R: Read> Reader<R> {
                     );
                 }
             }
-            None => self.stack.clear(),
+            None if known.is_some() => self.stack.clear(),
+            // A block unknown to the norm (its rubric is already reported): keep the context and
+            // hang it under the current block, so the following lines are not misplaced.
+            None => {}
         }
         self.push(block, number)
     }

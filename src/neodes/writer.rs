@@ -311,6 +311,74 @@ mod tests {
         );
     }
 
+    /// A complete signalement arrêt de travail (nature 04) as the lead will build it: it must
+    /// read back with no diagnostic at all and the stoppage under the contract.
+    #[test]
+    fn signalement_arret_nature_04_reads_back_clean() {
+        let mut w = Writer::new();
+        let d = |y, m, j| NaiveDate::from_ymd_opt(y, m, j).unwrap();
+        w.push(rid("S10.G00.00.001"), "IJGATE")
+            .push(rid("S10.G00.00.002"), "JIKENLABS")
+            .push(rid("S10.G00.00.003"), "0.1.0")
+            .push(rid("S10.G00.00.005"), "01")
+            .push(rid("S10.G00.00.006"), "P26V01")
+            .push(rid("S10.G00.00.007"), "01")
+            .push(rid("S10.G00.00.008"), "01")
+            .push(rid("S10.G00.01.001"), "487654321")
+            .push(rid("S10.G00.01.002"), "00018")
+            .push(rid("S10.G00.01.003"), "ATELIERS DU LAC")
+            .push(rid("S10.G00.01.004"), "3 QUAI DU LAC")
+            .push(rid("S10.G00.01.005"), "74000")
+            .push(rid("S10.G00.01.006"), "ANNECY")
+            .push(rid("S10.G00.02.001"), "02")
+            .push(rid("S10.G00.02.002"), "CLAIRE FONTAINE")
+            .push(rid("S10.G00.02.004"), "paie@ateliers-lac.fr")
+            .push(rid("S10.G00.02.005"), "0450000000")
+            .push(rid("S20.G00.05.001"), "04")
+            .push(rid("S20.G00.05.002"), "01")
+            .push(rid("S20.G00.05.003"), "11")
+            .push(rid("S20.G00.05.004"), "1")
+            .push_date(rid("S20.G00.05.005"), d(2026, 3, 1))
+            .push_date(rid("S20.G00.05.007"), d(2026, 3, 12))
+            .push(rid("S20.G00.05.008"), "01")
+            .push(rid("S20.G00.05.009"), "AT2026031200001")
+            .push(rid("S20.G00.05.010"), "01")
+            .push(rid("S21.G00.06.001"), "487654321")
+            .push(rid("S21.G00.06.002"), "00018")
+            .push(rid("S21.G00.11.001"), "00018")
+            .push(rid("S21.G00.30.001"), "1850575123456")
+            .push(rid("S21.G00.30.002"), "BERTIN")
+            .push(rid("S21.G00.30.004"), "LUC")
+            .push(rid("S21.G00.30.005"), "01")
+            .push_date(rid("S21.G00.30.006"), d(1985, 5, 14))
+            .push(rid("S21.G00.30.007"), "LYON")
+            .push_date(rid("S21.G00.40.001"), d(2020, 1, 1))
+            .push(rid("S21.G00.40.007"), "01")
+            .push(rid("S21.G00.40.009"), "C001")
+            .push(rid("S21.G00.60.001"), "01")
+            .push_date(rid("S21.G00.60.002"), d(2026, 3, 10))
+            .push_date(rid("S21.G00.60.003"), d(2026, 3, 24))
+            .push(rid("S21.G00.60.004"), "01")
+            .push_date(rid("S21.G00.60.005"), d(2026, 3, 11))
+            .push_date(rid("S21.G00.60.006"), d(2026, 3, 24))
+            .push(rid("S21.G00.60.007"), "FR7630006000011234567890189")
+            .push(rid("S21.G00.60.008"), "AGRIFRPP");
+        let bytes = w.finish().unwrap();
+        assert!(bytes.ends_with(b"S90.G00.90.001,'48'\r\nS90.G00.90.002,'1'\r\n"));
+        let (items, diags, stats) = read_all(&bytes[..], Options::default());
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!((stats.envois, stats.declarations), (1, 1));
+        let contract = items
+            .iter()
+            .find(|i| i.rubric == rid("S21.G00.40.009"))
+            .unwrap();
+        let stop = items
+            .iter()
+            .find(|i| i.rubric == rid("S21.G00.60.001"))
+            .unwrap();
+        assert_eq!(stop.parent, Some(contract.node));
+    }
+
     #[test]
     fn two_declarations_in_one_envoi() {
         let mut w = Writer::new();

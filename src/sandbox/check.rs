@@ -183,6 +183,8 @@ pub struct DeclarationFacts {
     pub nature: String,
     pub type_decl: String,
     pub identifiant_metier: Option<String>,
+    /// S20.G00.05.006.
+    pub replaces: Option<String>,
     pub siren: String,
     pub nic: String,
     pub nirs: Vec<String>,
@@ -234,6 +236,7 @@ pub fn read_facts(bytes: &[u8]) -> FileFacts {
         match rubric {
             "S20.G00.05.002" => d.type_decl = value,
             "S20.G00.05.009" => d.identifiant_metier = Some(value),
+            "S20.G00.05.006" => d.replaces = Some(value),
             "S21.G00.06.001" => d.siren = value,
             "S21.G00.11.001" => d.nic = value,
             "S21.G00.30.001" => {

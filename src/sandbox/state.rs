@@ -101,7 +101,20 @@ pub struct Stats {
     pub returns_issued_per_nature: BTreeMap<String, u32>,
     pub bpij_issued: u32,
     pub pj_uploads: u32,
+    /// Every accepted declaration, in order: what was received, for tests to assert on.
+    pub received: Vec<ReceivedDeclaration>,
     pub faults_injected: BTreeMap<String, u32>,
+}
+
+/// One declaration of an accepted deposit.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ReceivedDeclaration {
+    pub idflux: String,
+    pub nature: String,
+    pub type_decl: String,
+    pub identifiant_metier: Option<String>,
+    /// S20.G00.05.006: the flux replaced or cancelled.
+    pub replaces: Option<String>,
 }
 
 /// Parameters of `lister-bpij-declarant`.
@@ -829,6 +842,19 @@ impl State {
 
     pub fn stats(&self, now: NaiveDateTime) -> Stats {
         let mut s = self.stats.clone();
+        s.received = self
+            .deposits
+            .iter()
+            .flat_map(|d| {
+                d.facts.declarations.iter().map(move |x| ReceivedDeclaration {
+                    idflux: d.idflux.clone(),
+                    nature: x.nature.clone(),
+                    type_decl: x.type_decl.clone(),
+                    identifiant_metier: x.identifiant_metier.clone(),
+                    replaces: x.replaces.clone(),
+                })
+            })
+            .collect();
         let issued: Vec<&StoredReturn> = self
             .returns
             .iter()

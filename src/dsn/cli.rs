@@ -1,0 +1,430 @@
+//! Command-line glue: `ijgate dsn check FILE... [--fiche F.xml ...] [--json]` and
+//! `ijgate dsn calls FILE... --fiche F.xml --out DIR`, plus [`process_file`] for the daemon's
+//! `spool/inbound/dsn/` watcher. This is the I/O edge of the `dsn` module.
+//!
+//! Exit codes of [`run`]: 0 no blocking anomaly and no codec error, 1 anomalies, 2 unreadable
+//! input (file, fiche). Files are written to a temporary name then renamed, so a watcher never
+//! sees half a file.
+
+use std::fs::File;
+use std::io::{BufReader, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{Local, NaiveDate};
+
+use crate::dsn::analyze::{Analysis, AnalyzeOptions, analyze};
+use crate::dsn::calls::{Calls, to_csv, to_html, to_json};
+use crate::dsn::checks::{AffiliatedSnapshot, fiche_for};
+use crate::dsn::crm::{CrmContext, crm_xml};
+use crate::dsn::fiche::Fiche;
+
+/// `ijgate dsn ...`
+#[derive(Debug, clap::Subcommand)]
+pub enum DsnCommand {
+    /// Check DSN files (codec, prévoyance consistency against the fiches) and print a report.
+    Check {
+        /// DSN files (single declarations or lots), oldest month first.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Fiches de paramétrage DSN OC (XML).
+        #[arg(long)]
+        fiche: Vec<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compute contribution calls and write them (JSON, CSV, HTML) with one CRM per declaration.
+    Calls {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long, required = true)]
+        fiche: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Contact e-mail written in the CRM.
+        #[arg(long, default_value = "dsn@organisme.fr")]
+        contact_mail: String,
+    },
+}
+
+/// Why a file could not be processed.
+#[derive(Debug, thiserror::Error)]
+pub enum DsnError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Fiche(#[from] crate::dsn::fiche::FicheError),
+}
+
+/// Reads fiches from files.
+pub fn load_fiches(paths: &[PathBuf]) -> Result<Vec<Fiche>, DsnError> {
+    paths
+        .iter()
+        .map(|p| {
+            let bytes = std::fs::read(p).map_err(|source| DsnError::Read {
+                path: p.clone(),
+                source,
+            })?;
+            Ok(Fiche::parse(&p.display().to_string(), &bytes)?)
+        })
+        .collect()
+}
+
+fn analyze_path(
+    path: &Path,
+    fiches: &[Fiche],
+    previous: &[AffiliatedSnapshot],
+    on_decl: impl FnMut(&crate::dsn::model::Declaration, &[crate::dsn::checks::Anomaly]),
+) -> Result<Analysis, DsnError> {
+    let file = File::open(path).map_err(|source| DsnError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    // A progress bar only for people watching a terminal, and only when it is worth it.
+    let bar = (std::io::stderr().is_terminal() && len > 32 << 20).then(|| {
+        let pb = indicatif::ProgressBar::new(len);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb.set_message(path.display().to_string());
+        pb
+    });
+    let res = match &bar {
+        Some(pb) => analyze(
+            BufReader::new(pb.wrap_read(file)),
+            fiches,
+            AnalyzeOptions::default(),
+            previous,
+            on_decl,
+        ),
+        None => analyze(file, fiches, AnalyzeOptions::default(), previous, on_decl),
+    };
+    if let Some(pb) = bar {
+        pb.finish_and_clear();
+    }
+    res.map_err(|source| DsnError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn crm_context(fiche: Option<&Fiche>, id_envoi: &str, mail: &str) -> CrmContext {
+    CrmContext {
+        id_envoi: id_envoi.to_string(),
+        producer_code: fiche.map(|f| f.producer.code.clone()),
+        producer_name: fiche
+            .and_then(|f| f.producer.name.clone())
+            .unwrap_or_else(|| "ORGANISME".to_string()),
+        contact_name: "Service DSN".to_string(),
+        contact_mail: mail.to_string(),
+        contact_tel: None,
+        now: Local::now().naive_local(),
+    }
+}
+
+/// Writes `bytes` to `dir/name` through a temporary file and a rename.
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, DsnError> {
+    let path = dir.join(name);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let werr = |source| DsnError::Write {
+        path: path.clone(),
+        source,
+    };
+    let mut f = File::create(&tmp).map_err(werr)?;
+    f.write_all(bytes).map_err(werr)?;
+    f.sync_all().map_err(werr)?;
+    std::fs::rename(&tmp, &path).map_err(werr)?;
+    Ok(path)
+}
+
+/// What [`process_file`] produced.
+#[derive(Debug, serde::Serialize)]
+pub struct ProcessReport {
+    pub file: PathBuf,
+    pub declarations: usize,
+    pub codec_errors: u64,
+    pub anomalies: usize,
+    pub blocking: usize,
+    pub written: Vec<PathBuf>,
+}
+
+/// Daemon entry: analyses one DSN file against `fiches` and writes into `out_dir` one CRM per
+/// declaration (`<stem>-<n>.crm.xml`), the calls (`<stem>.calls.json/.csv/.html`) and the full
+/// report (`<stem>.report.json`).
+pub fn process_file(
+    path: &Path,
+    fiches: &[Fiche],
+    out_dir: &Path,
+) -> Result<ProcessReport, DsnError> {
+    std::fs::create_dir_all(out_dir).map_err(|source| DsnError::Write {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "dsn".to_string(), |s| s.to_string_lossy().into_owned());
+    let mut crms = Vec::new();
+    let analysis = analyze_path(path, fiches, &[], |d, a| {
+        let fiche = fiche_for(d, fiches);
+        crms.push(crm_xml(
+            d,
+            a,
+            fiche,
+            &crm_context(fiche, &stem, "dsn@organisme.fr"),
+        ));
+    })?;
+    let mut written = Vec::new();
+    for (n, xml) in crms.iter().enumerate() {
+        written.push(write_atomic(
+            out_dir,
+            &format!("{stem}-{}.crm.xml", n + 1),
+            xml,
+        )?);
+    }
+    let lines = analysis.calls.lines();
+    written.push(write_atomic(
+        out_dir,
+        &format!("{stem}.calls.json"),
+        &to_json(&lines),
+    )?);
+    written.push(write_atomic(
+        out_dir,
+        &format!("{stem}.calls.csv"),
+        &to_csv(&lines),
+    )?);
+    written.push(write_atomic(
+        out_dir,
+        &format!("{stem}.calls.html"),
+        &to_html(&lines, Local::now().date_naive()),
+    )?);
+    written.push(write_atomic(
+        out_dir,
+        &format!("{stem}.report.json"),
+        &serde_json::to_vec_pretty(&analysis).unwrap_or_default(),
+    )?);
+    Ok(ProcessReport {
+        file: path.to_path_buf(),
+        declarations: analysis.declarations.len(),
+        codec_errors: analysis.stats.errors,
+        anomalies: analysis.anomalies.len(),
+        blocking: analysis.anomalies.iter().filter(|a| a.blocking).count(),
+        written,
+    })
+}
+
+fn print_human(path: &Path, a: &Analysis, out: &mut impl Write) -> std::io::Result<()> {
+    let s = &a.stats;
+    writeln!(
+        out,
+        "== {}: {} lines, {} envoi(s), {} declaration(s), {} error(s), {} warning(s)",
+        path.display(),
+        s.lines,
+        s.envois,
+        s.declarations,
+        s.errors,
+        s.warnings
+    )?;
+    for d in a.diagnostics.iter().take(200) {
+        writeln!(out, "  {:?} {d}", d.severity)?;
+    }
+    if a.diagnostics.len() > 200 {
+        writeln!(out, "  ... {} more diagnostics", a.diagnostics.len() - 200)?;
+    }
+    for d in &a.declarations {
+        let month = d
+            .month
+            .map_or_else(|| "?".to_string(), |m| m.format("%m/%Y").to_string());
+        writeln!(
+            out,
+            "  declaration line {}: nature {} type {} SIREN {} month {} — {} employee(s), {} stoppage(s), {} anomaly(ies) ({} blocking)",
+            d.line,
+            d.nature,
+            d.kind,
+            d.siren,
+            month,
+            d.employees,
+            d.stoppages,
+            d.anomalies,
+            d.blocking
+        )?;
+    }
+    for st in a.stoppages.iter().take(500) {
+        let fmt = |d: Option<NaiveDate>| {
+            d.map_or_else(|| "-".to_string(), |d| d.format("%d/%m/%Y").to_string())
+        };
+        writeln!(
+            out,
+            "  stoppage line {}: SIRET {} NIR {} motif {} last day worked {} planned end {} return {}",
+            st.stoppage.line,
+            st.siret,
+            st.nir,
+            st.stoppage.reason,
+            fmt(st.stoppage.last_day_worked),
+            fmt(st.stoppage.planned_end),
+            fmt(st.stoppage.return_date)
+        )?;
+    }
+    for an in &a.anomalies {
+        let rubric = an.rubric.map(|r| r.to_string()).unwrap_or_default();
+        writeln!(
+            out,
+            "  {} line {} {} [{}] {}",
+            an.code,
+            an.line,
+            rubric,
+            if an.blocking { "blocking" } else { "warning" },
+            an.message
+        )?;
+    }
+    for c in a.calls.lines() {
+        writeln!(
+            out,
+            "  call {} {} {}: expected {} declared {} paid {} balance {} ({} employee(s){})",
+            c.siren,
+            c.contract,
+            c.period,
+            c.expected,
+            c.declared,
+            c.paid,
+            c.balance,
+            c.employees,
+            if c.incomplete > 0 {
+                format!(", {} base(s) not computable", c.incomplete)
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    Ok(())
+}
+
+/// Runs a `dsn` subcommand; returns the process exit code.
+pub fn run(cmd: DsnCommand) -> i32 {
+    match cmd {
+        DsnCommand::Check { files, fiche, json } => check(&files, &fiche, json),
+        DsnCommand::Calls {
+            files,
+            fiche,
+            out,
+            contact_mail,
+        } => calls(&files, &fiche, &out, &contact_mail),
+    }
+}
+
+fn check(files: &[PathBuf], fiche_paths: &[PathBuf], json: bool) -> i32 {
+    let fiches = match load_fiches(fiche_paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("ijgate dsn check: {e}");
+            return 2;
+        }
+    };
+    let mut previous: Vec<AffiliatedSnapshot> = Vec::new();
+    let mut code = 0;
+    let mut reports = Vec::new();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for path in files {
+        match analyze_path(path, &fiches, &previous, |_, _| {}) {
+            Ok(mut a) => {
+                if !a.is_clean() {
+                    code = code.max(1);
+                }
+                previous.append(&mut a.snapshots);
+                if json {
+                    reports.push(serde_json::json!({ "file": path, "analysis": &a, "calls": a.calls.lines() }));
+                } else if let Err(e) = print_human(path, &a, &mut out) {
+                    eprintln!("ijgate dsn check: {e}");
+                    return 2;
+                }
+            }
+            Err(e) => {
+                eprintln!("ijgate dsn check: {e}");
+                code = 2;
+            }
+        }
+    }
+    if json
+        && let Err(e) = serde_json::to_writer_pretty(&mut out, &reports)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+    {
+        eprintln!("ijgate dsn check: {e}");
+        return 2;
+    }
+    code
+}
+
+fn calls(files: &[PathBuf], fiche_paths: &[PathBuf], out_dir: &Path, mail: &str) -> i32 {
+    let fiches = match load_fiches(fiche_paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("ijgate dsn calls: {e}");
+            return 2;
+        }
+    };
+    if let Err(e) = std::fs::create_dir_all(out_dir) {
+        eprintln!("ijgate dsn calls: {}: {e}", out_dir.display());
+        return 2;
+    }
+    let mut all = Calls::new();
+    let mut code = 0;
+    for path in files {
+        let stem = path
+            .file_stem()
+            .map_or_else(|| "dsn".to_string(), |s| s.to_string_lossy().into_owned());
+        let mut crms = Vec::new();
+        let res = analyze_path(path, &fiches, &[], |d, a| {
+            all.add(d, &fiches, Default::default());
+            let fiche = fiche_for(d, &fiches);
+            crms.push(crm_xml(d, a, fiche, &crm_context(fiche, &stem, mail)));
+        });
+        match res {
+            Ok(a) => {
+                if !a.is_clean() {
+                    code = code.max(1);
+                }
+                for (n, xml) in crms.iter().enumerate() {
+                    if let Err(e) = write_atomic(out_dir, &format!("{stem}-{}.crm.xml", n + 1), xml)
+                    {
+                        eprintln!("ijgate dsn calls: {e}");
+                        return 2;
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("ijgate dsn calls: {e}");
+                code = 2;
+            }
+        }
+    }
+    let lines = all.lines();
+    let outputs = [
+        ("calls.json", to_json(&lines)),
+        ("calls.csv", to_csv(&lines)),
+        ("calls.html", to_html(&lines, Local::now().date_naive())),
+    ];
+    for (name, bytes) in outputs {
+        match write_atomic(out_dir, name, &bytes) {
+            Ok(p) => println!("{}", p.display()),
+            Err(e) => {
+                eprintln!("ijgate dsn calls: {e}");
+                return 2;
+            }
+        }
+    }
+    code
+}

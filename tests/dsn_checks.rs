@@ -1,0 +1,189 @@
+//! One planted defect per fixture (tests/fixtures/dsn, own data): the expected CRM code at the
+//! expected line; the clean fixture has no anomaly at all.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use ijgate::dsn::analyze::{Analysis, AnalyzeOptions, analyze};
+use ijgate::dsn::checks::{AffiliatedSnapshot, missing_declarations};
+use ijgate::dsn::fiche::Fiche;
+use rust_decimal_macros::dec;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/dsn")
+        .join(name)
+}
+
+fn fiche() -> Fiche {
+    Fiche::parse(
+        "fiche_lac_p0999.xml",
+        &std::fs::read(fixture("fiche_lac_p0999.xml")).unwrap(),
+    )
+    .unwrap()
+}
+
+fn run(name: &str, previous: &[AffiliatedSnapshot]) -> Analysis {
+    let bytes = std::fs::read(fixture(name)).unwrap();
+    analyze(
+        &bytes[..],
+        &[fiche()],
+        AnalyzeOptions::default(),
+        previous,
+        |_, _| {},
+    )
+    .unwrap()
+}
+
+#[test]
+fn clean_fixture_has_no_anomaly_and_a_balanced_call() {
+    let a = run("lac_2026_03_clean.dsn", &[]);
+    assert_eq!(a.stats.errors, 0, "{:?}", a.diagnostics);
+    assert!(a.anomalies.is_empty(), "{:#?}", a.anomalies);
+    assert_eq!(a.declarations.len(), 1);
+    assert_eq!(a.declarations[0].employees, 2);
+    assert_eq!(a.stoppages.len(), 1);
+    assert_eq!(a.stoppages[0].siret, "48765432100018");
+    assert_eq!(
+        a.stoppages[0].stoppage.last_day_worked,
+        NaiveDate::from_ymd_opt(2026, 3, 10)
+    );
+    let calls = a.calls.lines();
+    assert_eq!(calls.len(), 1);
+    let c = &calls[0];
+    assert_eq!(
+        (c.contract.as_str(), c.period.as_str(), c.employees),
+        ("PRV-LAC-2026", "2026-03", 2)
+    );
+    assert_eq!(
+        (c.expected, c.declared, c.paid, c.balance),
+        (dec!(50.00), dec!(50.00), dec!(50.00), dec!(0.00))
+    );
+}
+
+#[test]
+fn each_planted_defect_is_found_at_its_line() {
+    let cases = [
+        ("lac_eadh02_unknown_contract.dsn", "EADH02", 26, true),
+        ("lac_eadh01_broken_adhesion_link.dsn", "EADH01", 50, true),
+        ("lac_ecin02_broken_affiliation_link.dsn", "ECIN02", 85, true),
+        ("lac_eaff03_unknown_option.dsn", "EAFF03", 79, true),
+        ("lac_eaff06_unknown_population.dsn", "EAFF06", 50, true),
+        ("lac_ecin05_missing_component.dsn", "ECIN05", 56, true),
+        ("lac_ecin08_wrong_contribution.dsn", "ECIN08", 65, false),
+        ("lac_ecve98_underpaid.dsn", "ECVE98", 26, false),
+        ("lac_ever01_no_payment.dsn", "EVER01", 26, false),
+        (
+            "lac_eaff98_affiliation_before_contract.dsn",
+            "EAFF98",
+            50,
+            false,
+        ),
+        (
+            "lac_ecin01_affiliation_without_base.dsn",
+            "ECIN01",
+            79,
+            true,
+        ),
+    ];
+    for (file, code, line, blocking) in cases {
+        let a = run(file, &[]);
+        assert_eq!(
+            a.stats.errors, 0,
+            "{file}: codec errors {:?}",
+            a.diagnostics
+        );
+        let found: Vec<_> = a
+            .anomalies
+            .iter()
+            .map(|x| (x.code, x.line, x.blocking))
+            .collect();
+        assert!(
+            found.contains(&(code, line, blocking)),
+            "{file}: expected {code} at line {line}, got {found:?}"
+        );
+    }
+}
+
+#[test]
+fn underpaid_call_shows_the_balance_due() {
+    let a = run("lac_ecve98_underpaid.dsn", &[]);
+    let c = &a.calls.lines()[0];
+    assert_eq!(
+        (c.expected, c.paid, c.balance),
+        (dec!(50.00), dec!(40.00), dec!(10.00))
+    );
+}
+
+#[test]
+fn employee_vanished_without_end_of_contract() {
+    let feb = run("lac_2026_02_with_mercier.dsn", &[]);
+    assert_eq!(feb.stats.errors, 0, "{:?}", feb.diagnostics);
+    assert!(feb.anomalies.is_empty(), "{:?}", feb.anomalies);
+    let mar = run("lac_2026_03_clean.dsn", &feb.snapshots);
+    let found: Vec<_> = mar.anomalies.iter().map(|x| (x.code, x.line)).collect();
+    assert_eq!(found, [("MSAL01", 97)]);
+    assert!(
+        mar.anomalies[0].message.contains("271**********"),
+        "NIR masked: {}",
+        mar.anomalies[0].message
+    );
+    // Without the previous month, nothing to compare.
+    assert!(run("lac_2026_03_clean.dsn", &[]).anomalies.is_empty());
+}
+
+#[test]
+fn establishment_without_dsn_after_due_date() {
+    let f = fiche();
+    let march = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let april = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+    let received = vec![("48765432100018".to_string(), march)];
+    let late = NaiveDate::from_ymd_opt(2026, 5, 6).unwrap();
+    let m = missing_declarations(std::slice::from_ref(&f), &received, april, late, 5);
+    assert_eq!(
+        m.iter()
+            .map(|a| (a.code, a.siret.as_str()))
+            .collect::<Vec<_>>(),
+        [("MDSN01", "48765432100018")]
+    );
+    // Before the due date, or when received: nothing.
+    assert!(
+        missing_declarations(
+            std::slice::from_ref(&f),
+            &received,
+            april,
+            NaiveDate::from_ymd_opt(2026, 5, 5).unwrap(),
+            5
+        )
+        .is_empty()
+    );
+    assert!(missing_declarations(std::slice::from_ref(&f), &received, march, late, 15).is_empty());
+}
+
+/// The GIP-MDS fiche examples (read in place, never copied) parse.
+#[test]
+fn gip_mds_fiche_examples_parse() {
+    let dir = [
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/gip-mds"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/gip-mds"),
+    ]
+    .into_iter()
+    .find(|d| d.is_dir());
+    let Some(dir) = dir else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "shared/reference missing in CI"
+        );
+        println!("skipped: shared/reference not found beside the crate");
+        return;
+    };
+    for name in [
+        "FICHE-PARAM-DSN-OC-26-R1.4.0-ExempleMax.xml",
+        "FICHE-PARAM-DSN-OC-26-R1.4.0-ExempleMin.xml",
+    ] {
+        let f = Fiche::parse(name, &std::fs::read(dir.join(name)).unwrap()).unwrap();
+        assert_eq!(f.company.siren, "123456789");
+        assert!(f.knows_contract("PREV00000000001"));
+        assert!(f.parameters().count() >= 8, "{name}");
+    }
+}

@@ -1,0 +1,121 @@
+//! `ijgate dsn check/calls` exit codes and outputs, and `process_file` for the spool watcher.
+
+use std::path::{Path, PathBuf};
+
+use ijgate::dsn::cli::{DsnCommand, load_fiches, process_file, run};
+
+fn fx(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/dsn")
+        .join(name)
+}
+
+#[test]
+fn check_exit_codes() {
+    let fiche = vec![fx("fiche_lac_p0999.xml")];
+    assert_eq!(
+        run(DsnCommand::Check {
+            files: vec![fx("lac_2026_03_clean.dsn")],
+            fiche: fiche.clone(),
+            json: false
+        }),
+        0
+    );
+    // Non-blocking anomaly only: still 0.
+    assert_eq!(
+        run(DsnCommand::Check {
+            files: vec![fx("lac_ecve98_underpaid.dsn")],
+            fiche: fiche.clone(),
+            json: true
+        }),
+        0
+    );
+    assert_eq!(
+        run(DsnCommand::Check {
+            files: vec![fx("lac_eadh02_unknown_contract.dsn")],
+            fiche: fiche.clone(),
+            json: false
+        }),
+        1
+    );
+    assert_eq!(
+        run(DsnCommand::Check {
+            files: vec![fx("does-not-exist.dsn")],
+            fiche: fiche.clone(),
+            json: false
+        }),
+        2
+    );
+    assert_eq!(
+        run(DsnCommand::Check {
+            files: vec![fx("lac_2026_03_clean.dsn")],
+            fiche: vec![fx("lac_2026_03_clean.dsn")],
+            json: false
+        }),
+        2
+    );
+}
+
+#[test]
+fn calls_write_json_csv_html_and_crm() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(DsnCommand::Calls {
+        files: vec![
+            fx("lac_2026_02_with_mercier.dsn"),
+            fx("lac_ecve98_underpaid.dsn"),
+        ],
+        fiche: vec![fx("fiche_lac_p0999.xml")],
+        out: dir.path().to_path_buf(),
+        contact_mail: "dsn@mutuelle-lac.fr".into(),
+    });
+    assert_eq!(code, 0);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("calls.json")).unwrap()).unwrap();
+    let periods: Vec<_> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["period"].as_str().unwrap().to_string(),
+                l["balance"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        periods,
+        [
+            ("2026-02".to_string(), "0.00".to_string()),
+            ("2026-03".to_string(), "10.00".to_string())
+        ]
+    );
+    assert!(
+        std::fs::read_to_string(dir.path().join("calls.csv"))
+            .unwrap()
+            .starts_with("siren;company;contract")
+    );
+    assert!(
+        std::fs::read_to_string(dir.path().join("calls.html"))
+            .unwrap()
+            .contains("Total dû")
+    );
+    assert!(dir.path().join("lac_ecve98_underpaid-1.crm.xml").exists());
+}
+
+#[test]
+fn process_file_for_the_watcher() {
+    let dir = tempfile::tempdir().unwrap();
+    let fiches = load_fiches(&[fx("fiche_lac_p0999.xml")]).unwrap();
+    let r = process_file(&fx("lac_ecin05_missing_component.dsn"), &fiches, dir.path()).unwrap();
+    assert_eq!((r.declarations, r.codec_errors, r.blocking), (1, 0, 1));
+    assert_eq!(r.written.len(), 5);
+    let report =
+        std::fs::read_to_string(dir.path().join("lac_ecin05_missing_component.report.json"))
+            .unwrap();
+    assert!(report.contains("ECIN05"));
+    assert!(
+        !report.contains("1850575123456"),
+        "full NIR must not appear in the report"
+    );
+    assert!(process_file(&fx("missing.dsn"), &fiches, dir.path()).is_err());
+}

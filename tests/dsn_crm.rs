@@ -1,0 +1,152 @@
+//! The CRM OC written for each fixture is valid against the official XSD (xmllint), and carries
+//! the planted anomaly.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::NaiveDate;
+use ijgate::dsn::analyze::{AnalyzeOptions, analyze};
+use ijgate::dsn::crm::{CrmContext, crm_xml};
+use ijgate::dsn::fiche::Fiche;
+
+fn reference_dir() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    [
+        root.join("../shared/reference"),
+        root.join("../../shared/reference"),
+    ]
+    .into_iter()
+    .find(|d| d.is_dir())
+}
+
+fn xmllint_available() -> bool {
+    Command::new("xmllint").arg("--version").output().is_ok()
+}
+
+fn ctx() -> CrmContext {
+    CrmContext {
+        id_envoi: "LAC-2026-03.dsn".into(),
+        producer_code: None,
+        producer_name: "Prévoyance Mutuelle du Lac".into(),
+        contact_name: "Service DSN".into(),
+        contact_mail: "dsn@mutuelle-lac.fr".into(),
+        contact_tel: Some("0400000000".into()),
+        now: NaiveDate::from_ymd_opt(2026, 4, 8)
+            .unwrap()
+            .and_hms_opt(9, 30, 0)
+            .unwrap(),
+    }
+}
+
+#[test]
+fn crm_of_every_fixture_validates_against_the_xsd() {
+    let (Some(reference), true) = (reference_dir(), xmllint_available()) else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "xmllint and ../shared/reference are required in CI (apt-get install -y libxml2-utils)"
+        );
+        println!("skipped: xmllint or shared/reference not available");
+        return;
+    };
+    let xsd = reference.join("gip-mds/CRM-DSN-OC-P3-V1.1.4-17062025.xsd");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dsn");
+    let fiche = Fiche::parse(
+        "fiche",
+        &std::fs::read(fixtures.join("fiche_lac_p0999.xml")).unwrap(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    let mut with_returns = 0;
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("dsn") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let mut outputs = Vec::new();
+        analyze(
+            &bytes[..],
+            std::slice::from_ref(&fiche),
+            AnalyzeOptions::default(),
+            &[],
+            |d, a| {
+                outputs.push((
+                    crm_xml(d, a, Some(&fiche), &ctx()),
+                    a.iter().any(|x| x.code.starts_with('E')),
+                ));
+            },
+        )
+        .unwrap();
+        for (i, (xml, has)) in outputs.into_iter().enumerate() {
+            let out = dir.path().join(format!(
+                "{}-{i}.xml",
+                path.file_stem().unwrap().to_string_lossy()
+            ));
+            std::fs::write(&out, &xml).unwrap();
+            let res = Command::new("xmllint")
+                .arg("--noout")
+                .arg("--schema")
+                .arg(&xsd)
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert!(
+                res.status.success(),
+                "{}: {}",
+                out.display(),
+                String::from_utf8_lossy(&res.stderr)
+            );
+            checked += 1;
+            if has {
+                with_returns += 1;
+                assert!(
+                    xml.windows(12).any(|w| w == b"RetourMetier"),
+                    "{}",
+                    out.display()
+                );
+            }
+        }
+    }
+    assert!(checked >= 12, "{checked}");
+    assert!(with_returns >= 11, "{with_returns}");
+}
+
+#[test]
+fn crm_carries_code_line_and_context() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dsn");
+    let fiche = Fiche::parse(
+        "fiche",
+        &std::fs::read(fixtures.join("fiche_lac_p0999.xml")).unwrap(),
+    )
+    .unwrap();
+    let bytes = std::fs::read(fixtures.join("lac_ecin05_missing_component.dsn")).unwrap();
+    let mut xml = Vec::new();
+    analyze(
+        &bytes[..],
+        std::slice::from_ref(&fiche),
+        AnalyzeOptions::default(),
+        &[],
+        |d, a| xml = crm_xml(d, a, Some(&fiche), &ctx()),
+    )
+    .unwrap();
+    let text: String = xml.iter().map(|&b| char::from(b)).collect();
+    assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>"));
+    assert!(text.contains("CodeRetourMetier=\"ECIN05\""), "{text}");
+    assert!(text.contains("ligne 56"), "{text}");
+    assert!(text.contains("CodeRetourDecla=\"2\""));
+    assert!(
+        text.contains("Rubrique=\"S21.G00.15.001\"") && text.contains("Valeur=\"PRV-LAC-2026\"")
+    );
+    let clean = std::fs::read(fixtures.join("lac_2026_03_clean.dsn")).unwrap();
+    analyze(
+        &clean[..],
+        std::slice::from_ref(&fiche),
+        AnalyzeOptions::default(),
+        &[],
+        |d, a| xml = crm_xml(d, a, Some(&fiche), &ctx()),
+    )
+    .unwrap();
+    let text: String = xml.iter().map(|&b| char::from(b)).collect();
+    assert!(text.contains("CodeRetourDecla=\"0\"") && !text.contains("RetourMetier"));
+}
