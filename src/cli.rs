@@ -181,7 +181,10 @@ pub fn run(cli: Cli) -> i32 {
         Command::Dsn(cmd) => crate::dsn::cli::run(cmd),
         Command::Sandbox(args) => {
             crate::channels::tls::install_crypto_provider();
-            let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
                 Ok(rt) => rt,
                 Err(e) => {
                     eprintln!("ijgate: cannot start the runtime: {e}");

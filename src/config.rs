@@ -289,7 +289,10 @@ pub struct SandboxPeer {
 
 impl Default for SandboxPeer {
     fn default() -> Self {
-        SandboxPeer { listen: SocketAddr::from(([127, 0, 0, 1], 0)), scenario: None }
+        SandboxPeer {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            scenario: None,
+        }
     }
 }
 
@@ -384,9 +387,13 @@ impl Config {
         fix(&mut self.api.cert_file);
         fix(&mut self.api.key_file);
         fix(&mut self.api.client_ca_file);
-        for p in [&mut self.netent.password_file, &mut self.netent.ca_file, &mut self.sandbox.scenario]
-            .into_iter()
-            .flatten()
+        for p in [
+            &mut self.netent.password_file,
+            &mut self.netent.ca_file,
+            &mut self.sandbox.scenario,
+        ]
+        .into_iter()
+        .flatten()
         {
             fix(p);
         }
@@ -486,7 +493,9 @@ impl Config {
                 p.push("netent: mode = \"remote\" needs base_url, or auth_url, deposit_url, consult_url, download_url and bpij_url".into());
             }
             match &self.netent.siret {
-                Some(s) if Siret::parse(s).is_err() => p.push(format!("netent.siret: {s:?} is not a valid SIRET")),
+                Some(s) if Siret::parse(s).is_err() => {
+                    p.push(format!("netent.siret: {s:?} is not a valid SIRET"))
+                }
                 None => p.push("netent.siret: required when mode = \"remote\"".into()),
                 _ => {}
             }
@@ -498,8 +507,14 @@ impl Config {
                     }
                 }
             }
-            if !matches!(self.netent.service.as_str(), "25" | "26" | "94" | "97" | "98") {
-                p.push(format!("netent.service: {:?} is not a DSN service code (25, 26, 94, 97, 98)", self.netent.service));
+            if !matches!(
+                self.netent.service.as_str(),
+                "25" | "26" | "94" | "97" | "98"
+            ) {
+                p.push(format!(
+                    "netent.service: {:?} is not a DSN service code (25, 26, 94, 97, 98)",
+                    self.netent.service
+                ));
             }
         }
         if let Some(f) = &self.sandbox.scenario

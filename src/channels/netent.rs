@@ -532,7 +532,10 @@ impl NetEntClient {
 
     /// [`NetEntClient::deposit`], also giving the raw AEE/ARE document (kept in the journal and
     /// forwarded beside the notice).
-    pub async fn deposit_with_raw(&self, latin1: &[u8]) -> Result<(DepositAnswer, Vec<u8>), NetEntError> {
+    pub async fn deposit_with_raw(
+        &self,
+        latin1: &[u8],
+    ) -> Result<(DepositAnswer, Vec<u8>), NetEntError> {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(latin1)
             .and_then(|_| gz.flush())

@@ -52,7 +52,12 @@ pub struct Facts<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     /// Queue a signalement; `withdraw` is a queued deposit it supersedes.
-    Deposit { nature: Nature, decl_type: DeclType, payload: Box<Stoppage>, withdraw: Option<i64> },
+    Deposit {
+        nature: Nature,
+        decl_type: DeclType,
+        payload: Box<Stoppage>,
+        withdraw: Option<i64>,
+    },
     /// Withdraw a queued deposit that was never sent (annulation before the deposit).
     Withdraw { deposit_id: i64 },
     /// Nothing to send: the declaration ends in `state` for `reason`.
@@ -71,7 +76,12 @@ pub fn decide(f: &Facts<'_>) -> Decision {
             Some(d) if d.idflux.is_some() || d.in_flight() => (DeclType::Replace, None),
             _ => (DeclType::Normal, None),
         };
-        Decision::Deposit { nature, decl_type, payload: Box::new(payload), withdraw }
+        Decision::Deposit {
+            nature,
+            decl_type,
+            payload: Box::new(payload),
+            withdraw,
+        }
     };
     match s.event {
         EventKind::Arret => match s.reason {
@@ -86,7 +96,9 @@ pub fn decide(f: &Facts<'_>) -> Decision {
         },
         EventKind::Prolongation => Decision::Record {
             state: "recorded",
-            reason: "prolongation: no signalement; the next monthly DSN carries the new expected end".into(),
+            reason:
+                "prolongation: no signalement; the next monthly DSN carries the new expected end"
+                    .into(),
         },
         EventKind::Reprise => {
             let Some(arret) = f.arret else {
@@ -98,7 +110,8 @@ pub fn decide(f: &Facts<'_>) -> Decision {
             if f.arret_state == Some("dsij_fallback") {
                 return Decision::Record {
                     state: "dsij_fallback",
-                    reason: "the stoppage is handled through the DSIJ: declare the return there".into(),
+                    reason: "the stoppage is handled through the DSIJ: declare the return there"
+                        .into(),
                 };
             }
             let expected_end = arret.expected_end.or(s.expected_end);
@@ -131,21 +144,27 @@ pub fn decide(f: &Facts<'_>) -> Decision {
             },
             (Some(_), _) => Decision::Record {
                 state: "cancelled",
-                reason: "the stoppage was never registered by net-entreprises: nothing to cancel".into(),
+                reason: "the stoppage was never registered by net-entreprises: nothing to cancel"
+                    .into(),
             },
         },
     }
 }
 
 /// The payload and state of the arrêt declaration of a stoppage.
-fn arret_of(conn: &Connection, siret: &str, hr_ref: &str) -> Result<Option<(i64, Stoppage, String)>, JournalError> {
+fn arret_of(
+    conn: &Connection,
+    siret: &str,
+    hr_ref: &str,
+) -> Result<Option<(i64, Stoppage, String)>, JournalError> {
     let row: Option<(i64, String, String)> = conn
         .prepare_cached("SELECT id, payload, state FROM declarations WHERE siret = ?1 AND hr_ref = ?2 AND event = 'arret'")?
         .query_row(params![siret, hr_ref], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     Ok(match row {
         Some((id, payload, state)) => {
-            let s: Stoppage = serde_json::from_str(&payload).map_err(|e| JournalError::Data(e.to_string()))?;
+            let s: Stoppage =
+                serde_json::from_str(&payload).map_err(|e| JournalError::Data(e.to_string()))?;
             Some((id, s, state))
         }
         None => None,
@@ -183,7 +202,11 @@ pub struct Planned {
 
 /// Decides and records what declaration `id` (just created or modified) sends to CPAM.
 pub fn plan(conn: &Connection, id: i64, s: &Stoppage, at: &str) -> Result<Planned, JournalError> {
-    let arret = if s.event == EventKind::Arret { None } else { arret_of(conn, s.siret.as_str(), &s.hr_ref)? };
+    let arret = if s.event == EventKind::Arret {
+        None
+    } else {
+        arret_of(conn, s.siret.as_str(), &s.hr_ref)?
+    };
     let own_last = last_deposit(conn, id)?;
     let arret_last = match &arret {
         Some((aid, _, _)) if s.event == EventKind::Annulation => last_deposit(conn, *aid)?,
@@ -205,7 +228,10 @@ pub fn plan(conn: &Connection, id: i64, s: &Stoppage, at: &str) -> Result<Planne
             {
                 store::transition(conn, *aid, "cancelled", "cancelled", Some(&detail), at)?;
             }
-            Ok(Planned { state: state.into(), deposit_id: None })
+            Ok(Planned {
+                state: state.into(),
+                deposit_id: None,
+            })
         }
         Decision::Withdraw { deposit_id } => {
             withdraw(conn, deposit_id, at)?;
@@ -214,9 +240,17 @@ pub fn plan(conn: &Connection, id: i64, s: &Stoppage, at: &str) -> Result<Planne
             if let Some((aid, _, _)) = &arret {
                 store::transition(conn, *aid, "cancelled", "cancelled", Some(&detail), at)?;
             }
-            Ok(Planned { state: "cancelled".into(), deposit_id: None })
+            Ok(Planned {
+                state: "cancelled".into(),
+                deposit_id: None,
+            })
         }
-        Decision::Deposit { nature, decl_type, payload, withdraw: old } => {
+        Decision::Deposit {
+            nature,
+            decl_type,
+            payload,
+            withdraw: old,
+        } => {
             if let Some(old) = old {
                 withdraw(conn, old, at)?;
             }
@@ -224,7 +258,8 @@ pub fn plan(conn: &Connection, id: i64, s: &Stoppage, at: &str) -> Result<Planne
                 (DeclType::Cancel, Some((aid, _, _))) => *aid,
                 _ => id,
             };
-            let payload = serde_json::to_string(&payload).map_err(|e| JournalError::Data(e.to_string()))?;
+            let payload =
+                serde_json::to_string(&payload).map_err(|e| JournalError::Data(e.to_string()))?;
             conn.prepare_cached(
                 "INSERT INTO deposits (declaration_id, target_declaration_id, nature, decl_type, payload, state,
                                        next_attempt_at, created_at, updated_at)
@@ -233,13 +268,17 @@ pub fn plan(conn: &Connection, id: i64, s: &Stoppage, at: &str) -> Result<Planne
             .execute(params![id, target, nature.code(), decl_type.code(), payload, at])?;
             let dep = conn.last_insert_rowid();
             let ident = format!("IJ{dep:09}{}", ident_suffix(nature, decl_type));
-            conn.prepare_cached("UPDATE deposits SET identifiant_metier = ?2 WHERE id = ?1")?.execute(params![dep, ident])?;
+            conn.prepare_cached("UPDATE deposits SET identifiant_metier = ?2 WHERE id = ?1")?
+                .execute(params![dep, ident])?;
             let detail = serde_json::json!({
                 "deposit": dep, "nature": nature.code(), "type": decl_type.code(), "identifiant_metier": ident
             })
             .to_string();
             store::transition(conn, id, "queued", "queued", Some(&detail), at)?;
-            Ok(Planned { state: "queued".into(), deposit_id: Some(dep) })
+            Ok(Planned {
+                state: "queued".into(),
+                deposit_id: Some(dep),
+            })
         }
     }
 }
@@ -258,8 +297,17 @@ mod tests {
     use std::collections::HashSet;
 
     fn stop(r: &Record) -> Stoppage {
-        let configured: HashSet<String> = [crate::model::validate::tests::SIRET.to_string()].into_iter().collect();
-        validate(r, &Context { configured: &configured, allowed: None }).unwrap()
+        let configured: HashSet<String> = [crate::model::validate::tests::SIRET.to_string()]
+            .into_iter()
+            .collect();
+        validate(
+            r,
+            &Context {
+                configured: &configured,
+                allowed: None,
+            },
+        )
+        .unwrap()
     }
 
     fn with(mut r: Record, kv: &[(&str, &str)]) -> Record {
@@ -274,69 +322,180 @@ mod tests {
     }
 
     fn facts<'a>(s: &'a Stoppage) -> Facts<'a> {
-        Facts { stoppage: s, arret: None, arret_state: None, own_last: None, arret_last: None }
+        Facts {
+            stoppage: s,
+            arret: None,
+            arret_state: None,
+            own_last: None,
+            arret_last: None,
+        }
     }
 
     fn dep(state: &str, idflux: Option<&str>) -> DepositFacts {
-        DepositFacts { id: 7, state: state.into(), idflux: idflux.map(Into::into) }
+        DepositFacts {
+            id: 7,
+            state: state.into(),
+            idflux: idflux.map(Into::into),
+        }
     }
 
     #[test]
     fn new_arret_is_a_normal_04() {
         let s = stop(&good_arret());
-        assert!(matches!(decide(&facts(&s)), Decision::Deposit { nature: Nature::Arret, decl_type: DeclType::Normal, withdraw: None, .. }));
+        assert!(matches!(
+            decide(&facts(&s)),
+            Decision::Deposit {
+                nature: Nature::Arret,
+                decl_type: DeclType::Normal,
+                withdraw: None,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn changed_arret_replaces_or_rewrites() {
         let s = stop(&good_arret());
         let deposited = dep("deposited", Some("F1"));
-        let f = Facts { own_last: Some(&deposited), ..facts(&s) };
-        assert!(matches!(decide(&f), Decision::Deposit { decl_type: DeclType::Replace, .. }));
+        let f = Facts {
+            own_last: Some(&deposited),
+            ..facts(&s)
+        };
+        assert!(matches!(
+            decide(&f),
+            Decision::Deposit {
+                decl_type: DeclType::Replace,
+                ..
+            }
+        ));
         let pending = dep("pending", None);
-        let f = Facts { own_last: Some(&pending), ..facts(&s) };
-        assert!(matches!(decide(&f), Decision::Deposit { decl_type: DeclType::Normal, withdraw: Some(7), .. }));
+        let f = Facts {
+            own_last: Some(&pending),
+            ..facts(&s)
+        };
+        assert!(matches!(
+            decide(&f),
+            Decision::Deposit {
+                decl_type: DeclType::Normal,
+                withdraw: Some(7),
+                ..
+            }
+        ));
         let rejected = dep("rejected", None);
-        let f = Facts { own_last: Some(&rejected), ..facts(&s) };
-        assert!(matches!(decide(&f), Decision::Deposit { decl_type: DeclType::Normal, withdraw: None, .. }));
+        let f = Facts {
+            own_last: Some(&rejected),
+            ..facts(&s)
+        };
+        assert!(matches!(
+            decide(&f),
+            Decision::Deposit {
+                decl_type: DeclType::Normal,
+                withdraw: None,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn tpt_and_bereavement_go_to_dsij() {
         for m in ["15", "16", "17", "18", "19"] {
-            let s = stop(&with(good_arret(), &[("reason", m), ("accident_date", "09/11/2026")]));
-            assert!(matches!(decide(&facts(&s)), Decision::Record { state: "dsij_fallback", .. }), "{m}");
+            let s = stop(&with(
+                good_arret(),
+                &[("reason", m), ("accident_date", "09/11/2026")],
+            ));
+            assert!(
+                matches!(
+                    decide(&facts(&s)),
+                    Decision::Record {
+                        state: "dsij_fallback",
+                        ..
+                    }
+                ),
+                "{m}"
+            );
         }
     }
 
     #[test]
     fn prolongation_is_recorded_only() {
         let s = stop(&with(good_arret(), &[("event", "prolongation")]));
-        assert!(matches!(decide(&facts(&s)), Decision::Record { state: "recorded", .. }));
+        assert!(matches!(
+            decide(&facts(&s)),
+            Decision::Record {
+                state: "recorded",
+                ..
+            }
+        ));
     }
 
     #[test]
     fn reprise_early_is_05_late_is_recorded() {
         let arret = stop(&good_arret()); // last day 09/11, expected end 20/11
-        let early = stop(&with(good_arret(), &[("event", "reprise"), ("return_date", "15/11/2026")]));
-        let f = Facts { arret: Some(&arret), ..facts(&early) };
+        let early = stop(&with(
+            good_arret(),
+            &[("event", "reprise"), ("return_date", "15/11/2026")],
+        ));
+        let f = Facts {
+            arret: Some(&arret),
+            ..facts(&early)
+        };
         match decide(&f) {
-            Decision::Deposit { nature: Nature::Reprise, payload, .. } => {
-                assert_eq!(payload.return_date, chrono::NaiveDate::from_ymd_opt(2026, 11, 15));
+            Decision::Deposit {
+                nature: Nature::Reprise,
+                payload,
+                ..
+            } => {
+                assert_eq!(
+                    payload.return_date,
+                    chrono::NaiveDate::from_ymd_opt(2026, 11, 15)
+                );
                 assert_eq!(payload.expected_end, arret.expected_end);
             }
             d => panic!("{d:?}"),
         }
         // Back the day after the expected end: the stoppage ended as planned.
-        let late = stop(&with(good_arret(), &[("event", "reprise"), ("return_date", "21/11/2026")]));
-        let f = Facts { arret: Some(&arret), ..facts(&late) };
-        assert!(matches!(decide(&f), Decision::Record { state: "recorded", .. }));
+        let late = stop(&with(
+            good_arret(),
+            &[("event", "reprise"), ("return_date", "21/11/2026")],
+        ));
+        let f = Facts {
+            arret: Some(&arret),
+            ..facts(&late)
+        };
+        assert!(matches!(
+            decide(&f),
+            Decision::Record {
+                state: "recorded",
+                ..
+            }
+        ));
         // Back on the expected end day itself: still one day early.
-        let same = stop(&with(good_arret(), &[("event", "reprise"), ("return_date", "20/11/2026")]));
-        let f = Facts { arret: Some(&arret), ..facts(&same) };
-        assert!(matches!(decide(&f), Decision::Deposit { nature: Nature::Reprise, .. }));
-        let f = Facts { arret: None, ..facts(&early) };
-        assert!(matches!(decide(&f), Decision::Record { state: "recorded", .. }));
+        let same = stop(&with(
+            good_arret(),
+            &[("event", "reprise"), ("return_date", "20/11/2026")],
+        ));
+        let f = Facts {
+            arret: Some(&arret),
+            ..facts(&same)
+        };
+        assert!(matches!(
+            decide(&f),
+            Decision::Deposit {
+                nature: Nature::Reprise,
+                ..
+            }
+        ));
+        let f = Facts {
+            arret: None,
+            ..facts(&early)
+        };
+        assert!(matches!(
+            decide(&f),
+            Decision::Record {
+                state: "recorded",
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -344,14 +503,44 @@ mod tests {
         let arret = stop(&good_arret());
         let ann = stop(&with(good_arret(), &[("event", "annulation")]));
         let deposited = dep("deposited", Some("F1"));
-        let f = Facts { arret: Some(&arret), arret_last: Some(&deposited), ..facts(&ann) };
-        assert!(matches!(decide(&f), Decision::Deposit { decl_type: DeclType::Cancel, .. }));
+        let f = Facts {
+            arret: Some(&arret),
+            arret_last: Some(&deposited),
+            ..facts(&ann)
+        };
+        assert!(matches!(
+            decide(&f),
+            Decision::Deposit {
+                decl_type: DeclType::Cancel,
+                ..
+            }
+        ));
         let pending = dep("pending", None);
-        let f = Facts { arret: Some(&arret), arret_last: Some(&pending), ..facts(&ann) };
+        let f = Facts {
+            arret: Some(&arret),
+            arret_last: Some(&pending),
+            ..facts(&ann)
+        };
         assert_eq!(decide(&f), Decision::Withdraw { deposit_id: 7 });
         let rejected = dep("rejected", None);
-        let f = Facts { arret: Some(&arret), arret_last: Some(&rejected), ..facts(&ann) };
-        assert!(matches!(decide(&f), Decision::Record { state: "cancelled", .. }));
-        assert!(matches!(decide(&facts(&ann)), Decision::Record { state: "recorded", .. }));
+        let f = Facts {
+            arret: Some(&arret),
+            arret_last: Some(&rejected),
+            ..facts(&ann)
+        };
+        assert!(matches!(
+            decide(&f),
+            Decision::Record {
+                state: "cancelled",
+                ..
+            }
+        ));
+        assert!(matches!(
+            decide(&facts(&ann)),
+            Decision::Record {
+                state: "recorded",
+                ..
+            }
+        ));
     }
 }

@@ -9,9 +9,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::ingest::Engine;
 use crate::channels::fsio::Perms;
+use crate::channels::netent::NetEntConfig;
 use crate::channels::spool::{SpoolDirs, SpoolOptions};
 use crate::channels::{api, outbound, spool, tls};
-use crate::channels::netent::NetEntConfig;
 use crate::config::{Config, ConfigError, NetEntMode};
 use crate::engine::exchange::Exchange;
 use crate::journal::{Journal, JournalError};
@@ -106,8 +106,12 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         NetEntMode::Remote => Some((remote_netent(&cfg)?, true)),
     };
     if let Some((netent_cfg, paris_time)) = netent {
-        let client = crate::channels::netent::NetEntClient::new(netent_cfg)
-            .map_err(|e| DaemonError::Io { what: "net-entreprises client".into(), source: std::io::Error::other(e.to_string()) })?;
+        let client = crate::channels::netent::NetEntClient::new(netent_cfg).map_err(|e| {
+            DaemonError::Io {
+                what: "net-entreprises client".into(),
+                source: std::io::Error::other(e.to_string()),
+            }
+        })?;
         let ex = Exchange {
             journal: journal.clone(),
             config: engine.config.clone(),
@@ -175,18 +179,30 @@ async fn start_sandbox(
 ) -> Result<(NetEntConfig, bool), DaemonError> {
     let scenario = match &cfg.sandbox.scenario {
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(io(format!("sandbox.scenario {}", p.display())))?;
-            crate::sandbox::Scenario::from_toml(&text)
-                .map_err(|e| DaemonError::Io { what: format!("sandbox.scenario {}", p.display()), source: std::io::Error::other(e.to_string()) })?
+            let text = std::fs::read_to_string(p)
+                .map_err(io(format!("sandbox.scenario {}", p.display())))?;
+            crate::sandbox::Scenario::from_toml(&text).map_err(|e| DaemonError::Io {
+                what: format!("sandbox.scenario {}", p.display()),
+                source: std::io::Error::other(e.to_string()),
+            })?
         }
         None => crate::sandbox::Scenario::default(),
     };
-    let (ca, cert, key) = crate::sandbox::dev_certificates(&["localhost", "127.0.0.1"])
-        .map_err(|e| DaemonError::Io { what: "sandbox certificates".into(), source: std::io::Error::other(e.to_string()) })?;
-    let tls = crate::sandbox::tls_config(cert.as_bytes(), key.as_bytes()).map_err(io("sandbox TLS"))?;
+    let (ca, cert, key) =
+        crate::sandbox::dev_certificates(&["localhost", "127.0.0.1"]).map_err(|e| {
+            DaemonError::Io {
+                what: "sandbox certificates".into(),
+                source: std::io::Error::other(e.to_string()),
+            }
+        })?;
+    let tls =
+        crate::sandbox::tls_config(cert.as_bytes(), key.as_bytes()).map_err(io("sandbox TLS"))?;
     let ca_path = cfg.daemon.state_dir.join("sandbox-ca.pem");
-    crate::channels::fsio::write_atomic(&ca_path, ca.as_bytes(), Perms::PRIVATE).map_err(io(ca_path.display().to_string()))?;
-    let listener = tokio::net::TcpListener::bind(cfg.sandbox.listen).await.map_err(io(format!("sandbox.listen {}", cfg.sandbox.listen)))?;
+    crate::channels::fsio::write_atomic(&ca_path, ca.as_bytes(), Perms::PRIVATE)
+        .map_err(io(ca_path.display().to_string()))?;
+    let listener = tokio::net::TcpListener::bind(cfg.sandbox.listen)
+        .await
+        .map_err(io(format!("sandbox.listen {}", cfg.sandbox.listen)))?;
     let addr = listener.local_addr().map_err(io("sandbox.listen"))?;
     let sandbox = crate::sandbox::Sandbox::new(scenario);
     tasks.spawn(async move {
@@ -195,18 +211,32 @@ async fn start_sandbox(
         }
     });
     tracing::warn!(%addr, "net-entreprises SANDBOX peer started in-process (netent.mode = \"sandbox\"): nothing reaches the real CPAM");
-    let siret = cfg.netent.siret.clone().or_else(|| cfg.employers.first().map(|e| e.siret.clone())).unwrap_or_default();
-    let mut n = NetEntConfig::for_base(&format!("https://{addr}/"), &siret, &cfg.netent.nom, &cfg.netent.prenom, "sandbox");
+    let siret = cfg
+        .netent
+        .siret
+        .clone()
+        .or_else(|| cfg.employers.first().map(|e| e.siret.clone()))
+        .unwrap_or_default();
+    let mut n = NetEntConfig::for_base(
+        &format!("https://{addr}/"),
+        &siret,
+        &cfg.netent.nom,
+        &cfg.netent.prenom,
+        "sandbox",
+    );
     n.ca_file = Some(ca_path);
     n.service = cfg.netent.service.clone();
     n.request_timeout = cfg.netent.request_timeout;
-    Ok((n, false))
+    Ok((n, true))
 }
 
 /// The client configuration for a remote API DSN (password read from its 0600 file).
 fn remote_netent(cfg: &Config) -> Result<NetEntConfig, DaemonError> {
     let n = &cfg.netent;
-    let bad = |m: String| DaemonError::Io { what: "netent".into(), source: std::io::Error::other(m) };
+    let bad = |m: String| DaemonError::Io {
+        what: "netent".into(),
+        source: std::io::Error::other(m),
+    };
     let password = match &n.password_file {
         Some(f) => crate::channels::fsio::read_secret(f).map_err(bad)?,
         None => return Err(bad("netent.password_file is required".into())),

@@ -62,7 +62,10 @@ fn state_for(outcome: &ReturnOutcome) -> Option<&'static str> {
     Some(match outcome {
         ReturnOutcome::TechnicalAccepted { .. } => "deposited",
         ReturnOutcome::TechnicalRejected { .. } => "rejected",
-        ReturnOutcome::Conformity { status: Conformity::Ko, .. } => "rejected",
+        ReturnOutcome::Conformity {
+            status: Conformity::Ko,
+            ..
+        } => "rejected",
         ReturnOutcome::Conformity { .. } => return None,
         ReturnOutcome::CnamAck => "acknowledged",
         ReturnOutcome::CnamAccepted => "accepted",
@@ -161,12 +164,18 @@ fn load_deposit(conn: &Connection, id: i64) -> Result<Option<DepositRow>, Journa
 
 /// Declaration facts needed for notices.
 fn decl_info(conn: &Connection, id: i64) -> Result<(String, String, String), JournalError> {
-    Ok(conn.prepare_cached("SELECT hr_ref, event, state FROM declarations WHERE id = ?1")?.query_row([id], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-    })?)
+    Ok(conn
+        .prepare_cached("SELECT hr_ref, event, state FROM declarations WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?)
 }
 
-fn set_decl_retry(conn: &Connection, id: i64, attempts: i64, next: Option<&str>, kind: Option<&str>) -> Result<(), JournalError> {
+fn set_decl_retry(
+    conn: &Connection,
+    id: i64,
+    attempts: i64,
+    next: Option<&str>,
+    kind: Option<&str>,
+) -> Result<(), JournalError> {
     conn.prepare_cached("UPDATE declarations SET attempts = ?2, next_attempt_at = ?3, last_error_kind = ?4 WHERE id = ?1")?
         .execute(params![id, attempts, next, kind])?;
     Ok(())
@@ -191,7 +200,15 @@ fn enqueue_return_notice(
     let stem = super::notices::stem(Some(&hr_ref), kind);
     for dest in ["hr", "insurer"] {
         let raw_name = match raw {
-            Some(xml) => Some(store::enqueue_notice(conn, Some(declaration_id), dest, &stem, "xml", xml, at)?),
+            Some(xml) => Some(store::enqueue_notice(
+                conn,
+                Some(declaration_id),
+                dest,
+                &stem,
+                "xml",
+                xml,
+                at,
+            )?),
             None => None,
         };
         let mut notice = json!({
@@ -227,7 +244,9 @@ enum Claim {
 impl Exchange {
     fn api_time(&self, utc: NaiveDateTime) -> NaiveDateTime {
         if self.paris_time {
-            utc.and_utc().with_timezone(&chrono_tz::Europe::Paris).naive_local()
+            utc.and_utc()
+                .with_timezone(&chrono_tz::Europe::Paris)
+                .naive_local()
         } else {
             utc
         }
@@ -239,7 +258,10 @@ impl Exchange {
 
     fn backoff(&self, attempts: i64, retry_after: Option<Duration>) -> Duration {
         let cfg = self.config.load();
-        let exp = cfg.netent.retry_initial.saturating_mul(1u32 << attempts.clamp(0, 16) as u32);
+        let exp = cfg
+            .netent
+            .retry_initial
+            .saturating_mul(1u32 << attempts.clamp(0, 16) as u32);
         let base = exp.min(cfg.netent.retry_max);
         // ±20 % jitter so that a batch failing together does not retry together.
         let jitter = rand::random_range(0.8..1.2);
@@ -415,20 +437,33 @@ impl Exchange {
 
     /// Sends one pending deposit and journals the answer.
     async fn deposit(&self, id: i64) -> Result<(), JournalError> {
-        let Claim::Send { file, row } = self.claim(id).await? else { return Ok(()) };
+        let Claim::Send { file, row } = self.claim(id).await? else {
+            return Ok(());
+        };
         let result = self.client.deposit_with_raw(&file).await;
         let max_attempts = i64::from(self.config.load().netent.max_attempts);
         let this = self.clone();
         let res = match result {
-            Ok((answer, raw)) => self.journal.write(move |c| record_answer(c, &row, answer, &raw)).await,
+            Ok((answer, raw)) => {
+                self.journal
+                    .write(move |c| record_answer(c, &row, answer, &raw))
+                    .await
+            }
             Err(e) => {
                 let (next_state, delay) = if e.deposit_may_have_landed() {
                     ("uncertain", this.backoff(0, None))
                 } else {
                     ("pending", this.backoff(row.attempts - 1, e.retry_after()))
                 };
-                tracing::warn!(deposit = id, kind = e.kind(), next_state, "exchange: deposit failed");
-                self.journal.write(move |c| record_failure(c, &row, &e, next_state, delay, max_attempts)).await
+                tracing::warn!(
+                    deposit = id,
+                    kind = e.kind(),
+                    next_state,
+                    "exchange: deposit failed"
+                );
+                self.journal
+                    .write(move |c| record_failure(c, &row, &e, next_state, delay, max_attempts))
+                    .await
             }
         };
         self.outbox_wake.notify_one();
@@ -437,7 +472,9 @@ impl Exchange {
 
     /// Decides whether an `uncertain` deposit reached net-entreprises.
     async fn reconcile(&self, id: i64) -> Result<(), JournalError> {
-        let Some(row) = self.journal.read(move |c| load_deposit(c, id)).await? else { return Ok(()) };
+        let Some(row) = self.journal.read(move |c| load_deposit(c, id)).await? else {
+            return Ok(());
+        };
         let sent = row
             .sent_at
             .as_deref()
@@ -448,8 +485,11 @@ impl Exchange {
         let known: HashSet<String> = self
             .journal
             .read(|c| {
-                let mut stmt = c.prepare_cached("SELECT idflux FROM deposits WHERE idflux IS NOT NULL")?;
-                let v = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<HashSet<_>, _>>()?;
+                let mut stmt =
+                    c.prepare_cached("SELECT idflux FROM deposits WHERE idflux IS NOT NULL")?;
+                let v = stmt
+                    .query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<Result<HashSet<_>, _>>()?;
                 Ok(v)
             })
             .await?;
@@ -489,19 +529,36 @@ impl Exchange {
     }
 
     /// `Ok(Some(idflux))` found, `Ok(None)` certainly absent, `Err(kind)` cannot tell yet.
-    async fn find_own_deposit(&self, around: NaiveDateTime, ident: &str, known: &HashSet<String>) -> Result<Option<String>, String> {
+    async fn find_own_deposit(
+        &self,
+        around: NaiveDateTime,
+        ident: &str,
+        known: &HashSet<String>,
+    ) -> Result<Option<String>, String> {
         let tolerance = chrono::Duration::minutes(3);
         let mut candidates = Vec::new();
         for (a, b) in split_windows(around - tolerance, around + tolerance) {
-            let listing = self.client.list_deposits(a, b).await.map_err(|e| e.kind().to_string())?;
+            let listing = self
+                .client
+                .list_deposits(a, b)
+                .await
+                .map_err(|e| e.kind().to_string())?;
             let near = listing.candidates_near(around, tolerance);
-            candidates.extend(near.into_iter().filter(|d| !known.contains(&d.idflux)).map(|d| d.idflux.clone()));
+            candidates.extend(
+                near.into_iter()
+                    .filter(|d| !known.contains(&d.idflux))
+                    .map(|d| d.idflux.clone()),
+            );
         }
         if candidates.is_empty() {
             return Ok(None);
         }
         for idflux in &candidates {
-            let returns = self.client.list_returns_flux(idflux).await.map_err(|e| e.kind().to_string())?;
+            let returns = self
+                .client
+                .list_returns_flux(idflux)
+                .await
+                .map_err(|e| e.kind().to_string())?;
             for (flux, entry) in returns.entries() {
                 if entry.nature == "10" {
                     continue;
@@ -525,7 +582,8 @@ impl Exchange {
                 _ = tokio::time::sleep(interval) => {}
                 _ = stop.cancelled() => return,
             }
-            let since = (Utc::now() - chrono::Duration::days(7)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let since = (Utc::now() - chrono::Duration::days(7))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             let fluxes = self
                 .journal
                 .read(move |c| {
@@ -543,8 +601,10 @@ impl Exchange {
                 }
                 match self.client.list_returns_flux(&idflux).await {
                     Ok(listing) => {
-                        let entries: Vec<(String, ReturnEntry)> =
-                            listing.entries().map(|(f, e)| (f.to_string(), e.clone())).collect();
+                        let entries: Vec<(String, ReturnEntry)> = listing
+                            .entries()
+                            .map(|(f, e)| (f.to_string(), e.clone()))
+                            .collect();
                         self.process_returns(entries).await;
                     }
                     Err(e) => {
@@ -573,7 +633,12 @@ impl Exchange {
     /// One pass over the declarant listing, from the cursor to now.
     pub async fn poll_declarant_once(&self) -> Result<usize, NetEntError> {
         let now_api = self.api_now();
-        let cursor: Option<String> = self.journal.read(|c| cursor(c, "retours_declarant")).await.ok().flatten();
+        let cursor: Option<String> = self
+            .journal
+            .read(|c| cursor(c, "retours_declarant"))
+            .await
+            .ok()
+            .flatten();
         // First run: look one day back. Each run re-reads 5 minutes before the cursor, because a
         // return can be published with a slightly earlier timestamp than its listing time.
         let start = cursor
@@ -583,11 +648,17 @@ impl Exchange {
         let mut seen = 0;
         for (a, b) in split_windows(start, now_api) {
             let listing = self.client.list_returns_declarant(a, b).await?;
-            let entries: Vec<(String, ReturnEntry)> = listing.entries().map(|(f, e)| (f.to_string(), e.clone())).collect();
+            let entries: Vec<(String, ReturnEntry)> = listing
+                .entries()
+                .map(|(f, e)| (f.to_string(), e.clone()))
+                .collect();
             seen += entries.len();
             self.process_returns(entries).await;
             let value = b.format("%Y-%m-%dT%H:%M:%S").to_string();
-            let _ = self.journal.write(move |c| set_cursor(c, "retours_declarant", &value)).await;
+            let _ = self
+                .journal
+                .write(move |c| set_cursor(c, "retours_declarant", &value))
+                .await;
         }
         Ok(seen)
     }
@@ -595,9 +666,19 @@ impl Exchange {
     /// Downloads and applies returns not seen yet (or changed since: returns can be overwritten).
     pub async fn process_returns(&self, entries: Vec<(String, ReturnEntry)>) {
         for (idflux, entry) in entries {
-            let key = entry.id.clone().or(entry.url.clone()).unwrap_or_else(|| entry.nature.clone());
+            let key = entry
+                .id
+                .clone()
+                .or(entry.url.clone())
+                .unwrap_or_else(|| entry.nature.clone());
             let production = entry.production.map(|p| p.to_string());
-            let (i2, n2, k2, s2, p2) = (idflux.clone(), entry.nature.clone(), key.clone(), entry.statut.clone(), production.clone());
+            let (i2, n2, k2, s2, p2) = (
+                idflux.clone(),
+                entry.nature.clone(),
+                key.clone(),
+                entry.statut.clone(),
+                production.clone(),
+            );
             let known = self
                 .journal
                 .read(move |c| {
@@ -648,7 +729,13 @@ impl Exchange {
 
     /// One pass of BPIJ retrieval; returns how many new BPIJ were stored.
     pub async fn poll_bpij_once(&self) -> Result<usize, NetEntError> {
-        let sirets: Vec<String> = self.config.load().employers.iter().map(|e| e.siret.clone()).collect();
+        let sirets: Vec<String> = self
+            .config
+            .load()
+            .employers
+            .iter()
+            .map(|e| e.siret.clone())
+            .collect();
         let today = self.api_now().date();
         let mut stored = 0;
         for siret in sirets {
@@ -664,13 +751,22 @@ impl Exchange {
                 .unwrap_or(today - chrono::Days::new(30));
             let mut page = 1;
             loop {
-                let listing = self.client.list_bpij(from, Some(today), Some(&siret), Some(page)).await?;
+                let listing = self
+                    .client
+                    .list_bpij(from, Some(today), Some(&siret), Some(page))
+                    .await?;
                 for (declare_siret, link) in listing.links() {
                     let url = link.url.clone();
                     let u2 = url.clone();
                     let seen = self
                         .journal
-                        .read(move |c| Ok(c.query_row("SELECT 1 FROM bpij WHERE ref = ?1", [&u2], |_| Ok(())).optional()?.is_some()))
+                        .read(move |c| {
+                            Ok(
+                                c.query_row("SELECT 1 FROM bpij WHERE ref = ?1", [&u2], |_| Ok(()))
+                                    .optional()?
+                                    .is_some(),
+                            )
+                        })
                         .await
                         .unwrap_or(false);
                     if seen {
@@ -701,8 +797,13 @@ impl Exchange {
                 }
             }
             // Re-read the last day next time: a BPIJ can be published later in the day.
-            let value = (today - chrono::Days::new(1)).format("%Y-%m-%d").to_string();
-            let _ = self.journal.write(move |c| set_cursor(c, &name, &value)).await;
+            let value = (today - chrono::Days::new(1))
+                .format("%Y-%m-%d")
+                .to_string();
+            let _ = self
+                .journal
+                .write(move |c| set_cursor(c, &name, &value))
+                .await;
         }
         if stored > 0 {
             tracing::info!(stored, "exchange: BPIJ retrieved");
@@ -712,7 +813,12 @@ impl Exchange {
 }
 
 fn cursor(c: &Connection, name: &str) -> Result<Option<String>, JournalError> {
-    Ok(c.query_row("SELECT value FROM cursors WHERE name = ?1", [name], |r| r.get(0)).optional()?)
+    Ok(
+        c.query_row("SELECT value FROM cursors WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .optional()?,
+    )
 }
 
 fn set_cursor(c: &Connection, name: &str, value: &str) -> Result<(), JournalError> {
@@ -723,16 +829,39 @@ fn set_cursor(c: &Connection, name: &str, value: &str) -> Result<(), JournalErro
     Ok(())
 }
 
-fn fail(c: &Connection, row: &DepositRow, kind: &str, message: &str, at: &str) -> Result<(), JournalError> {
+fn fail(
+    c: &Connection,
+    row: &DepositRow,
+    kind: &str,
+    message: &str,
+    at: &str,
+) -> Result<(), JournalError> {
     c.execute(
         "UPDATE deposits SET state = 'failed', last_error_kind = ?2, last_error = ?3, updated_at = ?4 WHERE id = ?1",
         params![row.id, kind, message, at],
     )?;
     set_decl_retry(c, row.declaration_id, row.attempts, None, Some(kind))?;
-    store::transition(c, row.declaration_id, "failed", "failed",
-        Some(&json!({"deposit": row.id, "kind": kind, "message": message}).to_string()), at)?;
-    enqueue_return_notice(c, row.declaration_id, "DEPOSIT_FAILED", "KO", None, None, Some("failed"),
-        json!([{"code": kind, "message": message}]), json!({}), None, at)
+    store::transition(
+        c,
+        row.declaration_id,
+        "failed",
+        "failed",
+        Some(&json!({"deposit": row.id, "kind": kind, "message": message}).to_string()),
+        at,
+    )?;
+    enqueue_return_notice(
+        c,
+        row.declaration_id,
+        "DEPOSIT_FAILED",
+        "KO",
+        None,
+        None,
+        Some("failed"),
+        json!([{"code": kind, "message": message}]),
+        json!({}),
+        None,
+        at,
+    )
 }
 
 fn record_failure(
@@ -748,21 +877,50 @@ fn record_failure(
         return fail(c, row, e.kind(), &e.to_string(), &at);
     }
     if row.attempts >= max_attempts && next_state == "pending" {
-        return fail(c, row, e.kind(), &format!("gave up after {} attempts: {e}", row.attempts), &at);
+        return fail(
+            c,
+            row,
+            e.kind(),
+            &format!("gave up after {} attempts: {e}", row.attempts),
+            &at,
+        );
     }
     let next = (Utc::now() + delay).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     c.execute(
         "UPDATE deposits SET state = ?2, next_attempt_at = ?3, last_error_kind = ?4, last_error = ?5, updated_at = ?6 WHERE id = ?1",
         params![row.id, next_state, next, e.kind(), e.to_string(), at],
     )?;
-    set_decl_retry(c, row.declaration_id, row.attempts, Some(&next), Some(e.kind()))?;
-    let state = if next_state == "uncertain" { "uncertain" } else { "queued" };
-    store::transition(c, row.declaration_id, state, "retry_scheduled",
-        Some(&json!({"deposit": row.id, "kind": e.kind(), "next_attempt_at": next}).to_string()), &at)
+    set_decl_retry(
+        c,
+        row.declaration_id,
+        row.attempts,
+        Some(&next),
+        Some(e.kind()),
+    )?;
+    let state = if next_state == "uncertain" {
+        "uncertain"
+    } else {
+        "queued"
+    };
+    store::transition(
+        c,
+        row.declaration_id,
+        state,
+        "retry_scheduled",
+        Some(&json!({"deposit": row.id, "kind": e.kind(), "next_attempt_at": next}).to_string()),
+        &at,
+    )
 }
 
 /// Records an AEE (or a deposit found again by reconciliation).
-fn record_deposited(c: &Connection, row: &DepositRow, idflux: &str, raw: Option<&[u8]>, reconciled: bool, at: &str) -> Result<(), JournalError> {
+fn record_deposited(
+    c: &Connection,
+    row: &DepositRow,
+    idflux: &str,
+    raw: Option<&[u8]>,
+    reconciled: bool,
+    at: &str,
+) -> Result<(), JournalError> {
     c.execute(
         "UPDATE deposits SET state = 'deposited', idflux = ?2, last_error_kind = NULL, last_error = NULL, updated_at = ?3 WHERE id = ?1",
         params![row.id, idflux, at],
@@ -777,18 +935,43 @@ fn record_deposited(c: &Connection, row: &DepositRow, idflux: &str, raw: Option<
     }
     set_decl_retry(c, row.declaration_id, row.attempts, None, None)?;
     let detail = json!({"deposit": row.id, "idflux": idflux, "identifiant_metier": row.ident, "reconciled": reconciled}).to_string();
-    store::transition(c, row.declaration_id, "deposited", "deposited", Some(&detail), at)?;
+    store::transition(
+        c,
+        row.declaration_id,
+        "deposited",
+        "deposited",
+        Some(&detail),
+        at,
+    )?;
     if row.decl_type == "04" && row.target != row.declaration_id {
         store::transition(c, row.target, "cancelled", "cancelled", Some(&detail), at)?;
     }
-    enqueue_return_notice(c, row.declaration_id, "AEE", "OK", Some(idflux), Some("10"), Some("technical_accepted"),
-        json!([]), json!({"identifiant_metier": row.ident, "reconciled": reconciled}), raw, at)
+    enqueue_return_notice(
+        c,
+        row.declaration_id,
+        "AEE",
+        "OK",
+        Some(idflux),
+        Some("10"),
+        Some("technical_accepted"),
+        json!([]),
+        json!({"identifiant_metier": row.ident, "reconciled": reconciled}),
+        raw,
+        at,
+    )
 }
 
-fn record_answer(c: &Connection, row: &DepositRow, answer: DepositAnswer, raw: &[u8]) -> Result<(), JournalError> {
+fn record_answer(
+    c: &Connection,
+    row: &DepositRow,
+    answer: DepositAnswer,
+    raw: &[u8],
+) -> Result<(), JournalError> {
     let at = now();
     match answer {
-        DepositAnswer::Accepted { idflux, .. } => record_deposited(c, row, &idflux, Some(raw), false, &at),
+        DepositAnswer::Accepted { idflux, .. } => {
+            record_deposited(c, row, &idflux, Some(raw), false, &at)
+        }
         DepositAnswer::Rejected { rapport } => {
             let anomalies = rapport.all_anomalies();
             let codes: Vec<&str> = anomalies.iter().map(|a| a.code.as_str()).collect();
@@ -805,10 +988,27 @@ fn record_answer(c: &Connection, row: &DepositRow, answer: DepositAnswer, raw: &
             )?;
             set_decl_retry(c, row.declaration_id, row.attempts, None, Some("are"))?;
             let json_anomalies = anomalies_json(&anomalies);
-            store::transition(c, row.declaration_id, "rejected", "rejected",
-                Some(&json!({"deposit": row.id, "anomalies": json_anomalies}).to_string()), &at)?;
-            enqueue_return_notice(c, row.declaration_id, "ARE", "KO", rapport.envoi.idflux.as_deref(), Some("10"),
-                Some("technical_rejected"), json_anomalies, json!({"identifiant_metier": row.ident}), Some(raw), &at)
+            store::transition(
+                c,
+                row.declaration_id,
+                "rejected",
+                "rejected",
+                Some(&json!({"deposit": row.id, "anomalies": json_anomalies}).to_string()),
+                &at,
+            )?;
+            enqueue_return_notice(
+                c,
+                row.declaration_id,
+                "ARE",
+                "KO",
+                rapport.envoi.idflux.as_deref(),
+                Some("10"),
+                Some("technical_rejected"),
+                json_anomalies,
+                json!({"identifiant_metier": row.ident}),
+                Some(raw),
+                &at,
+            )
         }
     }
 }
@@ -840,13 +1040,17 @@ fn apply_return(
     let outcome = rapport.outcome(Some(&entry.nature));
     // Which of our deposits: by idflux, else by an identifiant métier the return names.
     let mut deposit: Option<(i64, i64)> = c
-        .prepare_cached("SELECT id, declaration_id FROM deposits WHERE idflux = ?1 ORDER BY id DESC LIMIT 1")?
+        .prepare_cached(
+            "SELECT id, declaration_id FROM deposits WHERE idflux = ?1 ORDER BY id DESC LIMIT 1",
+        )?
         .query_row([idflux], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     if deposit.is_none() {
         for ident in rapport.identifiants_metier() {
             deposit = c
-                .prepare_cached("SELECT id, declaration_id FROM deposits WHERE identifiant_metier = ?1")?
+                .prepare_cached(
+                    "SELECT id, declaration_id FROM deposits WHERE identifiant_metier = ?1",
+                )?
                 .query_row([ident], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             if deposit.is_some() {
@@ -899,16 +1103,45 @@ fn apply_return(
     .to_string();
     match state_for(&outcome) {
         Some(new) if rank(new) >= rank(&current) && new != current => {
-            store::transition(c, decl, new, &format!("return_{}", entry.nature), Some(&detail), &at)?;
+            store::transition(
+                c,
+                decl,
+                new,
+                &format!("return_{}", entry.nature),
+                Some(&detail),
+                &at,
+            )?;
         }
-        _ => store::add_history(c, decl, &format!("return_{}", entry.nature), None, None, Some(&detail), &at)?,
+        _ => store::add_history(
+            c,
+            decl,
+            &format!("return_{}", entry.nature),
+            None,
+            None,
+            Some(&detail),
+            &at,
+        )?,
     }
     if state_for(&outcome).is_some_and(|s| rank(s) == 3) {
-        c.execute("UPDATE deposits SET returns_done = 1 WHERE id = ?1", [deposit_id])?;
+        c.execute(
+            "UPDATE deposits SET returns_done = 1 WHERE id = ?1",
+            [deposit_id],
+        )?;
     }
     let status = statut_str(&rapport.overall_status());
-    enqueue_return_notice(c, decl, &notice_kind(&rapport), status, Some(idflux), Some(&entry.nature),
-        Some(outcome.label()), json_anomalies, extra, Some(doc), &at)
+    enqueue_return_notice(
+        c,
+        decl,
+        &notice_kind(&rapport),
+        status,
+        Some(idflux),
+        Some(&entry.nature),
+        Some(outcome.label()),
+        json_anomalies,
+        extra,
+        Some(doc),
+        &at,
+    )
 }
 
 #[cfg(test)]
@@ -927,9 +1160,16 @@ mod tests {
     fn states_for_outcomes() {
         assert_eq!(state_for(&ReturnOutcome::CnamAck), Some("acknowledged"));
         assert_eq!(state_for(&ReturnOutcome::CnamAccepted), Some("accepted"));
-        assert_eq!(state_for(&ReturnOutcome::CnamRejected { anomalies: vec![] }), Some("refused"));
+        assert_eq!(
+            state_for(&ReturnOutcome::CnamRejected { anomalies: vec![] }),
+            Some("refused")
+        );
         assert_eq!(state_for(&ReturnOutcome::Info { nature: None }), None);
-        let n = ReturnOutcome::NonReconstitution { nature: "21".into(), message: None, anomalies: vec![] };
+        let n = ReturnOutcome::NonReconstitution {
+            nature: "21".into(),
+            message: None,
+            anomalies: vec![],
+        };
         assert_eq!(state_for(&n), Some("dsij_fallback"));
     }
 }

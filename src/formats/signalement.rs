@@ -92,24 +92,41 @@ pub fn build(spec: &Spec<'_>, envoi: &Envoi<'_>) -> Result<Vec<u8>, BuildError> 
         return Err(BuildError::Missing("a 14-digit émetteur SIRET"));
     }
     let reason = s.reason.ok_or(BuildError::Missing("the motif (reason)"))?;
-    let last_day = s.last_day_worked.ok_or(BuildError::Missing("the last day worked"))?;
-    let contract = s.contract.as_ref().ok_or(BuildError::Missing("the employment contract"))?;
+    let last_day = s
+        .last_day_worked
+        .ok_or(BuildError::Missing("the last day worked"))?;
+    let contract = s
+        .contract
+        .as_ref()
+        .ok_or(BuildError::Missing("the employment contract"))?;
     let e = &s.employee;
     let mut w = Writer::new();
     // S10: envoi, émetteur, contact.
     w.push(rid("S10.G00.00.001"), "IJGATE")
         .push(rid("S10.G00.00.002"), "IJGATE")
         .push(rid("S10.G00.00.003"), envoi.software_version)
-        .push(rid("S10.G00.00.005"), if d.test_files { "01" } else { "02" })
+        .push(
+            rid("S10.G00.00.005"),
+            if d.test_files { "01" } else { "02" },
+        )
         .push(rid("S10.G00.00.006"), "P26V01")
         .push(rid("S10.G00.00.007"), "01")
         .push(rid("S10.G00.00.008"), "01")
         .push(rid("S10.G00.01.001"), &emitter[..9])
         .push(rid("S10.G00.01.002"), &emitter[9..])
         .push(rid("S10.G00.01.003"), &d.name)
-        .push_opt(rid("S10.G00.01.004"), d.address.as_deref().or(emp.address.as_deref()))
-        .push_opt(rid("S10.G00.01.005"), d.postal_code.as_deref().or(emp.postal_code.as_deref()))
-        .push_opt(rid("S10.G00.01.006"), d.city.as_deref().or(emp.city.as_deref()))
+        .push_opt(
+            rid("S10.G00.01.004"),
+            d.address.as_deref().or(emp.address.as_deref()),
+        )
+        .push_opt(
+            rid("S10.G00.01.005"),
+            d.postal_code.as_deref().or(emp.postal_code.as_deref()),
+        )
+        .push_opt(
+            rid("S10.G00.01.006"),
+            d.city.as_deref().or(emp.city.as_deref()),
+        )
         .push(rid("S10.G00.02.001"), &d.contact_civility)
         .push(rid("S10.G00.02.002"), &d.contact_name)
         .push_opt(rid("S10.G00.02.004"), d.contact_email.as_deref())
@@ -117,9 +134,12 @@ pub fn build(spec: &Spec<'_>, envoi: &Envoi<'_>) -> Result<Vec<u8>, BuildError> 
     // S20: the declaration.
     let event_day = match spec.nature {
         Nature::Arret => last_day,
-        Nature::Reprise => s.return_date.ok_or(BuildError::Missing("the return date"))?,
+        Nature::Reprise => s
+            .return_date
+            .ok_or(BuildError::Missing("the return date"))?,
     };
-    let month = NaiveDate::from_ymd_opt(event_day.year(), event_day.month(), 1).unwrap_or(event_day);
+    let month =
+        NaiveDate::from_ymd_opt(event_day.year(), event_day.month(), 1).unwrap_or(event_day);
     w.push(rid("S20.G00.05.001"), spec.nature.code())
         .push(rid("S20.G00.05.002"), spec.decl_type.code())
         .push(rid("S20.G00.05.003"), "11")
@@ -133,7 +153,10 @@ pub fn build(spec: &Spec<'_>, envoi: &Envoi<'_>) -> Result<Vec<u8>, BuildError> 
     // S21.G00.06 entreprise, .11 établissement.
     let siret = s.siret.as_str();
     w.push(rid("S21.G00.06.001"), &siret[..9])
-        .push(rid("S21.G00.06.002"), emp.head_office_nic.as_deref().unwrap_or(&siret[9..]))
+        .push(
+            rid("S21.G00.06.002"),
+            emp.head_office_nic.as_deref().unwrap_or(&siret[9..]),
+        )
         .push_opt(rid("S21.G00.06.003"), emp.ape.as_deref())
         .push_opt(rid("S21.G00.06.004"), emp.address.as_deref())
         .push_opt(rid("S21.G00.06.005"), emp.postal_code.as_deref())
@@ -161,14 +184,18 @@ pub fn build(spec: &Spec<'_>, envoi: &Envoi<'_>) -> Result<Vec<u8>, BuildError> 
         .push_opt(rid("S21.G00.30.019"), e.employee_id.as_deref());
     // S21.G00.40 contrat.
     w.push_date(rid("S21.G00.40.001"), contract.start)
-        .push_opt(rid("S21.G00.40.002"), contract.statut_conventionnel.as_deref())
+        .push_opt(
+            rid("S21.G00.40.002"),
+            contract.statut_conventionnel.as_deref(),
+        )
         .push_opt(rid("S21.G00.40.004"), contract.pcs_ese.as_deref())
         .push_opt(rid("S21.G00.40.006"), contract.job_title.as_deref())
         .push(rid("S21.G00.40.007"), &contract.nature)
         .push(rid("S21.G00.40.009"), &contract.number)
         .push_opt(rid("S21.G00.40.017"), contract.idcc.as_deref());
     // S21.G00.60 arrêt de travail.
-    w.push(rid("S21.G00.60.001"), &reason.dsn_code()).push_date(rid("S21.G00.60.002"), last_day);
+    w.push(rid("S21.G00.60.001"), &reason.dsn_code())
+        .push_date(rid("S21.G00.60.002"), last_day);
     if let Some(end) = s.expected_end {
         w.push_date(rid("S21.G00.60.003"), end);
     }
@@ -208,8 +235,17 @@ mod tests {
         for (k, v) in extra {
             r.fields.insert((*k).into(), (*v).into());
         }
-        let configured: HashSet<String> = [crate::model::validate::tests::SIRET.to_string()].into_iter().collect();
-        validate(&r, &Context { configured: &configured, allowed: None }).unwrap()
+        let configured: HashSet<String> = [crate::model::validate::tests::SIRET.to_string()]
+            .into_iter()
+            .collect();
+        validate(
+            &r,
+            &Context {
+                configured: &configured,
+                allowed: None,
+            },
+        )
+        .unwrap()
     }
 
     fn employer() -> Employer {
@@ -236,7 +272,15 @@ mod tests {
             created: NaiveDate::from_ymd_opt(2026, 11, 10).unwrap(),
             stoppage: s,
         };
-        build(&spec, &Envoi { declarant: &d, employer: &emp, software_version: "0.1.0" }).unwrap()
+        build(
+            &spec,
+            &Envoi {
+                declarant: &d,
+                employer: &emp,
+                software_version: "0.1.0",
+            },
+        )
+        .unwrap()
     }
 
     /// Reads a file back: (rubric, value) pairs and the error diagnostics.
@@ -269,7 +313,10 @@ mod tests {
         assert_eq!(get("S21.G00.60.004"), Some("01"));
         assert_eq!(get("S20.G00.05.006"), None);
         // S90 = every line from S10.G00.00.001 to S90.G00.90.002.
-        let lines = bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();
+        let lines = bytes
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count();
         assert_eq!(get("S90.G00.90.001"), Some(lines.to_string().as_str()));
         assert_eq!(get("S90.G00.90.002"), Some("1"));
     }
@@ -292,12 +339,18 @@ mod tests {
     #[test]
     fn golden_file() {
         let bytes = write(Nature::Arret, DeclType::Normal, &stoppage(&[]));
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/signalement/arret_normal.dsn");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/signalement/arret_normal.dsn"
+        );
         if std::env::var_os("IJGATE_BLESS").is_some() {
             std::fs::write(path, &bytes).unwrap();
         }
         let golden = std::fs::read(path).unwrap();
-        assert_eq!(String::from_utf8_lossy(&bytes), String::from_utf8_lossy(&golden));
+        assert_eq!(
+            String::from_utf8_lossy(&bytes),
+            String::from_utf8_lossy(&golden)
+        );
     }
 
     #[test]

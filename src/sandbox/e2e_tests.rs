@@ -85,7 +85,7 @@ async fn start_with(sandbox: Sandbox, alpn: &[&[u8]]) -> Running {
 }
 
 fn now() -> NaiveDateTime {
-    chrono::Utc::now().naive_utc()
+    super::paris_now()
 }
 
 /// Polls `f` up to `attempts` times, `every` apart, until it yields `Some`.

@@ -33,11 +33,19 @@ pub use cli::{SandboxArgs, run_cli};
 pub use scenario::Scenario;
 pub use state::Stats;
 
-/// Source of "now" (naive UTC; net-entreprises itself speaks French local time).
+/// Source of "now": French local time, naive, as net-entreprises speaks it (listing windows,
+/// deposit and publication timestamps).
 pub type Clock = Arc<dyn Fn() -> NaiveDateTime + Send + Sync>;
 
 pub fn system_clock() -> Clock {
-    Arc::new(|| chrono::Utc::now().naive_utc())
+    Arc::new(paris_now)
+}
+
+/// The current time in Europe/Paris, naive.
+pub fn paris_now() -> NaiveDateTime {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .naive_local()
 }
 
 /// Handle on a sandbox: share it between the server task and the test/driver.

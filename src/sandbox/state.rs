@@ -846,13 +846,16 @@ impl State {
             .deposits
             .iter()
             .flat_map(|d| {
-                d.facts.declarations.iter().map(move |x| ReceivedDeclaration {
-                    idflux: d.idflux.clone(),
-                    nature: x.nature.clone(),
-                    type_decl: x.type_decl.clone(),
-                    identifiant_metier: x.identifiant_metier.clone(),
-                    replaces: x.replaces.clone(),
-                })
+                d.facts
+                    .declarations
+                    .iter()
+                    .map(move |x| ReceivedDeclaration {
+                        idflux: d.idflux.clone(),
+                        nature: x.nature.clone(),
+                        type_decl: x.type_decl.clone(),
+                        identifiant_metier: x.identifiant_metier.clone(),
+                        replaces: x.replaces.clone(),
+                    })
             })
             .collect();
         let issued: Vec<&StoredReturn> = self

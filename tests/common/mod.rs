@@ -39,6 +39,13 @@ impl Site {
     /// Two employers (A, B), clients rh-a (A) and rh-b (B), API on an ephemeral port,
     /// dev certificates. `extra` is appended to the TOML.
     pub fn new(extra: &str) -> Site {
+        // The CPAM exchange is off unless the test configures it.
+        let netent = if extra.contains("[netent]") {
+            ""
+        } else {
+            "[netent]\nmode = \"disabled\"\n"
+        };
+        let extra = format!("{netent}{extra}");
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("ijgate.toml");
         let toml = format!(
@@ -187,6 +194,13 @@ impl Daemon {
         d
     }
 
+    /// Address of the in-process sandbox peer, when started.
+    pub fn sandbox_addr(&self) -> Option<SocketAddr> {
+        let line = self.find_log("SANDBOX peer started")?;
+        let v: serde_json::Value = serde_json::from_str(&line).ok()?;
+        v["fields"]["addr"].as_str().and_then(|s| s.parse().ok())
+    }
+
     pub fn exited(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(Some(_)))
     }
@@ -256,4 +270,64 @@ pub fn json_decl(hr_ref: &str, siret: &str) -> serde_json::Value {
         "last_day_worked": "2026-11-09", "expected_end": "2026-11-20", "subrogation": "non",
         "salaries": ["2800.00", "2800.00", "2750.50"]
     })
+}
+
+/// `GET /sandbox/stats` of a sandbox peer (server-authenticated TLS with its CA).
+pub fn sandbox_stats(addr: SocketAddr, ca: &Path) -> serde_json::Value {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let tls = ijgate::channels::mtls_client::client_config(ca, None).unwrap();
+        let c = ijgate::channels::mtls_client::MtlsClient::new(addr, "localhost", tls).unwrap();
+        match c.request("GET", "/sandbox/stats", None).await {
+            Ok(r) => r.json(),
+            Err(_) => serde_json::Value::Null,
+        }
+    })
+}
+
+/// Notices of a kind in outbound/hr (file names `<hr_ref>_<kind>_<n>.json`).
+pub fn notices(site: &Site, hr_ref: &str, kind: &str) -> Vec<serde_json::Value> {
+    let prefix = format!("{hr_ref}_{kind}_");
+    site.files("spool/outbound/hr")
+        .into_iter()
+        .filter(|n| n.starts_with(&prefix) && n.ends_with(".json"))
+        .map(|n| {
+            serde_json::from_slice(
+                &std::fs::read(site.path(&format!("spool/outbound/hr/{n}"))).unwrap(),
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+/// The state of the declarations of an HR reference (all events).
+pub fn states(site: &Site, hr_ref: &str) -> Vec<(String, String)> {
+    let o = site.cli(&["show", "--hr-ref", hr_ref, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|d| {
+                    (
+                        d["event"].as_str().unwrap_or("").to_string(),
+                        d["state"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A CSV with the canonical header and the given rows.
+pub fn csv(rows: &[String]) -> Vec<u8> {
+    let mut s = String::from(CSV_HEADER);
+    for r in rows {
+        s.push('\n');
+        s.push_str(r);
+    }
+    s.push('\n');
+    s.into_bytes()
 }

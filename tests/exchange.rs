@@ -1,0 +1,292 @@
+//! The CPAM exchange end to end with the real binary and the sandbox net-entreprises peer:
+//! CSV drop → AEE → CNAM business report; reprise, modification, annulation; outcomes;
+//! faults and token expiry.
+
+mod common;
+
+use common::*;
+use std::time::{Duration, Instant};
+
+const T: Duration = Duration::from_secs(30);
+
+fn exchange_site(scenario: &str) -> Site {
+    let site = Site::new(
+        r#"
+[netent]
+mode = "sandbox"
+poll_interval = "200ms"
+declarant_poll_interval = "1s"
+bpij_poll_interval = "1s"
+retry_initial = "100ms"
+retry_max = "1s"
+request_timeout = "3s"
+[sandbox]
+scenario = "scenario.toml"
+"#,
+    );
+    std::fs::write(site.path("scenario.toml"), scenario).unwrap();
+    site
+}
+
+fn stats(site: &Site, d: &Daemon) -> serde_json::Value {
+    sandbox_stats(d.sandbox_addr().unwrap(), &site.path("var/sandbox-ca.pem"))
+}
+
+fn received(site: &Site, d: &Daemon) -> Vec<serde_json::Value> {
+    stats(site, d)["received"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn csv_drop_gives_aee_at_once_then_the_cnam_business_report() {
+    let site = exchange_site("[delays]\n\"31\" = \"1s\"\n");
+    let d = site.start();
+    let t0 = Instant::now();
+    site.drop_file("rh-a_one.csv", &csv(&[csv_row("E2E-1", SIRET_A)]));
+    assert!(
+        wait_until(T, || !notices(&site, "E2E-1", "aee").is_empty()),
+        "{}",
+        d.log_text()
+    );
+    let aee_after = t0.elapsed();
+    let aee = &notices(&site, "E2E-1", "aee")[0];
+    assert_eq!(aee["kind"], "AEE");
+    assert_eq!(aee["status"], "OK");
+    assert!(aee["idflux"].as_str().is_some_and(|s| !s.is_empty()));
+    // The raw acknowledgement sits beside the notice, for the HR tool and the insurer.
+    let raw = aee["raw"].as_str().unwrap();
+    assert!(
+        std::fs::read_to_string(site.path(&format!("spool/outbound/hr/{raw}")))
+            .unwrap()
+            .contains("AEE")
+    );
+    assert!(wait_until(T, || !site
+        .files("spool/outbound/insurer")
+        .is_empty()));
+    assert!(
+        wait_until(T, || !notices(&site, "E2E-1", "crm_cnam").is_empty()),
+        "{}",
+        d.log_text()
+    );
+    let crm = &notices(&site, "E2E-1", "crm_cnam")[0];
+    assert_eq!(crm["status"], "OK");
+    assert_eq!(crm["outcome"], "cnam_accepted");
+    assert!(wait_until(T, || states(&site, "E2E-1")
+        == vec![("arret".into(), "accepted".into())]));
+    // The AEE is forwarded once (the copy in the returns listing is not forwarded again).
+    assert_eq!(notices(&site, "E2E-1", "aee").len(), 1);
+    let show =
+        String::from_utf8_lossy(&site.cli(&["show", "--hr-ref", "E2E-1"]).stdout).to_string();
+    for step in [
+        "received",
+        "queued",
+        "depositing",
+        "deposited",
+        "return_30",
+        "return_31",
+    ] {
+        assert!(show.contains(step), "{step} missing from:\n{show}");
+    }
+    eprintln!("drop → AEE notice: {aee_after:?}");
+    assert!(aee_after < Duration::from_secs(5), "AEE took {aee_after:?}");
+}
+
+#[test]
+fn reprise_modification_annulation_prolongation_and_dsij() {
+    let site = exchange_site("[delays]\n\"31\" = \"0s\"\n");
+    let d = site.start();
+    site.drop_file(
+        "rh-a_a.csv",
+        &csv(&[
+            csv_row("R-1", SIRET_A),
+            csv_row("M-1", SIRET_A),
+            csv_row("C-1", SIRET_A),
+        ]),
+    );
+    assert!(
+        wait_until(T, || received(&site, &d).len() == 3),
+        "{}",
+        d.log_text()
+    );
+    assert!(wait_until(T, || ["R-1", "M-1", "C-1"]
+        .iter()
+        .all(|r| states(&site, r)[0].1 == "accepted")));
+    let flux_of = |ident_prefix: &str| -> Vec<serde_json::Value> {
+        received(&site, &d)
+            .into_iter()
+            .filter(|r| {
+                r["identifiant_metier"]
+                    .as_str()
+                    .is_some_and(|i| i.ends_with(ident_prefix))
+            })
+            .collect()
+    };
+    assert_eq!(flux_of("A").len(), 3);
+    let first_flux = |hr: &str| {
+        let v: serde_json::Value =
+            serde_json::from_slice(&site.cli(&["show", "--hr-ref", hr, "--json"]).stdout).unwrap();
+        v[0]["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["what"] == "deposited")
+            .unwrap()["detail"]["idflux"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (m_flux, c_flux) = (first_flux("M-1"), first_flux("C-1"));
+
+    // The fixture CSV header has no return_date column: JSON carries these events.
+    let events = serde_json::json!([
+        {"event": "reprise", "hr_ref": "R-1", "siret": SIRET_A, "nir": "1850578006084", "return_date": "2026-11-15"},
+        {"event": "annulation", "hr_ref": "C-1", "siret": SIRET_A, "nir": "1850578006084"},
+        {"event": "prolongation", "hr_ref": "M-1", "siret": SIRET_A, "nir": "1850578006084", "expected_end": "2026-12-15"}
+    ]);
+    site.drop_file("rh-a_events.json", &serde_json::to_vec(&events).unwrap());
+    // A change to the deposited M-1 (new expected end): annule et remplace.
+    site.drop_file(
+        "rh-a_change.csv",
+        &csv(&[csv_row("M-1", SIRET_A).replace(
+            "20/11/2026;oui;10/11/2026;20/11/2026",
+            "27/11/2026;oui;10/11/2026;27/11/2026",
+        )]),
+    );
+    // Therapeutic part-time: not covered by the signalement.
+    site.drop_file(
+        "rh-a_tpt.csv",
+        &csv(&[csv_row("T-1", SIRET_A).replace(";maladie;", ";tpt_maladie;")]),
+    );
+
+    assert!(
+        wait_until(T, || received(&site, &d).len() == 6),
+        "{:#?}\n{}",
+        received(&site, &d),
+        d.log_text()
+    );
+    let got = received(&site, &d);
+    let reprise05: Vec<_> = got.iter().filter(|r| r["nature"] == "05").collect();
+    assert_eq!(reprise05.len(), 1, "{got:#?}");
+    let replace: Vec<_> = got.iter().filter(|r| r["type_decl"] == "03").collect();
+    assert_eq!(replace.len(), 1, "{got:#?}");
+    assert_eq!(replace[0]["replaces"], m_flux.as_str());
+    let cancel: Vec<_> = got.iter().filter(|r| r["type_decl"] == "04").collect();
+    assert_eq!(cancel.len(), 1, "{got:#?}");
+    assert_eq!(cancel[0]["replaces"], c_flux.as_str());
+    assert!(wait_until(T, || states(&site, "C-1")
+        .iter()
+        .all(|(_, s)| s == "cancelled" || s == "accepted")));
+    let c = states(&site, "C-1");
+    assert!(c.contains(&("arret".into(), "cancelled".into())), "{c:?}");
+    assert!(states(&site, "M-1").contains(&("prolongation".into(), "recorded".into())));
+    assert_eq!(
+        states(&site, "T-1"),
+        vec![("arret".into(), "dsij_fallback".into())]
+    );
+    // Nothing was deposited twice.
+    assert_eq!(
+        stats(&site, &d)["duplicates"].as_array().map(|a| a.len()),
+        Some(0)
+    );
+}
+
+#[test]
+fn business_outcomes_are_forwarded_and_set_the_state() {
+    let site = exchange_site(
+        r#"
+[delays]
+"31" = "0s"
+[[outcome.rules]]
+nir_prefix = "285"
+outcome = "rejected"
+anomalies = [{ code = "PMNR", message = "Période de maintien de salaire non renseignée" }]
+[[outcome.rules]]
+nir_prefix = "190"
+outcome = "non_reconstitution"
+"#,
+    );
+    let d = site.start();
+    let ko = serde_json::json!([
+        super_decl("KO-1", "2850578006048", "F", "1985-05-12"),
+        super_decl("NR-1", "1900175123456", "M", "1990-01-20"),
+    ]);
+    site.drop_file("rh-a_out.json", &serde_json::to_vec(&ko).unwrap());
+    assert!(
+        wait_until(T, || states(&site, "KO-1")
+            == vec![("arret".into(), "refused".into())]),
+        "{}",
+        d.log_text()
+    );
+    assert!(wait_until(T, || !notices(&site, "KO-1", "crm_cnam").is_empty()));
+    let crm = notices(&site, "KO-1", "crm_cnam");
+    assert_eq!(crm[0]["status"], "KO");
+    assert_eq!(crm[0]["anomalies"][0]["code"], "PMNR");
+    assert!(wait_until(T, || states(&site, "NR-1")
+        == vec![("arret".into(), "dsij_fallback".into())]));
+    assert!(wait_until(T, || !notices(
+        &site,
+        "NR-1",
+        "non_reconstitution"
+    )
+    .is_empty()));
+}
+
+fn super_decl(hr: &str, nir: &str, sex: &str, birth: &str) -> serde_json::Value {
+    serde_json::json!({
+        "event": "arret", "hr_ref": hr, "siret": SIRET_A, "nir": nir, "last_name": "Martin", "first_names": "Claire",
+        "birth_date": birth, "sex": sex, "contract_number": "C2", "contract_start": "2016-03-01", "reason": "maladie",
+        "last_day_worked": "2026-11-09", "expected_end": "2026-11-20"
+    })
+}
+
+#[test]
+fn thirty_percent_faults_and_token_expiry_still_deposit_each_once() {
+    let site = exchange_site(
+        r#"
+seed = 11
+[delays]
+"31" = "0s"
+[faults]
+error_5xx_rate = 0.15
+reset_rate = 0.05
+throttle_rate = 0.05
+timeout_rate = 0.05
+timeout_delay = "4s"
+retry_after = "200ms"
+token_expiry_calls = 7
+"#,
+    );
+    let d = site.start();
+    let rows: Vec<String> = (0..40)
+        .map(|i| csv_row(&format!("F-{i:03}"), SIRET_A))
+        .collect();
+    site.drop_file("rh-a_faults.csv", &csv(&rows));
+    let done = |site: &Site| {
+        let s = site.status();
+        s["declarations_by_state"]["accepted"].as_i64() == Some(40)
+    };
+    assert!(
+        wait_until(Duration::from_secs(120), || done(&site)),
+        "{}\n{}",
+        site.status(),
+        d.log_text()
+    );
+    let st = stats(&site, &d);
+    let per = st["deposits_per_identifiant_metier"].as_object().unwrap();
+    assert_eq!(per.len(), 40, "{st:#}");
+    assert!(per.values().all(|v| v == 1), "{st:#}");
+    assert_eq!(st["duplicates"].as_array().unwrap().len(), 0);
+    let faults: u64 = st["faults_injected"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|v| v.as_u64())
+        .sum();
+    assert!(faults > 5, "the scenario must really inject faults: {st:#}");
+    assert!(
+        st["auth_calls"].as_u64().unwrap() > 1,
+        "the token expired and was renewed: {st:#}"
+    );
+}
