@@ -34,6 +34,12 @@ pub struct Config {
     /// HR tools allowed to call the web service, and per-sender spool options.
     #[serde(default)]
     pub hr_clients: Vec<HrClient>,
+    /// Health and metrics listener.
+    #[serde(default)]
+    pub admin: crate::channels::admin::Admin,
+    /// How long personal data is kept.
+    #[serde(default)]
+    pub retention: crate::journal::retention::Retention,
     /// Where this file was read from (set by `load`).
     #[serde(skip)]
     pub source: PathBuf,
@@ -222,6 +228,7 @@ impl Config {
         fix(&mut self.api.cert_file);
         fix(&mut self.api.key_file);
         fix(&mut self.api.client_ca_file);
+        self.admin.resolve_paths(base);
     }
 
     /// Every problem in the configuration, as sentences naming the setting.
@@ -316,6 +323,8 @@ impl Config {
         {
             p.push(format!("api.key_file: {e}"));
         }
+        p.extend(self.admin.validate());
+        p.extend(self.retention.validate());
         p
     }
 

@@ -11,6 +11,9 @@
 //! - [`prevoyance`]: the prévoyance complement engine (seed 001): contracts, IJSS estimate,
 //!   legal maintenance, cascaded coverages, bordereau. No I/O except its CLI glue.
 //! - [`cli`]: command-line interface.
+//! - [`health`], [`metrics`]: named health checks and event counters, read by the admin
+//!   listener (`channels::admin`) and the systemd watchdog heartbeat (`engine::service`).
+//! - [`logging`]: stderr or journald.
 //!
 //! Arrows point inward: `channels` and `engine` use `model`, `formats` and `journal`; the domain
 //! modules never import tokio, hyper or rusqlite.
@@ -20,7 +23,10 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod formats;
+pub mod health;
 pub mod journal;
+pub mod logging;
+pub mod metrics;
 pub mod model;
 pub mod neodes;
 pub mod prevoyance;

@@ -8,9 +8,10 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::ingest::Engine;
+use super::{purge, reload, service};
 use crate::channels::fsio::Perms;
 use crate::channels::spool::{SpoolDirs, SpoolOptions};
-use crate::channels::{api, outbound, spool, tls};
+use crate::channels::{admin, api, outbound, spool, tls};
 use crate::config::{Config, ConfigError};
 use crate::journal::{Journal, JournalError};
 
@@ -96,6 +97,28 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         concurrency: 8,
     };
     tasks.spawn(spool::run(engine.clone(), dirs.clone(), opts, stop.clone()));
+    // Service life: watchdog heartbeat (also feeds /healthz), daily retention, admin listener.
+    let watchdog = service::watchdog_interval();
+    tasks.spawn(service::heartbeat(
+        journal.clone(),
+        dirs.inbound.clone(),
+        watchdog,
+        stop.clone(),
+    ));
+    tasks.spawn(purge::daily(
+        journal.clone(),
+        engine.config.clone(),
+        stop.clone(),
+    ));
+    let mut admin_addr = None;
+    if cfg.admin.enabled {
+        let l = tokio::net::TcpListener::bind(cfg.admin.listen)
+            .await
+            .map_err(io(format!("admin.listen {}", cfg.admin.listen)))?;
+        admin_addr = l.local_addr().ok();
+        tasks.spawn(admin::serve(l, engine.clone(), stop.clone()));
+    }
+    let mut tls_slot = None;
     let mut listen = None;
     if cfg.api.enabled {
         ensure_dev_certs(&cfg)?;
@@ -109,6 +132,7 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
             .map_err(io(format!("api.listen {}", cfg.api.listen)))?;
         listen = listener.local_addr().ok();
         let tls_cfg = Arc::new(ArcSwap::new(server));
+        tls_slot = Some(tls_cfg.clone());
         tasks.spawn(api::serve(
             listener,
             tls_cfg,
@@ -122,10 +146,16 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         journal = %journal.path().display(),
         spool = %cfg.spool.dir.display(),
         listen = %listen.map(|a| a.to_string()).unwrap_or_else(|| "disabled".into()),
+        admin = %admin_addr.map(|a| a.to_string()).unwrap_or_else(|| "disabled".into()),
+        watchdog = ?watchdog,
         "ijgate ready"
     );
+    service::write_pid_file(&cfg.daemon.state_dir).map_err(io("pid file"))?;
+    let mut reloader = reload::Reloader::new(config_path, engine.config.clone(), tls_slot);
+    service::ready("running");
 
-    wait_for_stop_signal().await;
+    reload::run_until_stop(&mut reloader).await;
+    service::stopping();
     tracing::info!("stop requested: no new input; finishing in-flight work");
     stop.cancel();
     let grace = cfg.daemon.shutdown_grace;
@@ -137,22 +167,7 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
             "shutdown grace elapsed; abandoning remaining work (it resumes at next start)"
         );
     }
+    service::remove_pid_file(&cfg.daemon.state_dir);
     tracing::info!("ijgate stopped");
     Ok(())
-}
-
-async fn wait_for_stop_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        // Without signal handlers we cannot stop gracefully; run until killed.
-        std::future::pending::<()>().await;
-        return;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
 }

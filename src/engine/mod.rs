@@ -4,3 +4,6 @@
 pub mod daemon;
 pub mod ingest;
 pub mod notices;
+pub mod purge;
+pub mod reload;
+pub mod service;
