@@ -111,7 +111,15 @@ pub async fn beat(journal: &Journal, inbound: &Path, health: &Health, period: Du
         ),
     }
     let ok = health.all_ok(&[health::JOURNAL, health::SPOOL, health::SPOOL_SCAN]);
-    if !ok {
+    let scan_reported = health
+        .report()
+        .checks
+        .iter()
+        .any(|c| c.name == health::SPOOL_SCAN);
+    if !ok && !scan_reported {
+        // Just started: the spool loop has not finished its first scan. Not a failure yet.
+        tracing::debug!("heartbeat: waiting for the first spool scan");
+    } else if !ok {
         let r = health.report();
         let why: Vec<String> = r
             .checks
@@ -119,12 +127,7 @@ pub async fn beat(journal: &Journal, inbound: &Path, health: &Health, period: Du
             .filter(|c| !c.ok)
             .map(|c| format!("{}: {}", c.name, c.reason.as_deref().unwrap_or("failed")))
             .collect();
-        let why = if why.is_empty() {
-            "spool rescan not reported yet".to_string()
-        } else {
-            why.join("; ")
-        };
-        crate::metrics::heartbeat_failed(&why);
+        crate::metrics::heartbeat_failed(&why.join("; "));
     }
     ok
 }
