@@ -24,7 +24,13 @@ pub struct Cli {
     #[arg(long, global = true, value_parser = ["human", "json"])]
     pub log_format: Option<String>,
     /// Log target: auto (journald when started by systemd, else stderr), stderr or journald
-    #[arg(long, global = true, value_enum, default_value_t)]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t,
+        env = "IJGATE_LOG_TARGET"
+    )]
     pub log_target: crate::logging::Target,
     #[command(subcommand)]
     pub command: Command,

@@ -323,3 +323,20 @@ fn admin_bearer_token_is_required_when_configured() {
         "{body}"
     );
 }
+
+#[test]
+fn journald_target_falls_back_to_stderr_without_a_journal() {
+    if Path::new("/run/systemd/journal/socket").exists() {
+        println!("SKIPPED: a journald socket exists here; the fallback cannot be observed");
+        return;
+    }
+    let site = Site::new("");
+    // Daemon::start waits for "ijgate ready" on stderr: it is there only if the fallback works.
+    let mut d = Daemon::start_with_env(&site.config, &[("IJGATE_LOG_TARGET", "journald")]);
+    assert!(
+        d.find_log("journald unavailable").is_some(),
+        "{}",
+        d.log_text()
+    );
+    assert_eq!(d.stop(), Some(0));
+}

@@ -141,6 +141,9 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
             stop.clone(),
         ));
     }
+    let signals = reload::Signals::install();
+    service::write_pid_file(&cfg.daemon.state_dir).map_err(io("pid file"))?;
+    let mut reloader = reload::Reloader::new(config_path, engine.config.clone(), tls_slot);
     tracing::info!(
         config = %config_path.display(),
         journal = %journal.path().display(),
@@ -150,11 +153,9 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         watchdog = ?watchdog,
         "ijgate ready"
     );
-    service::write_pid_file(&cfg.daemon.state_dir).map_err(io("pid file"))?;
-    let mut reloader = reload::Reloader::new(config_path, engine.config.clone(), tls_slot);
     service::ready("running");
 
-    reload::run_until_stop(&mut reloader).await;
+    reload::run_until_stop(&mut reloader, signals).await;
     service::stopping();
     tracing::info!("stop requested: no new input; finishing in-flight work");
     stop.cancel();

@@ -81,6 +81,7 @@ pub fn run_cli(cfg: &Config, older_than: Option<Duration>, dry_run: bool, json: 
         }
         Ok(p)
     })();
+    keep_owner(&db);
     let journal = match journal {
         Ok(p) => p,
         Err(e) => {
@@ -121,6 +122,27 @@ pub fn run_cli(cfg: &Config, older_than: Option<Duration>, dry_run: bool, json: 
         println!("  {verb} {} archived/rejected file(s)", r.files);
     }
     0
+}
+
+/// Run as root on a journal owned by the daemon's user, SQLite may have created the `-wal`
+/// and `-shm` files as root: give them back, or the daemon could not open its journal.
+fn keep_owner(db: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(db) else {
+        return;
+    };
+    for suffix in ["-wal", "-shm"] {
+        let p = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+        if let Ok(m) = std::fs::metadata(&p)
+            && (m.uid() != meta.uid() || m.gid() != meta.gid())
+            && let Err(e) = std::os::unix::fs::chown(&p, Some(meta.uid()), Some(meta.gid()))
+        {
+            eprintln!(
+                "ijgate: {}: cannot give it back to the journal's owner: {e}",
+                p.display()
+            );
+        }
+    }
 }
 
 /// The daemon's daily purge with `retention.keep` (the first one a minute after start).

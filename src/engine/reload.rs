@@ -205,14 +205,33 @@ impl Reloader {
     }
 }
 
+/// The daemon's signal handlers, installed before it says it is ready: a SIGTERM or SIGHUP
+/// that follows "ready" at once must find them in place, not the default action (death).
+pub struct Signals {
+    streams: Option<[tokio::signal::unix::Signal; 3]>,
+}
+
+impl Signals {
+    pub fn install() -> Signals {
+        use tokio::signal::unix::{SignalKind, signal};
+        let streams = match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
+        ) {
+            (Ok(t), Ok(i), Ok(h)) => Some([t, i, h]),
+            _ => {
+                tracing::error!("cannot install signal handlers: stop with SIGKILL only");
+                None
+            }
+        };
+        Signals { streams }
+    }
+}
+
 /// Waits for SIGTERM/SIGINT, applying a reload at every SIGHUP meanwhile.
-pub async fn run_until_stop(reloader: &mut Reloader) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::hangup()),
-    ) else {
+pub async fn run_until_stop(reloader: &mut Reloader, signals: Signals) {
+    let Some([mut term, mut int, mut hup]) = signals.streams else {
         // Without signal handlers we cannot stop gracefully; run until killed.
         std::future::pending::<()>().await;
         return;
@@ -232,6 +251,8 @@ pub async fn run_until_stop(reloader: &mut Reloader) {
 /// Why `ijgate reload` could not get an answer.
 #[derive(Debug, thiserror::Error)]
 pub enum RequestError {
+    #[error("cannot read {0}: permission denied (run as root or as the daemon's user)")]
+    Unreadable(PathBuf),
     #[error("no pid file {0}: is the daemon running?")]
     NoPidFile(PathBuf),
     #[error("the daemon (pid {pid} in {file}) is not running")]
@@ -245,6 +266,11 @@ pub enum RequestError {
 /// Sends SIGHUP to the daemon of `state_dir` and waits for its verdict.
 pub fn request(state_dir: &Path, timeout: Duration) -> Result<ReloadStatus, RequestError> {
     let pid_file = service::pid_path(state_dir);
+    if let Err(e) = std::fs::metadata(&pid_file)
+        && e.kind() == std::io::ErrorKind::PermissionDenied
+    {
+        return Err(RequestError::Unreadable(pid_file));
+    }
     let pid = service::read_pid(&pid_file).ok_or(RequestError::NoPidFile(pid_file.clone()))?;
     // SAFETY: kill with signal 0 only checks that the process exists.
     if unsafe { libc::kill(pid, 0) } != 0 {
