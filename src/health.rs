@@ -53,6 +53,9 @@ pub struct Report {
 #[derive(Debug, Default)]
 pub struct Health {
     checks: Mutex<BTreeMap<String, Check>>,
+    /// Checks that must have reported: absent, they count as failed ("not reported yet"), so
+    /// `/healthz` is not green before the first heartbeat.
+    expected: Mutex<std::collections::BTreeSet<String>>,
 }
 
 static GLOBAL: LazyLock<Health> = LazyLock::new(Health::default);
@@ -92,10 +95,25 @@ impl Health {
         self.set(name, false, Some(reason.into()), Duration::MAX);
     }
 
+    /// True once `name` has reported at least once.
+    pub fn reported(&self, name: &str) -> bool {
+        self.checks.lock().is_ok_and(|m| m.contains_key(name))
+    }
+
+    /// Declares that `name` must report (the daemon does it for the parts it starts).
+    pub fn expect(&self, name: &str) {
+        if let Ok(mut e) = self.expected.lock() {
+            e.insert(name.to_string());
+        }
+    }
+
     /// Forgets a check (its part was disabled by a reload).
     pub fn remove(&self, name: &str) {
         if let Ok(mut m) = self.checks.lock() {
             m.remove(name);
+        }
+        if let Ok(mut e) = self.expected.lock() {
+            e.remove(name);
         }
     }
 
@@ -107,7 +125,8 @@ impl Health {
                 checks: Vec::new(),
             };
         };
-        let checks: Vec<CheckReport> = m
+        let expected = self.expected.lock().map(|e| e.clone()).unwrap_or_default();
+        let mut checks: Vec<CheckReport> = m
             .iter()
             .map(|(name, c)| {
                 let age = now.saturating_duration_since(c.at);
@@ -128,6 +147,15 @@ impl Health {
                 }
             })
             .collect();
+        for name in expected.iter().filter(|n| !m.contains_key(*n)) {
+            checks.push(CheckReport {
+                name: name.clone(),
+                ok: false,
+                reason: Some("not reported yet".into()),
+                age_ms: 0,
+            });
+        }
+        checks.sort_by(|a, b| a.name.cmp(&b.name));
         Report {
             healthy: checks.iter().all(|c| c.ok),
             checks,
@@ -172,6 +200,17 @@ mod tests {
         assert_eq!(spool.reason.as_deref(), Some("inbound: permission denied"));
         assert!(!h.all_ok(&[JOURNAL, SPOOL]));
         h.remove(SPOOL);
+        assert!(h.report().healthy);
+    }
+
+    #[test]
+    fn expected_checks_must_report() {
+        let h = Health::default();
+        h.expect(JOURNAL);
+        let r = h.report();
+        assert!(!r.healthy);
+        assert_eq!(r.checks[0].reason.as_deref(), Some("not reported yet"));
+        h.pass(JOURNAL, Duration::from_secs(10));
         assert!(h.report().healthy);
     }
 }

@@ -111,11 +111,7 @@ pub async fn beat(journal: &Journal, inbound: &Path, health: &Health, period: Du
         ),
     }
     let ok = health.all_ok(&[health::JOURNAL, health::SPOOL, health::SPOOL_SCAN]);
-    let scan_reported = health
-        .report()
-        .checks
-        .iter()
-        .any(|c| c.name == health::SPOOL_SCAN);
+    let scan_reported = health.reported(health::SPOOL_SCAN);
     if !ok && !scan_reported {
         // Just started: the spool loop has not finished its first scan. Not a failure yet.
         tracing::debug!("heartbeat: waiting for the first spool scan");
@@ -140,6 +136,9 @@ pub async fn heartbeat(
     stop: CancellationToken,
 ) {
     let period = heartbeat_period(watchdog);
+    for name in [health::JOURNAL, health::SPOOL, health::SPOOL_SCAN] {
+        health::global().expect(name);
+    }
     let mut ticker = tokio::time::interval(period);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
