@@ -106,11 +106,12 @@ pub fn run_cli(cfg: &Config, older_than: Option<Duration>, dry_run: bool, json: 
         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
     } else {
         let verb = if dry_run { "would remove" } else { "removed" };
-        println!(
-            "older than {} (before {}):",
-            humantime::format_duration(keep),
-            r.cutoff
-        );
+        let age = if keep.as_secs() % 86_400 == 0 {
+            format!("{}d", keep.as_secs() / 86_400)
+        } else {
+            humantime::format_duration(keep).to_string()
+        };
+        println!("older than {age} (before {}):", r.cutoff);
         println!(
             "  {verb} {} declaration(s) with {} history event(s), {} notice(s), {} rejection(s), {} input(s)",
             r.journal.declarations,
