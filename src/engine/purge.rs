@@ -106,7 +106,7 @@ pub fn run_cli(cfg: &Config, older_than: Option<Duration>, dry_run: bool, json: 
         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
     } else {
         let verb = if dry_run { "would remove" } else { "removed" };
-        let age = if keep.as_secs() % 86_400 == 0 {
+        let age = if keep.as_secs().is_multiple_of(86_400) {
             format!("{}d", keep.as_secs() / 86_400)
         } else {
             humantime::format_duration(keep).to_string()
