@@ -23,6 +23,15 @@ pub struct Cli {
     /// Log format: human or json [default: the config's daemon.log_format]
     #[arg(long, global = true, value_parser = ["human", "json"])]
     pub log_format: Option<String>,
+    /// Log target: auto (journald when started by systemd, else stderr), stderr or journald
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t,
+        env = "IJGATE_LOG_TARGET"
+    )]
+    pub log_target: crate::logging::Target,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -57,6 +66,19 @@ pub enum Command {
     Dsn(crate::dsn::cli::DsnCommand),
     /// Local net-entreprises peer (API DSN + CNAM PJ IJ) for demos and tests.
     Sandbox(crate::sandbox::SandboxArgs),
+    /// Ask the running daemon to reload its configuration (SIGHUP) and print its verdict.
+    Reload,
+    /// Delete journal rows and spool files older than a duration (retention).
+    Purge {
+        /// e.g. 400d [default: the config's retention.keep]
+        #[arg(long)]
+        older_than: Option<humantime::Duration>,
+        /// Count only; delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Prévoyance complement: compute a case, claim bordereau, quarterly history.
     #[command(subcommand)]
     Prevoyance(crate::prevoyance::cli::PrevoyanceCommand),
@@ -108,6 +130,17 @@ pub fn run(cli: Cli) -> i32 {
                 }
             }
         }
+        Command::Reload => crate::engine::reload::cli(&path),
+        Command::Purge {
+            older_than,
+            dry_run,
+            json,
+        } => match load(&path) {
+            Ok(cfg) => {
+                crate::engine::purge::run_cli(&cfg, older_than.map(Into::into), dry_run, json)
+            }
+            Err(code) => code,
+        },
         Command::CheckConfig => match Config::load(&path) {
             Ok(_) => {
                 println!("{}: OK", path.display());

@@ -43,6 +43,12 @@ pub struct Config {
     /// The in-process sandbox peer, used when `netent.mode = "sandbox"`.
     #[serde(default)]
     pub sandbox: SandboxPeer,
+    /// Health and metrics listener.
+    #[serde(default)]
+    pub admin: crate::channels::admin::Admin,
+    /// How long personal data is kept.
+    #[serde(default)]
+    pub retention: crate::journal::retention::Retention,
     /// Where this file was read from (set by `load`).
     #[serde(skip)]
     pub source: PathBuf,
@@ -397,6 +403,7 @@ impl Config {
         {
             fix(p);
         }
+        self.admin.resolve_paths(base);
     }
 
     /// Every problem in the configuration, as sentences naming the setting.
@@ -550,6 +557,8 @@ impl Config {
         {
             p.push(format!("api.key_file: {e}"));
         }
+        p.extend(self.admin.validate());
+        p.extend(self.retention.validate());
         p
     }
 

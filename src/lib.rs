@@ -14,6 +14,9 @@
 //!   legal maintenance, cascaded coverages, bordereau. No I/O except its CLI glue.
 //! - [`sandbox`]: a local net-entreprises peer (API DSN + CNAM PJ IJ) for demos and tests.
 //! - [`cli`]: command-line interface.
+//! - [`health`], [`metrics`]: named health checks and event counters, read by the admin
+//!   listener (`channels::admin`) and the systemd watchdog heartbeat (`engine::service`).
+//! - [`logging`]: stderr or journald.
 //!
 //! Arrows point inward: `channels` and `engine` use `model`, `formats` and `journal`; the domain
 //! modules never import tokio, hyper or rusqlite.
@@ -24,7 +27,10 @@ pub mod config;
 pub mod dsn;
 pub mod engine;
 pub mod formats;
+pub mod health;
 pub mod journal;
+pub mod logging;
+pub mod metrics;
 pub mod model;
 pub mod neodes;
 pub mod prevoyance;

@@ -187,12 +187,16 @@ pub async fn run(engine: Engine, dirs: SpoolDirs, opts: SpoolOptions, stop: Canc
                 while let Ok(ev) = rx.try_recv() {
                     want_rescan |= apply(&dirs.inbound, &mut candidates, ev);
                 }
-                if want_rescan { scan(&dirs.inbound, &mut candidates); }
+                if want_rescan { let _ = scan(&dirs.inbound, &mut candidates); }
                 dispatch(&engine, &dirs, &opts, &mut candidates, &in_flight, &permits, &mut tasks);
             }
             _ = ticker.tick() => dispatch(&engine, &dirs, &opts, &mut candidates, &in_flight, &permits, &mut tasks),
             _ = rescan.tick() => {
-                scan(&dirs.inbound, &mut candidates);
+                // The watchdog heartbeat pings systemd only while rescans keep happening.
+                match scan(&dirs.inbound, &mut candidates) {
+                    Ok(()) => crate::health::global().pass(crate::health::SPOOL_SCAN, opts.rescan_interval * 3 + Duration::from_secs(5)),
+                    Err(e) => crate::health::global().fail(crate::health::SPOOL_SCAN, format!("{}: {e}", dirs.inbound.display())),
+                }
                 dispatch(&engine, &dirs, &opts, &mut candidates, &in_flight, &permits, &mut tasks);
             }
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
@@ -280,16 +284,15 @@ fn open_for_writing(path: &Path) -> bool {
     std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)
 }
 
-fn scan(inbound: &Path, candidates: &mut HashMap<PathBuf, Candidate>) {
-    let Ok(rd) = std::fs::read_dir(inbound) else {
-        return;
-    };
+fn scan(inbound: &Path, candidates: &mut HashMap<PathBuf, Candidate>) -> std::io::Result<()> {
+    let rd = std::fs::read_dir(inbound)?;
     for e in rd.flatten() {
         let p = e.path();
         if !candidates.contains_key(&p) {
             note(inbound, candidates, p, false);
         }
     }
+    Ok(())
 }
 
 fn dispatch(
@@ -344,6 +347,7 @@ fn dispatch(
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             if let Err(e) = process(&engine, &dirs, &opts, &path).await {
+                crate::metrics::spool_file("failed");
                 // Left in inbound/: the next rescan takes it again.
                 tracing::error!(file = %path.display(), error = %e, "spool: processing failed, will retry");
             }
@@ -508,12 +512,15 @@ fn finish(
                     .unwrap_or(name),
             );
             fsio::move_durable(path, &dest).map_err(io_err(path))?;
+            crate::metrics::spool_file("rejected");
             return Ok(());
         }
     }
     let id = report.input_id.unwrap_or(0);
     let dest = dirs.archive.join(format!("{id:06}_{name}"));
-    fsio::move_durable(path, &dest).map_err(io_err(path))
+    fsio::move_durable(path, &dest).map_err(io_err(path))?;
+    crate::metrics::spool_file("archived");
+    Ok(())
 }
 
 fn same_input(report: &Path, sha: &str) -> bool {

@@ -8,10 +8,11 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::ingest::Engine;
+use super::{purge, reload, service};
 use crate::channels::fsio::Perms;
 use crate::channels::netent::NetEntConfig;
 use crate::channels::spool::{SpoolDirs, SpoolOptions};
-use crate::channels::{api, outbound, spool, tls};
+use crate::channels::{admin, api, outbound, spool, tls};
 use crate::config::{Config, ConfigError, NetEntMode};
 use crate::engine::exchange::Exchange;
 use crate::journal::{Journal, JournalError};
@@ -125,6 +126,28 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         tasks.spawn(ex.clone().run_declarant_poller(stop.clone()));
         tasks.spawn(ex.run_bpij_poller(stop.clone()));
     }
+    // Service life: watchdog heartbeat (also feeds /healthz), daily retention, admin listener.
+    let watchdog = service::watchdog_interval();
+    tasks.spawn(service::heartbeat(
+        journal.clone(),
+        dirs.inbound.clone(),
+        watchdog,
+        stop.clone(),
+    ));
+    tasks.spawn(purge::daily(
+        journal.clone(),
+        engine.config.clone(),
+        stop.clone(),
+    ));
+    let mut admin_addr = None;
+    if cfg.admin.enabled {
+        let l = tokio::net::TcpListener::bind(cfg.admin.listen)
+            .await
+            .map_err(io(format!("admin.listen {}", cfg.admin.listen)))?;
+        admin_addr = l.local_addr().ok();
+        tasks.spawn(admin::serve(l, engine.clone(), stop.clone()));
+    }
+    let mut tls_slot = None;
     let mut listen = None;
     if cfg.api.enabled {
         ensure_dev_certs(&cfg)?;
@@ -138,6 +161,7 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
             .map_err(io(format!("api.listen {}", cfg.api.listen)))?;
         listen = listener.local_addr().ok();
         let tls_cfg = Arc::new(ArcSwap::new(server));
+        tls_slot = Some(tls_cfg.clone());
         tasks.spawn(api::serve(
             listener,
             tls_cfg,
@@ -146,15 +170,22 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
             stop.clone(),
         ));
     }
+    let signals = reload::Signals::install();
+    service::write_pid_file(&cfg.daemon.state_dir).map_err(io("pid file"))?;
+    let mut reloader = reload::Reloader::new(config_path, engine.config.clone(), tls_slot);
     tracing::info!(
         config = %config_path.display(),
         journal = %journal.path().display(),
         spool = %cfg.spool.dir.display(),
         listen = %listen.map(|a| a.to_string()).unwrap_or_else(|| "disabled".into()),
+        admin = %admin_addr.map(|a| a.to_string()).unwrap_or_else(|| "disabled".into()),
+        watchdog = ?watchdog,
         "ijgate ready"
     );
+    service::ready("running");
 
-    wait_for_stop_signal().await;
+    reload::run_until_stop(&mut reloader, signals).await;
+    service::stopping();
     tracing::info!("stop requested: no new input; finishing in-flight work");
     stop.cancel();
     let grace = cfg.daemon.shutdown_grace;
@@ -166,6 +197,7 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
             "shutdown grace elapsed; abandoning remaining work (it resumes at next start)"
         );
     }
+    service::remove_pid_file(&cfg.daemon.state_dir);
     tracing::info!("ijgate stopped");
     Ok(())
 }
@@ -255,20 +287,4 @@ fn remote_netent(cfg: &Config) -> Result<NetEntConfig, DaemonError> {
     c.ca_file = n.ca_file.clone();
     c.request_timeout = n.request_timeout;
     Ok(c)
-}
-
-async fn wait_for_stop_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        // Without signal handlers we cannot stop gracefully; run until killed.
-        std::future::pending::<()>().await;
-        return;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
 }

@@ -237,7 +237,7 @@ fn enqueue_return_notice(
 
 /// Outcome of claiming a deposit for sending.
 enum Claim {
-    Send { file: Vec<u8>, row: DepositRow },
+    Send { file: Vec<u8>, row: Box<DepositRow> },
     Skip,
 }
 
@@ -430,7 +430,7 @@ impl Exchange {
                 row.sent_at = Some(at.clone());
                 store::transition(c, row.declaration_id, "depositing", "depositing",
                     Some(&json!({"deposit": id, "attempt": row.attempts, "identifiant_metier": row.ident}).to_string()), &at)?;
-                Ok(Claim::Send { file, row })
+                Ok(Claim::Send { file, row: Box::new(row) })
             })
             .await
     }

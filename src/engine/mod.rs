@@ -6,3 +6,6 @@ pub mod daemon;
 pub mod exchange;
 pub mod ingest;
 pub mod notices;
+pub mod purge;
+pub mod reload;
+pub mod service;

@@ -151,11 +151,18 @@ sirets = ["{SIRET_B}"]
 pub struct Daemon {
     pub child: Child,
     pub addr: Option<SocketAddr>,
+    /// The admin listener (health, metrics), when enabled.
+    pub admin: Option<SocketAddr>,
     pub log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Daemon {
     pub fn start(config: &Path) -> Daemon {
+        Self::start_with_env(config, &[])
+    }
+
+    /// Starts with extra environment variables (e.g. NOTIFY_SOCKET, WATCHDOG_USEC).
+    pub fn start_with_env(config: &Path, env: &[(&str, &str)]) -> Daemon {
         let mut child = Command::new(BIN)
             .arg("--config")
             .arg(config)
@@ -163,6 +170,9 @@ impl Daemon {
             .arg("json")
             .arg("run")
             .env("IJGATE_LOG", "info")
+            .env_remove("JOURNAL_STREAM")
+            .env_remove("NOTIFY_SOCKET")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -178,6 +188,7 @@ impl Daemon {
         let mut d = Daemon {
             child,
             addr: None,
+            admin: None,
             log,
         };
         let ready = wait_until(Duration::from_secs(30), || {
@@ -191,6 +202,7 @@ impl Daemon {
         );
         let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
         d.addr = v["fields"]["listen"].as_str().and_then(|s| s.parse().ok());
+        d.admin = v["fields"]["admin"].as_str().and_then(|s| s.parse().ok());
         d
     }
 
@@ -199,6 +211,13 @@ impl Daemon {
         let line = self.find_log("SANDBOX peer started")?;
         let v: serde_json::Value = serde_json::from_str(&line).ok()?;
         v["fields"]["addr"].as_str().and_then(|s| s.parse().ok())
+    }
+
+    /// Sends a signal (SIGHUP for a reload).
+    pub fn signal(&self, sig: i32) {
+        unsafe {
+            libc::kill(self.child.id() as i32, sig);
+        }
     }
 
     pub fn exited(&mut self) -> bool {
@@ -330,4 +349,31 @@ pub fn csv(rows: &[String]) -> Vec<u8> {
     }
     s.push('\n');
     s.into_bytes()
+}
+
+/// A plain HTTP/1.1 GET (the admin listener); returns (status, body).
+pub fn http_get(
+    addr: SocketAddr,
+    path: &str,
+    bearer: Option<&str>,
+) -> std::io::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(20)))?;
+    let auth = bearer
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n"
+    )?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf)?;
+    let (head, body) = buf.split_once("\r\n\r\n").unwrap_or((&buf, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    Ok((status, body.to_string()))
 }

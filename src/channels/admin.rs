@@ -1,0 +1,346 @@
+//! The admin listener: `/healthz` and `/metrics` on plain HTTP (hyper 1), loopback by default.
+//!
+//! - `GET /healthz`: 200 when every health check passes, else 503; the body lists each check
+//!   with its reason (JSON), so a probe or an operator sees *why*.
+//! - `GET /metrics`: the Prometheus text format: declarations by state, rejections, outbox
+//!   backlog (read from the journal at scrape time), files waiting in `spool/inbound`, the API
+//!   certificate's expiry, health checks as 0/1, and the event counters of [`crate::metrics`].
+//!
+//! It carries no personal data (counts only), but it is still restricted: it listens on
+//! loopback unless configured otherwise, and an optional bearer token (read from a file whose
+//! mode is checked, like every secret) is then required on every request.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode, header};
+use hyper_util::rt::TokioIo;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::engine::ingest::Engine;
+use crate::health;
+use crate::journal::query;
+use crate::metrics;
+
+/// `[admin]`: the health and metrics listener.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Admin {
+    /// Serve /healthz and /metrics.
+    pub enabled: bool,
+    /// Plain HTTP: keep it on loopback (or a management network) unless a token is set.
+    pub listen: SocketAddr,
+    /// When set, every request must carry `Authorization: Bearer <token>`; the file must not
+    /// be readable by group or others.
+    pub bearer_token_file: Option<PathBuf>,
+}
+
+impl Default for Admin {
+    fn default() -> Self {
+        Admin {
+            // Off unless asked: two daemons on one host (tests, staging) must not fight for
+            // the port. The packaged configuration turns it on.
+            enabled: false,
+            listen: SocketAddr::from(([127, 0, 0, 1], 9187)),
+            bearer_token_file: None,
+        }
+    }
+}
+
+impl Admin {
+    /// Problems in this section, as sentences naming the setting.
+    pub fn validate(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if let (true, Some(f)) = (self.enabled, &self.bearer_token_file) {
+            match crate::channels::fsio::read_secret(f) {
+                Ok(t) if t.trim().is_empty() => {
+                    p.push(format!("admin.bearer_token_file: {} is empty", f.display()))
+                }
+                Ok(_) => {}
+                Err(e) => p.push(format!("admin.bearer_token_file: {e}")),
+            }
+        }
+        if self.enabled && !self.listen.ip().is_loopback() && self.bearer_token_file.is_none() {
+            p.push(format!(
+                "admin.listen: {} is not a loopback address: set admin.bearer_token_file",
+                self.listen
+            ));
+        }
+        p
+    }
+
+    /// Resolves a relative token path against the configuration folder.
+    pub fn resolve_paths(&mut self, base: &Path) {
+        if let Some(f) = &mut self.bearer_token_file
+            && f.is_relative()
+        {
+            *f = base.join(&*f);
+        }
+    }
+}
+
+type Body = Full<Bytes>;
+
+fn respond(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<Body> {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(content_type),
+    );
+    r
+}
+
+/// Serves the admin endpoints on `listener` until `stop`.
+pub async fn serve(listener: TcpListener, engine: Engine, stop: CancellationToken) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let (tcp, peer) = tokio::select! {
+            _ = stop.cancelled() => break,
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::warn!(error = %e, "admin: accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let engine = engine.clone();
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(move |req| {
+                let engine = engine.clone();
+                async move { Ok::<_, std::convert::Infallible>(handle(req, &engine).await) }
+            });
+            let conn =
+                hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tcp), svc);
+            if let Err(e) = watcher.watch(conn).await {
+                tracing::debug!(%peer, error = %e, "admin: connection ended with an error");
+            }
+        });
+    }
+    graceful.shutdown().await;
+}
+
+/// Compares without an early exit, so the answer time does not tell how much matched.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// `None` when the request may proceed, else the refusal to send.
+fn refusal(req: &Request<Incoming>, admin: &Admin) -> Option<Response<Body>> {
+    let file = admin.bearer_token_file.as_ref()?;
+    let token = match crate::channels::fsio::read_secret(file) {
+        Ok(t) if !t.is_empty() => t,
+        Ok(_) | Err(_) => {
+            tracing::error!(file = %file.display(), "admin: bearer token file unreadable or empty; refusing");
+            return Some(respond(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "text/plain",
+                "admin token unavailable\n",
+            ));
+        }
+    };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if same_secret(given.as_bytes(), token.as_bytes()) {
+        None
+    } else {
+        let mut r = respond(StatusCode::UNAUTHORIZED, "text/plain", "unauthorised\n");
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
+        Some(r)
+    }
+}
+
+async fn handle(req: Request<Incoming>, engine: &Engine) -> Response<Body> {
+    let cfg = engine.config.load_full();
+    if let Some(r) = refusal(&req, &cfg.admin) {
+        return r;
+    }
+    match (req.method(), req.uri().path()) {
+        (&Method::GET, "/healthz") => {
+            let report = health::global().report();
+            let status = if report.healthy {
+                StatusCode::OK
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            respond(
+                status,
+                "application/json",
+                serde_json::to_vec(&report).unwrap_or_default(),
+            )
+        }
+        (&Method::GET, "/metrics") => {
+            let body = scrape(engine, &cfg).await;
+            respond(
+                StatusCode::OK,
+                "text/plain; version=0.0.4; charset=utf-8",
+                body,
+            )
+        }
+        _ => respond(StatusCode::NOT_FOUND, "text/plain", "not found\n"),
+    }
+}
+
+/// Files waiting in a spool folder (what the spool would take: hidden and temporary names
+/// excluded).
+pub fn waiting_files(dir: &Path) -> std::io::Result<usize> {
+    Ok(std::fs::read_dir(dir)?
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| !crate::channels::spool::ignored(&e.file_name().to_string_lossy()))
+        .count())
+}
+
+/// Everything `/metrics` exposes, rendered in the text format.
+pub async fn scrape(engine: &Engine, cfg: &crate::config::Config) -> String {
+    let mut out = String::new();
+    let status = engine.journal.read(query::status).await;
+    let up = status.is_ok();
+    metrics::gauge(
+        &mut out,
+        "ijgate_journal_readable",
+        "1 when the journal answered this scrape's queries.",
+        "",
+        &[(String::new(), if up { 1.0 } else { 0.0 })],
+    );
+    if let Ok(s) = status {
+        let by_state: Vec<(String, f64)> = s
+            .declarations_by_state
+            .iter()
+            .map(|(k, v)| (k.clone(), *v as f64))
+            .collect();
+        metrics::gauge(
+            &mut out,
+            "ijgate_declarations",
+            "Declarations in the journal, by state.",
+            "state",
+            &by_state,
+        );
+        for (name, help, v) in [
+            (
+                "ijgate_rejections",
+                "Rejected messages recorded in the journal.",
+                s.rejections,
+            ),
+            (
+                "ijgate_inputs",
+                "Inputs (files, API bodies) journaled.",
+                s.inputs,
+            ),
+            (
+                "ijgate_outbox_pending",
+                "Outbound files committed but not yet written.",
+                s.outbox_pending,
+            ),
+        ] {
+            metrics::gauge(&mut out, name, help, "", &[(String::new(), v as f64)]);
+        }
+    }
+    let inbound = cfg.spool.dir.join("inbound");
+    if let Ok(n) = waiting_files(&inbound) {
+        metrics::gauge(
+            &mut out,
+            "ijgate_spool_inbound_files",
+            "Files waiting in spool/inbound.",
+            "",
+            &[(String::new(), n as f64)],
+        );
+    }
+    if cfg.api.enabled {
+        match crate::channels::tls::expiry(&cfg.api.cert_file) {
+            Ok(t) => metrics::gauge(
+                &mut out,
+                "ijgate_api_certificate_expiry_timestamp_seconds",
+                "Expiry (not after) of the web service certificate, Unix time.",
+                "",
+                &[(String::new(), t as f64)],
+            ),
+            Err(e) => tracing::warn!(error = %e, "metrics: cannot read the API certificate"),
+        }
+    }
+    let stats = engine.journal.stats();
+    metrics::header(
+        &mut out,
+        "ijgate_journal_commits_total",
+        "Group commits done by the journal writer.",
+        "counter",
+    );
+    out.push_str(&format!(
+        "ijgate_journal_commits_total {}\n",
+        stats.commits.load(std::sync::atomic::Ordering::Relaxed)
+    ));
+    let checks: Vec<(String, f64)> = health::global()
+        .report()
+        .checks
+        .into_iter()
+        .map(|c| (c.name, if c.ok { 1.0 } else { 0.0 }))
+        .collect();
+    metrics::gauge(
+        &mut out,
+        "ijgate_health_check",
+        "1 when the named health check passes.",
+        "check",
+        &checks,
+    );
+    out.push_str(&metrics::render());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"abc", b"abcd"));
+    }
+
+    #[test]
+    fn validate_requires_a_token_off_loopback() {
+        let mut a = Admin {
+            enabled: true,
+            listen: "0.0.0.0:9187".parse().unwrap(),
+            ..Admin::default()
+        };
+        assert!(a.validate()[0].starts_with("admin.listen"));
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("token");
+        std::fs::write(&f, "t0ken\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+        a.bearer_token_file = Some(f.clone());
+        assert!(a.validate()[0].contains("0644"), "{:?}", a.validate());
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(a.validate().is_empty());
+    }
+
+    #[test]
+    fn waiting_files_skips_temporary_names() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("a.csv"), "").unwrap();
+        std::fs::write(d.path().join(".b.csv.part"), "").unwrap();
+        std::fs::write(d.path().join("c.tmp"), "").unwrap();
+        assert_eq!(waiting_files(d.path()).unwrap(), 1);
+    }
+}

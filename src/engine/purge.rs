@@ -1,0 +1,211 @@
+//! Applying retention: journal rows (through [`crate::journal::retention`]) and the spool's
+//! `archive/` and `rejected/` files older than the cutoff. Used by `ijgate purge` and by the
+//! daemon's daily task.
+//!
+//! Files are judged by their modification time, which a rename keeps: the time the HR tool
+//! wrote the file, or ijgate its error report.
+
+use serde::Serialize;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::journal::retention::{self, Purged};
+use crate::journal::{Journal, JournalError};
+
+/// What a purge removed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub cutoff: String,
+    pub journal: Purged,
+    pub files: usize,
+    pub dry_run: bool,
+}
+
+/// Regular files in `dir` last modified before `before`; removed unless `dry_run`.
+pub fn purge_files(dir: &Path, before: SystemTime, dry_run: bool) -> std::io::Result<usize> {
+    let mut n = 0;
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    for e in rd.flatten() {
+        let Ok(meta) = e.metadata() else { continue };
+        if !meta.is_file() || meta.modified().map_or(true, |m| m >= before) {
+            continue;
+        }
+        if !dry_run {
+            std::fs::remove_file(e.path())?;
+        }
+        n += 1;
+    }
+    if n > 0 && !dry_run {
+        crate::channels::fsio::sync_dir(dir)?;
+    }
+    Ok(n)
+}
+
+fn spool_files(cfg: &Config, keep: Duration, dry_run: bool) -> std::io::Result<usize> {
+    let before = SystemTime::now()
+        .checked_sub(keep)
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    let mut n = 0;
+    for sub in ["archive", "rejected"] {
+        n += purge_files(&cfg.spool.dir.join(sub), before, dry_run)?;
+    }
+    Ok(n)
+}
+
+/// `ijgate purge`: a connection of its own (the daemon may be running: SQLite serialises the
+/// two writers), one transaction, rolled back for a dry run.
+pub fn run_cli(cfg: &Config, older_than: Option<Duration>, dry_run: bool, json: bool) -> i32 {
+    let keep = older_than.unwrap_or(cfg.retention.keep);
+    let db = cfg.db_path();
+    if !db.exists() {
+        eprintln!("ijgate: no journal at {} yet", db.display());
+        return 1;
+    }
+    let cutoff = retention::cutoff(keep);
+    let journal = (|| -> Result<Purged, JournalError> {
+        let mut c = rusqlite::Connection::open(&db)?;
+        c.busy_timeout(Duration::from_secs(30))?;
+        c.pragma_update(None, "foreign_keys", "ON")?;
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let p = retention::purge(&tx, &cutoff)?;
+        if dry_run {
+            tx.rollback()?;
+        } else {
+            tx.commit()?;
+        }
+        Ok(p)
+    })();
+    keep_owner(&db);
+    let journal = match journal {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("ijgate: {e}");
+            return 1;
+        }
+    };
+    let files = match spool_files(cfg, keep, dry_run) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("ijgate: spool files: {e}");
+            return 1;
+        }
+    };
+    let r = Report {
+        cutoff,
+        journal,
+        files,
+        dry_run,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+    } else {
+        let verb = if dry_run { "would remove" } else { "removed" };
+        let age = if keep.as_secs().is_multiple_of(86_400) {
+            format!("{}d", keep.as_secs() / 86_400)
+        } else {
+            humantime::format_duration(keep).to_string()
+        };
+        println!("older than {age} (before {}):", r.cutoff);
+        println!(
+            "  {verb} {} declaration(s) with {} history event(s), {} notice(s), {} rejection(s), {} input(s)",
+            r.journal.declarations,
+            r.journal.history,
+            r.journal.outbox,
+            r.journal.rejections,
+            r.journal.inputs
+        );
+        println!("  {verb} {} archived/rejected file(s)", r.files);
+    }
+    0
+}
+
+/// Run as root on a journal owned by the daemon's user, SQLite may have created the `-wal`
+/// and `-shm` files as root: give them back, or the daemon could not open its journal.
+fn keep_owner(db: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(db) else {
+        return;
+    };
+    for suffix in ["-wal", "-shm"] {
+        let p = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+        if let Ok(m) = std::fs::metadata(&p)
+            && (m.uid() != meta.uid() || m.gid() != meta.gid())
+            && let Err(e) = std::os::unix::fs::chown(&p, Some(meta.uid()), Some(meta.gid()))
+        {
+            eprintln!(
+                "ijgate: {}: cannot give it back to the journal's owner: {e}",
+                p.display()
+            );
+        }
+    }
+}
+
+/// The daemon's daily purge with `retention.keep` (the first one a minute after start).
+pub async fn daily(
+    journal: Journal,
+    cfg: std::sync::Arc<arc_swap::ArcSwap<Config>>,
+    stop: CancellationToken,
+) {
+    let mut wait = Duration::from_secs(60);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        wait = Duration::from_secs(86_400);
+        let c = cfg.load_full();
+        if !c.retention.automatic {
+            continue;
+        }
+        let cutoff = retention::cutoff(c.retention.keep);
+        let cut = cutoff.clone();
+        match journal
+            .write(move |conn| retention::purge(conn, &cut))
+            .await
+        {
+            Ok(p) => {
+                tracing::info!(cutoff = %cutoff, declarations = p.declarations, history = p.history,
+                outbox = p.outbox, rejections = p.rejections, inputs = p.inputs, "retention: journal purged")
+            }
+            Err(e) => tracing::error!(error = %e, "retention: journal purge failed"),
+        }
+        let (c2, keep) = (c.clone(), c.retention.keep);
+        match tokio::task::spawn_blocking(move || spool_files(&c2, keep, false)).await {
+            Ok(Ok(n)) => tracing::info!(files = n, "retention: spool files purged"),
+            Ok(Err(e)) => tracing::error!(error = %e, "retention: spool purge failed"),
+            Err(e) => tracing::error!(error = %e, "retention: spool purge task failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_old_files_go() {
+        let d = tempfile::tempdir().unwrap();
+        let old = d.path().join("old.csv");
+        std::fs::write(&old, "x").unwrap();
+        let f = std::fs::File::options().write(true).open(&old).unwrap();
+        f.set_modified(SystemTime::now() - Duration::from_secs(500 * 86_400))
+            .unwrap();
+        std::fs::write(d.path().join("new.csv"), "y").unwrap();
+        let before = SystemTime::now() - Duration::from_secs(400 * 86_400);
+        assert_eq!(purge_files(d.path(), before, true).unwrap(), 1);
+        assert!(old.exists(), "dry run keeps files");
+        assert_eq!(purge_files(d.path(), before, false).unwrap(), 1);
+        assert!(!old.exists());
+        assert!(d.path().join("new.csv").exists());
+        assert_eq!(
+            purge_files(&d.path().join("absent"), before, false).unwrap(),
+            0
+        );
+    }
+}

@@ -1,0 +1,205 @@
+//! Retention: personal health data is not kept forever.
+//!
+//! `[retention] keep` (default 400 days: a year of follow-up plus a margin for late returns and
+//! audits) bounds how long the journal keeps a declaration after its last update, with its
+//! history and its notices, and how long it keeps inputs, rejections and delivered outbox rows.
+//! `ijgate purge --older-than` applies it on demand; the daemon applies `keep` once a day.
+//!
+//! One function per table family, each taking the cutoff (RFC 3339 UTC text, which sorts like
+//! the journal's timestamps): a new family (deposits, returns, BPIJ...) gets its own function
+//! and one line in [`purge`]. Order matters only for foreign keys: children first.
+
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+use super::JournalError;
+
+/// `[retention]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Retention {
+    /// How long journal rows and archived/rejected files are kept after their last update.
+    #[serde(with = "humantime_serde")]
+    pub keep: Duration,
+    /// Purge automatically once a day (otherwise only `ijgate purge` does).
+    pub automatic: bool,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            keep: Duration::from_secs(400 * 86_400),
+            automatic: true,
+        }
+    }
+}
+
+impl Retention {
+    pub fn validate(&self) -> Vec<String> {
+        if self.keep < Duration::from_secs(86_400) {
+            vec!["retention.keep: must be at least 1d".into()]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// Rows removed, per table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Purged {
+    pub declarations: usize,
+    pub history: usize,
+    pub outbox: usize,
+    pub rejections: usize,
+    pub inputs: usize,
+}
+
+/// The cutoff for `keep` before now, in the journal's timestamp format.
+pub fn cutoff(keep: Duration) -> String {
+    let keep = chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::MAX);
+    let t = chrono::Utc::now()
+        .checked_sub_signed(keep)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Declarations last updated before `cutoff`, with their history and their notices.
+pub fn purge_declarations(
+    conn: &Connection,
+    cutoff: &str,
+    out: &mut Purged,
+) -> Result<(), JournalError> {
+    out.history += conn.execute(
+        "DELETE FROM history WHERE declaration_id IN (SELECT id FROM declarations WHERE updated_at < ?1)",
+        params![cutoff],
+    )?;
+    out.outbox += conn.execute(
+        "DELETE FROM outbox WHERE declaration_id IN (SELECT id FROM declarations WHERE updated_at < ?1)",
+        params![cutoff],
+    )?;
+    out.declarations += conn.execute(
+        "DELETE FROM declarations WHERE updated_at < ?1",
+        params![cutoff],
+    )?;
+    Ok(())
+}
+
+/// Rejected messages recorded before `cutoff`.
+pub fn purge_rejections(
+    conn: &Connection,
+    cutoff: &str,
+    out: &mut Purged,
+) -> Result<(), JournalError> {
+    out.rejections += conn.execute("DELETE FROM rejections WHERE at < ?1", params![cutoff])?;
+    Ok(())
+}
+
+/// Inputs received before `cutoff` that no remaining rejection refers to. A file dropped
+/// again after this is journaled again (its content hash is forgotten): intended.
+pub fn purge_inputs(conn: &Connection, cutoff: &str, out: &mut Purged) -> Result<(), JournalError> {
+    out.inputs += conn.execute(
+        "DELETE FROM inputs WHERE received_at < ?1
+           AND id NOT IN (SELECT input_id FROM rejections WHERE input_id IS NOT NULL)",
+        params![cutoff],
+    )?;
+    Ok(())
+}
+
+/// Outbox rows delivered before `cutoff` (undelivered rows stay: they are still owed).
+pub fn purge_outbox(conn: &Connection, cutoff: &str, out: &mut Purged) -> Result<(), JournalError> {
+    out.outbox += conn.execute(
+        "DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?1",
+        params![cutoff],
+    )?;
+    Ok(())
+}
+
+/// Every family, children first. Runs inside the caller's transaction.
+pub fn purge(conn: &Connection, cutoff: &str) -> Result<Purged, JournalError> {
+    let mut out = Purged::default();
+    purge_declarations(conn, cutoff, &mut out)?;
+    purge_outbox(conn, cutoff, &mut out)?;
+    purge_rejections(conn, cutoff, &mut out)?;
+    purge_inputs(conn, cutoff, &mut out)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{Journal, store};
+
+    fn rows(c: &Connection, table: &str) -> i64 {
+        c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn old_rows_go_recent_rows_stay() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("j.db");
+        let j = Journal::open(&path).unwrap();
+        j.write_blocking(|c| {
+            let old = "2020-01-01T00:00:00.000Z";
+            let new = "2026-11-01T00:00:00.000Z";
+            for (i, at) in [(1, old), (2, new)] {
+                c.execute(
+                    "INSERT INTO declarations (siret, hr_ref, event, nir, state, revision, content_hash, payload, created_at, updated_at)
+                     VALUES ('73282932000074', ?1, 'arret', '1850578006084', 'validated', 1, 'h', '{}', ?2, ?2)",
+                    params![format!("R{i}"), at],
+                )?;
+                let id = c.last_insert_rowid();
+                store::add_history(c, id, "received", None, None, None, at)?;
+                store::enqueue_outbox(c, Some(id), "hr", "n.json", b"{}", at)?;
+                let input = store::record_input(c, "spool", "f.csv", &format!("sha{i}"), 1, 1, at)?;
+                c.execute(
+                    "INSERT INTO rejections (input_id, at, channel, source, errors) VALUES (?1, ?2, 'spool', '{}', '[]')",
+                    params![input, at],
+                )?;
+            }
+            // A delivered notice without declaration (old) and an undelivered old one.
+            store::enqueue_outbox(c, None, "hr", "a.json", b"{}", "2020-01-01T00:00:00.000Z")?;
+            c.execute("UPDATE outbox SET delivered_at = '2020-01-02T00:00:00.000Z' WHERE file_name = 'a.json'", [])?;
+            store::enqueue_outbox(c, None, "hr", "b.json", b"{}", "2020-01-01T00:00:00.000Z")?;
+            Ok(())
+        })
+        .unwrap();
+        let p = j
+            .write_blocking(|c| purge(c, &cutoff(Duration::from_secs(400 * 86_400))))
+            .unwrap();
+        assert_eq!(
+            p,
+            Purged {
+                declarations: 1,
+                history: 1,
+                outbox: 2,
+                rejections: 1,
+                inputs: 1
+            }
+        );
+        let c = Connection::open(&path).unwrap();
+        assert_eq!(rows(&c, "declarations"), 1);
+        assert_eq!(rows(&c, "history"), 1);
+        assert_eq!(rows(&c, "inputs"), 1);
+        assert_eq!(rows(&c, "rejections"), 1);
+        // The recent declaration's notice and the undelivered old one stay.
+        assert_eq!(rows(&c, "outbox"), 2);
+        // Nothing left to purge: a second run removes nothing.
+        let again = j
+            .write_blocking(|c| purge(c, &cutoff(Duration::from_secs(400 * 86_400))))
+            .unwrap();
+        assert_eq!(again, Purged::default());
+    }
+
+    #[test]
+    fn keep_must_be_a_day_or_more() {
+        let r = Retention {
+            keep: Duration::from_secs(60),
+            automatic: true,
+        };
+        assert_eq!(r.validate().len(), 1);
+        assert!(Retention::default().validate().is_empty());
+        assert!(cutoff(Duration::from_secs(86_400)) < crate::journal::now());
+    }
+}

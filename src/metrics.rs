@@ -1,0 +1,263 @@
+//! Process-wide metrics registry and the internal events that feed it.
+//!
+//! Vector-style "internal events": every event worth counting has one function here that logs
+//! it *and* counts it, so logs and metrics cannot drift apart. Callers anywhere in the crate
+//! write `crate::metrics::deposit_failed("http_5xx", &err)` and nothing else.
+//!
+//! The registry is a set of `static` counters (atomics, no lock on the hot path); labelled
+//! counters keep one atomic per label value behind a mutex taken only to find the slot.
+//! [`render`] writes them in the Prometheus text exposition format (version 0.0.4); the admin
+//! listener adds the gauges it reads from the journal and the spool at scrape time.
+//!
+//! Invariant: metric names are `ijgate_*`, counters end in `_total`, label values never carry
+//! personal data (no NIR, no name: only kinds, destinations and channel names).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// A monotonically increasing count.
+pub struct Counter {
+    pub name: &'static str,
+    pub help: &'static str,
+    value: AtomicU64,
+}
+
+impl Counter {
+    pub const fn new(name: &'static str, help: &'static str) -> Counter {
+        Counter {
+            name,
+            help,
+            value: AtomicU64::new(0),
+        }
+    }
+
+    pub fn inc(&self) {
+        self.add(1);
+    }
+
+    pub fn add(&self, n: u64) {
+        self.value.fetch_add(n, Relaxed);
+    }
+
+    pub fn get(&self) -> u64 {
+        self.value.load(Relaxed)
+    }
+
+    fn render(&self, out: &mut String) {
+        header(out, self.name, self.help, "counter");
+        let _ = writeln!(out, "{} {}", self.name, self.get());
+    }
+}
+
+/// A counter split by one label (e.g. `kind`).
+pub struct LabeledCounter {
+    pub name: &'static str,
+    pub help: &'static str,
+    pub label: &'static str,
+    values: Mutex<BTreeMap<String, u64>>,
+}
+
+impl LabeledCounter {
+    pub const fn new(
+        name: &'static str,
+        help: &'static str,
+        label: &'static str,
+    ) -> LabeledCounter {
+        LabeledCounter {
+            name,
+            help,
+            label,
+            values: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    pub fn inc(&self, value: &str) {
+        if let Ok(mut m) = self.values.lock() {
+            *m.entry(value.to_string()).or_insert(0) += 1;
+        }
+    }
+
+    pub fn get(&self, value: &str) -> u64 {
+        self.values
+            .lock()
+            .ok()
+            .and_then(|m| m.get(value).copied())
+            .unwrap_or(0)
+    }
+
+    fn render(&self, out: &mut String) {
+        header(out, self.name, self.help, "counter");
+        if let Ok(m) = self.values.lock() {
+            for (v, n) in m.iter() {
+                let _ = writeln!(
+                    out,
+                    "{}{{{}=\"{}\"}} {n}",
+                    self.name,
+                    self.label,
+                    escape_label(v)
+                );
+            }
+        }
+    }
+}
+
+/// Writes the `# HELP` and `# TYPE` lines of a metric family.
+pub fn header(out: &mut String, name: &str, help: &str, kind: &str) {
+    let help = help.replace('\\', "\\\\").replace('\n', "\\n");
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+/// Escapes a label value for the text format.
+pub fn escape_label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// Writes a gauge family with one sample per label value (or one unlabelled sample when
+/// `label` is empty).
+pub fn gauge(out: &mut String, name: &str, help: &str, label: &str, samples: &[(String, f64)]) {
+    header(out, name, help, "gauge");
+    for (v, x) in samples {
+        if label.is_empty() {
+            let _ = writeln!(out, "{name} {x}");
+        } else {
+            let _ = writeln!(out, "{name}{{{label}=\"{}\"}} {x}", escape_label(v));
+        }
+    }
+}
+
+pub static DEPOSIT_FAILURES: LabeledCounter = LabeledCounter::new(
+    "ijgate_deposit_failures_total",
+    "Failed deposits to net-entreprises, by error kind.",
+    "kind",
+);
+pub static BPIJ_DISPATCHED: LabeledCounter = LabeledCounter::new(
+    "ijgate_bpij_dispatched_total",
+    "BPIJ payment slips handed to a destination, by destination.",
+    "dest",
+);
+pub static ALERTS_SENT: LabeledCounter = LabeledCounter::new(
+    "ijgate_alerts_sent_total",
+    "Alerts sent to operators, by condition.",
+    "condition",
+);
+pub static SPOOL_FILES: LabeledCounter = LabeledCounter::new(
+    "ijgate_spool_files_total",
+    "Spool input files processed, by outcome (archived, rejected, failed).",
+    "outcome",
+);
+pub static HEARTBEAT_FAILURES: Counter = Counter::new(
+    "ijgate_heartbeat_failures_total",
+    "Heartbeats whose journal write or spool check failed (the watchdog was not pinged).",
+);
+pub static RELOADS: LabeledCounter = LabeledCounter::new(
+    "ijgate_config_reloads_total",
+    "Configuration reloads (SIGHUP), by result.",
+    "result",
+);
+
+/// Every registered counter family, in exposition order.
+fn families(out: &mut String) {
+    DEPOSIT_FAILURES.render(out);
+    BPIJ_DISPATCHED.render(out);
+    ALERTS_SENT.render(out);
+    SPOOL_FILES.render(out);
+    HEARTBEAT_FAILURES.render(out);
+    RELOADS.render(out);
+}
+
+/// The registry in the Prometheus text format.
+pub fn render() -> String {
+    let mut out = String::new();
+    families(&mut out);
+    out
+}
+
+// ---- internal events: log and count together -------------------------------------------
+
+/// A deposit to net-entreprises failed; `kind` groups failures (e.g. "timeout", "http_5xx",
+/// "rejected").
+pub fn deposit_failed(kind: &str, detail: &dyn std::fmt::Display) {
+    DEPOSIT_FAILURES.inc(kind);
+    tracing::warn!(kind, error = %detail, "deposit failed");
+}
+
+/// A BPIJ slip was handed to `dest` (a folder or an insurer name).
+pub fn bpij_dispatched(dest: &str, file: &str) {
+    BPIJ_DISPATCHED.inc(dest);
+    tracing::info!(dest, file, "BPIJ dispatched");
+}
+
+/// An alert was sent about `condition`.
+pub fn alert_sent(condition: &str, to: &str) {
+    ALERTS_SENT.inc(condition);
+    tracing::info!(condition, to, "alert sent");
+}
+
+/// A spool file left inbound/ (`outcome` "archived" or "rejected"), or failed and stays.
+pub fn spool_file(outcome: &str) {
+    SPOOL_FILES.inc(outcome);
+}
+
+/// A heartbeat failed: the watchdog is not pinged this time.
+pub fn heartbeat_failed(reason: &str) {
+    HEARTBEAT_FAILURES.inc();
+    tracing::error!(reason, "heartbeat failed: watchdog not pinged");
+}
+
+/// A configuration reload finished.
+pub fn reload_done(ok: bool) {
+    RELOADS.inc(if ok { "success" } else { "failure" });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_render_in_text_format() {
+        static C: Counter = Counter::new("ijgate_test_total", "A test.\nSecond line.");
+        static L: LabeledCounter = LabeledCounter::new("ijgate_test_kinds_total", "Kinds.", "kind");
+        C.add(2);
+        L.inc("a\"b");
+        L.inc("a\"b");
+        let mut out = String::new();
+        C.render(&mut out);
+        L.render(&mut out);
+        assert!(out.contains("# HELP ijgate_test_total A test.\\nSecond line.\n"));
+        assert!(out.contains("# TYPE ijgate_test_total counter\nijgate_test_total 2\n"));
+        assert!(
+            out.contains("ijgate_test_kinds_total{kind=\"a\\\"b\"} 2\n"),
+            "{out}"
+        );
+        assert_eq!(L.get("a\"b"), 2);
+        assert_eq!(L.get("other"), 0);
+    }
+
+    #[test]
+    fn events_count() {
+        let before = DEPOSIT_FAILURES.get("timeout");
+        deposit_failed("timeout", &"no answer in 30s");
+        assert_eq!(DEPOSIT_FAILURES.get("timeout"), before + 1);
+        assert!(render().contains("ijgate_deposit_failures_total{kind=\"timeout\"}"));
+    }
+
+    #[test]
+    fn gauges_with_and_without_labels() {
+        let mut out = String::new();
+        gauge(&mut out, "ijgate_g", "G.", "", &[(String::new(), 3.0)]);
+        gauge(
+            &mut out,
+            "ijgate_h",
+            "H.",
+            "state",
+            &[("validated".into(), 1.0)],
+        );
+        assert!(out.contains("ijgate_g 3\n"));
+        assert!(out.contains("ijgate_h{state=\"validated\"} 1\n"));
+    }
+}

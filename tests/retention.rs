@@ -1,0 +1,106 @@
+//! Retention with the real binary: `ijgate purge --older-than` removes old declarations with
+//! their history and notices, old inputs and rejections, and old archived/rejected files,
+//! and keeps everything recent.
+
+mod common;
+
+use common::*;
+use std::time::{Duration, SystemTime};
+
+const T: Duration = Duration::from_secs(20);
+
+fn backdate(path: &std::path::Path, days: u64) {
+    let f = std::fs::File::options().write(true).open(path).unwrap();
+    f.set_modified(SystemTime::now() - Duration::from_secs(days * 86_400))
+        .unwrap();
+}
+
+#[test]
+fn purge_removes_old_data_only() {
+    let site = Site::new("");
+    let mut d = site.start();
+    site.drop_file(
+        "old.csv",
+        format!("{CSV_HEADER}\n{}\n", csv_row("OLD-1", SIRET_A)).as_bytes(),
+    );
+    assert!(
+        wait_until(T, || site.files("spool/archive").len() == 1),
+        "{}",
+        d.log_text()
+    );
+    let bad = csv_row("BAD-1", SIRET_A).replace("1850578006084", "123");
+    site.drop_file("bad.csv", format!("{CSV_HEADER}\n{bad}\n").as_bytes());
+    site.drop_file(
+        "new.csv",
+        format!("{CSV_HEADER}\n{}\n", csv_row("NEW-1", SIRET_A)).as_bytes(),
+    );
+    assert!(wait_until(T, || site.files("spool/archive").len() == 2
+        && site.files("spool/rejected").len() == 2));
+    assert!(wait_until(T, || site.status()["outbox_pending"] == 0));
+    assert_eq!(d.stop(), Some(0));
+
+    // Make OLD-1, its input, the rejection and their files 500 days old.
+    let old = "2020-01-01T00:00:00.000Z";
+    let db = site.db();
+    db.execute(
+        "UPDATE declarations SET created_at = ?1, updated_at = ?1 WHERE hr_ref = 'OLD-1'",
+        [old],
+    )
+    .unwrap();
+    db.execute("UPDATE outbox SET created_at = ?1, delivered_at = ?1 WHERE declaration_id = (SELECT id FROM declarations WHERE hr_ref = 'OLD-1')", [old]).unwrap();
+    db.execute(
+        "UPDATE inputs SET received_at = ?1 WHERE name IN ('old.csv', 'bad.csv')",
+        [old],
+    )
+    .unwrap();
+    db.execute("UPDATE rejections SET at = ?1", [old]).unwrap();
+    drop(db);
+    let archived_old = site
+        .files("spool/archive")
+        .into_iter()
+        .find(|n| n.ends_with("_old.csv"))
+        .unwrap();
+    backdate(&site.path(&format!("spool/archive/{archived_old}")), 500);
+    for f in site.files("spool/rejected") {
+        backdate(&site.path(&format!("spool/rejected/{f}")), 500);
+    }
+
+    // Dry run: counts, removes nothing.
+    let o = site.cli(&["purge", "--older-than", "400d", "--dry-run", "--json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["journal"]["declarations"], 1, "{v}");
+    assert_eq!(v["files"], 3, "{v}");
+    assert_eq!(site.status()["declarations_total"], 2);
+
+    let o = site.cli(&["purge", "--older-than", "400d", "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["journal"]["declarations"], 1, "{v}");
+    assert!(v["journal"]["history"].as_u64().unwrap() >= 2, "{v}");
+    assert_eq!(v["journal"]["rejections"], 1, "{v}");
+    assert_eq!(v["journal"]["inputs"], 2, "{v}");
+    assert_eq!(v["files"], 3, "{v}");
+    let s = site.status();
+    assert_eq!(s["declarations_total"], 1, "{s}");
+    assert_eq!(s["rejections"], 0, "{s}");
+    assert_eq!(s["inputs"], 1, "{s}");
+    let out = site.cli(&["show", "--hr-ref", "OLD-1"]);
+    assert_eq!(out.status.code(), Some(1), "OLD-1 is gone");
+    assert_eq!(
+        site.cli(&["show", "--hr-ref", "NEW-1"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(site.files("spool/archive").len(), 1);
+    assert!(site.files("spool/rejected").is_empty());
+    // The default comes from the configuration (retention.keep = 400d): nothing left to do.
+    let o = site.cli(&["purge", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["journal"]["declarations"], 0, "{v}");
+    assert_eq!(v["files"], 0);
+}
