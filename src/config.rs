@@ -43,6 +43,9 @@ pub struct Config {
     /// The in-process sandbox peer, used when `netent.mode = "sandbox"`.
     #[serde(default)]
     pub sandbox: SandboxPeer,
+    /// The insurer's DSN door (spool/inbound/dsn/).
+    #[serde(default)]
+    pub dsn: DsnDoor,
     /// Health and metrics listener.
     #[serde(default)]
     pub admin: crate::channels::admin::Admin,
@@ -282,6 +285,29 @@ impl Default for NetEnt {
     }
 }
 
+/// The insurer's DSN door: lots dropped in spool/inbound/dsn/ are checked against the fiches
+/// de paramétrage and answered with CRM-OC files and contribution calls.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DsnDoor {
+    pub enabled: bool,
+    /// Fiches de paramétrage DSN OC (XML) describing the insurer's contracts.
+    pub fiches: Vec<PathBuf>,
+    /// A lot is taken once its size has been stable this long (lots arrive by copy).
+    #[serde(with = "humantime_serde")]
+    pub settle_time: Duration,
+}
+
+impl Default for DsnDoor {
+    fn default() -> Self {
+        DsnDoor {
+            enabled: true,
+            fiches: Vec::new(),
+            settle_time: Duration::from_secs(2),
+        }
+    }
+}
+
 /// The in-process sandbox peer.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -404,6 +430,9 @@ impl Config {
             fix(p);
         }
         self.admin.resolve_paths(base);
+        for f in &mut self.dsn.fiches {
+            fix(f);
+        }
     }
 
     /// Every problem in the configuration, as sentences naming the setting.
@@ -534,6 +563,11 @@ impl Config {
                     }
                 }
                 Err(e) => p.push(format!("sandbox.scenario: {}: {e}", f.display())),
+            }
+        }
+        for (i, f) in self.dsn.fiches.iter().enumerate() {
+            if !f.exists() {
+                p.push(format!("dsn.fiches[{i}]: {} does not exist", f.display()));
             }
         }
         if self.netent.concurrency == 0 {

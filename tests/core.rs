@@ -323,3 +323,82 @@ fn files_and_folders_are_private() {
     // The log never carries a whole NIR.
     assert!(!d.log_text().contains("1850578006084"));
 }
+
+#[test]
+fn dsn_signalement_file_is_read_into_the_same_model() {
+    let site = Site::new("");
+    let d = site.start();
+    // ijgate's own golden signalement, moved to employer A (same lengths: the S90 total holds).
+    let golden = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/signalement/arret_normal.dsn"
+    ))
+    .unwrap();
+    let latin1: String = golden.iter().map(|&b| char::from(b)).collect();
+    let text: Vec<u8> = latin1
+        .replace("'732829320'", "'123456782'")
+        .replace("'00074'", "'00010'")
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
+    site.drop_file("paie.dsn", &text);
+    // And a broken one: located errors, moved to rejected/.
+    let broken: Vec<u8> = latin1
+        .replace("S90.G00.90.001,'53'", "S90.G00.90.001,'52'")
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
+    site.drop_file("broken.dsn", &broken);
+    assert!(
+        wait_until(T, || site.files("spool/archive").len() == 1
+            && site.files("spool/rejected").len() == 2),
+        "{}",
+        d.log_text()
+    );
+    let v: serde_json::Value = serde_json::from_slice(
+        &site
+            .cli(&["show", "--hr-ref", "IJ000000042A01", "--json"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(v[0]["event"], "arret");
+    assert_eq!(v[0]["payload"]["employee"]["last_name"], "Müller");
+    assert_eq!(
+        v[0]["payload"]["subrogation"]["iban"],
+        "FR7630006000011234567890189"
+    );
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(site.path("spool/rejected/broken.dsn.errors.json")).unwrap(),
+    )
+    .unwrap();
+    let errors = report["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["field"] == "S90.G00.90.001" && e["line"].as_u64().is_some()),
+        "{report}"
+    );
+}
+
+#[test]
+fn dsn_lots_in_inbound_dsn_are_analysed_for_the_insurer() {
+    let site = Site::new("[dsn]\nsettle_time = \"200ms\"\n");
+    let d = site.start();
+    let sample = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/neodes/open-neodes_sample_dsn_P25V01.dsn"
+    ))
+    .unwrap();
+    let inbound = site.path("spool/inbound/dsn");
+    std::fs::write(inbound.join(".lot.part"), &sample).unwrap();
+    std::fs::rename(inbound.join(".lot.part"), inbound.join("lot769608.dsn")).unwrap();
+    assert!(
+        wait_until(T, || site.files("spool/archive/dsn").len() == 1),
+        "{}",
+        d.log_text()
+    );
+    let out = site.files("spool/outbound/insurer/calls");
+    assert!(out.iter().any(|n| n.ends_with(".crm.xml")), "{out:?}");
+    assert!(out.iter().any(|n| n == "lot769608.calls.csv"), "{out:?}");
+    assert!(out.iter().any(|n| n == "lot769608.report.json"), "{out:?}");
+}

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod dsn_spool;
 pub mod fsio;
 pub mod mtls_client;
 pub mod netent;

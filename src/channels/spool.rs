@@ -385,12 +385,13 @@ pub fn parse_input(name: &str, bytes: &[u8], csv: &hr_csv::CsvOptions) -> Parsed
     match ext.as_str() {
         "csv" | "txt" => hr_csv::read(bytes, csv),
         "json" => hr_json::read(bytes),
+        "dsn" => crate::formats::dsn_signalement::read(bytes),
         _ => Parsed {
             file_errors: vec![FieldError {
                 location: Location::default(),
                 field: "file".into(),
                 value: Some(name.into()),
-                reason: "unsupported file type: expected .csv, .txt or .json".into(),
+                reason: "unsupported file type: expected .csv, .txt, .json or .dsn".into(),
             }],
             ..Parsed::default()
         },
@@ -534,6 +535,10 @@ fn same_input(report: &Path, sha: &str) -> bool {
 /// the bad lines as they were; JSON becomes an array of the bad objects.
 fn bad_rows(name: &str, bytes: &[u8], report: &IngestReport) -> Option<Vec<u8>> {
     let bad: Vec<_> = report.rows.iter().filter(|r| r.result.is_err()).collect();
+    if name.to_ascii_lowercase().ends_with(".dsn") {
+        // A NEODeS file cannot be cut into rows: the report names the lines to fix.
+        return None;
+    }
     if name.to_ascii_lowercase().ends_with(".json") {
         let items: Vec<_> = bad.iter().map(|r| &r.record.fields).collect();
         return serde_json::to_vec_pretty(&items).ok();

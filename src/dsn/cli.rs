@@ -137,16 +137,13 @@ fn crm_context(fiche: Option<&Fiche>, id_envoi: &str, mail: &str) -> CrmContext 
 
 /// Writes `bytes` to `dir/name` through a temporary file and a rename.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, DsnError> {
+    // One durable-write routine for the whole product (temp name, fsync, rename, fsync dir).
     let path = dir.join(name);
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let werr = |source| DsnError::Write {
-        path: path.clone(),
-        source,
-    };
-    let mut f = File::create(&tmp).map_err(werr)?;
-    f.write_all(bytes).map_err(werr)?;
-    f.sync_all().map_err(werr)?;
-    std::fs::rename(&tmp, &path).map_err(werr)?;
+    crate::channels::fsio::write_atomic(&path, bytes, crate::channels::fsio::Perms::PRIVATE)
+        .map_err(|source| DsnError::Write {
+            path: path.clone(),
+            source,
+        })?;
     Ok(path)
 }
 

@@ -100,6 +100,18 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         concurrency: 8,
     };
     tasks.spawn(spool::run(engine.clone(), dirs.clone(), opts, stop.clone()));
+    if cfg.dsn.enabled {
+        let dsn_dirs = crate::channels::dsn_spool::DsnDirs::new(&cfg.spool.dir);
+        dsn_dirs.prepare(perms).map_err(io("spool/inbound/dsn"))?;
+        tasks.spawn(crate::channels::dsn_spool::run(
+            dsn_dirs,
+            cfg.dsn.fiches.clone(),
+            perms,
+            cfg.spool.rescan_interval,
+            cfg.dsn.settle_time,
+            stop.clone(),
+        ));
+    }
     // The CPAM exchange: the in-process sandbox peer or a remote API DSN.
     let netent = match cfg.netent.mode {
         NetEntMode::Disabled => None,

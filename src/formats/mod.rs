@@ -3,6 +3,7 @@
 //! BPIJ payment slips. Pure functions over bytes; the channels do the I/O.
 
 pub mod bpij;
+pub mod dsn_signalement;
 pub mod hr_csv;
 pub mod hr_json;
 pub mod listing;

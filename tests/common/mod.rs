@@ -106,7 +106,9 @@ sirets = ["{SIRET_B}"]
     pub fn files(&self, rel: &str) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(self.path(rel))
             .map(|rd| {
+                // Files only: sub-folders (archive/dsn, ...) are other doors.
                 rd.flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
                     .map(|e| e.file_name().to_string_lossy().into_owned())
                     .collect()
             })

@@ -1,0 +1,154 @@
+//! The insurer's DSN door: lots dropped in `spool/inbound/dsn/` are analysed (anomalies, one
+//! CRM-OC per declaration, contribution calls) into `spool/outbound/insurer/calls/`, then moved
+//! to `archive/dsn/` (or `rejected/dsn/` with `<name>.errors.json` when unreadable).
+//!
+//! Lots are large and arrive by copy from the net-entreprises restitution: a file is taken
+//! once its size and mtime are stable for `settle_time` across rescans. The analysis streams the
+//! file (flat memory) on a blocking thread.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+use tokio_util::sync::CancellationToken;
+
+use super::fsio::{self, Perms};
+use super::spool::ignored;
+
+/// Folders of the DSN door.
+#[derive(Debug, Clone)]
+pub struct DsnDirs {
+    pub inbound: PathBuf,
+    pub archive: PathBuf,
+    pub rejected: PathBuf,
+    pub calls: PathBuf,
+}
+
+impl DsnDirs {
+    pub fn new(spool: &Path) -> DsnDirs {
+        DsnDirs {
+            inbound: spool.join("inbound/dsn"),
+            archive: spool.join("archive/dsn"),
+            rejected: spool.join("rejected/dsn"),
+            calls: spool.join("outbound/insurer/calls"),
+        }
+    }
+
+    pub fn prepare(&self, perms: Perms) -> std::io::Result<()> {
+        for d in [&self.inbound, &self.archive, &self.rejected, &self.calls] {
+            fsio::ensure_dir(d, perms)?;
+        }
+        Ok(())
+    }
+}
+
+/// Processes one lot; returns where the lot went.
+pub fn process_one(
+    dirs: &DsnDirs,
+    fiches: &[PathBuf],
+    path: &Path,
+    perms: Perms,
+) -> std::io::Result<PathBuf> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("lot.dsn")
+        .to_string();
+    let mut loaded = Vec::new();
+    let mut errors = Vec::new();
+    for f in fiches {
+        match std::fs::read(f).map_err(|e| e.to_string()).and_then(|b| {
+            crate::dsn::fiche::Fiche::parse(&f.display().to_string(), &b).map_err(|e| e.to_string())
+        }) {
+            Ok(fiche) => loaded.push(fiche),
+            Err(e) => errors.push(format!("fiche {}: {e}", f.display())),
+        }
+    }
+    match crate::dsn::cli::process_file(path, &loaded, &dirs.calls) {
+        Ok(report) => {
+            tracing::info!(
+                file = %name, declarations = report.declarations, anomalies = report.anomalies,
+                blocking = report.blocking, codec_errors = report.codec_errors, "dsn: lot analysed"
+            );
+            if !errors.is_empty() {
+                tracing::warn!(
+                    ?errors,
+                    "dsn: some fiches could not be read; calls are incomplete"
+                );
+            }
+            let dest = fsio::free_name(&dirs.archive, &name);
+            fsio::move_durable(path, &dest)?;
+            Ok(dest)
+        }
+        Err(e) => {
+            tracing::warn!(file = %name, error = %e, "dsn: lot rejected");
+            errors.push(e.to_string());
+            let report = serde_json::json!({ "file": name, "errors": errors });
+            let rep = fsio::free_name(&dirs.rejected, &format!("{name}.errors.json"));
+            fsio::write_atomic(
+                &rep,
+                &serde_json::to_vec_pretty(&report).unwrap_or_default(),
+                perms,
+            )?;
+            let dest = rep.with_file_name(
+                rep.file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(|n| n.strip_suffix(".errors.json"))
+                    .unwrap_or(&name),
+            );
+            fsio::move_durable(path, &dest)?;
+            Ok(dest)
+        }
+    }
+}
+
+/// Rescans `inbound/dsn/` until cancelled.
+pub async fn run(
+    dirs: DsnDirs,
+    fiches: Vec<PathBuf>,
+    perms: Perms,
+    rescan: Duration,
+    settle: Duration,
+    stop: CancellationToken,
+) {
+    let mut seen: HashMap<PathBuf, (u64, Option<SystemTime>, Instant)> = HashMap::new();
+    let tick = rescan.min(settle.max(Duration::from_millis(100)));
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(tick) => {}
+            _ = stop.cancelled() => return,
+        }
+        let Ok(rd) = std::fs::read_dir(&dirs.inbound) else {
+            continue;
+        };
+        let mut ready = Vec::new();
+        let now = Instant::now();
+        let mut present = Vec::new();
+        for e in rd.flatten() {
+            let p = e.path();
+            let Some(n) = p.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            let Ok(meta) = e.metadata() else { continue };
+            if ignored(n) || !meta.is_file() {
+                continue;
+            }
+            present.push(p.clone());
+            let sig = (meta.len(), meta.modified().ok());
+            let entry = seen.entry(p.clone()).or_insert((sig.0, sig.1, now));
+            if (entry.0, entry.1) != sig {
+                *entry = (sig.0, sig.1, now);
+            } else if now.duration_since(entry.2) >= settle {
+                ready.push(p);
+            }
+        }
+        seen.retain(|p, _| present.contains(p));
+        for p in ready {
+            seen.remove(&p);
+            let (d, f) = (dirs.clone(), fiches.clone());
+            let r = tokio::task::spawn_blocking(move || process_one(&d, &f, &p, perms)).await;
+            if let Ok(Err(e)) = r {
+                tracing::error!(error = %e, "dsn: cannot move a processed lot, will retry");
+            }
+        }
+    }
+}
