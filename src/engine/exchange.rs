@@ -43,6 +43,9 @@ pub struct Exchange {
     pub paris_time: bool,
 }
 
+/// Health check name: net-entreprises (or the sandbox) answered recently.
+pub const PEER_CHECK: &str = "netent_peer";
+
 const DEPOSIT_STATES_ACTIVE: &str = "'pending','depositing','uncertain'";
 
 /// Rank of a declaration state: a return never moves a declaration backwards (a late 30
@@ -249,6 +252,18 @@ impl Exchange {
                 .naive_local()
         } else {
             utc
+        }
+    }
+
+    /// The peer answered: `/healthz` shows when it last did.
+    fn peer_ok(&self) {
+        let max_age = self.config.load().netent.declarant_poll_interval * 3;
+        crate::health::global().pass_with(PEER_CHECK, format!("last answer at {}", now()), max_age);
+    }
+
+    fn peer_failed(&self, e: &NetEntError) {
+        if e.is_transient() {
+            crate::health::global().fail(PEER_CHECK, format!("net-entreprises unreachable: {}", e.kind()));
         }
     }
 
@@ -601,6 +616,7 @@ impl Exchange {
                 }
                 match self.client.list_returns_flux(&idflux).await {
                     Ok(listing) => {
+                        self.peer_ok();
                         let entries: Vec<(String, ReturnEntry)> = listing
                             .entries()
                             .map(|(f, e)| (f.to_string(), e.clone()))
@@ -608,6 +624,7 @@ impl Exchange {
                         self.process_returns(entries).await;
                     }
                     Err(e) => {
+                        self.peer_failed(&e);
                         tracing::warn!(%idflux, kind = e.kind(), "exchange: cannot list returns");
                         break;
                     }
@@ -624,8 +641,12 @@ impl Exchange {
                 _ = tokio::time::sleep(interval) => {}
                 _ = stop.cancelled() => return,
             }
-            if let Err(e) = self.poll_declarant_once().await {
-                tracing::warn!(kind = e.kind(), "exchange: declarant listing failed");
+            match self.poll_declarant_once().await {
+                Ok(_) => self.peer_ok(),
+                Err(e) => {
+                    self.peer_failed(&e);
+                    tracing::warn!(kind = e.kind(), "exchange: declarant listing failed");
+                }
             }
         }
     }
@@ -716,8 +737,12 @@ impl Exchange {
     /// Lists and downloads BPIJ for every configured establishment (dispatch is separate).
     pub async fn run_bpij_poller(self, stop: CancellationToken) {
         loop {
-            if let Err(e) = self.poll_bpij_once().await {
-                tracing::warn!(kind = e.kind(), "exchange: BPIJ listing failed");
+            match self.poll_bpij_once().await {
+                Ok(_) => self.peer_ok(),
+                Err(e) => {
+                    self.peer_failed(&e);
+                    tracing::warn!(kind = e.kind(), "exchange: BPIJ listing failed");
+                }
             }
             let interval = self.config.load().netent.bpij_poll_interval;
             tokio::select! {

@@ -150,3 +150,39 @@ pub fn pending_outbox(conn: &Connection, limit: usize) -> Result<Vec<OutboxItem>
         .collect::<Result<_, _>>()?;
     Ok(items)
 }
+
+/// Exchange figures for `/metrics`: deposits by state, and the age in seconds of the oldest
+/// deposit still waiting for each expected return nature (30 and 31 for signalements).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExchangeStatus {
+    pub deposits_by_state: std::collections::BTreeMap<String, i64>,
+    pub oldest_pending_return_seconds: std::collections::BTreeMap<String, f64>,
+    pub bpij_stored: i64,
+    pub bpij_undispatched: i64,
+}
+
+pub fn exchange_status(conn: &Connection, now_unix: f64) -> Result<ExchangeStatus, JournalError> {
+    let mut s = ExchangeStatus::default();
+    let mut stmt = conn.prepare_cached("SELECT state, COUNT(*) FROM deposits GROUP BY state")?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+        let (k, v) = row?;
+        s.deposits_by_state.insert(k, v);
+    }
+    for nature in ["30", "31"] {
+        let oldest: Option<String> = conn
+            .prepare_cached(
+                "SELECT MIN(d.sent_at) FROM deposits d WHERE d.state = 'deposited'
+                   AND NOT EXISTS (SELECT 1 FROM returns r WHERE r.idflux = d.idflux AND r.nature = ?1)
+                   AND NOT EXISTS (SELECT 1 FROM returns r WHERE r.idflux = d.idflux AND r.nature IN ('21','22'))",
+            )?
+            .query_row([nature], |r| r.get(0))?;
+        let age = oldest
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| (now_unix - t.timestamp() as f64).max(0.0))
+            .unwrap_or(0.0);
+        s.oldest_pending_return_seconds.insert(nature.into(), age);
+    }
+    s.bpij_stored = conn.query_row("SELECT COUNT(*) FROM bpij", [], |r| r.get(0))?;
+    s.bpij_undispatched = conn.query_row("SELECT COUNT(*) FROM bpij WHERE dispatched_at IS NULL", [], |r| r.get(0))?;
+    Ok(s)
+}
