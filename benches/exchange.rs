@@ -1,0 +1,150 @@
+//! End-to-end benchmark of the CPAM exchange against the real binary and its in-process
+//! sandbox peer on loopback: latency from a file drop in spool/inbound to the AEE notice in
+//! spool/outbound/hr (p50/p99), and sustained throughput (declarations/s from drop to AEE).
+//!
+//! Run: `cargo bench --bench exchange` (env IJGATE_BENCH_N = declarations, default 1000;
+//! IJGATE_BENCH_RATE = drops per second for the latency run, default 200).
+
+use notify::{RecursiveMode, Watcher};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const SIRET: &str = "12345678200010";
+
+fn env_usize(k: &str, d: usize) -> usize {
+    std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d)
+}
+
+fn row(hr: &str) -> String {
+    format!(
+        "event;hr_ref;siret;nir;last_name;first_names;birth_date;sex;contract_number;contract_start;reason;last_day_worked;expected_end\n\
+         arret;{hr};{SIRET};2850578006048;Martin;Claire;12/05/1985;F;C2;01/03/2016;maladie;09/11/2026;20/11/2026\n"
+    )
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+struct Run {
+    arrivals: Arc<Mutex<HashMap<String, Instant>>>,
+    _watcher: notify::RecommendedWatcher,
+}
+
+fn watch(dir: &std::path::Path) -> Run {
+    let arrivals: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let a = arrivals.clone();
+    let mut w = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
+        let t = Instant::now();
+        if let Ok(ev) = ev {
+            for p in ev.paths {
+                if let Some(n) = p.file_name().and_then(|n| n.to_str())
+                    && let Some((hr, _)) = n.split_once("_aee_")
+                    && n.ends_with(".json")
+                {
+                    a.lock().unwrap().entry(hr.to_string()).or_insert(t);
+                }
+            }
+        }
+    })
+    .unwrap();
+    w.watch(dir, RecursiveMode::NonRecursive).unwrap();
+    Run { arrivals, _watcher: w }
+}
+
+fn drop_file(inbound: &std::path::Path, hr: &str) -> Instant {
+    let tmp = inbound.join(format!(".{hr}.part"));
+    std::fs::write(&tmp, row(hr)).unwrap();
+    let t = Instant::now();
+    std::fs::rename(&tmp, inbound.join(format!("{hr}.csv"))).unwrap();
+    t
+}
+
+fn wait_all(run: &Run, n: usize, limit: Duration) {
+    let start = Instant::now();
+    while run.arrivals.lock().unwrap().len() < n {
+        assert!(start.elapsed() < limit, "only {} AEE of {n} after {limit:?}", run.arrivals.lock().unwrap().len());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let n = env_usize("IJGATE_BENCH_N", 1000);
+    let rate = env_usize("IJGATE_BENCH_RATE", 200);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ijgate.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[daemon]\nstate_dir = \"var\"\n[spool]\ndir = \"spool\"\n[api]\nenabled = false\n\
+             [netent]\nmode = \"sandbox\"\npoll_interval = \"5s\"\nconcurrency = 16\n\
+             [[employers]]\nsiret = \"{SIRET}\"\nname = \"Bench\"\n"
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ijgate"))
+        .args(["--config", cfg.to_str().unwrap(), "--log-format", "json", "run"])
+        .env("IJGATE_LOG", "warn,ijgate::engine::daemon=info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    loop {
+        let l = lines.next().expect("daemon exited").unwrap();
+        if l.contains("ijgate ready") {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    let inbound = dir.path().join("spool/inbound");
+    let run = watch(&dir.path().join("spool/outbound/hr"));
+
+    // Latency: drops at a steady rate.
+    let gap = Duration::from_secs_f64(1.0 / rate as f64);
+    let mut dropped = HashMap::new();
+    let start = Instant::now();
+    for i in 0..n {
+        let hr = format!("L{i:06}");
+        dropped.insert(hr.clone(), drop_file(&inbound, &hr));
+        let next = start + gap * (i as u32 + 1);
+        if let Some(d) = next.checked_duration_since(Instant::now()) {
+            std::thread::sleep(d);
+        }
+    }
+    wait_all(&run, n, Duration::from_secs(300));
+    let mut lat: Vec<Duration> = {
+        let a = run.arrivals.lock().unwrap();
+        dropped.iter().map(|(hr, t)| a[hr].duration_since(*t)).collect()
+    };
+    lat.sort();
+    println!(
+        "exchange latency, file drop → AEE notice (sandbox on loopback, {n} declarations at {rate}/s): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        percentile(&lat, 0.5).as_secs_f64() * 1e3,
+        percentile(&lat, 0.99).as_secs_f64() * 1e3,
+        lat[lat.len() - 1].as_secs_f64() * 1e3
+    );
+
+    // Throughput: a burst of n drops, time until every AEE notice is there.
+    let before = run.arrivals.lock().unwrap().len();
+    let t0 = Instant::now();
+    for i in 0..n {
+        drop_file(&inbound, &format!("T{i:06}"));
+    }
+    wait_all(&run, before + n, Duration::from_secs(600));
+    let e = t0.elapsed();
+    println!(
+        "exchange throughput, burst of {n} files (1 declaration each) → AEE: {:.0} declarations/s end to end ({:.2} s)",
+        n as f64 / e.as_secs_f64(),
+        e.as_secs_f64()
+    );
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let _ = child.wait();
+}
