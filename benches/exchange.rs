@@ -15,7 +15,10 @@ use std::time::{Duration, Instant};
 const SIRET: &str = "12345678200010";
 
 fn env_usize(k: &str, d: usize) -> usize {
-    std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d)
+    std::env::var(k)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
 }
 
 fn row(hr: &str) -> String {
@@ -52,7 +55,10 @@ fn watch(dir: &std::path::Path) -> Run {
     })
     .unwrap();
     w.watch(dir, RecursiveMode::NonRecursive).unwrap();
-    Run { arrivals, _watcher: w }
+    Run {
+        arrivals,
+        _watcher: w,
+    }
 }
 
 fn drop_file(inbound: &std::path::Path, hr: &str) -> Instant {
@@ -66,7 +72,11 @@ fn drop_file(inbound: &std::path::Path, hr: &str) -> Instant {
 fn wait_all(run: &Run, n: usize, limit: Duration) {
     let start = Instant::now();
     while run.arrivals.lock().unwrap().len() < n {
-        assert!(start.elapsed() < limit, "only {} AEE of {n} after {limit:?}", run.arrivals.lock().unwrap().len());
+        assert!(
+            start.elapsed() < limit,
+            "only {} AEE of {n} after {limit:?}",
+            run.arrivals.lock().unwrap().len()
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -89,7 +99,13 @@ fn main() {
     )
     .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ijgate"))
-        .args(["--config", cfg.to_str().unwrap(), "--log-format", "json", "run"])
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "--log-format",
+            "json",
+            "run",
+        ])
         .env("IJGATE_LOG", "warn,ijgate::engine::daemon=info")
         .stderr(Stdio::piped())
         .spawn()
@@ -120,7 +136,10 @@ fn main() {
     wait_all(&run, n, Duration::from_secs(300));
     let mut lat: Vec<Duration> = {
         let a = run.arrivals.lock().unwrap();
-        dropped.iter().map(|(hr, t)| a[hr].duration_since(*t)).collect()
+        dropped
+            .iter()
+            .map(|(hr, t)| a[hr].duration_since(*t))
+            .collect()
     };
     lat.sort();
     println!(

@@ -256,10 +256,28 @@ pub async fn scrape(engine: &Engine, cfg: &crate::config::Config) -> String {
         }
     }
     let now_unix = chrono::Utc::now().timestamp() as f64;
-    if let Ok(x) = engine.journal.read(move |c| query::exchange_status(c, now_unix)).await {
-        let by_state: Vec<(String, f64)> = x.deposits_by_state.iter().map(|(k, v)| (k.clone(), *v as f64)).collect();
-        metrics::gauge(&mut out, "ijgate_deposits", "Signalement deposits by state (pending = queue depth).", "state", &by_state);
-        let ages: Vec<(String, f64)> = x.oldest_pending_return_seconds.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    if let Ok(x) = engine
+        .journal
+        .read(move |c| query::exchange_status(c, now_unix))
+        .await
+    {
+        let by_state: Vec<(String, f64)> = x
+            .deposits_by_state
+            .iter()
+            .map(|(k, v)| (k.clone(), *v as f64))
+            .collect();
+        metrics::gauge(
+            &mut out,
+            "ijgate_deposits",
+            "Signalement deposits by state (pending = queue depth).",
+            "state",
+            &by_state,
+        );
+        let ages: Vec<(String, f64)> = x
+            .oldest_pending_return_seconds
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
         metrics::gauge(
             &mut out,
             "ijgate_oldest_pending_return_seconds",
@@ -267,7 +285,13 @@ pub async fn scrape(engine: &Engine, cfg: &crate::config::Config) -> String {
             "nature",
             &ages,
         );
-        metrics::gauge(&mut out, "ijgate_bpij_stored", "BPIJ payment slips kept in the journal.", "", &[(String::new(), x.bpij_stored as f64)]);
+        metrics::gauge(
+            &mut out,
+            "ijgate_bpij_stored",
+            "BPIJ payment slips kept in the journal.",
+            "",
+            &[(String::new(), x.bpij_stored as f64)],
+        );
         metrics::gauge(
             &mut out,
             "ijgate_bpij_undispatched",

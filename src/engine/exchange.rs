@@ -263,7 +263,10 @@ impl Exchange {
 
     fn peer_failed(&self, e: &NetEntError) {
         if e.is_transient() {
-            crate::health::global().fail(PEER_CHECK, format!("net-entreprises unreachable: {}", e.kind()));
+            crate::health::global().fail(
+                PEER_CHECK,
+                format!("net-entreprises unreachable: {}", e.kind()),
+            );
         }
     }
 

@@ -27,9 +27,7 @@ impl Nir {
     }
 
     pub fn masked(&self) -> String {
-        let head: String = self.0.chars().take(3).collect();
-        let rest = self.0.chars().count().saturating_sub(3);
-        format!("{head}{}", "*".repeat(rest))
+        crate::model::nir::mask(&self.0)
     }
 }
 

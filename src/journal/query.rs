@@ -183,6 +183,10 @@ pub fn exchange_status(conn: &Connection, now_unix: f64) -> Result<ExchangeStatu
         s.oldest_pending_return_seconds.insert(nature.into(), age);
     }
     s.bpij_stored = conn.query_row("SELECT COUNT(*) FROM bpij", [], |r| r.get(0))?;
-    s.bpij_undispatched = conn.query_row("SELECT COUNT(*) FROM bpij WHERE dispatched_at IS NULL", [], |r| r.get(0))?;
+    s.bpij_undispatched = conn.query_row(
+        "SELECT COUNT(*) FROM bpij WHERE dispatched_at IS NULL",
+        [],
+        |r| r.get(0),
+    )?;
     Ok(s)
 }

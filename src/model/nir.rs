@@ -76,10 +76,12 @@ impl Nir {
     }
 }
 
-/// Masks any NIR-like string for logging: keeps the first 3 characters.
+/// Masks any NIR-like string for logs and reports: keeps the first 3 characters (sex and
+/// year of birth), one `*` per hidden character. The one masking rule of the product.
 pub fn mask(s: &str) -> String {
     let head: String = s.chars().take(3).collect();
-    format!("{head}**********")
+    let rest = s.chars().count().saturating_sub(3);
+    format!("{head}{}", "*".repeat(rest))
 }
 
 /// The NEOReS pattern (domain.md §1.4), written out by hand because it is short and a regex

@@ -1,13 +1,12 @@
 //! The sandbox's IJ maladie figures (what the CPAM would pay), and the BPIJ it issues for a
 //! subrogated stoppage.
 //!
-//! `ijss_daily_gross` is the ONE place of the legal computation in the sandbox; at
-//! integration it is redirected to the prévoyance module's IJSS rules.
+//! The legal IJ computation is the prévoyance module's (one rule, one place).
 //! Rules (CSS R323-4, R323-5, R323-1; décret 2025-160): IJ = 50 % of (the last 3 monthly
 //! gross pays, capped in total at 3 × 1.4 SMIC mensuel) / 91.25, rounded to the cent; the
 //! SMIC is the one in force on the last day of the month before the stop; 3 waiting days.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::check::Stoppage;
@@ -17,32 +16,21 @@ use crate::formats::masked::Nir;
 /// Waiting days before IJ maladie are paid.
 pub const CARENCE_DAYS: i64 = 3;
 
-/// SMIC mensuel (151.67 h) in force on `day`.
-fn smic_mensuel(day: NaiveDate) -> Decimal {
-    if day >= NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or(NaiveDate::MIN) {
-        Decimal::new(182_303, 2) // 12.02 €/h
-    } else {
-        Decimal::new(180_180, 2) // 11.88 €/h (2025)
-    }
-}
-
 /// Daily gross IJ maladie for a stop starting on `stop_start`, from the monthly gross pays
-/// of the 3 months before it (fewer values are used as given: missing months count as 0).
+/// of the months before it, oldest first (the last 3 are used; missing months count as 0).
+/// The legal rule itself (and its dated SMIC table) lives in [`crate::prevoyance::ijss`].
 pub fn ijss_daily_gross(last_three_monthly_gross: &[Decimal], stop_start: NaiveDate) -> Decimal {
-    let month_start = stop_start.with_day(1).unwrap_or(stop_start);
-    let reference_day = month_start.pred_opt().unwrap_or(month_start);
-    // 1.4 SMIC for stops from 1 April 2025 (décret 2025-160), 1.8 SMIC before.
-    let factor = if stop_start >= NaiveDate::from_ymd_opt(2025, 4, 1).unwrap_or(NaiveDate::MIN) {
-        Decimal::new(14, 1)
-    } else {
-        Decimal::new(18, 1)
-    };
-    let monthly_cap = (smic_mensuel(reference_day) * factor)
-        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    let total: Decimal = last_three_monthly_gross.iter().rev().take(3).copied().sum();
-    let base = total.min(monthly_cap * Decimal::from(3));
-    (base / Decimal::new(9125, 2) / Decimal::from(2))
-        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    let recent_first: Vec<Decimal> = last_three_monthly_gross
+        .iter()
+        .rev()
+        .take(3)
+        .copied()
+        .collect();
+    crate::prevoyance::ijss::ijss_daily_gross(
+        crate::prevoyance::motif::Motif::Maladie,
+        &recent_first,
+        stop_start,
+    )
 }
 
 fn cents(d: Decimal) -> Decimal {
