@@ -87,13 +87,14 @@ fn main() {
     }
     let n = env_usize("IJGATE_BENCH_N", 1000);
     let rate = env_usize("IJGATE_BENCH_RATE", 200);
+    let poll = std::env::var("IJGATE_BENCH_POLL").unwrap_or_else(|_| "5s".into());
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("ijgate.toml");
     std::fs::write(
         &cfg,
         format!(
             "[daemon]\nstate_dir = \"var\"\n[spool]\ndir = \"spool\"\n[api]\nenabled = false\n\
-             [netent]\nmode = \"sandbox\"\npoll_interval = \"5s\"\nconcurrency = 16\n\
+             [netent]\nmode = \"sandbox\"\npoll_interval = \"{poll}\"\nconcurrency = 16\n\
              [[employers]]\nsiret = \"{SIRET}\"\nname = \"Bench\"\n"
         ),
     )

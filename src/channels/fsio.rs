@@ -68,7 +68,13 @@ fn temp_name(dest: &Path) -> io::Result<PathBuf> {
 
 /// Writes `data` to `dest` atomically and durably (temp file, fsync, rename, fsync folder).
 pub fn write_atomic(dest: &Path, data: &[u8], perms: Perms) -> io::Result<()> {
-    let dir = dest.parent().unwrap_or(Path::new("."));
+    write_renamed(dest, data, perms)?;
+    sync_dir(dest.parent().unwrap_or(Path::new(".")))
+}
+
+/// [`write_atomic`] without the folder fsync, for batches: the caller must [`sync_dir`] the
+/// folder before treating the file as durable (one folder fsync for many files).
+pub fn write_renamed(dest: &Path, data: &[u8], perms: Perms) -> io::Result<()> {
     let tmp = temp_name(dest)?;
     {
         let mut f = OpenOptions::new()
@@ -85,7 +91,7 @@ pub fn write_atomic(dest: &Path, data: &[u8], perms: Perms) -> io::Result<()> {
         let _ = fs::remove_file(&tmp);
         return Err(e);
     }
-    sync_dir(dir)
+    Ok(())
 }
 
 /// Moves a file to another folder of the same filesystem durably: rename, then fsync both

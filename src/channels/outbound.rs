@@ -1,7 +1,8 @@
 //! The outbox worker: writes queued notices into spool/outbound/<dest>/ after their commit.
 //!
 //! Crash reasoning: a notice row is committed together with the event that caused it, the
-//! file is written atomically, and only then is the row marked delivered. A crash between the
+//! file is written atomically (temp name, fsync, rename), the folder is fsynced once for the
+//! whole batch, and only then are the rows marked delivered. A crash between the
 //! write and the mark rewrites the same file under the same name on restart: the HR tool may
 //! see a file twice in time, never half a file and never a missing one.
 
@@ -11,7 +12,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::fsio::{Perms, ensure_dir, write_atomic};
+use super::fsio::{Perms, ensure_dir, sync_dir, write_renamed};
 use crate::journal::{Journal, JournalError, now, query, store};
 
 /// Resolves an outbox destination ("hr", "insurer/AXA") to its folder under outbound/.
@@ -41,19 +42,30 @@ pub async fn flush(
         let outbound = outbound.to_path_buf();
         let written = tokio::task::spawn_blocking(move || {
             let mut ids = Vec::with_capacity(items.len());
+            let mut dirs: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
             for it in items {
                 let Some(dir) = dest_dir(&outbound, &it.dest) else {
                     tracing::error!(dest = %it.dest, "outbox: invalid destination, skipped");
                     ids.push(it.id);
                     continue;
                 };
-                let res = ensure_dir(&dir, perms).and_then(|_| write_atomic(&dir.join(&it.file_name), &it.body, perms));
+                let res = ensure_dir(&dir, perms).and_then(|_| write_renamed(&dir.join(&it.file_name), &it.body, perms));
                 match res {
-                    Ok(()) => ids.push(it.id),
+                    Ok(()) => {
+                        ids.push(it.id);
+                        dirs.insert(dir);
+                    }
                     Err(e) => {
                         tracing::error!(file = %it.file_name, dir = %dir.display(), error = %e, "outbox: write failed, will retry");
                         break;
                     }
+                }
+            }
+            // One folder fsync per folder and batch; rows are marked delivered only after it.
+            for d in &dirs {
+                if let Err(e) = sync_dir(d) {
+                    tracing::error!(dir = %d.display(), error = %e, "outbox: folder fsync failed, will retry");
+                    return Vec::new();
                 }
             }
             ids

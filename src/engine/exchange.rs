@@ -331,6 +331,12 @@ impl Exchange {
             if stop.is_cancelled() {
                 break;
             }
+            // Reap finished calls first so that the count below is of calls really in flight.
+            while let Some(done) = tasks.try_join_next() {
+                if let Ok(id) = done {
+                    busy.remove(&id);
+                }
+            }
             let concurrency = self.config.load().netent.concurrency.max(1);
             let mut started = 0;
             if tasks.len() < concurrency {
