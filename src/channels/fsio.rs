@@ -75,6 +75,17 @@ pub fn write_atomic(dest: &Path, data: &[u8], perms: Perms) -> io::Result<()> {
 /// [`write_atomic`] without the folder fsync, for batches: the caller must [`sync_dir`] the
 /// folder before treating the file as durable (one folder fsync for many files).
 pub fn write_renamed(dest: &Path, data: &[u8], perms: Perms) -> io::Result<()> {
+    let tmp = write_temp(dest, data, perms)?;
+    if let Err(e) = fs::rename(&tmp, dest) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// First half of a batched atomic write: the content, fsynced, under the temporary name of
+/// `dest` (which readers ignore). Returns the temporary path, to rename later in order.
+pub fn write_temp(dest: &Path, data: &[u8], perms: Perms) -> io::Result<PathBuf> {
     let tmp = temp_name(dest)?;
     {
         let mut f = OpenOptions::new()
@@ -87,11 +98,7 @@ pub fn write_renamed(dest: &Path, data: &[u8], perms: Perms) -> io::Result<()> {
         f.sync_all()?;
     }
     fs::set_permissions(&tmp, fs::Permissions::from_mode(perms.file))?;
-    if let Err(e) = fs::rename(&tmp, dest) {
-        let _ = fs::remove_file(&tmp);
-        return Err(e);
-    }
-    Ok(())
+    Ok(tmp)
 }
 
 /// Moves a file to another folder of the same filesystem durably: rename, then fsync both

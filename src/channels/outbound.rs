@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::fsio::{Perms, ensure_dir, sync_dir, write_renamed};
+use super::fsio::{Perms, ensure_dir, sync_dir, write_temp};
 use crate::journal::{Journal, JournalError, now, query, store};
 
 /// Resolves an outbox destination ("hr", "insurer/AXA") to its folder under outbound/.
@@ -25,6 +25,96 @@ pub fn dest_dir(outbound: &Path, dest: &str) -> Option<PathBuf> {
         return None;
     }
     Some(outbound.join(dest))
+}
+
+/// Writes a batch: contents and their fsyncs in parallel under temporary names (the costly
+/// part), then the renames in journal order (so notice `n` never appears before `n - 1`, nor a
+/// notice before its raw XML), then one fsync per folder. Returns the ids now durable.
+fn write_batch(
+    outbound: &Path,
+    items: &[crate::journal::query::OutboxItem],
+    perms: Perms,
+) -> Vec<i64> {
+    let targets: Vec<Option<PathBuf>> = items
+        .iter()
+        .map(|it| {
+            let dir = dest_dir(outbound, &it.dest)?;
+            ensure_dir(&dir, perms).ok()?;
+            Some(dir.join(&it.file_name))
+        })
+        .collect();
+    let threads = 8.min(items.len().max(1));
+    let chunk = items.len().div_ceil(threads).max(1);
+    let temps: Vec<std::io::Result<PathBuf>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .zip(targets.chunks(chunk))
+            .map(|(its, dests)| {
+                scope.spawn(move || {
+                    its.iter()
+                        .zip(dests)
+                        .map(|(it, dest)| match dest {
+                            Some(d) => write_temp(d, &it.body, perms),
+                            None => Err(std::io::Error::other(format!(
+                                "invalid destination {:?}",
+                                it.dest
+                            ))),
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec![Err(std::io::Error::other("writer thread panicked"))])
+            })
+            .collect()
+    });
+    let mut ids = Vec::with_capacity(items.len());
+    let mut dirs: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
+    let mut failed = false;
+    for ((it, dest), tmp) in items.iter().zip(&targets).zip(temps) {
+        if dest.is_none() && dest_dir(outbound, &it.dest).is_none() {
+            // A destination that can never be valid would block the outbox forever: drop it.
+            tracing::error!(dest = %it.dest, file = %it.file_name, "outbox: invalid destination, skipped");
+            ids.push(it.id);
+            continue;
+        }
+        match (failed, dest, tmp) {
+            (false, Some(dest), Ok(tmp)) => match std::fs::rename(&tmp, dest) {
+                Ok(()) => {
+                    ids.push(it.id);
+                    if let Some(d) = dest.parent() {
+                        dirs.insert(d.to_path_buf());
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(file = %dest.display(), error = %e, "outbox: rename failed, will retry");
+                    let _ = std::fs::remove_file(&tmp);
+                    failed = true;
+                }
+            },
+            (_, _, Ok(tmp)) => {
+                // After a failure, later files wait for the next pass (order is kept).
+                let _ = std::fs::remove_file(&tmp);
+            }
+            (false, _, Err(e)) => {
+                tracing::error!(file = %it.file_name, dest = %it.dest, error = %e, "outbox: write failed, will retry");
+                failed = true;
+            }
+            (true, _, Err(_)) => {}
+        }
+    }
+    // Rows are marked delivered only after their folders are durable.
+    for d in &dirs {
+        if let Err(e) = sync_dir(d) {
+            tracing::error!(dir = %d.display(), error = %e, "outbox: folder fsync failed, will retry");
+            return Vec::new();
+        }
+    }
+    ids
 }
 
 /// Writes every pending notice once; returns how many were written.
@@ -40,38 +130,9 @@ pub async fn flush(
             return Ok(total);
         }
         let outbound = outbound.to_path_buf();
-        let written = tokio::task::spawn_blocking(move || {
-            let mut ids = Vec::with_capacity(items.len());
-            let mut dirs: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
-            for it in items {
-                let Some(dir) = dest_dir(&outbound, &it.dest) else {
-                    tracing::error!(dest = %it.dest, "outbox: invalid destination, skipped");
-                    ids.push(it.id);
-                    continue;
-                };
-                let res = ensure_dir(&dir, perms).and_then(|_| write_renamed(&dir.join(&it.file_name), &it.body, perms));
-                match res {
-                    Ok(()) => {
-                        ids.push(it.id);
-                        dirs.insert(dir);
-                    }
-                    Err(e) => {
-                        tracing::error!(file = %it.file_name, dir = %dir.display(), error = %e, "outbox: write failed, will retry");
-                        break;
-                    }
-                }
-            }
-            // One folder fsync per folder and batch; rows are marked delivered only after it.
-            for d in &dirs {
-                if let Err(e) = sync_dir(d) {
-                    tracing::error!(dir = %d.display(), error = %e, "outbox: folder fsync failed, will retry");
-                    return Vec::new();
-                }
-            }
-            ids
-        })
-        .await
-        .map_err(|_| JournalError::Closed)?;
+        let written = tokio::task::spawn_blocking(move || write_batch(&outbound, &items, perms))
+            .await
+            .map_err(|_| JournalError::Closed)?;
         if written.is_empty() {
             return Ok(total);
         }
