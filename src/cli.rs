@@ -66,6 +66,12 @@ pub enum Command {
     Dsn(crate::dsn::cli::DsnCommand),
     /// Local net-entreprises peer (API DSN + CNAM PJ IJ) for demos and tests.
     Sandbox(crate::sandbox::SandboxArgs),
+    /// Put a failed or rejected declaration back in the deposit queue (file rebuilt from the
+    /// journal with the current configuration).
+    Retry {
+        /// Declaration id.
+        id: i64,
+    },
     /// Ask the running daemon to reload its configuration (SIGHUP) and print its verdict.
     Reload,
     /// Delete journal rows and spool files older than a duration (retention).
@@ -131,6 +137,38 @@ pub fn run(cli: Cli) -> i32 {
             }
         }
         Command::Reload => crate::engine::reload::cli(&path),
+        Command::Retry { id } => {
+            let cfg = match load(&path) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            let db = cfg.db_path();
+            if !db.exists() {
+                eprintln!("ijgate: no journal at {} yet", db.display());
+                return 1;
+            }
+            // A second writer beside the daemon is fine: SQLite serialises writers (WAL with a
+            // busy timeout), and the deposit worker picks the deposit up at its next look.
+            let r = rusqlite::Connection::open(&db)
+                .map_err(journal::JournalError::from)
+                .and_then(|c| {
+                    c.busy_timeout(std::time::Duration::from_secs(10))?;
+                    let tx = c.unchecked_transaction()?;
+                    let dep = journal::store::retry_declaration(&tx, id, &journal::now())?;
+                    tx.commit()?;
+                    Ok(dep)
+                });
+            match r {
+                Ok(dep) => {
+                    println!("declaration {id}: deposit {dep} queued again");
+                    0
+                }
+                Err(e) => {
+                    eprintln!("ijgate: {e}");
+                    1
+                }
+            }
+        }
         Command::Purge {
             older_than,
             dry_run,
@@ -166,6 +204,27 @@ pub fn run(cli: Cli) -> i32 {
                         println!("  {state:<24} {n}");
                     }
                     println!("rejected messages: {}", s.rejections);
+                    if let Ok(x) = query::exchange_status(c, chrono::Utc::now().timestamp() as f64)
+                    {
+                        if !x.deposits_by_state.is_empty() {
+                            println!("deposits to net-entreprises:");
+                            for (state, n) in &x.deposits_by_state {
+                                println!("  {state:<24} {n}");
+                            }
+                        }
+                        for (nature, age) in &x.oldest_pending_return_seconds {
+                            if *age > 0.0 {
+                                println!(
+                                    "oldest deposit waiting for return {nature}: {:.0} min",
+                                    age / 60.0
+                                );
+                            }
+                        }
+                        println!(
+                            "BPIJ kept: {} ({} not dispatched)",
+                            x.bpij_stored, x.bpij_undispatched
+                        );
+                    }
                     println!("inputs journaled: {}", s.inputs);
                     println!("notices waiting to be written: {}", s.outbox_pending);
                 }

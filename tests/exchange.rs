@@ -290,3 +290,42 @@ token_expiry_calls = 7
         "the token expired and was renewed: {st:#}"
     );
 }
+
+#[test]
+fn permanent_failure_then_operator_retry() {
+    // The sandbox refuses our credentials: a permanent error, the deposit ends in `failed`.
+    let site = exchange_site(
+        "[credentials]\nsiret = \"12345678200010\"\nnom = \"SOMEONE\"\nprenom = \"Else\"\npassword = \"x\"\n[delays]\n\"31\" = \"0s\"\n",
+    );
+    let mut d = site.start();
+    site.drop_file("rh-a_p.csv", &csv(&[csv_row("P-1", SIRET_A)]));
+    assert!(
+        wait_until(T, || states(&site, "P-1")
+            == vec![("arret".into(), "failed".into())]),
+        "{}",
+        d.log_text()
+    );
+    assert!(wait_until(T, || !notices(&site, "P-1", "deposit_failed").is_empty()));
+    assert_eq!(d.stop(), Some(0));
+    // The operator fixes the configuration (here: the peer accepts anyone) and retries.
+    std::fs::write(site.path("scenario.toml"), "[delays]\n\"31\" = \"0s\"\n").unwrap();
+    let d = site.start();
+    let id = {
+        let v: serde_json::Value =
+            serde_json::from_slice(&site.cli(&["show", "--hr-ref", "P-1", "--json"]).stdout)
+                .unwrap();
+        v[0]["id"].as_i64().unwrap().to_string()
+    };
+    let o = site.cli(&["retry", &id]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        wait_until(T, || states(&site, "P-1")
+            == vec![("arret".into(), "accepted".into())]),
+        "{}",
+        d.log_text()
+    );
+    // Retrying something that did not fail is refused with a reason.
+    let o = site.cli(&["retry", &id]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("only a failed or rejected deposit"));
+}

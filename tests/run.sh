@@ -10,6 +10,7 @@ missing=()
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
+command -v lintian >/dev/null 2>&1 || missing+=(lintian)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${missing[*]}"
   as_root apt-get update -qq
@@ -25,3 +26,9 @@ cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 # Benches are checked by clippy above and run by hand (README, "Benchmarks").
 cargo test "$@"
+
+# The Debian package: built (release) and its contents checked (set IJGATE_SKIP_DEB=1 to skip
+# locally; CI always builds it).
+if [ "${IJGATE_SKIP_DEB:-}" != 1 ]; then
+  packaging/build-deb.sh
+fi

@@ -244,3 +244,51 @@ pub fn enqueue_notice(
         .execute(params![id, name])?;
     Ok(name)
 }
+
+/// `ijgate retry ID`: puts the last failed or rejected deposit of a declaration back in the
+/// queue, with its file rebuilt from the journaled data and the current configuration (the
+/// usual fix is a configuration change: credentials, declarant, employer details).
+/// Returns the deposit re-queued.
+pub fn retry_declaration(conn: &Connection, id: i64, at: &str) -> Result<i64, JournalError> {
+    let state: Option<String> = conn
+        .query_row("SELECT state FROM declarations WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(state) = state else {
+        return Err(JournalError::Data(format!("no declaration {id}")));
+    };
+    let dep: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM deposits WHERE declaration_id = ?1 AND state IN ('failed', 'rejected') ORDER BY id DESC LIMIT 1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(dep) = dep else {
+        return Err(JournalError::Data(format!(
+            "declaration {id} is {state}: only a failed or rejected deposit can be retried"
+        )));
+    };
+    conn.execute(
+        "UPDATE deposits SET state = 'pending', attempts = 0, file = NULL, next_attempt_at = ?2, last_error_kind = NULL,
+                last_error = NULL, updated_at = ?2 WHERE id = ?1",
+        params![dep, at],
+    )?;
+    conn.execute(
+        "UPDATE declarations SET attempts = 0, next_attempt_at = ?2, last_error_kind = NULL WHERE id = ?1",
+        params![id, at],
+    )?;
+    let detail = format!("{{\"deposit\":{dep},\"previous_state\":\"{state}\"}}");
+    add_history(
+        conn,
+        id,
+        "retry_requested",
+        None,
+        Some("{\"channel\":\"cli\"}"),
+        Some(&detail),
+        at,
+    )?;
+    transition(conn, id, "queued", "queued", Some(&detail), at)?;
+    Ok(dep)
+}
