@@ -401,4 +401,17 @@ fn dsn_lots_in_inbound_dsn_are_analysed_for_the_insurer() {
     assert!(out.iter().any(|n| n.ends_with(".crm.xml")), "{out:?}");
     assert!(out.iter().any(|n| n == "lot769608.calls.csv"), "{out:?}");
     assert!(out.iter().any(|n| n == "lot769608.report.json"), "{out:?}");
+    // Both roles: the lot's stoppages are unknown to this gateway's journal (JDSN01).
+    let check: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(site.path("spool/outbound/insurer/calls/lot769608.journal-check.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let findings = check["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 3, "{check}");
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["code"] == "JDSN01" && f["line"].as_u64().is_some())
+    );
 }

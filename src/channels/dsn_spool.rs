@@ -13,6 +13,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::fsio::{self, Perms};
 use super::spool::ignored;
+use crate::dsn::journal_check::{JournalStoppage, cross_check};
+use crate::journal::Journal;
 
 /// Folders of the DSN door.
 #[derive(Debug, Clone)]
@@ -41,12 +43,44 @@ impl DsnDirs {
     }
 }
 
-/// Processes one lot; returns where the lot went.
+/// The arrêts of the journal, for the DSN ↔ journal check.
+fn journal_stoppages(journal: &Journal) -> Vec<JournalStoppage> {
+    let r = journal.read_blocking(|c| {
+        let mut stmt = c.prepare(
+            "SELECT id, hr_ref, siret, nir, payload FROM declarations WHERE event = 'arret' AND state != 'cancelled'",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    });
+    r.unwrap_or_default()
+        .into_iter()
+        .filter_map(|(id, hr_ref, siret, nir, payload)| {
+            let s: crate::model::Stoppage = serde_json::from_str(&payload).ok()?;
+            Some(JournalStoppage {
+                declaration_id: id,
+                hr_ref,
+                siret,
+                nir,
+                last_day_worked: s.last_day_worked?,
+                end: s.return_date.and_then(|r| r.pred_opt()).or(s.expected_end),
+            })
+        })
+        .collect()
+}
+
+/// Processes one lot; returns where the lot went. With a journal (the daemon runs both
+/// roles), the lot's stoppages are also checked against the declarations
+/// (`<stem>.journal-check.json`).
 pub fn process_one(
     dirs: &DsnDirs,
     fiches: &[PathBuf],
     path: &Path,
     perms: Perms,
+    journal: Option<&Journal>,
 ) -> std::io::Result<PathBuf> {
     let name = path
         .file_name()
@@ -74,6 +108,21 @@ pub fn process_one(
                     ?errors,
                     "dsn: some fiches could not be read; calls are incomplete"
                 );
+            }
+            if let Some(j) = journal {
+                let findings =
+                    cross_check(&report.stoppages, &journal_stoppages(j), &report.months);
+                let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("lot");
+                let body = serde_json::json!({ "file": name, "findings": findings });
+                let out = dirs.calls.join(format!("{stem}.journal-check.json"));
+                fsio::write_atomic(
+                    &out,
+                    &serde_json::to_vec_pretty(&body).unwrap_or_default(),
+                    perms,
+                )?;
+                if !findings.is_empty() {
+                    tracing::warn!(file = %name, findings = findings.len(), "dsn: stoppages differ between the DSN and the journal");
+                }
             }
             let dest = fsio::free_name(&dirs.archive, &name);
             fsio::move_durable(path, &dest)?;
@@ -108,6 +157,7 @@ pub async fn run(
     perms: Perms,
     rescan: Duration,
     settle: Duration,
+    journal: Journal,
     stop: CancellationToken,
 ) {
     let mut seen: HashMap<PathBuf, (u64, Option<SystemTime>, Instant)> = HashMap::new();
@@ -144,8 +194,9 @@ pub async fn run(
         seen.retain(|p, _| present.contains(p));
         for p in ready {
             seen.remove(&p);
-            let (d, f) = (dirs.clone(), fiches.clone());
-            let r = tokio::task::spawn_blocking(move || process_one(&d, &f, &p, perms)).await;
+            let (d, f, j) = (dirs.clone(), fiches.clone(), journal.clone());
+            let r =
+                tokio::task::spawn_blocking(move || process_one(&d, &f, &p, perms, Some(&j))).await;
             if let Ok(Err(e)) = r {
                 tracing::error!(error = %e, "dsn: cannot move a processed lot, will retry");
             }

@@ -156,6 +156,12 @@ pub struct ProcessReport {
     pub anomalies: usize,
     pub blocking: usize,
     pub written: Vec<PathBuf>,
+    /// The stoppages of the lot (full NIR inside: never serialised), for the journal check.
+    #[serde(skip)]
+    pub stoppages: Vec<crate::dsn::model::StoppageRef>,
+    /// The declared months.
+    #[serde(skip)]
+    pub months: Vec<chrono::NaiveDate>,
 }
 
 /// Daemon entry: analyses one DSN file against `fiches` and writes into `out_dir` one CRM per
@@ -219,6 +225,12 @@ pub fn process_file(
         anomalies: analysis.anomalies.len(),
         blocking: analysis.anomalies.iter().filter(|a| a.blocking).count(),
         written,
+        months: analysis
+            .declarations
+            .iter()
+            .filter_map(|d| d.month)
+            .collect(),
+        stoppages: analysis.stoppages,
     })
 }
 

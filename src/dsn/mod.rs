@@ -20,4 +20,5 @@ pub mod crm;
 pub mod extract;
 pub mod fiche;
 pub mod generate;
+pub mod journal_check;
 pub mod model;

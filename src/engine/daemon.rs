@@ -109,6 +109,7 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
             perms,
             cfg.spool.rescan_interval,
             cfg.dsn.settle_time,
+            journal.clone(),
             stop.clone(),
         ));
     }
