@@ -112,16 +112,7 @@ pub fn run(cli: Cli) -> i32 {
     let path = Config::locate(cli.config.as_deref());
     match cli.command {
         Command::Run => {
-            let rt = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("ijgate: cannot start the runtime: {e}");
-                    return 1;
-                }
-            };
+            let Some(rt) = runtime() else { return 1 };
             match rt.block_on(crate::engine::daemon::run(&path)) {
                 Ok(()) => 0,
                 Err(crate::engine::daemon::DaemonError::Config(e)) => {
@@ -273,16 +264,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Dsn(cmd) => crate::dsn::cli::run(cmd),
         Command::Sandbox(args) => {
             crate::channels::tls::install_crypto_provider();
-            let rt = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("ijgate: cannot start the runtime: {e}");
-                    return 1;
-                }
-            };
+            let Some(rt) = runtime() else { return 1 };
             match rt.block_on(crate::sandbox::run_cli(args)) {
                 Ok(()) => 0,
                 Err(e) => {
@@ -315,6 +297,20 @@ pub fn run(cli: Cli) -> i32 {
                     1
                 }
             }
+        }
+    }
+}
+
+/// The async runtime for commands that serve (daemon, sandbox).
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => Some(rt),
+        Err(e) => {
+            eprintln!("ijgate: cannot start the runtime: {e}");
+            None
         }
     }
 }
