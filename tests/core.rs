@@ -423,7 +423,9 @@ fn a_slow_copy_is_taken_only_once_complete() {
     let d = site.start();
     // A writer that copies in place (no rename), pausing longer than the settle time while the
     // file is still open: ijgate must wait for the close, not read half a file.
-    let rows: Vec<String> = (0..40).map(|i| csv_row(&format!("SLOW-{i:02}"), SIRET_A)).collect();
+    let rows: Vec<String> = (0..40)
+        .map(|i| csv_row(&format!("SLOW-{i:02}"), SIRET_A))
+        .collect();
     let body = csv(&rows);
     let (first, rest) = body.split_at(body.len() / 2);
     let path = site.inbound().join("slow.csv");
@@ -432,10 +434,17 @@ fn a_slow_copy_is_taken_only_once_complete() {
     f.flush().unwrap();
     // The writer stalls (network copy): three settle periods with the file open.
     std::thread::sleep(Duration::from_millis(1000));
-    assert!(site.files("spool/archive").is_empty() && site.files("spool/rejected").is_empty(), "taken while still open");
+    assert!(
+        site.files("spool/archive").is_empty() && site.files("spool/rejected").is_empty(),
+        "taken while still open"
+    );
     f.write_all(rest).unwrap();
     drop(f);
-    assert!(wait_until(T, || site.files("spool/archive").len() == 1), "{}", d.log_text());
+    assert!(
+        wait_until(T, || site.files("spool/archive").len() == 1),
+        "{}",
+        d.log_text()
+    );
     assert!(site.files("spool/rejected").is_empty());
     assert_eq!(site.status()["declarations_total"], 40);
 }

@@ -1,6 +1,7 @@
 //! I/O edges: durable file operations, the spool door, the outbox writer, the mTLS web
 //! service and TLS material.
 
+pub mod accept;
 pub mod admin;
 pub mod api;
 pub mod dsn_spool;
