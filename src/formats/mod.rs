@@ -5,6 +5,7 @@
 pub mod bpij;
 pub mod hr_csv;
 pub mod hr_json;
+pub mod insurer;
 pub mod listing;
 pub mod masked;
 pub mod rapport;
