@@ -433,6 +433,12 @@ pub async fn process(
         )
     } else {
         let bytes = tokio::fs::read(path).await.map_err(io_err(path))?;
+        if crate::engine::insurer::spool_bpij::is_bpij_file(&name) {
+            return crate::engine::insurer::spool_bpij::process(
+                engine, dirs, opts.perms, path, &name, bytes,
+            )
+            .await;
+        }
         let parsed = parse_input(&name, &bytes, &csv_opts);
         (bytes, parsed)
     };

@@ -83,6 +83,7 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         config: Arc::new(ArcSwap::from_pointee(cfg.clone())),
         outbox_wake: Arc::new(Notify::new()),
         exchange_wake: Arc::new(Notify::new()),
+        insurer_wake: Arc::new(Notify::new()),
     };
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(outbound::run(
@@ -99,6 +100,12 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         max_file_size: cfg.spool.max_file_size,
         concurrency: 8,
     };
+    tasks.spawn(super::insurer::franchise::run(
+        journal.clone(),
+        engine.insurer_wake.clone(),
+        engine.outbox_wake.clone(),
+        stop.clone(),
+    ));
     tasks.spawn(spool::run(engine.clone(), dirs.clone(), opts, stop.clone()));
     // The CPAM exchange: the in-process sandbox peer or a remote API DSN.
     let netent = match cfg.netent.mode {

@@ -1,0 +1,222 @@
+//! `[[insurers]]` configuration: each prévoyance insurer and the contracts that cover
+//! (SIRET, population) pairs, with their franchise.
+//!
+//! Invariant after [`validate`]: insurer codes are unique folder-safe names, every contract
+//! names configured SIRETs, and no (SIRET, population) pair is claimed by two contracts —
+//! so an employee's data can only ever be routed to one insurer.
+
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Insurer {
+    /// Short code, also the folder name under spool/outbound/insurer/.
+    pub code: String,
+    pub name: String,
+    /// Who to alert about this insurer's events (used by the alert engine).
+    #[serde(default)]
+    pub alert_emails: Vec<String>,
+    #[serde(default)]
+    pub contracts: Vec<InsurerContract>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InsurerContract {
+    /// The insurer's contract reference, repeated in every message.
+    pub reference: String,
+    /// Establishments covered.
+    pub sirets: Vec<String>,
+    /// Populations covered (employment contract `population`); empty = every population.
+    #[serde(default)]
+    pub populations: Vec<String>,
+    /// Days between the first day of stoppage and the first day the contract pays.
+    pub franchise_days: u32,
+}
+
+/// The contract that covers an employee, and its insurer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route<'a> {
+    pub insurer: &'a Insurer,
+    pub contract: &'a InsurerContract,
+}
+
+/// The contract covering `siret` and `population`: a contract naming the population wins over
+/// a catch-all one (empty `populations`).
+pub fn route<'a>(
+    insurers: &'a [Insurer],
+    siret: &str,
+    population: Option<&str>,
+) -> Option<Route<'a>> {
+    let candidates = || {
+        insurers.iter().flat_map(|i| {
+            i.contracts
+                .iter()
+                .filter(move |c| c.sirets.iter().any(|s| s == siret))
+                .map(move |c| Route {
+                    insurer: i,
+                    contract: c,
+                })
+        })
+    };
+    let specific = population.and_then(|p| {
+        candidates().find(|r| {
+            r.contract
+                .populations
+                .iter()
+                .any(|q| q.eq_ignore_ascii_case(p))
+        })
+    });
+    specific.or_else(|| candidates().find(|r| r.contract.populations.is_empty()))
+}
+
+/// Whether any contract names this SIRET (a stoppage there with no route is worth an alert).
+pub fn covers_siret(insurers: &[Insurer], siret: &str) -> bool {
+    insurers
+        .iter()
+        .flat_map(|i| &i.contracts)
+        .any(|c| c.sirets.iter().any(|s| s == siret))
+}
+
+/// Paths are resolved against the configuration folder (none today; kept for push files).
+pub fn resolve_paths(_insurers: &mut [Insurer], _base: &Path) {}
+
+/// Every problem, as sentences naming the setting.
+pub fn validate(insurers: &[Insurer], employers: &HashSet<String>) -> Vec<String> {
+    let mut p = Vec::new();
+    let mut codes = HashSet::new();
+    let mut claimed: HashMap<(String, String), String> = HashMap::new();
+    for (i, ins) in insurers.iter().enumerate() {
+        let at = format!("insurers[{i}]");
+        if ins.code.is_empty()
+            || !ins
+                .code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            p.push(format!(
+                "{at}.code: {:?} must be letters, digits, '-' or '_' (it names a folder)",
+                ins.code
+            ));
+        }
+        if !codes.insert(ins.code.clone()) {
+            p.push(format!("{at}.code: {:?} is configured twice", ins.code));
+        }
+        for e in &ins.alert_emails {
+            if !e.contains('@') {
+                p.push(format!("{at}.alert_emails: {e:?} is not an e-mail address"));
+            }
+        }
+        for (j, c) in ins.contracts.iter().enumerate() {
+            let at = format!("{at}.contracts[{j}]");
+            if c.reference.trim().is_empty() {
+                p.push(format!("{at}.reference: must not be empty"));
+            }
+            if c.sirets.is_empty() {
+                p.push(format!("{at}.sirets: must list at least one SIRET"));
+            }
+            if c.franchise_days > 1095 {
+                p.push(format!("{at}.franchise_days: more than 1095 days"));
+            }
+            for s in &c.sirets {
+                if !employers.contains(s) {
+                    p.push(format!(
+                        "{at}.sirets: {s} is not one of the configured employers"
+                    ));
+                }
+                let pops: Vec<String> = if c.populations.is_empty() {
+                    vec!["*".into()]
+                } else {
+                    c.populations.iter().map(|q| q.to_lowercase()).collect()
+                };
+                for pop in pops {
+                    let owner = format!("{}/{}", ins.code, c.reference);
+                    if let Some(other) = claimed.insert((s.clone(), pop.clone()), owner) {
+                        p.push(format!(
+                            "{at}: SIRET {s} population {pop:?} is already covered by {other}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn insurers() -> Vec<Insurer> {
+        toml::from_str::<HashMap<String, Vec<Insurer>>>(
+            r#"
+            [[insurers]]
+            code = "PREVA"
+            name = "Prévoyance A"
+            [[insurers.contracts]]
+            reference = "A-ALL"
+            sirets = ["12345678200010"]
+            franchise_days = 30
+            [[insurers]]
+            code = "PREVB"
+            name = "Prévoyance B"
+            [[insurers.contracts]]
+            reference = "B-CADRES"
+            sirets = ["12345678200010"]
+            populations = ["cadres"]
+            franchise_days = 90
+            [[insurers.contracts]]
+            reference = "B-ALL"
+            sirets = ["98765432400019"]
+            franchise_days = 0
+            "#,
+        )
+        .unwrap()
+        .remove("insurers")
+        .unwrap()
+    }
+
+    #[test]
+    fn population_specific_contract_wins_over_catch_all() {
+        let ins = insurers();
+        let r = route(&ins, "12345678200010", Some("CADRES")).unwrap();
+        assert_eq!(r.contract.reference, "B-CADRES");
+        let r = route(&ins, "12345678200010", Some("ouvriers")).unwrap();
+        assert_eq!(r.contract.reference, "A-ALL");
+        let r = route(&ins, "12345678200010", None).unwrap();
+        assert_eq!(r.insurer.code, "PREVA");
+        assert_eq!(
+            route(&ins, "98765432400019", None).unwrap().insurer.code,
+            "PREVB"
+        );
+        assert!(route(&ins, "11111111111111", None).is_none());
+    }
+
+    #[test]
+    fn validation_names_each_problem() {
+        let employers: HashSet<String> = ["12345678200010".to_string(), "98765432400019".into()]
+            .into_iter()
+            .collect();
+        assert!(validate(&insurers(), &employers).is_empty());
+        let mut bad = insurers();
+        bad[1].code = "PREV/A".into();
+        bad[1].contracts[1].sirets.push("11111111111111".into());
+        bad[1].contracts[0].populations.clear();
+        let p = validate(&bad, &employers);
+        assert!(
+            p.iter().any(|m| m.starts_with("insurers[1].code")),
+            "{p:#?}"
+        );
+        assert!(
+            p.iter().any(|m| m.contains("11111111111111 is not one")),
+            "{p:#?}"
+        );
+        assert!(
+            p.iter()
+                .any(|m| m.contains("already covered by PREVA/A-ALL")),
+            "{p:#?}"
+        );
+    }
+}

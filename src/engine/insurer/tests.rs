@@ -1,0 +1,1 @@
+//! Tests of the insurer hooks on a real journal.
