@@ -92,6 +92,7 @@ pub async fn run(
     outbox_wake: Arc<Notify>,
     stop: CancellationToken,
 ) {
+    let mut first = true;
     loop {
         let work = journal
             .write(|c| {
@@ -106,6 +107,10 @@ pub async fn run(
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "insurer: worker pass failed"),
+        }
+        if std::mem::take(&mut first) {
+            // Tests and operators can tell that due franchises were looked at after a start.
+            tracing::info!("insurer: first pass done");
         }
         let next = journal.read(next_due).await.ok().flatten();
         let sleep = next
