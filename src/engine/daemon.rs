@@ -102,6 +102,7 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
     };
     tasks.spawn(super::insurer::franchise::run(
         journal.clone(),
+        engine.config.clone(),
         engine.insurer_wake.clone(),
         engine.outbox_wake.clone(),
         stop.clone(),

@@ -119,12 +119,13 @@ pub struct Ack {
     pub at: String,
 }
 
-/// The prévoyance complement computed for the guarantee start.
+/// The prévoyance complement computed for the guarantee start (totals over from..=to).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Complement {
     pub from: NaiveDate,
     pub to: NaiveDate,
-    pub total: Decimal,
+    pub gross: Decimal,
+    pub net: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -288,7 +289,8 @@ impl InsurerMessage {
                 x.start("Complement", &[])?;
                 x.leaf("From", &date(c.from))?;
                 x.leaf("To", &date(c.to))?;
-                x.leaf("Total", &c.total.to_string())?;
+                x.leaf("Gross", &c.gross.to_string())?;
+                x.leaf("Net", &c.net.to_string())?;
                 x.end("Complement")?;
             }
             x.end("Guarantee")?;
@@ -332,7 +334,8 @@ impl InsurerMessage {
                 "aee_idflux",
                 "return_30",
                 "return_31",
-                "complement_total",
+                "complement_gross",
+                "complement_net",
             ]
             .iter()
             .map(|s| s.to_string()),
@@ -395,13 +398,9 @@ impl InsurerMessage {
         row.push(aee);
         row.push(latest("30"));
         row.push(latest("31"));
-        row.push(
-            self.guarantee
-                .as_ref()
-                .and_then(|g| g.complement.as_ref())
-                .map(|c| c.total.to_string())
-                .unwrap_or_default(),
-        );
+        let complement = self.guarantee.as_ref().and_then(|g| g.complement.as_ref());
+        row.push(complement.map(|c| c.gross.to_string()).unwrap_or_default());
+        row.push(complement.map(|c| c.net.to_string()).unwrap_or_default());
         row
     }
 
@@ -509,7 +508,8 @@ pub(crate) mod tests {
                 complement: Some(Complement {
                     from: d("2026-12-10"),
                     to: d("2026-12-20"),
-                    total: dec!(123.45),
+                    gross: dec!(123.45),
+                    net: dec!(100.10),
                 }),
             }),
         }
@@ -523,7 +523,8 @@ pub(crate) mod tests {
         assert!(x.contains("<Salary rank=\"3\">2400.50</Salary>"));
         assert!(!x.contains("<Guarantee>"));
         let g = String::from_utf8(sample(MessageKind::GuaranteeStart).to_xml()).unwrap();
-        assert!(g.contains("<Total>123.45</Total>"));
+        assert!(g.contains("<Gross>123.45</Gross>"));
+        assert!(g.contains("<Net>100.10</Net>"));
     }
 
     #[test]

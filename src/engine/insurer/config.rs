@@ -7,7 +7,7 @@
 
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -34,6 +34,10 @@ pub struct InsurerContract {
     pub populations: Vec<String>,
     /// Days between the first day of stoppage and the first day the contract pays.
     pub franchise_days: u32,
+    /// Prévoyance contract file (TOML or JSON, see `src/prevoyance/README-case.md`): when
+    /// set, the guarantee-start message carries the complement it computes.
+    #[serde(default)]
+    pub prevoyance_contract: Option<PathBuf>,
 }
 
 /// The contract that covers an employee, and its insurer.
@@ -80,8 +84,39 @@ pub fn covers_siret(insurers: &[Insurer], siret: &str) -> bool {
         .any(|c| c.sirets.iter().any(|s| s == siret))
 }
 
-/// Paths are resolved against the configuration folder (none today; kept for push files).
-pub fn resolve_paths(_insurers: &mut [Insurer], _base: &Path) {}
+/// Relative paths resolve against the configuration folder.
+pub fn resolve_paths(insurers: &mut [Insurer], base: &Path) {
+    for c in insurers.iter_mut().flat_map(|i| i.contracts.iter_mut()) {
+        if let Some(p) = &mut c.prevoyance_contract
+            && p.is_relative()
+        {
+            *p = base.join(&*p);
+        }
+    }
+}
+
+/// The prévoyance contracts named by insurer contracts, keyed by (insurer code, contract
+/// reference); files that do not load are left out (`check-config` reports them).
+pub fn prevoyance_contracts(
+    insurers: &[Insurer],
+) -> HashMap<(String, String), crate::prevoyance::PrevoyanceContract> {
+    let mut out = HashMap::new();
+    for i in insurers {
+        for c in &i.contracts {
+            if let Some(p) = &c.prevoyance_contract {
+                match crate::prevoyance::cli::load_contract(p) {
+                    Ok(pc) => {
+                        out.insert((i.code.clone(), c.reference.clone()), pc);
+                    }
+                    Err(e) => {
+                        tracing::error!(file = %p.display(), error = %e, "insurer: prévoyance contract not loaded")
+                    }
+                }
+            }
+        }
+    }
+    out
+}
 
 /// Every problem, as sentences naming the setting.
 pub fn validate(insurers: &[Insurer], employers: &HashSet<String>) -> Vec<String> {
@@ -116,6 +151,11 @@ pub fn validate(insurers: &[Insurer], employers: &HashSet<String>) -> Vec<String
             }
             if c.sirets.is_empty() {
                 p.push(format!("{at}.sirets: must list at least one SIRET"));
+            }
+            if let Some(f) = &c.prevoyance_contract
+                && let Err(e) = crate::prevoyance::cli::load_contract(f)
+            {
+                p.push(format!("{at}.prevoyance_contract: {e}"));
             }
             if c.franchise_days > 1095 {
                 p.push(format!("{at}.franchise_days: more than 1095 days"));

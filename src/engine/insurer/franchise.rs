@@ -14,21 +14,28 @@
 //! ingest or a stored BPIJ), at the earliest due time, and every [`FALLBACK`] (BPIJ stored
 //! by the API poller).
 
+use arc_swap::ArcSwap;
 use rusqlite::{Connection, params};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::{View, link_row, load_view};
+use crate::config::Config;
 use crate::formats::insurer as fmt;
 use crate::journal::{Journal, JournalError, now, store};
+use crate::prevoyance::PrevoyanceContract;
 
 /// Longest sleep without being woken.
 pub const FALLBACK: Duration = Duration::from_secs(30);
 
+/// Prévoyance contracts by (insurer code, contract reference), for the complement.
+pub type Contracts = HashMap<(String, String), PrevoyanceContract>;
+
 /// Fires every franchise due at `at`; returns how many messages were queued.
-pub fn fire_due(conn: &Connection, at: &str) -> Result<usize, JournalError> {
+pub fn fire_due(conn: &Connection, at: &str, contracts: &Contracts) -> Result<usize, JournalError> {
     let links = conn
         .prepare_cached(
             "SELECT id, siret, hr_ref, insurer_code, insurer_name, employer_name, contract_ref, franchise_days,
@@ -55,12 +62,17 @@ pub fn fire_due(conn: &Connection, at: &str) -> Result<usize, JournalError> {
         let Some(view) = view else {
             continue;
         };
-        // TODO(prévoyance): when the insurer contract names a prévoyance contract file, build
-        // a `prevoyance::Case` from the stoppage (salaries by month, CCN, motif) and attach
-        // `prevoyance::compute`'s total as the complement. Not wired yet: `complement: None`.
-        let guarantee = (kind == fmt::MessageKind::GuaranteeStart).then_some(fmt::Guarantee {
+        let guarantee = (kind == fmt::MessageKind::GuaranteeStart).then(|| fmt::Guarantee {
             date: l.guarantee_date,
-            complement: None,
+            complement: contracts
+                .get(&(l.insurer_code.clone(), l.contract_ref.clone()))
+                .and_then(|pc| match super::complement::compute(&l, &view, pc) {
+                    Ok(c) => Some(c),
+                    Err(e) => {
+                        tracing::warn!(insurer = %l.insurer_code, hr_ref = %l.hr_ref, reason = %e, "insurer: no prévoyance complement");
+                        None
+                    }
+                }),
         });
         super::enqueue_message(conn, &l, &view, view.arret_id, kind, guarantee, at)?;
         let detail = serde_json::json!({"insurer": l.insurer_code, "guarantee_date": l.guarantee_date.to_string()}).to_string();
@@ -88,16 +100,31 @@ pub fn next_due(conn: &Connection) -> Result<Option<String>, JournalError> {
 /// Runs until cancelled: fires franchises and dispatches BPIJ.
 pub async fn run(
     journal: Journal,
+    config: Arc<ArcSwap<Config>>,
     wake: Arc<Notify>,
     outbox_wake: Arc<Notify>,
     stop: CancellationToken,
 ) {
     let mut first = true;
     loop {
+        // One instant for the check and the pass: what is due is exactly what the contracts
+        // were loaded for.
+        let at = now();
+        let due_now = journal
+            .read(next_due)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|t| t <= at);
+        // Contract files are read only when something is due (the operator may edit them).
+        let contracts = if due_now {
+            super::config::prevoyance_contracts(&config.load().insurers)
+        } else {
+            Contracts::new()
+        };
         let work = journal
-            .write(|c| {
-                let at = now();
-                Ok(fire_due(c, &at)? + super::bpij::dispatch_pending(c, &at)?)
+            .write(move |c| {
+                Ok(fire_due(c, &at, &contracts)? + super::bpij::dispatch_pending(c, &at)?)
             })
             .await;
         match work {

@@ -16,6 +16,7 @@
 //! transaction of the event that caused it, so a crash never loses or duplicates a message.
 
 pub mod bpij;
+pub mod complement;
 pub mod config;
 pub mod events;
 pub mod franchise;

@@ -222,12 +222,12 @@ fn franchise_fires_once_and_future_ones_wait() {
     );
     let now = crate::journal::now();
     let n = j
-        .write_blocking(move |c| franchise::fire_due(c, &now))
+        .write_blocking(move |c| franchise::fire_due(c, &now, &Default::default()))
         .unwrap();
     assert_eq!(n, 2);
     let now = crate::journal::now();
     assert_eq!(
-        j.write_blocking(move |c| franchise::fire_due(c, &now))
+        j.write_blocking(move |c| franchise::fire_due(c, &now, &Default::default()))
             .unwrap(),
         0
     );
@@ -286,7 +286,7 @@ fn a_return_before_the_franchise_makes_it_due_at_once() {
     assert!(due(&j).as_str() < "2097");
     let now = crate::journal::now();
     assert_eq!(
-        j.write_blocking(move |c| franchise::fire_due(c, &now))
+        j.write_blocking(move |c| franchise::fire_due(c, &now, &Default::default()))
             .unwrap(),
         1
     );
@@ -347,7 +347,7 @@ fn acknowledgements_are_carried_and_every_message_validates() {
         last_csv.1
     );
     let now = crate::journal::now();
-    j.write_blocking(move |c| franchise::fire_due(c, &now))
+    j.write_blocking(move |c| franchise::fire_due(c, &now, &Default::default()))
         .unwrap();
     let docs: Vec<Vec<u8>> = of_dest(&j, "insurer/PREVA")
         .into_iter()
@@ -685,4 +685,54 @@ fn variant_slip_matches_15_char_nir_across_cpam_and_employers() {
         reduced.declarant_total,
         Some(rust_decimal::Decimal::new(8000, 2))
     );
+}
+
+#[test]
+fn guarantee_start_carries_the_prevoyance_complement() {
+    let (d, j) = journal();
+    let r = routing();
+    let mut v = arret("B1", SIRET_B, NIR_2, None, "2026-01-09", "2026-02-15");
+    v["salaries"] = serde_json::json!(vec!["2400.00"; 12]);
+    submit(&j, Some(&r), v);
+    // Maternity: outside the complement engine, the guarantee start goes without it.
+    let mut m = arret("B2", SIRET_B, NIR_1, None, "2026-01-09", "2026-02-15");
+    m["reason"] = "02".into();
+    submit(&j, Some(&r), m);
+    let pc = crate::prevoyance::cli::load_contract(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conf/prevoyance-example.toml"),
+    )
+    .unwrap();
+    let contracts: franchise::Contracts = [(("PREVB".to_string(), "B-1".to_string()), pc)]
+        .into_iter()
+        .collect();
+    let now = crate::journal::now();
+    assert_eq!(
+        j.write_blocking(move |c| franchise::fire_due(c, &now, &contracts))
+            .unwrap(),
+        2
+    );
+    let b = of_dest(&j, "insurer/PREVB");
+    let xml = |hr: &str| {
+        b.iter()
+            .find(|(n, _)| n.starts_with(&format!("{hr}_guarantee_start_")) && n.ends_with(".xml"))
+            .unwrap()
+            .1
+            .clone()
+    };
+    let with = xml("B1");
+    assert!(with.contains("<Complement>"), "{with}");
+    assert!(with.contains("<From>2026-01-10</From>") && with.contains("<To>2026-02-15</To>"));
+    let gross: rust_decimal::Decimal = with
+        .split("<Gross>")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(gross > rust_decimal::Decimal::ZERO);
+    assert!(!xml("B2").contains("<Complement>"));
+    let xsd = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src/formats/insurer/ijgate-insurer-v1.xsd");
+    let ok = crate::formats::insurer::tests::xmllint_validate(&xsd, d.path(), &[with.into_bytes()]);
+    assert!(ok.unwrap_or(true));
 }
