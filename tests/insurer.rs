@@ -351,3 +351,164 @@ fn acknowledgements_from_the_cpam_reach_the_insurer_message() {
     assert!(rep["rows"][0]["minutes_to_31"].as_i64().is_some());
     assert_eq!(rep["rows"][0]["late_31"], false);
 }
+
+/// (method, path, content type, body) of a request the push peer accepted.
+type Seen = (String, String, String, Vec<u8>);
+
+/// A mutual-TLS HTTPS endpoint in the test process that records every request and answers
+/// 503 to the first `fail_first` ones.
+struct PushPeer {
+    addr: std::net::SocketAddr,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>>,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn push_peer(certs: &std::path::Path, fail_first: usize) -> PushPeer {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    let tls = ijgate::channels::tls::server_config(
+        &certs.join("server.pem"),
+        &certs.join("server.key"),
+        &certs.join("ca.pem"),
+    )
+    .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (s, count) = (seen.clone(), Arc::new(AtomicUsize::new(0)));
+    rt.spawn(async move {
+        let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let (acceptor, s, count) = (acceptor.clone(), s.clone(), count.clone());
+            tokio::spawn(async move {
+                let Ok(stream) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let svc = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let (s, count) = (s.clone(), count.clone());
+                        async move {
+                            use http_body_util::BodyExt;
+                            let method = req.method().to_string();
+                            let path = req.uri().path().to_string();
+                            let ct = req
+                                .headers()
+                                .get("content-type")
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or("")
+                                .to_string();
+                            let body = req
+                                .into_body()
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes().to_vec())
+                                .unwrap_or_default();
+                            let n = count.fetch_add(1, Ordering::SeqCst);
+                            let status = if n < fail_first {
+                                503
+                            } else {
+                                s.lock().unwrap().push((method, path, ct, body));
+                                201
+                            };
+                            Ok::<_, std::convert::Infallible>(
+                                hyper::Response::builder()
+                                    .status(status)
+                                    .body(http_body_util::Full::new(bytes::Bytes::new()))
+                                    .unwrap(),
+                            )
+                        }
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    PushPeer {
+        addr,
+        seen,
+        _rt: rt,
+    }
+}
+
+#[test]
+fn insurer_files_are_pushed_in_order_over_mutual_tls_and_failures_are_events() {
+    let certs = tempfile::tempdir().unwrap();
+    ijgate::channels::tls::generate_dev(certs.path(), &["ijgate-push".to_string()]).unwrap();
+    let peer = push_peer(certs.path(), 1);
+    let c = certs.path().display();
+    let site = Site::new(&format!(
+        r#"
+[[insurers]]
+code = "PREVA"
+name = "Prévoyance A"
+push_url = "https://localhost:{port}/edi/in/"
+push_ca_file = "{c}/ca.pem"
+push_cert_file = "{c}/client-ijgate-push.pem"
+push_key_file = "{c}/client-ijgate-push.key"
+[[insurers.contracts]]
+reference = "CT-A"
+sirets = ["{SIRET_A}"]
+franchise_days = 1
+"#,
+        port = peer.addr.port()
+    ));
+    let check = site.cli(&["check-config"]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let d = site.start();
+    site.drop_file("rh-a_1.csv", &csv(&[csv_row("A-1", SIRET_A)]));
+    // stoppage (xml, csv) + guarantee start (xml, csv), after one refused attempt.
+    assert!(
+        wait_until(T, || peer.seen.lock().unwrap().len() == 4),
+        "{:?}\n{}",
+        peer.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| r.1.clone())
+            .collect::<Vec<_>>(),
+        d.log_text()
+    );
+    let seen = peer.seen.lock().unwrap().clone();
+    let mut local = named(&site, "spool/outbound/insurer/PREVA", "A-1_");
+    assert_eq!(local.len(), 4);
+    // Journal order is the outbox sequence that ends every name.
+    local.sort_by_key(|n| {
+        n.rsplit_once('.')
+            .and_then(|(stem, _)| stem.rsplit('_').next())
+            .and_then(|x| x.parse::<u64>().ok())
+    });
+    for ((method, path, ct, body), name) in seen.iter().zip(&local) {
+        assert_eq!(method, "PUT");
+        assert_eq!(path, &format!("/edi/in/{name}"), "in journal order");
+        assert_eq!(
+            body,
+            &std::fs::read(site.path(&format!("spool/outbound/insurer/PREVA/{name}"))).unwrap()
+        );
+        assert!(ct.starts_with(if name.ends_with(".xml") {
+            "application/xml"
+        } else {
+            "text/csv"
+        }));
+    }
+    let failed: i64 = site
+        .db()
+        .query_row("SELECT COUNT(*) FROM insurer_events WHERE kind = 'insurer_push_failed' AND insurer_code = 'PREVA'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(failed, 1);
+}

@@ -107,6 +107,11 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         engine.outbox_wake.clone(),
         stop.clone(),
     ));
+    tasks.spawn(super::insurer::push::run(
+        journal.clone(),
+        engine.config.clone(),
+        stop.clone(),
+    ));
     tasks.spawn(spool::run(engine.clone(), dirs.clone(), opts, stop.clone()));
     // The CPAM exchange: the in-process sandbox peer or a remote API DSN.
     let netent = match cfg.netent.mode {

@@ -232,8 +232,10 @@ fn dispatch_one(
         .unwrap_or_default()
     };
     let all: Vec<&LineSummary> = lines.iter().collect();
-    store::enqueue_notice(conn, None, "hr", &stem, "xml", xml, at)?;
-    store::enqueue_notice(conn, None, "hr", &stem, "json", &summary(&all), at)?;
+    for (ext, body) in [("xml", xml.to_vec()), ("json", summary(&all))] {
+        let f = store::enqueue_notice(conn, None, "hr", &stem, ext, &body, at)?;
+        crate::metrics::bpij_dispatched("hr", &f);
+    }
     let mut files = 2;
     let mut by_insurer: BTreeMap<&str, Vec<&LineSummary>> = BTreeMap::new();
     for l in &lines {
@@ -247,16 +249,13 @@ fn dispatch_one(
             .iter()
             .map(|l| (l.siret.clone(), l.nir.clone()))
             .collect();
-        store::enqueue_notice(
-            conn,
-            None,
-            &dest,
-            &stem,
-            "xml",
-            &reduced(&bpij, &keep).to_xml(),
-            at,
-        )?;
-        store::enqueue_notice(conn, None, &dest, &stem, "json", &summary(&ls), at)?;
+        for (ext, body) in [
+            ("xml", reduced(&bpij, &keep).to_xml()),
+            ("json", summary(&ls)),
+        ] {
+            let f = store::enqueue_notice(conn, None, &dest, &stem, ext, &body, at)?;
+            crate::metrics::bpij_dispatched(&dest, &f);
+        }
         files += 2;
     }
     Ok(files)

@@ -18,6 +18,18 @@ pub struct Insurer {
     /// Who to alert about this insurer's events (used by the alert engine).
     #[serde(default)]
     pub alert_emails: Vec<String>,
+    /// HTTPS endpoint every file of this insurer's folder is also pushed to (`PUT
+    /// <push_url>/<file name>`, mutual TLS), in order, after it is written locally.
+    #[serde(default)]
+    pub push_url: Option<String>,
+    /// CA (PEM) that signs the push endpoint's certificate.
+    #[serde(default)]
+    pub push_ca_file: Option<PathBuf>,
+    /// Client certificate (PEM) and key presented to the push endpoint.
+    #[serde(default)]
+    pub push_cert_file: Option<PathBuf>,
+    #[serde(default)]
+    pub push_key_file: Option<PathBuf>,
     #[serde(default)]
     pub contracts: Vec<InsurerContract>,
 }
@@ -86,6 +98,20 @@ pub fn covers_siret(insurers: &[Insurer], siret: &str) -> bool {
 
 /// Relative paths resolve against the configuration folder.
 pub fn resolve_paths(insurers: &mut [Insurer], base: &Path) {
+    for i in insurers.iter_mut() {
+        for p in [
+            &mut i.push_ca_file,
+            &mut i.push_cert_file,
+            &mut i.push_key_file,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+    }
     for c in insurers.iter_mut().flat_map(|i| i.contracts.iter_mut()) {
         if let Some(p) = &mut c.prevoyance_contract
             && p.is_relative()
@@ -138,6 +164,32 @@ pub fn validate(insurers: &[Insurer], employers: &HashSet<String>) -> Vec<String
         }
         if !codes.insert(ins.code.clone()) {
             p.push(format!("{at}.code: {:?} is configured twice", ins.code));
+        }
+        if let Some(url) = &ins.push_url {
+            if super::push::Endpoint::parse(url).is_none() {
+                p.push(format!(
+                    "{at}.push_url: {url:?} must be https://host[:port][/path]"
+                ));
+            }
+            for (name, f) in [
+                ("push_ca_file", &ins.push_ca_file),
+                ("push_cert_file", &ins.push_cert_file),
+                ("push_key_file", &ins.push_key_file),
+            ] {
+                match f {
+                    None => p.push(format!("{at}.{name}: required with push_url")),
+                    Some(f) if !f.exists() => {
+                        p.push(format!("{at}.{name}: {} does not exist", f.display()))
+                    }
+                    Some(_) => {}
+                }
+            }
+            if let Some(k) = &ins.push_key_file
+                && k.exists()
+                && let Err(e) = crate::channels::fsio::check_secret_mode(k)
+            {
+                p.push(format!("{at}.push_key_file: {e}"));
+            }
         }
         for e in &ins.alert_emails {
             if !e.contains('@') {

@@ -2,7 +2,9 @@
 //!
 //! Kinds: [`BPIJ_UNMATCHED`] (a BPIJ line no journaled stoppage explains), [`BPIJ_UNREADABLE`]
 //! (a stored BPIJ that does not parse), [`NO_CONTRACT`] (a stoppage at an establishment some
-//! insurer contract covers, but no contract covers the employee's population). Each event is
+//! insurer contract covers, but no contract covers the employee's population),
+//! [`PUSH_FAILED`] (the insurer's push endpoint refused or could not be reached; recorded once
+//! per failure streak, with the file that waits). Each event is
 //! written in the same transaction as what caused it; the alert engine reads [`pending`] and
 //! calls [`mark_alerted`] after sending, so nothing is alerted twice or lost. Details never
 //! hold a full NIR.
@@ -15,6 +17,7 @@ use crate::journal::JournalError;
 pub const BPIJ_UNMATCHED: &str = "bpij_unmatched";
 pub const BPIJ_UNREADABLE: &str = "bpij_unreadable";
 pub const NO_CONTRACT: &str = "no_insurer_contract";
+pub const PUSH_FAILED: &str = "insurer_push_failed";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InsurerEvent {

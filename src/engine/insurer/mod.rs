@@ -20,6 +20,7 @@ pub mod complement;
 pub mod config;
 pub mod events;
 pub mod franchise;
+pub mod push;
 pub mod spool_bpij;
 
 use chrono::{NaiveDate, TimeZone};
