@@ -490,5 +490,22 @@ pub fn acknowledgements(
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
+/// Retention: routing rows of stoppages whose declarations are gone, BPIJ lines and alerted
+/// events older than `cutoff`; returns the number of rows deleted. Runs inside the purge
+/// transaction, after the declarations.
+pub fn purge(conn: &Connection, cutoff: &str) -> Result<usize, JournalError> {
+    let mut n = conn.execute(
+        "DELETE FROM insurer_stoppages WHERE updated_at < ?1
+           AND NOT EXISTS (SELECT 1 FROM declarations d WHERE d.siret = insurer_stoppages.siret AND d.hr_ref = insurer_stoppages.hr_ref)",
+        [cutoff],
+    )?;
+    n += conn.execute("DELETE FROM bpij_lines WHERE at < ?1", [cutoff])?;
+    n += conn.execute(
+        "DELETE FROM insurer_events WHERE at < ?1 AND alerted_at IS NOT NULL",
+        [cutoff],
+    )?;
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests;

@@ -736,3 +736,29 @@ fn guarantee_start_carries_the_prevoyance_complement() {
     let ok = crate::formats::insurer::tests::xmllint_validate(&xsd, d.path(), &[with.into_bytes()]);
     assert!(ok.unwrap_or(true));
 }
+
+#[test]
+fn purge_forgets_routing_only_once_the_declarations_are_gone() {
+    let (_d, j) = journal();
+    let r = routing();
+    submit(
+        &j,
+        Some(&r),
+        arret("A1", SIRET_A, NIR_1, None, "2026-01-09", "2026-01-20"),
+    );
+    let count = |j: &Journal| {
+        j.read_blocking(|c| {
+            Ok(
+                c.query_row("SELECT COUNT(*) FROM insurer_stoppages", [], |r| {
+                    r.get::<_, i64>(0)
+                })?,
+            )
+        })
+        .unwrap()
+    };
+    j.write_blocking(|c| purge(c, "9999")).unwrap();
+    assert_eq!(count(&j), 1, "declaration still there");
+    j.write_blocking(|c| crate::journal::retention::purge(c, "9999"))
+        .unwrap();
+    assert_eq!(count(&j), 0);
+}
