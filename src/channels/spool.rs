@@ -390,7 +390,8 @@ pub fn parse_input(name: &str, bytes: &[u8], csv: &hr_csv::CsvOptions) -> Parsed
                 location: Location::default(),
                 field: "file".into(),
                 value: Some(name.into()),
-                reason: "unsupported file type: expected .csv, .txt or .json".into(),
+                reason: "unsupported file type: expected .csv, .txt, .json (declarations) or .xml (BPIJ)"
+                    .into(),
             }],
             ..Parsed::default()
         },

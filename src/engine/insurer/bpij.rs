@@ -13,9 +13,10 @@
 //! all-9 placeholder NIR (recovery lines) goes to the employer only and is not an alert.
 //!
 //! Once: `dispatched_at` is set in the same transaction as the queued files; the `ref` column
-//! is unique, so a slip seen twice is stored — and dispatched — once.
+//! is unique, so a slip seen twice is stored — and dispatched — once; the same bytes arriving
+//! under another ref (API and Prest'IJ feed) are not dispatched again (same SHA-256).
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::json;
@@ -105,7 +106,23 @@ pub fn dispatch_pending(conn: &Connection, at: &str) -> Result<usize, JournalErr
         .collect::<Result<Vec<_>, _>>()?;
     let mut queued = 0;
     for (id, source, reference, xml) in pending {
-        queued += dispatch_one(conn, id, &source, &reference, &xml, at)?;
+        // The same slip reached us twice (API and Prest'IJ feed): the first copy is enough.
+        let earlier: Option<i64> = conn
+            .prepare_cached(
+                "SELECT b.id FROM bpij b JOIN bpij me ON me.id = ?1 WHERE b.sha256 = me.sha256 AND b.id < me.id LIMIT 1",
+            )?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        match earlier {
+            Some(first) => {
+                tracing::info!(
+                    bpij = id,
+                    same_as = first,
+                    "insurer: BPIJ already received, not dispatched again"
+                )
+            }
+            None => queued += dispatch_one(conn, id, &source, &reference, &xml, at)?,
+        }
         conn.prepare_cached("UPDATE bpij SET dispatched_at = ?2 WHERE id = ?1")?
             .execute(params![id, at])?;
     }

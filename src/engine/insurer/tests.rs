@@ -762,3 +762,35 @@ fn purge_forgets_routing_only_once_the_declarations_are_gone() {
         .unwrap();
     assert_eq!(count(&j), 0);
 }
+
+#[test]
+fn the_same_slip_from_the_api_and_the_spool_is_dispatched_once() {
+    let (_d, j) = journal();
+    let xml = reference("BPIJ_sans_indu.xml");
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&xml))
+    };
+    for (source, r) in [("api", "https://api/bpij/1"), ("spool", sha.as_str())] {
+        let (source, r, sha, xml) = (source.to_string(), r.to_string(), sha.clone(), xml.clone());
+        j.write_blocking(move |c| {
+            c.execute(
+                "INSERT INTO bpij (source, ref, sha256, xml, fetched_at) VALUES (?1, ?2, ?3, ?4, 'now')",
+                params![source, r, sha, xml],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    }
+    assert_eq!(dispatch(&j), 2, "hr xml + json, once");
+    let pending: i64 = j
+        .read_blocking(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM bpij WHERE dispatched_at IS NULL",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(pending, 0);
+}
