@@ -512,3 +512,28 @@ franchise_days = 1
         .unwrap();
     assert_eq!(failed, 1);
 }
+
+#[test]
+fn an_insurer_outbound_folder_replaces_the_spool_folder() {
+    let site = Site::new(&format!(
+        r#"
+[[insurers]]
+code = "PREVA"
+name = "Prévoyance A"
+outbound = "shares/preva"
+[[insurers.contracts]]
+reference = "CT-A"
+sirets = ["{SIRET_A}"]
+franchise_days = 1
+"#
+    ));
+    let d = site.start();
+    site.drop_file("rh-a_1.csv", &csv(&[csv_row("A-1", SIRET_A)]));
+    assert!(
+        wait_until(T, || named(&site, "shares/preva", "A-1_").len() == 4),
+        "{}",
+        d.log_text()
+    );
+    assert!(site.files("spool/outbound/insurer/PREVA").is_empty());
+    assert!(named(&site, "shares/preva", "_guarantee_start_").len() == 2);
+}

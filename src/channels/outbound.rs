@@ -26,11 +26,15 @@ pub fn dest_dir(outbound: &Path, dest: &str) -> Option<PathBuf> {
     Some(outbound.join(dest))
 }
 
+/// Destinations written somewhere else than outbound/<dest> (an insurer's `outbound` folder).
+pub type Overrides = std::collections::HashMap<String, PathBuf>;
+
 /// Writes every pending notice once; returns how many were written.
 pub async fn flush(
     journal: &Journal,
     outbound: &Path,
     perms: Perms,
+    overrides: &Overrides,
 ) -> Result<usize, JournalError> {
     let mut total = 0;
     loop {
@@ -39,10 +43,15 @@ pub async fn flush(
             return Ok(total);
         }
         let outbound = outbound.to_path_buf();
+        let overrides = overrides.clone();
         let written = tokio::task::spawn_blocking(move || {
             let mut ids = Vec::with_capacity(items.len());
             for it in items {
-                let Some(dir) = dest_dir(&outbound, &it.dest) else {
+                let dir = overrides
+                    .get(&it.dest)
+                    .cloned()
+                    .or_else(|| dest_dir(&outbound, &it.dest));
+                let Some(dir) = dir else {
                     tracing::error!(dest = %it.dest, "outbox: invalid destination, skipped");
                     ids.push(it.id);
                     continue;
@@ -71,15 +80,18 @@ pub async fn flush(
 }
 
 /// Runs until cancelled, writing notices whenever woken (and every few seconds, to retry).
+/// `config` gives the destination overrides (read at each pass: a reload applies at once).
 pub async fn run(
     journal: Journal,
     outbound: PathBuf,
     perms: Perms,
     wake: Arc<Notify>,
     stop: CancellationToken,
+    config: Arc<arc_swap::ArcSwap<crate::config::Config>>,
 ) {
+    let overrides = || crate::engine::insurer::config::outbound_overrides(&config.load().insurers);
     loop {
-        match flush(&journal, &outbound, perms).await {
+        match flush(&journal, &outbound, perms, &overrides()).await {
             Ok(n) if n > 0 => tracing::debug!(written = n, "outbox: notices written"),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "outbox: flush failed"),
@@ -89,7 +101,7 @@ pub async fn run(
             _ = tokio::time::sleep(Duration::from_secs(5)) => {}
             _ = stop.cancelled() => {
                 // Last flush so that everything committed before the stop is handed back.
-                if let Err(e) = flush(&journal, &outbound, perms).await {
+                if let Err(e) = flush(&journal, &outbound, perms, &overrides()).await {
                     tracing::error!(error = %e, "outbox: final flush failed");
                 }
                 return;

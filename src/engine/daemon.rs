@@ -92,6 +92,7 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         perms,
         engine.outbox_wake.clone(),
         stop.clone(),
+        engine.config.clone(),
     ));
     let opts = SpoolOptions {
         perms,

@@ -15,6 +15,10 @@ pub struct Insurer {
     /// Short code, also the folder name under spool/outbound/insurer/.
     pub code: String,
     pub name: String,
+    /// Folder this insurer's files are written to instead of spool/outbound/insurer/<code>/
+    /// (e.g. a share the insurer collects from).
+    #[serde(default)]
+    pub outbound: Option<PathBuf>,
     /// Who to alert about this insurer's events (used by the alert engine).
     #[serde(default)]
     pub alert_emails: Vec<String>,
@@ -100,6 +104,7 @@ pub fn covers_siret(insurers: &[Insurer], siret: &str) -> bool {
 pub fn resolve_paths(insurers: &mut [Insurer], base: &Path) {
     for i in insurers.iter_mut() {
         for p in [
+            &mut i.outbound,
             &mut i.push_ca_file,
             &mut i.push_cert_file,
             &mut i.push_key_file,
@@ -119,6 +124,14 @@ pub fn resolve_paths(insurers: &mut [Insurer], base: &Path) {
             *p = base.join(&*p);
         }
     }
+}
+
+/// Outbox destinations (`insurer/<code>`) written to an insurer's own `outbound` folder.
+pub fn outbound_overrides(insurers: &[Insurer]) -> HashMap<String, PathBuf> {
+    insurers
+        .iter()
+        .filter_map(|i| Some((format!("insurer/{}", i.code), i.outbound.clone()?)))
+        .collect()
 }
 
 /// The prévoyance contracts named by insurer contracts, keyed by (insurer code, contract
@@ -284,6 +297,16 @@ mod tests {
             "PREVB"
         );
         assert!(route(&ins, "11111111111111", None).is_none());
+    }
+
+    #[test]
+    fn outbound_folders_resolve_and_override_their_insurer_only() {
+        let mut ins = insurers();
+        ins[0].outbound = Some("share/a".into());
+        resolve_paths(&mut ins, Path::new("/etc/ijgate"));
+        let o = outbound_overrides(&ins);
+        assert_eq!(o.len(), 1);
+        assert_eq!(o["insurer/PREVA"], PathBuf::from("/etc/ijgate/share/a"));
     }
 
     #[test]
