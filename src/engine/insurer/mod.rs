@@ -286,7 +286,15 @@ pub fn on_event(
             };
             let Some(route) = config::route(&routing.insurers, &siret, view.population.as_deref())
             else {
-                if config::covers_siret(&routing.insurers, &siret) {
+                let already: bool = conn
+                    .prepare_cached(
+                        "SELECT 1 FROM insurer_events WHERE kind = ?1 AND declaration_id = ?2",
+                    )?
+                    .query_row(params![events::NO_CONTRACT, view.arret_id], |_| Ok(()))
+                    .optional()?
+                    .is_some();
+                // Once per stoppage, not at each of its events.
+                if config::covers_siret(&routing.insurers, &siret) && !already {
                     events::record(
                         conn,
                         events::NO_CONTRACT,

@@ -794,3 +794,48 @@ fn the_same_slip_from_the_api_and_the_spool_is_dispatched_once() {
         .unwrap();
     assert_eq!(pending, 0);
 }
+
+#[test]
+fn a_population_no_contract_covers_is_one_alertable_event() {
+    let (_d, j) = journal();
+    let mut r = (*routing()).clone();
+    // Employer B: only the "cadres" population is insured.
+    r.insurers[1].contracts[0].populations = vec!["cadres".into()];
+    let r = Arc::new(r);
+    submit(
+        &j,
+        Some(&r),
+        arret(
+            "B1",
+            SIRET_B,
+            NIR_2,
+            Some("ouvriers"),
+            "2026-01-09",
+            "2026-01-20",
+        ),
+    );
+    let mut rep = arret(
+        "B1",
+        SIRET_B,
+        NIR_2,
+        Some("ouvriers"),
+        "2026-01-09",
+        "2026-01-20",
+    );
+    rep["event"] = "reprise".into();
+    rep["return_date"] = "2026-01-15".into();
+    submit(&j, Some(&r), rep);
+    assert!(outbox(&j).iter().all(|o| !o.0.starts_with("insurer/")));
+    let ev = j.read_blocking(|c| events::pending(c, 10)).unwrap();
+    assert_eq!(ev.len(), 1);
+    assert_eq!(ev[0].kind, events::NO_CONTRACT);
+    assert_eq!(ev[0].detail["population"], "ouvriers");
+    let ids: Vec<i64> = ev.iter().map(|e| e.id).collect();
+    j.write_blocking(move |c| events::mark_alerted(c, &ids, "now"))
+        .unwrap();
+    assert!(
+        j.read_blocking(|c| events::pending(c, 10))
+            .unwrap()
+            .is_empty()
+    );
+}
