@@ -58,6 +58,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Stoppages of a period: motif, duration, franchise, delays to AEE/30/31, late returns, BPIJ.
+    Report(crate::engine::report::ReportArgs),
     /// Certificates.
     #[command(subcommand)]
     Certs(CertsCommand),
@@ -179,6 +181,10 @@ pub fn run(cli: Cli) -> i32 {
                 eprintln!("{e}");
                 EXIT_CONFIG
             }
+        },
+        Command::Report(args) => match load(&path) {
+            Ok(cfg) => crate::engine::report::run_cli(&cfg, &args),
+            Err(code) => code,
         },
         Command::Status { json } => {
             let cfg = match load(&path) {

@@ -52,6 +52,9 @@ pub struct Config {
     /// How long personal data is kept.
     #[serde(default)]
     pub retention: crate::journal::retention::Retention,
+    /// Prévoyance insurers and the contracts that cover employers' populations.
+    #[serde(default)]
+    pub insurers: Vec<crate::engine::insurer::config::Insurer>,
     /// Where this file was read from (set by `load`).
     #[serde(skip)]
     pub source: PathBuf,
@@ -433,6 +436,7 @@ impl Config {
         for f in &mut self.dsn.fiches {
             fix(f);
         }
+        crate::engine::insurer::config::resolve_paths(&mut self.insurers, base);
     }
 
     /// Every problem in the configuration, as sentences naming the setting.
@@ -593,6 +597,10 @@ impl Config {
         }
         p.extend(self.admin.validate());
         p.extend(self.retention.validate());
+        p.extend(crate::engine::insurer::config::validate(
+            &self.insurers,
+            &seen,
+        ));
         p
     }
 

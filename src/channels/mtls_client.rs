@@ -104,6 +104,18 @@ impl MtlsClient {
         path: &str,
         body: Option<Vec<u8>>,
     ) -> Result<Reply, String> {
+        self.request_typed(method, path, "application/json", body)
+            .await
+    }
+
+    /// Sends one request with the given content type.
+    pub async fn request_typed(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<Reply, String> {
         let mut guard = self.conn.lock().await;
         let mut send = match guard.take() {
             Some(s) if !s.is_closed() => s,
@@ -114,7 +126,7 @@ impl MtlsClient {
             .method(method)
             .uri(path)
             .header("host", "localhost")
-            .header("content-type", "application/json")
+            .header("content-type", content_type)
             .body(Full::new(Bytes::from(body.unwrap_or_default())))
             .map_err(|e| e.to_string())?;
         let resp = send

@@ -27,6 +27,9 @@ pub fn dest_dir(outbound: &Path, dest: &str) -> Option<PathBuf> {
     Some(outbound.join(dest))
 }
 
+/// Destinations written somewhere else than outbound/<dest> (an insurer's `outbound` folder).
+pub type Overrides = std::collections::HashMap<String, PathBuf>;
+
 /// Writes a batch: contents and their fsyncs in parallel under temporary names (the costly
 /// part), then the renames in journal order (so notice `n` never appears before `n - 1`, nor a
 /// notice before its raw XML), then one fsync per folder. Returns the ids now durable.
@@ -34,11 +37,15 @@ fn write_batch(
     outbound: &Path,
     items: &[crate::journal::query::OutboxItem],
     perms: Perms,
+    overrides: &Overrides,
 ) -> Vec<i64> {
     let targets: Vec<Option<PathBuf>> = items
         .iter()
         .map(|it| {
-            let dir = dest_dir(outbound, &it.dest)?;
+            let dir = overrides
+                .get(&it.dest)
+                .cloned()
+                .or_else(|| dest_dir(outbound, &it.dest))?;
             ensure_dir(&dir, perms).ok()?;
             Some(dir.join(&it.file_name))
         })
@@ -76,7 +83,10 @@ fn write_batch(
     let mut dirs: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
     let mut failed = false;
     for ((it, dest), tmp) in items.iter().zip(&targets).zip(temps) {
-        if dest.is_none() && dest_dir(outbound, &it.dest).is_none() {
+        if dest.is_none()
+            && !overrides.contains_key(&it.dest)
+            && dest_dir(outbound, &it.dest).is_none()
+        {
             // A destination that can never be valid would block the outbox forever: drop it.
             tracing::error!(dest = %it.dest, file = %it.file_name, "outbox: invalid destination, skipped");
             ids.push(it.id);
@@ -122,6 +132,7 @@ pub async fn flush(
     journal: &Journal,
     outbound: &Path,
     perms: Perms,
+    overrides: &Overrides,
 ) -> Result<usize, JournalError> {
     let mut total = 0;
     loop {
@@ -130,9 +141,11 @@ pub async fn flush(
             return Ok(total);
         }
         let outbound = outbound.to_path_buf();
-        let written = tokio::task::spawn_blocking(move || write_batch(&outbound, &items, perms))
-            .await
-            .map_err(|_| JournalError::Closed)?;
+        let overrides = overrides.clone();
+        let written =
+            tokio::task::spawn_blocking(move || write_batch(&outbound, &items, perms, &overrides))
+                .await
+                .map_err(|_| JournalError::Closed)?;
         if written.is_empty() {
             return Ok(total);
         }
@@ -144,15 +157,18 @@ pub async fn flush(
 }
 
 /// Runs until cancelled, writing notices whenever woken (and every few seconds, to retry).
+/// `config` gives the destination overrides (read at each pass: a reload applies at once).
 pub async fn run(
     journal: Journal,
     outbound: PathBuf,
     perms: Perms,
     wake: Arc<Notify>,
     stop: CancellationToken,
+    config: Arc<arc_swap::ArcSwap<crate::config::Config>>,
 ) {
+    let overrides = || crate::engine::insurer::config::outbound_overrides(&config.load().insurers);
     loop {
-        match flush(&journal, &outbound, perms).await {
+        match flush(&journal, &outbound, perms, &overrides()).await {
             Ok(n) if n > 0 => tracing::debug!(written = n, "outbox: notices written"),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "outbox: flush failed"),
@@ -162,7 +178,7 @@ pub async fn run(
             _ = tokio::time::sleep(Duration::from_secs(5)) => {}
             _ = stop.cancelled() => {
                 // Last flush so that everything committed before the stop is handed back.
-                if let Err(e) = flush(&journal, &outbound, perms).await {
+                if let Err(e) = flush(&journal, &outbound, perms, &overrides()).await {
                     tracing::error!(error = %e, "outbox: final flush failed");
                 }
                 return;

@@ -391,7 +391,7 @@ pub fn parse_input(name: &str, bytes: &[u8], csv: &hr_csv::CsvOptions) -> Parsed
                 location: Location::default(),
                 field: "file".into(),
                 value: Some(name.into()),
-                reason: "unsupported file type: expected .csv, .txt, .json or .dsn".into(),
+                reason: "unsupported file type: expected .csv, .txt, .json or .dsn (declarations), .xml (BPIJ)".into(),
             }],
             ..Parsed::default()
         },
@@ -434,6 +434,12 @@ pub async fn process(
         )
     } else {
         let bytes = tokio::fs::read(path).await.map_err(io_err(path))?;
+        if crate::engine::insurer::spool_bpij::is_bpij_file(&name) {
+            return crate::engine::insurer::spool_bpij::process(
+                engine, dirs, opts.perms, path, &name, bytes,
+            )
+            .await;
+        }
         let parsed = parse_input(&name, &bytes, &csv_opts);
         (bytes, parsed)
     };

@@ -83,6 +83,7 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         config: Arc::new(ArcSwap::from_pointee(cfg.clone())),
         outbox_wake: Arc::new(Notify::new()),
         exchange_wake: Arc::new(Notify::new()),
+        insurer_wake: Arc::new(Notify::new()),
     };
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(outbound::run(
@@ -91,6 +92,7 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         perms,
         engine.outbox_wake.clone(),
         stop.clone(),
+        engine.config.clone(),
     ));
     let opts = SpoolOptions {
         perms,
@@ -99,6 +101,18 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         max_file_size: cfg.spool.max_file_size,
         concurrency: 8,
     };
+    tasks.spawn(super::insurer::franchise::run(
+        journal.clone(),
+        engine.config.clone(),
+        engine.insurer_wake.clone(),
+        engine.outbox_wake.clone(),
+        stop.clone(),
+    ));
+    tasks.spawn(super::insurer::push::run(
+        journal.clone(),
+        engine.config.clone(),
+        stop.clone(),
+    ));
     tasks.spawn(spool::run(engine.clone(), dirs.clone(), opts, stop.clone()));
     if cfg.dsn.enabled {
         let dsn_dirs = crate::channels::dsn_spool::DsnDirs::new(&cfg.spool.dir);

@@ -980,6 +980,7 @@ fn record_deposited(
     if row.decl_type == "04" && row.target != row.declaration_id {
         store::transition(c, row.target, "cancelled", "cancelled", Some(&detail), at)?;
     }
+    super::insurer::on_event(c, row.declaration_id, None, at)?;
     enqueue_return_notice(
         c,
         row.declaration_id,
@@ -1163,6 +1164,7 @@ fn apply_return(
         )?;
     }
     let status = statut_str(&rapport.overall_status());
+    super::insurer::on_event(c, decl, None, &at)?;
     enqueue_return_notice(
         c,
         decl,

@@ -96,6 +96,7 @@ pub async fn ingest(
     let job_rows: Vec<(Record, Result<Stoppage, Vec<FieldError>>)> =
         records.into_iter().zip(validated).collect();
     let job_file_errors = file_errors.clone();
+    let insurer_routing = super::insurer::Routing::new(cfg);
     let (rows, replayed, input_id) = journal
         .write(move |conn| {
             let at = now();
@@ -139,6 +140,7 @@ pub async fn ingest(
                             super::cpam::plan(conn, out.id, &s, &at)?;
                         }
                         if out.status != store::SubmitStatus::Duplicate {
+                            super::insurer::on_event(conn, out.id, insurer_routing.as_ref(), &at)?;
                             let body =
                                 notices::received(&s.hr_ref, s.event.as_str(), &out, &source, &at);
                             let stem = notices::stem(Some(&s.hr_ref), notices::RECEIVED);
@@ -243,6 +245,8 @@ pub struct Engine {
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// Woken after every commit that may have queued deposits.
     pub exchange_wake: Arc<tokio::sync::Notify>,
+    /// Woken after every commit that may have scheduled a franchise or stored a BPIJ.
+    pub insurer_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Engine {
@@ -257,6 +261,7 @@ impl Engine {
         let r = ingest(&self.journal, &cfg, client, meta, parsed).await;
         self.outbox_wake.notify_one();
         self.exchange_wake.notify_one();
+        self.insurer_wake.notify_one();
         r
     }
 }

@@ -6,6 +6,7 @@ pub mod bpij;
 pub mod dsn_signalement;
 pub mod hr_csv;
 pub mod hr_json;
+pub mod insurer;
 pub mod listing;
 pub mod masked;
 pub mod rapport;

@@ -122,6 +122,8 @@ pub fn purge(conn: &Connection, cutoff: &str) -> Result<Purged, JournalError> {
     purge_outbox(conn, cutoff, &mut out)?;
     purge_rejections(conn, cutoff, &mut out)?;
     purge_inputs(conn, cutoff, &mut out)?;
+    // Insurer routing, BPIJ lines and alerted events (not counted in the summary).
+    crate::engine::insurer::purge(conn, cutoff)?;
     Ok(out)
 }
 

@@ -125,6 +125,58 @@ const MIGRATIONS: &[&str] = &[
         dispatched_at TEXT
     );
     "#,
+    // 3: the insurer side: which insurer contract covers each stoppage and when its
+    // franchise elapses (fired once), BPIJ lines as dispatched, and alertable events.
+    r#"
+    CREATE TABLE insurer_stoppages (
+        id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+        siret               TEXT NOT NULL,
+        hr_ref              TEXT NOT NULL,
+        insurer_code        TEXT NOT NULL,
+        insurer_name        TEXT NOT NULL,
+        employer_name       TEXT NOT NULL,
+        contract_ref        TEXT NOT NULL,
+        franchise_days      INTEGER NOT NULL,
+        first_day           TEXT NOT NULL,
+        guarantee_date      TEXT NOT NULL,
+        due_at              TEXT NOT NULL,
+        fired_kind          TEXT,
+        fired_at            TEXT,
+        created_at          TEXT NOT NULL,
+        updated_at          TEXT NOT NULL,
+        UNIQUE (siret, hr_ref)
+    );
+    CREATE INDEX insurer_stoppages_due ON insurer_stoppages(due_at) WHERE fired_at IS NULL;
+    CREATE TABLE bpij_lines (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        bpij_id        INTEGER NOT NULL REFERENCES bpij(id),
+        siret          TEXT NOT NULL,
+        nir_masked     TEXT NOT NULL,
+        declaration_id INTEGER,
+        insurer_code   TEXT,
+        gross          TEXT NOT NULL,
+        csg            TEXT NOT NULL,
+        crds           TEXT NOT NULL,
+        net            TEXT NOT NULL,
+        days           TEXT NOT NULL,
+        period_start   TEXT,
+        period_end     TEXT,
+        overpayment    TEXT NOT NULL,
+        at             TEXT NOT NULL
+    );
+    CREATE INDEX bpij_lines_declaration ON bpij_lines(declaration_id);
+    CREATE TABLE insurer_events (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        at             TEXT NOT NULL,
+        kind           TEXT NOT NULL,
+        insurer_code   TEXT,
+        declaration_id INTEGER,
+        bpij_id        INTEGER,
+        detail         TEXT,
+        alerted_at     TEXT
+    );
+    CREATE INDEX insurer_events_pending ON insurer_events(id) WHERE alerted_at IS NULL;
+    "#,
 ];
 
 /// The schema version this binary writes.

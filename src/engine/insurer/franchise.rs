@@ -1,0 +1,157 @@
+//! The franchise trigger and the insurer worker.
+//!
+//! A stoppage's guarantee day is `first_day + franchise_days` (first_day is the day after
+//! the last day worked); its `due_at` is 00:00 Europe/Paris that day, or the moment a return or a
+//! cancellation makes it surely below the franchise. At due time the insurer gets
+//! `guarantee_start` when the employee is still off work on the guarantee day, else
+//! `below_franchise` (ended — by a return, or an expected end not prolonged — or cancelled).
+//!
+//! Exactly once across restarts: the message is queued and `fired_at` set in one journal
+//! transaction, guarded by `fired_at IS NULL`; a crash before the commit fires it again at the
+//! next start, after it never.
+//!
+//! The worker also dispatches BPIJ ([`super::bpij`]). It wakes on its `Notify` (after an
+//! ingest or a stored BPIJ), at the earliest due time, and every [`FALLBACK`] (BPIJ stored
+//! by the API poller).
+
+use arc_swap::ArcSwap;
+use rusqlite::{Connection, params};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::{View, link_row, load_view};
+use crate::config::Config;
+use crate::formats::insurer as fmt;
+use crate::journal::{Journal, JournalError, now, store};
+use crate::prevoyance::PrevoyanceContract;
+
+/// Longest sleep without being woken.
+pub const FALLBACK: Duration = Duration::from_secs(30);
+
+/// Prévoyance contracts by (insurer code, contract reference), for the complement.
+pub type Contracts = HashMap<(String, String), PrevoyanceContract>;
+
+/// Fires every franchise due at `at`; returns how many messages were queued.
+pub fn fire_due(conn: &Connection, at: &str, contracts: &Contracts) -> Result<usize, JournalError> {
+    let links = conn
+        .prepare_cached(
+            "SELECT id, siret, hr_ref, insurer_code, insurer_name, employer_name, contract_ref, franchise_days,
+                    first_day, guarantee_date, fired_kind
+             FROM insurer_stoppages WHERE fired_at IS NULL AND due_at <= ?1 ORDER BY due_at LIMIT 256",
+        )?
+        .query_map([at], link_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut fired = 0;
+    for l in links {
+        let view: Option<View> = load_view(conn, &l.siret, &l.hr_ref)?;
+        let kind = match &view {
+            Some(v) if !v.below_at_due(l.guarantee_date) => fmt::MessageKind::GuaranteeStart,
+            _ => fmt::MessageKind::BelowFranchise,
+        };
+        let changed = conn
+            .prepare_cached(
+                "UPDATE insurer_stoppages SET fired_kind = ?2, fired_at = ?3, updated_at = ?3 WHERE id = ?1 AND fired_at IS NULL",
+            )?
+            .execute(params![l.id, kind.as_str(), at])?;
+        if changed == 0 {
+            continue;
+        }
+        let Some(view) = view else {
+            continue;
+        };
+        let guarantee = (kind == fmt::MessageKind::GuaranteeStart).then(|| fmt::Guarantee {
+            date: l.guarantee_date,
+            complement: contracts
+                .get(&(l.insurer_code.clone(), l.contract_ref.clone()))
+                .and_then(|pc| match super::complement::compute(&l, &view, pc) {
+                    Ok(c) => Some(c),
+                    Err(e) => {
+                        tracing::warn!(insurer = %l.insurer_code, hr_ref = %l.hr_ref, reason = %e, "insurer: no prévoyance complement");
+                        None
+                    }
+                }),
+        });
+        super::enqueue_message(conn, &l, &view, view.arret_id, kind, guarantee, at)?;
+        let detail = serde_json::json!({"insurer": l.insurer_code, "guarantee_date": l.guarantee_date.to_string()}).to_string();
+        store::add_history(
+            conn,
+            view.arret_id,
+            kind.as_str(),
+            None,
+            None,
+            Some(&detail),
+            at,
+        )?;
+        fired += 1;
+    }
+    Ok(fired)
+}
+
+/// The earliest unfired due time.
+pub fn next_due(conn: &Connection) -> Result<Option<String>, JournalError> {
+    Ok(conn
+        .prepare_cached("SELECT MIN(due_at) FROM insurer_stoppages WHERE fired_at IS NULL")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Runs until cancelled: fires franchises and dispatches BPIJ.
+pub async fn run(
+    journal: Journal,
+    config: Arc<ArcSwap<Config>>,
+    wake: Arc<Notify>,
+    outbox_wake: Arc<Notify>,
+    stop: CancellationToken,
+) {
+    let mut first = true;
+    loop {
+        // One instant for the check and the pass: what is due is exactly what the contracts
+        // were loaded for.
+        let at = now();
+        let due_now = journal
+            .read(next_due)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|t| t <= at);
+        // Contract files are read only when something is due (the operator may edit them).
+        let contracts = if due_now {
+            super::config::prevoyance_contracts(&config.load().insurers)
+        } else {
+            Contracts::new()
+        };
+        let work = journal
+            .write(move |c| {
+                Ok(fire_due(c, &at, &contracts)? + super::bpij::dispatch_pending(c, &at)?)
+            })
+            .await;
+        match work {
+            Ok(n) if n > 0 => {
+                tracing::info!(queued = n, "insurer: messages queued");
+                outbox_wake.notify_one();
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "insurer: worker pass failed"),
+        }
+        if std::mem::take(&mut first) {
+            // Tests and operators can tell that due franchises were looked at after a start.
+            tracing::info!("insurer: first pass done");
+        }
+        let next = journal.read(next_due).await.ok().flatten();
+        let sleep = next
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| {
+                (t.with_timezone(&chrono::Utc) - chrono::Utc::now())
+                    .to_std()
+                    .unwrap_or(Duration::ZERO)
+            })
+            .map_or(FALLBACK, |d| d.min(FALLBACK));
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(sleep.max(Duration::from_millis(50))) => {}
+            _ = stop.cancelled() => return,
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! `ijgate report`: every stoppage of a period, read from the journal (read-only), with its
+//! motif, duration, franchise outcome, the delays from HR entry to the AEE and the 30/31
+//! returns, late returns and the BPIJ amounts. Rendering (CSV, JSON, HTML with inline SVG
+//! charts) is pure, in [`render`].
+//!
+//! Rules: a stoppage belongs to the period when it overlaps it (first day ≤ `to` and last day
+//! off ≥ `from`, or still open). "Late 31": the 31 return came more than [`LATE_AFTER`] after
+//! the AEE, or has not come and the AEE is older than that.
+
+pub mod render;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, params};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::str::FromStr;
+
+use crate::engine::insurer;
+use crate::journal::JournalError;
+
+/// A 31 later than this after the AEE is late.
+pub const LATE_AFTER: chrono::Duration = chrono::Duration::hours(4);
+
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub employer: Option<String>,
+    pub insurer: Option<String>,
+}
+
+/// One stoppage of the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub declaration_id: i64,
+    pub siret: String,
+    pub hr_ref: String,
+    pub motif: String,
+    pub first_day: NaiveDate,
+    pub last_day_off: Option<NaiveDate>,
+    /// Days off from the first day to the last known day (or to the end of the period).
+    pub duration_days: i64,
+    pub status: String,
+    pub insurer: Option<String>,
+    pub franchise_days: Option<u32>,
+    /// above / below / pending, or none without an insurer.
+    pub franchise: Option<String>,
+    pub hr_entry_at: String,
+    pub minutes_to_aee: Option<i64>,
+    pub minutes_to_30: Option<i64>,
+    pub minutes_to_31: Option<i64>,
+    pub late_31: bool,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub bpij_gross: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub bpij_net: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub generated_at: String,
+    pub rows: Vec<Row>,
+}
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn minutes(from: &str, to: Option<&String>) -> Option<i64> {
+    let (a, b) = (parse_time(from)?, parse_time(to?)?);
+    Some((b - a).num_minutes())
+}
+
+/// Reads the report from the journal; `now` decides missing-31 lateness.
+pub fn load(conn: &Connection, f: &Filter, now: DateTime<Utc>) -> Result<Report, JournalError> {
+    let arrets = conn
+        .prepare(
+            "SELECT id, siret, hr_ref, created_at FROM declarations WHERE event = 'arret'
+             AND (?1 IS NULL OR siret = ?1) ORDER BY id",
+        )?
+        .query_map(params![f.employer], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut rows = Vec::new();
+    for (id, siret, hr_ref, created_at) in arrets {
+        let Some(view) = insurer::load_view(conn, &siret, &hr_ref)? else {
+            continue;
+        };
+        let first = view.first_day();
+        let last = view.last_day_off();
+        if first > f.to || last.is_some_and(|l| l < f.from) {
+            continue;
+        }
+        let link = insurer::link(conn, &siret, &hr_ref)?;
+        if let Some(code) = &f.insurer
+            && link.as_ref().map(|l| &l.insurer_code) != Some(code)
+        {
+            continue;
+        }
+        let first_return = |nature: &str,
+                            ret: Option<&str>|
+         -> Result<Option<String>, JournalError> {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT MIN(r.fetched_at) FROM returns r JOIN deposits p ON r.deposit_id = p.id
+                     WHERE p.declaration_id = ?1 AND r.nature = ?2 AND (?3 IS NULL OR r.return_id = ?3)",
+                )?
+                .query_row(params![id, nature, ret], |r| r.get(0))?)
+        };
+        let aee = first_return("10", Some("AEE"))?;
+        let r30 = first_return("30", None)?;
+        let r31 = first_return("31", None)?;
+        let late_31 = match aee.as_deref().and_then(parse_time) {
+            Some(a) => {
+                let end = r31.as_deref().and_then(parse_time).unwrap_or(now);
+                end - a > LATE_AFTER
+            }
+            None => false,
+        };
+        let mut bpij_gross = Decimal::ZERO;
+        let mut bpij_net = Decimal::ZERO;
+        let mut stmt =
+            conn.prepare_cached("SELECT gross, net FROM bpij_lines WHERE declaration_id = ?1")?;
+        let amounts = stmt.query_map([view.arret_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for a in amounts {
+            let (g, n) = a?;
+            bpij_gross += Decimal::from_str(&g).unwrap_or_default();
+            bpij_net += Decimal::from_str(&n).unwrap_or_default();
+        }
+        let franchise = link.as_ref().map(|l| match l.fired_kind.as_deref() {
+            Some("guarantee_start") => "above".to_string(),
+            Some(_) => "below".to_string(),
+            None if view.surely_below(l.guarantee_date) => "below".to_string(),
+            None => "pending".to_string(),
+        });
+        let motif = view
+            .stoppage
+            .as_ref()
+            .and_then(|s| s.reason)
+            .map(|m| m.dsn_code())
+            .unwrap_or_default();
+        let until = last.unwrap_or(f.to);
+        rows.push(Row {
+            declaration_id: id,
+            siret,
+            hr_ref,
+            motif,
+            first_day: first,
+            last_day_off: last,
+            duration_days: ((until - first).num_days() + 1).max(0),
+            status: view.status().as_str().to_string(),
+            insurer: link.as_ref().map(|l| l.insurer_code.clone()),
+            franchise_days: link.as_ref().map(|l| l.franchise_days),
+            franchise,
+            minutes_to_aee: minutes(&created_at, aee.as_ref()),
+            minutes_to_30: minutes(&created_at, r30.as_ref()),
+            minutes_to_31: minutes(&created_at, r31.as_ref()),
+            hr_entry_at: created_at,
+            late_31,
+            bpij_gross,
+            bpij_net,
+        });
+    }
+    Ok(Report {
+        from: f.from,
+        to: f.to,
+        generated_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        rows,
+    })
+}
+
+/// `ijgate report` options.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// First day of the period (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: NaiveDate,
+    /// Last day of the period (YYYY-MM-DD).
+    #[arg(long)]
+    pub to: NaiveDate,
+    /// Only this establishment.
+    #[arg(long)]
+    pub employer: Option<String>,
+    /// Only the stoppages of this insurer code.
+    #[arg(long)]
+    pub insurer: Option<String>,
+    #[arg(long, value_parser = ["csv", "json", "html"], default_value = "csv")]
+    pub format: String,
+    /// Write here instead of stdout.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+}
+
+/// Runs the command on a read-only journal connection; returns the exit code.
+pub fn run_cli(cfg: &crate::config::Config, args: &ReportArgs) -> i32 {
+    if args.from > args.to {
+        eprintln!("ijgate: --from {} is after --to {}", args.from, args.to);
+        return 64;
+    }
+    let db = cfg.db_path();
+    if !db.exists() {
+        eprintln!(
+            "ijgate: no journal at {} yet (has the daemon run?)",
+            db.display()
+        );
+        return 1;
+    }
+    let filter = Filter {
+        from: args.from,
+        to: args.to,
+        employer: args.employer.clone(),
+        insurer: args.insurer.clone(),
+    };
+    let rep = match crate::journal::open_reader(&db).and_then(|c| load(&c, &filter, Utc::now())) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ijgate: {e}");
+            return 1;
+        }
+    };
+    let body = match args.format.as_str() {
+        "json" => render::to_json(&rep),
+        "html" => render::to_html(&rep),
+        _ => render::to_csv(&rep),
+    };
+    let written = match &args.out {
+        Some(p) => std::fs::write(p, &body),
+        None => std::io::Write::write_all(&mut std::io::stdout(), &body),
+    };
+    match written {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("ijgate: cannot write the report: {e}");
+            74
+        }
+    }
+}
