@@ -201,7 +201,18 @@ fn enqueue_return_notice(
 ) -> Result<(), JournalError> {
     let (hr_ref, event, state) = decl_info(conn, declaration_id)?;
     let stem = super::notices::stem(Some(&hr_ref), kind);
-    for dest in ["hr", "insurer"] {
+    // The insurer copy goes only to the insurer of the employee's contract; a stoppage no
+    // insurer covers goes to the flat outbound/insurer/ (deployments without routing).
+    let siret: String = conn.query_row(
+        "SELECT siret FROM declarations WHERE id = ?1",
+        [declaration_id],
+        |r| r.get(0),
+    )?;
+    let insurer_dest = match super::insurer::link(conn, &siret, &hr_ref)? {
+        Some(l) => format!("insurer/{}", l.insurer_code),
+        None => "insurer".to_string(),
+    };
+    for dest in ["hr", insurer_dest.as_str()] {
         let raw_name = match raw {
             Some(xml) => Some(store::enqueue_notice(
                 conn,
