@@ -49,6 +49,15 @@ pub struct Config {
     /// How long personal data is kept.
     #[serde(default)]
     pub retention: crate::journal::retention::Retention,
+    /// The SMTP server every mail goes through (alerts, …).
+    #[serde(default)]
+    pub smtp: crate::channels::mailer::SmtpConfig,
+    /// E-mail alerts: recipients, reminders, digests.
+    #[serde(default)]
+    pub alerts: crate::alerts::config::AlertsConfig,
+    /// How long each expected return may take before an alert.
+    #[serde(default)]
+    pub deadlines: crate::alerts::config::Deadlines,
     /// Where this file was read from (set by `load`).
     #[serde(skip)]
     pub source: PathBuf,
@@ -156,6 +165,9 @@ pub struct Employer {
     pub postal_code: Option<String>,
     #[serde(default)]
     pub city: Option<String>,
+    /// Who receives this employer's alerts (besides `[alerts] to`).
+    #[serde(default)]
+    pub alert_emails: Vec<String>,
 }
 
 /// The émetteur of the DSN files (S10.G00.01/.02) and the software identity (S10.G00.00).
@@ -404,6 +416,7 @@ impl Config {
             fix(p);
         }
         self.admin.resolve_paths(base);
+        self.smtp.resolve_paths(base);
     }
 
     /// Every problem in the configuration, as sentences naming the setting.
@@ -559,6 +572,17 @@ impl Config {
         }
         p.extend(self.admin.validate());
         p.extend(self.retention.validate());
+        p.extend(self.smtp.validate());
+        p.extend(self.alerts.validate());
+        for (i, e) in self.employers.iter().enumerate() {
+            for a in &e.alert_emails {
+                if a.parse::<lettre::message::Mailbox>().is_err() {
+                    p.push(format!(
+                        "employers[{i}].alert_emails: {a:?} is not a mail address"
+                    ));
+                }
+            }
+        }
         p
     }
 
