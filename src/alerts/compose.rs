@@ -39,7 +39,7 @@ pub fn digest(list: &[&Due]) -> (String, String) {
     );
     for a in list {
         body.push_str(&format!(
-            "- {}: {}{} — {}\n",
+            "- {}: {}{}: {}\n",
             tag(&a.mail_kind),
             title(&a.condition),
             who(a),
@@ -61,8 +61,8 @@ fn tag(kind: &str) -> &'static str {
 
 fn who(a: &Due) -> String {
     match (&a.hr_ref, &a.siret) {
-        (Some(r), Some(s)) => format!(" — {r} (SIRET {s})"),
-        (Some(r), None) => format!(" — {r}"),
+        (Some(r), Some(s)) => format!(" - {r} (SIRET {s})"),
+        (Some(r), None) => format!(" - {r}"),
         _ => String::new(),
     }
 }
