@@ -374,9 +374,11 @@ mod tests {
         assert!(c[0].starts_with("cert_expiry:api.cert_file:"));
         assert_eq!(c[1], "delivery_failures");
         assert_eq!(c[2], "bpij_unmatched");
-        let mut cfg = AlertsConfig::default();
-        cfg.cert_warning = Duration::from_secs(0);
-        cfg.delivery_failures = 6;
+        let cfg = AlertsConfig {
+            cert_warning: Duration::from_secs(0),
+            delivery_failures: 6,
+            ..AlertsConfig::default()
+        };
         let n = evaluate(&f, &cfg, &Deadlines::default(), t(8, 0));
         assert_eq!(n.len(), 1);
     }

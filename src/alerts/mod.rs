@@ -89,10 +89,11 @@ pub async fn run_sender(
 ) {
     loop {
         let cfg = config.load_full();
-        if cfg.alerts.enabled && cfg.smtp.enabled() {
-            if let Err(e) = send_due(&journal, &cfg).await {
-                tracing::warn!(error = %e, "alerts: send round failed");
-            }
+        if cfg.alerts.enabled
+            && cfg.smtp.enabled()
+            && let Err(e) = send_due(&journal, &cfg).await
+        {
+            tracing::warn!(error = %e, "alerts: send round failed");
         }
         tokio::select! {
             _ = stop.cancelled() => return,
