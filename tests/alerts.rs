@@ -180,7 +180,8 @@ fn late_31_gives_one_alert_then_a_resolved_mail_when_it_arrives() {
     );
     assert!(first[0].contains("X-Envelope-To: ops@example.fr"));
     // The declaration was still waiting for its 31 when the alert went out.
-    assert_eq!(states(&site, "LATE-31")[0].1, "acknowledged");
+    let st = states(&site, "LATE-31")[0].1.clone();
+    assert!(matches!(st.as_str(), "deposited" | "acknowledged"), "{st}");
     assert!(
         wait_until(T, || mails_about(box_dir.path(), "LATE-31").len() >= 2),
         "no resolved mail:\n{}",
