@@ -100,7 +100,7 @@ pub struct AlertsConfig {
     /// How often conditions are looked for and due mails sent.
     #[serde(with = "humantime_serde")]
     pub scan_interval: Duration,
-    /// A still-open alert is mailed again this long after the last mail (0 = never).
+    /// A still-open alert is mailed once more this long after the alert mail (0 = never).
     #[serde(with = "humantime_serde")]
     pub reminder_after: Duration,
     /// More than this many mails for one recipient in one tick → one digest instead.

@@ -34,7 +34,8 @@ pub struct Changes {
 }
 
 /// Records the conditions that hold now: new ones open an alert, vanished ones are resolved,
-/// old open ones get a reminder once `reminder_after` passed since their last mail.
+/// open ones get one reminder once `reminder_after` passed since the alert mail (one only:
+/// a refused declaration may stay refused for months, and nobody wants a mail a day).
 pub fn reconcile(
     conn: &Connection,
     findings: &[Finding],
@@ -101,7 +102,7 @@ pub fn reconcile(
             ts(now - chrono::Duration::from_std(reminder_after).unwrap_or(chrono::Duration::MAX));
         ch.reminded = conn.execute(
             "UPDATE alerts SET mail_kind = 'reminder', state = 'pending', next_attempt_at = ?2, delivered_to = '[]', attempts = 0
-             WHERE resolved_at IS NULL AND state = 'sent' AND sent_at <= ?1",
+             WHERE resolved_at IS NULL AND state = 'sent' AND mail_kind = 'alert' AND sent_at <= ?1",
             params![cutoff, at],
         )?;
     }
@@ -327,5 +328,8 @@ mod tests {
         assert_eq!(reconcile(&c, &[f("failed")], t(14), r).unwrap().reminded, 0);
         assert_eq!(reconcile(&c, &[f("failed")], t(15), r).unwrap().reminded, 1);
         assert_eq!(due(&c, t(15), 10).unwrap()[0].mail_kind, "reminder");
+        sent(&c, t(16));
+        assert_eq!(reconcile(&c, &[f("failed")], t(59), r).unwrap().reminded, 0);
+        assert!(due(&c, t(59), 10).unwrap().is_empty());
     }
 }
