@@ -29,6 +29,9 @@ use crate::channels::mailer::{Mail, MailError, Mailer};
 use crate::config::Config;
 use crate::journal::Journal;
 
+/// Health check name of the scanner.
+pub const HEALTH_CHECK: &str = "alerts_scan";
+
 /// Most mails handled in one sender round.
 const ROUND: usize = 500;
 
@@ -55,6 +58,11 @@ pub async fn run_scanner(
             .await
         {
             Ok((ch, tasks)) => {
+                // A wedged scanner turns /healthz red; an SMTP outage does not (mails wait).
+                crate::health::global().pass(
+                    HEALTH_CHECK,
+                    cfg.alerts.scan_interval * 3 + std::time::Duration::from_secs(30),
+                );
                 if ch.opened + ch.reminded + ch.resolved > 0 {
                     tracing::info!(
                         opened = ch.opened,
@@ -70,7 +78,10 @@ pub async fn run_scanner(
                     sender_wake.notify_one();
                 }
             }
-            Err(e) => tracing::error!(error = %e, "alerts: scan failed"),
+            Err(e) => {
+                tracing::error!(error = %e, "alerts: scan failed");
+                crate::health::global().fail(HEALTH_CHECK, format!("alert scan failed: {e}"));
+            }
         }
         tokio::select! {
             _ = stop.cancelled() => return,
