@@ -118,6 +118,10 @@ fn mails_about(folder: &Path, hr_ref: &str) -> Vec<String> {
 /// A site with the sandbox exchange, fast polling, alerts to ops@example.fr over plain SMTP
 /// on `port`, and the given scenario and deadlines.
 fn site(scenario: &str, port: u16, deadlines: &str) -> Site {
+    site_with(scenario, port, deadlines, "")
+}
+
+fn site_with(scenario: &str, port: u16, deadlines: &str, alerts: &str) -> Site {
     let site = Site::new(&format!(
         r#"
 [netent]
@@ -142,6 +146,7 @@ scan_interval = "200ms"
 retry_initial = "200ms"
 retry_max = "500ms"
 reminder_after = "0s"
+{alerts}
 [deadlines]
 {deadlines}
 "#
@@ -538,5 +543,53 @@ fn smtp_over_tls_with_a_private_ca_and_a_password_file() {
             "{security}: a wrong password was accepted"
         );
         assert_eq!(mails(&inbox).len(), 1, "{security}");
+    }
+}
+
+/// Many alerts due at once for one recipient: one digest, not a flood.
+#[test]
+fn many_alerts_at_once_become_one_digest() {
+    if !have_aiosmtpd() {
+        return;
+    }
+    let port = free_port();
+    let box_dir = tempfile::tempdir().unwrap();
+    let site = site_with(
+        "[delays]\n\"31\" = \"1h\"\n",
+        port,
+        "\"31\" = \"1s\"",
+        "digest_threshold = 3",
+    );
+    let d = site.start();
+    let refs: Vec<String> = (1..=6).map(|i| format!("DIG-{i}")).collect();
+    let rows: Vec<String> = refs.iter().map(|r| csv_row(r, SIRET_A)).collect();
+    site.drop_file("rh-a_digest.csv", &csv(&rows));
+    // The SMTP server is down: every alert fails together in each round, so they are due
+    // together (same next attempt) when it comes back.
+    let synced = || {
+        site.db()
+            .query_row(
+                "SELECT COUNT(*), COUNT(DISTINCT next_attempt_at), SUM(state = 'failed') FROM alerts WHERE condition = 'missing_31'",
+                [],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)),
+            )
+            .unwrap_or((0, 0, 0))
+            == (6, 1, 6)
+    };
+    assert!(wait_until(T, synced), "{}", d.log_text());
+    let _smtp = start_smtp(port, box_dir.path());
+    assert!(
+        wait_until(T, || !mails(box_dir.path()).is_empty()),
+        "{}",
+        d.log_text()
+    );
+    assert!(wait_until(T, || alert_rows(&site, "missing_31")
+        .iter()
+        .all(|r| r.1 == "sent")));
+    let all = mails(box_dir.path());
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert!(subject(&all[0]).contains("6 alerts"), "{}", all[0]);
+    for r in &refs {
+        assert!(all[0].contains(r.as_str()), "{r} missing from the digest");
     }
 }
