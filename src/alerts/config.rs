@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use super::workdays::add_working_days;
 
+/// Largest working-day deadline accepted (about ten years).
+pub const MAX_WORKING_DAYS: u32 = 2500;
+
 /// A deadline after an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deadline {
@@ -24,8 +27,12 @@ impl Deadline {
                 return n
                     .trim()
                     .parse::<u32>()
+                    .ok()
+                    .filter(|&n| n <= MAX_WORKING_DAYS)
                     .map(Deadline::WorkingDays)
-                    .map_err(|_| format!("{s:?}: expected a number of working days"));
+                    .ok_or_else(|| {
+                        format!("{s:?}: expected a number of working days up to {MAX_WORKING_DAYS}")
+                    });
             }
         }
         humantime::parse_duration(t)
@@ -36,9 +43,7 @@ impl Deadline {
     /// When a deadline started at `start` falls due. Working days keep the time of day.
     pub fn due(&self, start: DateTime<Utc>) -> DateTime<Utc> {
         match self {
-            Deadline::Elapsed(d) => {
-                start + chrono::Duration::from_std(*d).unwrap_or(chrono::Duration::MAX)
-            }
+            Deadline::Elapsed(d) => super::store::later(start, *d),
             Deadline::WorkingDays(n) => {
                 let date = add_working_days(start.date_naive(), *n);
                 date.and_time(start.time()).and_utc()
@@ -178,6 +183,7 @@ mod tests {
         );
         assert_eq!(Deadline::parse("3wd"), Ok(Deadline::WorkingDays(3)));
         assert!(Deadline::parse("five working days").is_err());
+        assert!(Deadline::parse("4000000000wd").is_err());
         assert!(Deadline::parse("soon").is_err());
     }
 
@@ -189,6 +195,9 @@ mod tests {
         assert_eq!(due, Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap());
         let due = Deadline::Elapsed(Duration::from_secs(3600)).due(start);
         assert_eq!(due, Utc.with_ymd_and_hms(2026, 11, 20, 11, 0, 0).unwrap());
+        // An absurd configured delay means "never", not an overflow.
+        let never = Deadline::Elapsed(Duration::from_secs(u64::MAX)).due(start);
+        assert_eq!(never, DateTime::<Utc>::MAX_UTC);
     }
 
     #[test]

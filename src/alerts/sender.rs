@@ -142,8 +142,7 @@ pub async fn send_round(
                 delivered_to: got,
                 complete,
                 error,
-                next_attempt_at: now
-                    + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX),
+                next_attempt_at: super::store::later(now, delay),
             }
         })
         .collect()

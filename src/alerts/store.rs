@@ -19,6 +19,22 @@ pub fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// `t + d`, saturating: a huge configured duration means "never", not a panic.
+pub fn later(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(d)
+        .ok()
+        .and_then(|d| t.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// `t - d`, saturating.
+pub fn earlier(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(d)
+        .ok()
+        .and_then(|d| t.checked_sub_signed(d))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
 pub fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
@@ -98,8 +114,7 @@ pub fn reconcile(
         )?;
     }
     if !reminder_after.is_zero() {
-        let cutoff =
-            ts(now - chrono::Duration::from_std(reminder_after).unwrap_or(chrono::Duration::MAX));
+        let cutoff = ts(earlier(now, reminder_after));
         ch.reminded = conn.execute(
             "UPDATE alerts SET mail_kind = 'reminder', state = 'pending', next_attempt_at = ?2, delivered_to = '[]', attempts = 0
              WHERE resolved_at IS NULL AND state = 'sent' AND mail_kind = 'alert' AND sent_at <= ?1",

@@ -156,7 +156,7 @@ fn finish(
 }
 
 fn retry(c: &Connection, job: &Job, error: &str, delay: Duration) -> Result<(), JournalError> {
-    let next = ts(Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX));
+    let next = ts(crate::alerts::store::later(Utc::now(), delay));
     c.execute(
         "UPDATE documents SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3, updated_at = ?4 WHERE id = ?1",
         params![job.id, error, next, now()],
