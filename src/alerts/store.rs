@@ -233,6 +233,25 @@ pub fn list(conn: &Connection) -> Result<Vec<Listed>, JournalError> {
     Ok(rows)
 }
 
+/// Retention: the alerts, tasks and documents of declarations last updated before `cutoff`
+/// (children of `declarations`, so this runs first), and installation-wide alerts resolved
+/// before it. Returns the rows removed.
+pub fn purge_followup(conn: &Connection, cutoff: &str) -> Result<usize, JournalError> {
+    let old = "SELECT id FROM declarations WHERE updated_at < ?1";
+    let mut n = 0;
+    for table in ["documents", "tasks", "alerts"] {
+        n += conn.execute(
+            &format!("DELETE FROM {table} WHERE declaration_id IN ({old})"),
+            params![cutoff],
+        )?;
+    }
+    n += conn.execute(
+        "DELETE FROM alerts WHERE declaration_id = 0 AND resolved_at IS NOT NULL AND resolved_at < ?1",
+        params![cutoff],
+    )?;
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,6 +300,52 @@ mod tests {
             )
             .unwrap();
         }
+    }
+
+    #[test]
+    fn retention_removes_the_followup_of_old_declarations_only() {
+        let d = tempfile::tempdir().unwrap();
+        let j = crate::journal::Journal::open(&d.path().join("j.db")).unwrap();
+        let (purged, left) = j
+            .write_blocking(|c| {
+                for (r, at) in [("OLD", "2020-01-01T00:00:00.000Z"), ("NEW", "2026-11-01T00:00:00.000Z")] {
+                    c.execute(
+                        "INSERT INTO declarations (siret, hr_ref, event, nir, state, revision, content_hash, payload, created_at, updated_at)
+                         VALUES ('73282932000074', ?1, 'arret', '1850578006084', 'dsij_fallback', 1, 'h', '{}', ?2, ?2)",
+                        params![r, at],
+                    )?;
+                    let id = c.last_insert_rowid();
+                    c.execute(
+                        "INSERT INTO tasks (declaration_id, kind, siret, hr_ref, state, created_at) VALUES (?1, 'dsij', 's', ?2, 'open', ?3)",
+                        params![id, r, at],
+                    )?;
+                    crate::documents::record(c, id, "BULLETIN_SALAIRE", "f.pdf", b"%PDF-", "{}", at)?;
+                    let f = Finding {
+                        declaration_id: id,
+                        condition: "dsij_fallback".into(),
+                        siret: None,
+                        hr_ref: Some(r.into()),
+                        detail: String::new(),
+                    };
+                    reconcile(c, &[f], t(0), Duration::ZERO)?;
+                }
+                let n = purge_followup(c, "2025-01-01T00:00:00.000Z")?;
+                let left: i64 = c.query_row(
+                    "SELECT (SELECT COUNT(*) FROM tasks) + (SELECT COUNT(*) FROM documents) + (SELECT COUNT(*) FROM alerts)",
+                    [],
+                    |r| r.get(0),
+                )?;
+                // The declarations themselves can go now (no child left).
+                crate::journal::retention::purge_declarations(
+                    c,
+                    "2025-01-01T00:00:00.000Z",
+                    &mut Default::default(),
+                )?;
+                Ok((n, left))
+            })
+            .unwrap();
+        assert_eq!(purged, 3);
+        assert_eq!(left, 3);
     }
 
     #[test]
