@@ -90,6 +90,12 @@ pub enum Command {
     /// Prévoyance complement: compute a case, claim bordereau, quarterly history.
     #[command(subcommand)]
     Prevoyance(crate::prevoyance::cli::PrevoyanceCommand),
+    /// E-mail alerts: send a test mail, list the alerts.
+    #[command(subcommand)]
+    Alert(crate::alerts::cli::AlertCommand),
+    /// Manual tasks (DSIJ fallback attestations): list, close.
+    #[command(subcommand)]
+    Task(crate::tasks::cli::TaskCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -268,6 +274,8 @@ pub fn run(cli: Cli) -> i32 {
             })
         }
         Command::Dsn(cmd) => crate::dsn::cli::run(cmd),
+        Command::Alert(cmd) => crate::alerts::cli::run(&path, cmd),
+        Command::Task(cmd) => crate::tasks::cli::run(&path, cmd),
         Command::Sandbox(args) => {
             crate::channels::tls::install_crypto_provider();
             let Some(rt) = runtime() else { return 1 };

@@ -55,6 +55,15 @@ pub struct Config {
     /// Prévoyance insurers and the contracts that cover employers' populations.
     #[serde(default)]
     pub insurers: Vec<crate::engine::insurer::config::Insurer>,
+    /// The SMTP server every mail goes through (alerts, …).
+    #[serde(default)]
+    pub smtp: crate::channels::mailer::SmtpConfig,
+    /// E-mail alerts: recipients, reminders, digests.
+    #[serde(default)]
+    pub alerts: crate::alerts::config::AlertsConfig,
+    /// How long each expected return may take before an alert.
+    #[serde(default)]
+    pub deadlines: crate::alerts::config::Deadlines,
     /// Where this file was read from (set by `load`).
     #[serde(skip)]
     pub source: PathBuf,
@@ -162,6 +171,9 @@ pub struct Employer {
     pub postal_code: Option<String>,
     #[serde(default)]
     pub city: Option<String>,
+    /// Who receives this employer's alerts (besides `[alerts] to`).
+    #[serde(default)]
+    pub alert_emails: Vec<String>,
 }
 
 /// The émetteur of the DSN files (S10.G00.01/.02) and the software identity (S10.G00.00).
@@ -437,6 +449,7 @@ impl Config {
             fix(f);
         }
         crate::engine::insurer::config::resolve_paths(&mut self.insurers, base);
+        self.smtp.resolve_paths(base);
     }
 
     /// Every problem in the configuration, as sentences naming the setting.
@@ -601,6 +614,17 @@ impl Config {
             &self.insurers,
             &seen,
         ));
+        p.extend(self.smtp.validate());
+        p.extend(self.alerts.validate());
+        for (i, e) in self.employers.iter().enumerate() {
+            for a in &e.alert_emails {
+                if a.parse::<lettre::message::Mailbox>().is_err() {
+                    p.push(format!(
+                        "employers[{i}].alert_emails: {a:?} is not a mail address"
+                    ));
+                }
+            }
+        }
         p
     }
 

@@ -13,6 +13,9 @@
 //! - [`prevoyance`]: the prévoyance complement engine (seed 001): contracts, IJSS estimate,
 //!   legal maintenance, cascaded coverages, bordereau. No I/O except its CLI glue.
 //! - [`sandbox`]: a local net-entreprises peer (API DSN + CNAM PJ IJ) for demos and tests.
+//! - [`alerts`]: deadlines (French working days) and durable e-mail alerts.
+//! - [`tasks`]: manual tasks, e.g. the DSIJ fallback with its prefilled salary attestation.
+//! - [`documents`]: supporting documents the CPAM asks for, uploaded through CNAM PJ IJ.
 //! - [`cli`]: command-line interface.
 //! - [`health`], [`metrics`]: named health checks and event counters, read by the admin
 //!   listener (`channels::admin`) and the systemd watchdog heartbeat (`engine::service`).
@@ -21,9 +24,11 @@
 //! Arrows point inward: `channels` and `engine` use `model`, `formats` and `journal`; the domain
 //! modules never import tokio, hyper or rusqlite.
 
+pub mod alerts;
 pub mod channels;
 pub mod cli;
 pub mod config;
+pub mod documents;
 pub mod dsn;
 pub mod engine;
 pub mod formats;
@@ -35,3 +40,4 @@ pub mod model;
 pub mod neodes;
 pub mod prevoyance;
 pub mod sandbox;
+pub mod tasks;

@@ -184,6 +184,14 @@ async fn handle(
             Ok(id) => get_one(engine, &client, id).await,
             Err(_) => not_found(),
         },
+        (Method::POST, ["v1", "stoppages", id, "documents"]) => match id.parse::<i64>() {
+            Ok(id) => post_document(req, engine, &client, id).await,
+            Err(_) => not_found(),
+        },
+        (Method::POST, ["v1", "tasks", id, "done"]) => match id.parse::<i64>() {
+            Ok(id) => task_done(engine, &client, id).await,
+            Err(_) => not_found(),
+        },
         _ => problem(
             StatusCode::NOT_FOUND,
             "not-found",
@@ -352,6 +360,104 @@ async fn list_by_hr_ref(engine: &Engine, client: &HrClient, hr_ref: String) -> R
                 .collect();
             json_response(StatusCode::OK, &json!({ "declarations": visible }))
         }
+        Err(e) => internal(e),
+    }
+}
+
+/// `POST /v1/stoppages/{id}/documents?type=TYPE` with a PDF body: a supporting document the
+/// CPAM asked for, checked (type, %PDF-, ≤ 5 MB) before it is journaled for upload.
+async fn post_document(
+    req: Request<Incoming>,
+    engine: &Engine,
+    client: &HrClient,
+    id: i64,
+) -> Response<Body> {
+    use crate::documents::{self, DocumentError};
+    let doc_type = req
+        .uri()
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("type="))
+        .map(|v| v.to_ascii_uppercase())
+        .unwrap_or_default();
+    let body = match Limited::new(req.into_body(), documents::MAX_SIZE)
+        .collect()
+        .await
+    {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "Document too large",
+                "the CNAM accepts at most 5 MB",
+                None,
+            );
+        }
+    };
+    if let Err(e) = documents::check(&doc_type, &body) {
+        let err = FieldError {
+            location: Default::default(),
+            field: e.field().into(),
+            value: (e == DocumentError::UnknownType(doc_type.clone())).then(|| doc_type.clone()),
+            reason: e.to_string(),
+        };
+        return problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "Invalid document",
+            &e.to_string(),
+            Some(&[err]),
+        );
+    }
+    let sirets = client.sirets.clone();
+    let by = json!({"channel": "api", "name": client.name}).to_string();
+    let t = doc_type.clone();
+    let res = engine
+        .journal
+        .write(move |c| {
+            match documents::declaration_siret(c, id)? {
+                Some(s) if sirets.contains(&s) => {}
+                _ => return Ok(None),
+            }
+            let name = format!("api_{id}.{t}.pdf");
+            documents::record(c, id, &t, &name, &body, &by, &crate::journal::now()).map(Some)
+        })
+        .await;
+    match res {
+        Ok(Some((doc, new))) => json_response(
+            StatusCode::ACCEPTED,
+            &json!({"document": doc, "declaration_id": id, "type": doc_type, "new": new,
+                    "href": format!("/v1/stoppages/{id}")}),
+        ),
+        // Another client's declaration is reported as absent.
+        Ok(None) => not_found(),
+        Err(e) => internal(e),
+    }
+}
+
+/// `POST /v1/tasks/{id}/done`: closes a task of one of the client's SIRETs.
+async fn task_done(engine: &Engine, client: &HrClient, id: i64) -> Response<Body> {
+    use crate::tasks::{Closed, close};
+    let sirets = client.sirets.clone();
+    let by = format!("api:{}", client.name);
+    let res = engine
+        .journal
+        .write(move |c| close(c, id, Some(&sirets), &by, &crate::journal::now()))
+        .await;
+    match res {
+        Ok(Closed::Done(t)) | Ok(Closed::AlreadyDone(t)) => json_response(
+            StatusCode::OK,
+            &serde_json::to_value(&t).unwrap_or_default(),
+        ),
+        Ok(Closed::NotFound) => problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            "no such task",
+            None,
+        ),
         Err(e) => internal(e),
     }
 }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod api;
 pub mod dsn_spool;
 pub mod fsio;
+pub mod mailer;
 pub mod mtls_client;
 pub mod netent;
 pub mod outbound;

@@ -827,6 +827,41 @@ impl NetEntClient {
             )
         })
     }
+
+    /// `GET /indemnites-journalieres-pj/{idEnvoi}`: the report of an upload; `None` while
+    /// the CNAM does not know it yet (404).
+    pub async fn supporting_document_report(
+        &self,
+        id_envoi: &str,
+    ) -> Result<Option<serde_json::Value>, NetEntError> {
+        let Some(base) = self.cfg.pj_url.clone() else {
+            return Err(NetEntError::permanent(
+                "config",
+                None,
+                "pj_url not configured",
+            ));
+        };
+        if id_envoi.is_empty()
+            || id_envoi.len() > 250
+            || !id_envoi
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            return Err(NetEntError::permanent("config", None, "invalid idEnvoi"));
+        }
+        let url = format!("{}/{id_envoi}", base.trim_end_matches('/'));
+        let (status, _, answer) = self.call(|h| h.get(&url), &[404]).await?;
+        if status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        serde_json::from_slice(&answer).map(Some).map_err(|e| {
+            NetEntError::permanent(
+                "bad_answer",
+                Some(status.as_u16()),
+                format!("{e}: {}", truncate(&answer)),
+            )
+        })
+    }
 }
 
 fn multipart_body(boundary: &str, f: &PjForm, pdf: &[u8]) -> Vec<u8> {

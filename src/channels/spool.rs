@@ -410,6 +410,10 @@ pub async fn process(
         .and_then(|n| n.to_str())
         .unwrap_or("unnamed")
         .to_string();
+    // Supporting documents asked for by the CPAM: `<hr_ref>.<TYPE>.pdf`.
+    if crate::documents::spool_door::is_document(&name) {
+        return crate::documents::spool_door::process(engine, dirs, opts, path, &name).await;
+    }
     let meta = tokio::fs::metadata(path).await.map_err(io_err(path))?;
     let cfg = engine.config.load_full();
     let client = cfg.client_for_file(&name).cloned();

@@ -151,8 +151,30 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         tasks.spawn(ex.clone().run_deposits(stop.clone()));
         tasks.spawn(ex.clone().run_flux_poller(stop.clone()));
         tasks.spawn(ex.clone().run_declarant_poller(stop.clone()));
+        tasks.spawn(crate::documents::uploader::run(
+            journal.clone(),
+            engine.config.clone(),
+            ex.client.clone(),
+            engine.outbox_wake.clone(),
+            stop.clone(),
+        ));
         tasks.spawn(ex.run_bpij_poller(stop.clone()));
     }
+    // Deadlines, alerts and DSIJ tasks.
+    let alerts_wake = Arc::new(Notify::new());
+    tasks.spawn(crate::alerts::run_scanner(
+        journal.clone(),
+        engine.config.clone(),
+        alerts_wake.clone(),
+        engine.outbox_wake.clone(),
+        stop.clone(),
+    ));
+    tasks.spawn(crate::alerts::run_sender(
+        journal.clone(),
+        engine.config.clone(),
+        alerts_wake,
+        stop.clone(),
+    ));
     // Service life: watchdog heartbeat (also feeds /healthz), daily retention, admin listener.
     let watchdog = service::watchdog_interval();
     tasks.spawn(service::heartbeat(

@@ -257,6 +257,7 @@ mod tests {
             address: Some("1 rue de la Paix".into()),
             postal_code: Some("75002".into()),
             city: Some("Paris".into()),
+            alert_emails: Vec::new(),
         }
     }
 

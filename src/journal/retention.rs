@@ -118,6 +118,7 @@ pub fn purge_outbox(conn: &Connection, cutoff: &str, out: &mut Purged) -> Result
 /// Every family, children first. Runs inside the caller's transaction.
 pub fn purge(conn: &Connection, cutoff: &str) -> Result<Purged, JournalError> {
     let mut out = Purged::default();
+    crate::alerts::store::purge_followup(conn, cutoff)?;
     purge_declarations(conn, cutoff, &mut out)?;
     purge_outbox(conn, cutoff, &mut out)?;
     purge_rejections(conn, cutoff, &mut out)?;

@@ -177,6 +177,60 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX insurer_events_pending ON insurer_events(id) WHERE alerted_at IS NULL;
     "#,
+    // 4: alerts (one row per declaration and condition; declaration 0 = installation-wide),
+    // DSIJ fallback tasks, and supporting documents asked for by the CPAM.
+    r#"
+    CREATE TABLE alerts (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        declaration_id  INTEGER NOT NULL,
+        condition       TEXT NOT NULL,
+        siret           TEXT,
+        hr_ref          TEXT,
+        detail          TEXT NOT NULL DEFAULT '',
+        mail_kind       TEXT NOT NULL DEFAULT 'alert',
+        state           TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        delivered_to    TEXT NOT NULL DEFAULT '[]',
+        last_error      TEXT,
+        created_at      TEXT NOT NULL,
+        sent_at         TEXT,
+        resolved_at     TEXT,
+        UNIQUE (declaration_id, condition)
+    );
+    CREATE INDEX alerts_due ON alerts(state, next_attempt_at);
+    CREATE INDEX history_alert_events ON history(what) WHERE what IN ('bpij_unmatched');
+    CREATE TABLE tasks (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        declaration_id INTEGER NOT NULL UNIQUE REFERENCES declarations(id),
+        kind           TEXT NOT NULL,
+        siret          TEXT NOT NULL,
+        hr_ref         TEXT NOT NULL,
+        state          TEXT NOT NULL,
+        files          TEXT NOT NULL DEFAULT '[]',
+        created_at     TEXT NOT NULL,
+        done_at        TEXT,
+        done_by        TEXT
+    );
+    CREATE TABLE documents (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        declaration_id  INTEGER NOT NULL REFERENCES declarations(id),
+        doc_type        TEXT NOT NULL,
+        file_name       TEXT NOT NULL,
+        sha256          TEXT NOT NULL,
+        body            BLOB NOT NULL,
+        state           TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        id_envoi        TEXT,
+        report          TEXT,
+        last_error      TEXT,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        UNIQUE (declaration_id, doc_type, sha256)
+    );
+    CREATE INDEX documents_due ON documents(state, next_attempt_at);
+    "#,
 ];
 
 /// The schema version this binary writes.

@@ -1,0 +1,392 @@
+//! Which alert conditions hold, from facts read out of the journal. Pure: the scanner reads
+//! the facts, this decides, the store records.
+//!
+//! A condition is keyed by (declaration id, name); installation-wide ones (certificates) use
+//! declaration 0. A condition that stops holding is "resolved"; for the missing-return and
+//! not-deposited rules, and for certificates, the recipients get a "resolved" mail.
+
+use chrono::{DateTime, Utc};
+
+use super::config::{AlertsConfig, Deadlines};
+
+/// A declaration in a state worth watching.
+#[derive(Debug, Clone)]
+pub struct DeclFact {
+    pub id: i64,
+    pub siret: String,
+    pub hr_ref: String,
+    pub event: String,
+    pub state: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A deposit sent to net-entreprises, with the natures of the returns already received.
+#[derive(Debug, Clone)]
+pub struct DepositFact {
+    pub declaration_id: i64,
+    pub siret: String,
+    pub hr_ref: String,
+    pub decl_state: String,
+    pub state: String,
+    pub nature: String,
+    pub attempts: i64,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub idflux: Option<String>,
+    pub returns: Vec<String>,
+    pub last_error: Option<String>,
+}
+
+/// A history event that always deserves an alert (e.g. `bpij_unmatched`).
+#[derive(Debug, Clone)]
+pub struct EventFact {
+    pub declaration_id: i64,
+    pub siret: String,
+    pub hr_ref: String,
+    pub what: String,
+    pub detail: String,
+}
+
+/// A certificate file and its expiry.
+#[derive(Debug, Clone)]
+pub struct CertFact {
+    pub setting: String,
+    pub path: String,
+    pub not_after: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub declarations: Vec<DeclFact>,
+    pub deposits: Vec<DepositFact>,
+    pub events: Vec<EventFact>,
+    pub certs: Vec<CertFact>,
+    /// Declarations are deposited at all (netent.mode is not "disabled").
+    pub exchange: bool,
+}
+
+/// One condition that holds now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub declaration_id: i64,
+    pub condition: String,
+    pub siret: Option<String>,
+    pub hr_ref: Option<String>,
+    /// One human sentence (no personal identifier).
+    pub detail: String,
+}
+
+/// History events that raise an alert by themselves.
+pub const EVENT_ALERTS: &[&str] = &["bpij_unmatched"];
+
+/// Conditions whose end is mailed ("resolved"); the others close silently.
+pub fn mails_resolution(condition: &str) -> bool {
+    condition.starts_with("missing_")
+        || condition == "not_deposited"
+        || condition.starts_with("cert_expiry")
+        || condition == "delivery_failures"
+}
+
+/// Human title of a condition, for subjects and digests.
+pub fn title(condition: &str) -> String {
+    match condition {
+        "missing_11" => "no certificate of conformity (11) in time".into(),
+        "missing_30" => "no CNAM acknowledgement (30) in time".into(),
+        "missing_31" => "no CNAM business report (31) in time".into(),
+        "missing_51" => "no insurer CRM (51) in time".into(),
+        "not_deposited" => "signalement not deposited in time".into(),
+        "rejected" => "deposit rejected (ARE)".into(),
+        "refused" => "CNAM refused the signalement (31 KO)".into(),
+        "dsij_fallback" => "DSIJ needed: salary attestation to send by hand".into(),
+        "documents_requested" => "CPAM asks for supporting documents".into(),
+        "failed" => "deposit failed".into(),
+        "delivery_failures" => "repeated delivery failures".into(),
+        "bpij_unmatched" => "BPIJ payment slip matches no declaration".into(),
+        c if c.starts_with("cert_expiry") => "certificate about to expire".into(),
+        c => c.replace('_', " "),
+    }
+}
+
+fn state_condition(state: &str) -> Option<&'static str> {
+    Some(match state {
+        "rejected" => "rejected",
+        "refused" => "refused",
+        "dsij_fallback" => "dsij_fallback",
+        "documents_requested" => "documents_requested",
+        "failed" => "failed",
+        _ => return None,
+    })
+}
+
+/// Every condition that holds at `now`.
+pub fn evaluate(
+    facts: &Facts,
+    cfg: &AlertsConfig,
+    deadlines: &Deadlines,
+    now: DateTime<Utc>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut push = |id: i64, cond: &str, siret: &str, hr_ref: &str, detail: String| {
+        out.push(Finding {
+            declaration_id: id,
+            condition: cond.to_string(),
+            siret: Some(siret.to_string()),
+            hr_ref: Some(hr_ref.to_string()),
+            detail,
+        })
+    };
+    for d in &facts.declarations {
+        if let Some(c) = state_condition(&d.state) {
+            push(
+                d.id,
+                c,
+                &d.siret,
+                &d.hr_ref,
+                format!("declaration {} ({}) is {}", d.id, d.event, d.state),
+            );
+        }
+        let waiting = matches!(
+            d.state.as_str(),
+            "validated" | "queued" | "depositing" | "uncertain"
+        );
+        if facts.exchange && waiting && deadlines.signalement.due(d.created_at) <= now {
+            push(
+                d.id,
+                "not_deposited",
+                &d.siret,
+                &d.hr_ref,
+                format!(
+                    "declaration {} ({}) entered {} is still {}",
+                    d.id,
+                    d.event,
+                    d.created_at.format("%Y-%m-%d %H:%M UTC"),
+                    d.state
+                ),
+            );
+        }
+    }
+    for p in &facts.deposits {
+        let has = |n: &str| p.returns.iter().any(|r| r == n);
+        if p.state == "deposited"
+            && let Some(sent) = p.sent_at
+        {
+            let flux = p.idflux.clone().unwrap_or_default();
+            let mut late = |cond: &str, nature: &str, deadline: &super::config::Deadline| {
+                if deadline.due(sent) <= now {
+                    push(
+                        p.declaration_id,
+                        cond,
+                        &p.siret,
+                        &p.hr_ref,
+                        format!(
+                            "flux {flux} deposited {} has no return {nature} yet",
+                            sent.format("%Y-%m-%d %H:%M UTC")
+                        ),
+                    );
+                }
+            };
+            if !has("11") {
+                late("missing_11", "11", &deadlines.r11);
+            }
+            // 30 and 31 concern signalements; a 21 replaces them (no CNAM processing).
+            if matches!(p.nature.as_str(), "04" | "05") && !has("21") {
+                if !has("30") && p.decl_state == "deposited" {
+                    late("missing_30", "30", &deadlines.r30);
+                }
+                if !has("31") && matches!(p.decl_state.as_str(), "deposited" | "acknowledged") {
+                    late("missing_31", "31", &deadlines.r31);
+                }
+                if cfg.expect_crm_oc && !has("51") {
+                    late("missing_51", "51", &deadlines.r51);
+                }
+            }
+        }
+        if matches!(p.state.as_str(), "pending" | "uncertain")
+            && cfg.delivery_failures > 0
+            && p.attempts >= cfg.delivery_failures
+        {
+            push(
+                p.declaration_id,
+                "delivery_failures",
+                &p.siret,
+                &p.hr_ref,
+                format!(
+                    "deposit attempted {} times without success (last error: {})",
+                    p.attempts,
+                    p.last_error.as_deref().unwrap_or("unknown")
+                ),
+            );
+        }
+    }
+    for e in &facts.events {
+        if EVENT_ALERTS.contains(&e.what.as_str()) {
+            push(
+                e.declaration_id,
+                &e.what,
+                &e.siret,
+                &e.hr_ref,
+                format!("{}: {}", title(&e.what), e.detail),
+            );
+        }
+    }
+    let warn = chrono::Duration::from_std(cfg.cert_warning).unwrap_or(chrono::Duration::MAX);
+    for c in &facts.certs {
+        if c.not_after - now <= warn {
+            out.push(Finding {
+                declaration_id: 0,
+                // The expiry date is in the key: a renewed certificate closes the alert.
+                condition: format!("cert_expiry:{}:{}", c.setting, c.not_after.timestamp()),
+                siret: None,
+                hr_ref: None,
+                detail: format!(
+                    "{} ({}) expires {}",
+                    c.setting,
+                    c.path,
+                    c.not_after.format("%Y-%m-%d %H:%M UTC")
+                ),
+            });
+        }
+    }
+    out.sort_by(|a, b| (a.declaration_id, &a.condition).cmp(&(b.declaration_id, &b.condition)));
+    out.dedup_by(|a, b| a.declaration_id == b.declaration_id && a.condition == b.condition);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use std::time::Duration;
+
+    fn t(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0).unwrap()
+    }
+
+    fn deposit(decl_state: &str, returns: &[&str]) -> DepositFact {
+        DepositFact {
+            declaration_id: 7,
+            siret: "12345678200010".into(),
+            hr_ref: "H-1".into(),
+            decl_state: decl_state.into(),
+            state: "deposited".into(),
+            nature: "04".into(),
+            attempts: 1,
+            sent_at: Some(t(8, 0)),
+            idflux: Some("F1".into()),
+            returns: returns.iter().map(|s| s.to_string()).collect(),
+            last_error: None,
+        }
+    }
+
+    fn conds(f: &Facts, now: DateTime<Utc>) -> Vec<String> {
+        evaluate(f, &AlertsConfig::default(), &Deadlines::default(), now)
+            .into_iter()
+            .map(|x| x.condition)
+            .collect()
+    }
+
+    #[test]
+    fn missing_31_only_after_its_deadline_and_until_it_arrives() {
+        let f = Facts {
+            deposits: vec![deposit("acknowledged", &["10", "11", "30"])],
+            exchange: true,
+            ..Facts::default()
+        };
+        assert!(conds(&f, t(11, 59)).is_empty());
+        assert_eq!(conds(&f, t(12, 0)), vec!["missing_31"]);
+        let f = Facts {
+            deposits: vec![deposit("accepted", &["10", "11", "30", "31"])],
+            exchange: true,
+            ..Facts::default()
+        };
+        assert!(conds(&f, t(20, 0)).is_empty());
+    }
+
+    #[test]
+    fn missing_11_and_30_after_one_hour_and_21_replaces_them() {
+        let f = Facts {
+            deposits: vec![deposit("deposited", &["10"])],
+            exchange: true,
+            ..Facts::default()
+        };
+        assert!(conds(&f, t(8, 59)).is_empty());
+        assert_eq!(conds(&f, t(9, 0)), vec!["missing_11", "missing_30"]);
+        let f = Facts {
+            deposits: vec![deposit("dsij_fallback", &["10", "11", "21"])],
+            exchange: true,
+            ..Facts::default()
+        };
+        assert!(conds(&f, t(23, 0)).is_empty());
+    }
+
+    #[test]
+    fn states_and_not_deposited() {
+        let d = |state: &str| DeclFact {
+            id: 3,
+            siret: "s".into(),
+            hr_ref: "h".into(),
+            event: "arret".into(),
+            state: state.into(),
+            created_at: t(8, 0) - chrono::Duration::days(5),
+        };
+        let mut f = Facts {
+            declarations: vec![d("refused"), d("queued")],
+            exchange: true,
+            ..Facts::default()
+        };
+        assert_eq!(conds(&f, t(8, 0)), vec!["not_deposited", "refused"]);
+        assert_eq!(conds(&f, t(7, 59)), vec!["refused"]);
+        // No exchange configured: declarations are only journaled, nothing is late.
+        f.exchange = false;
+        assert_eq!(conds(&f, t(9, 0)), vec!["refused"]);
+    }
+
+    #[test]
+    fn repeated_failures_events_and_certificates() {
+        let mut p = deposit("queued", &[]);
+        p.state = "pending".into();
+        p.attempts = 5;
+        let f = Facts {
+            deposits: vec![p],
+            events: vec![EventFact {
+                declaration_id: 9,
+                siret: "s".into(),
+                hr_ref: "h".into(),
+                what: "bpij_unmatched".into(),
+                detail: "ref X".into(),
+            }],
+            certs: vec![
+                CertFact {
+                    setting: "api.cert_file".into(),
+                    path: "/c.pem".into(),
+                    not_after: t(8, 0) + chrono::Duration::days(29),
+                },
+                CertFact {
+                    setting: "api.client_ca_file".into(),
+                    path: "/ca.pem".into(),
+                    not_after: t(8, 0) + chrono::Duration::days(31),
+                },
+            ],
+            exchange: true,
+            ..Facts::default()
+        };
+        let c = conds(&f, t(8, 0));
+        assert_eq!(c.len(), 3, "{c:?}");
+        assert!(c[0].starts_with("cert_expiry:api.cert_file:"));
+        assert_eq!(c[1], "delivery_failures");
+        assert_eq!(c[2], "bpij_unmatched");
+        let cfg = AlertsConfig {
+            cert_warning: Duration::from_secs(0),
+            delivery_failures: 6,
+            ..AlertsConfig::default()
+        };
+        let n = evaluate(&f, &cfg, &Deadlines::default(), t(8, 0));
+        assert_eq!(n.len(), 1);
+    }
+
+    #[test]
+    fn resolution_mails_only_for_deadline_like_conditions() {
+        assert!(mails_resolution("missing_31"));
+        assert!(mails_resolution("not_deposited"));
+        assert!(!mails_resolution("refused"));
+    }
+}

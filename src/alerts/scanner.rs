@@ -1,0 +1,151 @@
+//! The alert scanner: reads declarations, deposits, returns and history, decides which
+//! conditions hold ([`super::conditions`]) and records them ([`super::store::reconcile`]) —
+//! all inside one journal write, so what is decided matches what is recorded. It also opens
+//! the DSIJ fallback tasks ([`crate::tasks`]).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+
+use super::conditions::{CertFact, DeclFact, DepositFact, EventFact, Facts, evaluate};
+use super::store::{Changes, parse_ts, reconcile};
+use crate::config::{Config, NetEntMode};
+use crate::journal::JournalError;
+
+fn time(s: Option<String>) -> Option<DateTime<Utc>> {
+    s.as_deref().and_then(parse_ts)
+}
+
+/// Certificates to watch (read from disk, outside the journal transaction).
+pub fn cert_facts(cfg: &Config) -> Vec<CertFact> {
+    let mut v = Vec::new();
+    if !cfg.api.enabled {
+        return v;
+    }
+    for (setting, path) in [
+        ("api.cert_file", &cfg.api.cert_file),
+        ("api.client_ca_file", &cfg.api.client_ca_file),
+    ] {
+        match crate::channels::tls::expiry(path) {
+            Ok(ts) => {
+                if let Some(not_after) = DateTime::from_timestamp(ts, 0) {
+                    v.push(CertFact {
+                        setting: setting.into(),
+                        path: path.display().to_string(),
+                        not_after,
+                    });
+                }
+            }
+            Err(e) => tracing::debug!(setting, error = %e, "alerts: certificate not readable"),
+        }
+    }
+    v
+}
+
+/// Reads the facts the rules need.
+pub fn read_facts(conn: &Connection, cfg: &Config) -> Result<Facts, JournalError> {
+    let mut f = Facts {
+        exchange: cfg.netent.mode != NetEntMode::Disabled,
+        ..Facts::default()
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, siret, hr_ref, event, state, created_at FROM declarations
+         WHERE state IN ('queued','depositing','uncertain','rejected','refused','dsij_fallback','documents_requested','failed')
+           AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.declaration_id = declarations.id AND t.state = 'done')
+           AND NOT (state = 'documents_requested' AND EXISTS
+                (SELECT 1 FROM documents x WHERE x.declaration_id = declarations.id AND x.state = 'uploaded'))",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, siret, hr_ref, event, state, created) = row?;
+        if let Some(created_at) = parse_ts(&created) {
+            f.declarations.push(DeclFact {
+                id,
+                siret,
+                hr_ref,
+                event,
+                state,
+                created_at,
+            });
+        }
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.declaration_id, d.siret, d.hr_ref, d.state, p.state, p.nature, p.attempts, p.sent_at, p.idflux, p.last_error
+         FROM deposits p JOIN declarations d ON d.id = p.declaration_id
+         WHERE (p.state = 'deposited' AND (p.returns_done = 0 OR ?1)) OR p.state IN ('pending', 'uncertain')",
+    )?;
+    let rows = stmt.query_map(params![cfg.alerts.expect_crm_oc], |r| {
+        Ok(DepositFact {
+            declaration_id: r.get(0)?,
+            siret: r.get(1)?,
+            hr_ref: r.get(2)?,
+            decl_state: r.get(3)?,
+            state: r.get(4)?,
+            nature: r.get(5)?,
+            attempts: r.get(6)?,
+            sent_at: time(r.get(7)?),
+            idflux: r.get(8)?,
+            returns: Vec::new(),
+            last_error: r.get(9)?,
+        })
+    })?;
+    let mut natures =
+        conn.prepare_cached("SELECT DISTINCT nature FROM returns WHERE idflux = ?1")?;
+    for row in rows {
+        let mut p = row?;
+        if let Some(flux) = &p.idflux {
+            p.returns = natures
+                .query_map([flux], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+        }
+        f.deposits.push(p);
+    }
+    let placeholders = super::conditions::EVENT_ALERTS
+        .iter()
+        .map(|w| format!("'{w}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT h.declaration_id, COALESCE(d.siret, ''), COALESCE(d.hr_ref, ''), h.what, COALESCE(h.detail, '')
+         FROM history h LEFT JOIN declarations d ON d.id = h.declaration_id WHERE h.what IN ({placeholders})"
+    ))?;
+    let rows = stmt.query_map([], |r| {
+        Ok(EventFact {
+            declaration_id: r.get(0)?,
+            siret: r.get(1)?,
+            hr_ref: r.get(2)?,
+            what: r.get(3)?,
+            detail: r.get(4)?,
+        })
+    })?;
+    for row in rows {
+        f.events.push(row?);
+    }
+    Ok(f)
+}
+
+/// One scan: facts → findings → alert rows (and DSIJ tasks). Runs inside a journal write.
+pub fn scan(
+    conn: &Connection,
+    cfg: &Config,
+    certs: Vec<CertFact>,
+    now: DateTime<Utc>,
+) -> Result<(Changes, usize), JournalError> {
+    let tasks = crate::tasks::open_dsij_tasks(conn, cfg, now)?;
+    if !cfg.alerts.enabled {
+        return Ok((Changes::default(), tasks));
+    }
+    let mut facts = read_facts(conn, cfg)?;
+    facts.certs = certs;
+    let findings = evaluate(&facts, &cfg.alerts, &cfg.deadlines, now);
+    let ch = reconcile(conn, &findings, now, cfg.alerts.reminder_after)?;
+    Ok((ch, tasks))
+}
