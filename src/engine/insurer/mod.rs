@@ -81,6 +81,8 @@ pub struct View {
     /// The arret's canonical payload (absent if it does not deserialise).
     pub stoppage: Option<Stoppage>,
     pub population: Option<String>,
+    /// DSN motif code as journaled ("01", "06"...).
+    pub motif: Option<String>,
     pub last_day_worked: NaiveDate,
     pub expected_end: Option<NaiveDate>,
     pub return_date: Option<NaiveDate>,
@@ -167,6 +169,7 @@ pub fn load_view(
                         .pointer("/contract/population")
                         .and_then(|p| p.as_str())
                         .map(str::to_string),
+                    motif: v.get("reason").and_then(|m| m.as_str()).map(str::to_string),
                     last_day_worked: ldw,
                     expected_end: date_of(&v, "expected_end"),
                     return_date: date_of(&v, "return_date"),
