@@ -196,6 +196,14 @@ pub fn load_view(
     }))
 }
 
+/// First day the contract pays: `first_day + franchise_days` (saturating: no panic at the end
+/// of the calendar).
+pub fn guarantee_date(first_day: NaiveDate, franchise_days: u32) -> NaiveDate {
+    first_day
+        .checked_add_days(chrono::Days::new(franchise_days.into()))
+        .unwrap_or(NaiveDate::MAX)
+}
+
 /// 00:00 Europe/Paris of `d`, as a journal time (RFC 3339 UTC, millis).
 pub fn paris_midnight(d: NaiveDate) -> String {
     let local = d.and_hms_opt(0, 0, 0).unwrap_or_default();
@@ -264,7 +272,7 @@ pub fn on_event(
         Some(l) => {
             if l.fired_kind.is_none() {
                 // Dates may have been corrected: the franchise follows them until it fired.
-                let guarantee = first_day + chrono::Days::new(l.franchise_days.into());
+                let guarantee = guarantee_date(first_day, l.franchise_days);
                 let due = if view.surely_below(guarantee) {
                     at.to_string()
                 } else {
@@ -310,7 +318,7 @@ pub fn on_event(
                 }
                 return Ok(());
             };
-            let guarantee = first_day + chrono::Days::new(route.contract.franchise_days.into());
+            let guarantee = guarantee_date(first_day, route.contract.franchise_days);
             let due = if view.surely_below(guarantee) {
                 at.to_string()
             } else {

@@ -839,3 +839,14 @@ fn a_population_no_contract_covers_is_one_alertable_event() {
             .is_empty()
     );
 }
+
+#[test]
+fn guarantee_date_counts_from_the_first_day_and_saturates() {
+    let d = NaiveDate::from_ymd_opt(2026, 1, 10).unwrap();
+    assert_eq!(guarantee_date(d, 0), d);
+    assert_eq!(
+        guarantee_date(d, 30),
+        NaiveDate::from_ymd_opt(2026, 2, 9).unwrap()
+    );
+    assert_eq!(guarantee_date(NaiveDate::MAX, 3), NaiveDate::MAX);
+}
