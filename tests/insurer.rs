@@ -293,7 +293,7 @@ fn the_franchise_fires_exactly_once_across_a_crash_and_restarts() {
 #[test]
 fn acknowledgements_from_the_cpam_reach_the_insurer_message() {
     let site = insurer_site(
-        "[netent]\nmode = \"sandbox\"\npoll_interval = \"200ms\"\nretry_initial = \"100ms\"\nretry_max = \"1s\"\n[sandbox]\nscenario = \"scenario.toml\"\n",
+        "[netent]\nmode = \"sandbox\"\npoll_interval = \"200ms\"\nbpij_poll_interval = \"300ms\"\nretry_initial = \"100ms\"\nretry_max = \"1s\"\n[sandbox]\nscenario = \"scenario.toml\"\n",
     );
     std::fs::write(site.path("scenario.toml"), "[delays]\n\"31\" = \"1s\"\n").unwrap();
     let d = site.start();
@@ -336,6 +336,24 @@ fn acknowledgements_from_the_cpam_reach_the_insurer_message() {
                 .contains("<Nature>31</Nature>")
         });
     assert!(xml_with_31);
+    // The sandbox pays the subrogated stoppage: its BPIJ, fetched through the API, reaches
+    // the employer and the insurer, matched to the stoppage.
+    assert!(
+        wait_until(T, || named(&site, "spool/outbound/insurer/PREVA", "bpij_")
+            .len()
+            == 2),
+        "{}",
+        d.log_text()
+    );
+    let j = named(&site, "spool/outbound/insurer/PREVA", "bpij_")
+        .into_iter()
+        .find(|n| n.ends_with(".json"))
+        .unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&read(&site, &format!("spool/outbound/insurer/PREVA/{j}"))).unwrap();
+    assert_eq!(v["source"], "api");
+    assert_eq!(v["employees"][0]["hr_ref"], "A-1");
+    assert_eq!(named(&site, "spool/outbound/hr", "bpij_").len(), 2);
     drop(d);
     let out = site.cli(&[
         "report",

@@ -146,6 +146,7 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
             client: Arc::new(client),
             wake: engine.exchange_wake.clone(),
             outbox_wake: engine.outbox_wake.clone(),
+            insurer_wake: engine.insurer_wake.clone(),
             paris_time,
         };
         tasks.spawn(ex.clone().run_deposits(stop.clone()));

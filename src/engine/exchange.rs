@@ -39,6 +39,8 @@ pub struct Exchange {
     /// Woken when deposits are queued.
     pub wake: Arc<Notify>,
     pub outbox_wake: Arc<Notify>,
+    /// Woken when BPIJ are stored (the insurer worker dispatches them).
+    pub insurer_wake: Arc<Notify>,
     /// net-entreprises speaks French local time; the sandbox speaks UTC.
     pub paris_time: bool,
 }
@@ -852,6 +854,7 @@ impl Exchange {
         }
         if stored > 0 {
             tracing::info!(stored, "exchange: BPIJ retrieved");
+            self.insurer_wake.notify_one();
         }
         Ok(stored)
     }

@@ -8,10 +8,13 @@
 //! was chosen for this population, so its conventions apply); the period runs from the first
 //! day to the last known day off (return − 1 or expected end), or to the end of the month of
 //! the guarantee day for an open stoppage. Motifs outside the four the engine knows
-//! (maternity, paternity...) get no complement. No IJSS from BPIJ yet: the legal estimate.
-//! Pure: no I/O.
+//! (maternity, paternity...) get no complement. IJSS actually paid (dispatched BPIJ lines of
+//! the stoppage: gross ÷ days, rounded to the cent) replace the legal estimate on the days
+//! they cover; periods are clipped to the stoppage and an overlapping later one is dropped
+//! (the engine wants disjoint periods). Pure: no I/O.
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::{Link, View};
@@ -33,11 +36,36 @@ fn end_of_month(d: NaiveDate) -> NaiveDate {
     YearMonth::of(d).last_day().unwrap_or(d)
 }
 
+/// IJSS paid over a period: (from, to, total gross, days).
+pub type PaidIjss = (NaiveDate, NaiveDate, Decimal, Decimal);
+
+/// Disjoint daily IJSS periods within `start..=end`, from paid lines.
+pub fn ijss_periods(paid: &[PaidIjss], start: NaiveDate, end: NaiveDate) -> Vec<serde_json::Value> {
+    let mut sorted: Vec<&PaidIjss> = paid
+        .iter()
+        .filter(|p| p.3 > Decimal::ZERO && p.2 > Decimal::ZERO)
+        .collect();
+    sorted.sort_by_key(|p| p.0);
+    let mut out = Vec::new();
+    let mut last_end: Option<NaiveDate> = None;
+    for (from, to, gross, days) in sorted {
+        let (from, to) = ((*from).max(start), (*to).min(end));
+        if from > to || last_end.is_some_and(|l| from <= l) {
+            continue;
+        }
+        let daily = (gross / days).round_dp(2);
+        out.push(json!({"from": from.to_string(), "to": to.to_string(), "daily_gross": daily.to_string()}));
+        last_end = Some(to);
+    }
+    out
+}
+
 /// The complement over the stoppage, or why there is none.
 pub fn compute(
     link: &Link,
     view: &View,
     contract: &PrevoyanceContract,
+    paid: &[PaidIjss],
 ) -> Result<Complement, String> {
     let s = view
         .stoppage
@@ -80,6 +108,7 @@ pub fn compute(
         "employee": {"name": if name.is_empty() { "-".to_string() } else { name }},
         "employment_contracts": [{"id": ec.number, "start": ec.start.to_string(), "ccn": ccn, "salaries": salaries}],
         "stoppage": {"employment_contract": ec.number, "start": start.to_string(), "end": end.to_string(), "motif": motif},
+        "ijss": ijss_periods(paid, start, end),
     });
     let case: crate::prevoyance::Case = serde_json::from_value(case).map_err(|e| e.to_string())?;
     let r = crate::prevoyance::compute(contract, &case).map_err(|e| e.to_string())?;
@@ -89,4 +118,32 @@ pub fn compute(
         gross: r.totals.complement_gross,
         net: r.totals.complement_net,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn paid_periods_are_clipped_disjoint_and_daily() {
+        let paid = vec![
+            (d("2026-01-05"), d("2026-01-20"), dec!(400.00), dec!(16)),
+            // Overlaps the first one: dropped.
+            (d("2026-01-18"), d("2026-01-25"), dec!(80.00), dec!(8)),
+            (d("2026-01-26"), d("2026-02-10"), dec!(100.00), dec!(3)),
+            // No day paid: ignored.
+            (d("2026-02-11"), d("2026-02-12"), dec!(0), dec!(0)),
+        ];
+        let p = ijss_periods(&paid, d("2026-01-10"), d("2026-02-05"));
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0]["from"], "2026-01-10");
+        assert_eq!(p[0]["daily_gross"], "25.00");
+        assert_eq!(p[1]["to"], "2026-02-05");
+        assert_eq!(p[1]["daily_gross"], "33.33");
+    }
 }

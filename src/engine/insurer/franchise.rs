@@ -62,11 +62,12 @@ pub fn fire_due(conn: &Connection, at: &str, contracts: &Contracts) -> Result<us
         let Some(view) = view else {
             continue;
         };
+        let paid = paid_ijss(conn, view.arret_id)?;
         let guarantee = (kind == fmt::MessageKind::GuaranteeStart).then(|| fmt::Guarantee {
             date: l.guarantee_date,
             complement: contracts
                 .get(&(l.insurer_code.clone(), l.contract_ref.clone()))
-                .and_then(|pc| match super::complement::compute(&l, &view, pc) {
+                .and_then(|pc| match super::complement::compute(&l, &view, pc, &paid) {
                     Ok(c) => Some(c),
                     Err(e) => {
                         tracing::warn!(insurer = %l.insurer_code, hr_ref = %l.hr_ref, reason = %e, "insurer: no prévoyance complement");
@@ -88,6 +89,33 @@ pub fn fire_due(conn: &Connection, at: &str, contracts: &Contracts) -> Result<us
         fired += 1;
     }
     Ok(fired)
+}
+
+/// IJSS paid for a stoppage according to its dispatched BPIJ lines.
+fn paid_ijss(
+    conn: &Connection,
+    arret_id: i64,
+) -> Result<Vec<super::complement::PaidIjss>, JournalError> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT period_start, period_end, gross, days FROM bpij_lines
+             WHERE declaration_id = ?1 AND period_start IS NOT NULL AND period_end IS NOT NULL ORDER BY id",
+        )?
+        .query_map([arret_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let dec = |s: &str| s.parse::<rust_decimal::Decimal>().ok();
+    Ok(rows
+        .iter()
+        .filter_map(|(a, b, g, n)| Some((date(a)?, date(b)?, dec(g)?, dec(n)?)))
+        .collect())
 }
 
 /// The earliest unfired due time.

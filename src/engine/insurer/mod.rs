@@ -81,6 +81,8 @@ pub struct View {
     /// The arret's canonical payload (absent if it does not deserialise).
     pub stoppage: Option<Stoppage>,
     pub population: Option<String>,
+    /// DSN motif code as journaled ("01", "06"...).
+    pub motif: Option<String>,
     pub last_day_worked: NaiveDate,
     pub expected_end: Option<NaiveDate>,
     pub return_date: Option<NaiveDate>,
@@ -167,6 +169,7 @@ pub fn load_view(
                         .pointer("/contract/population")
                         .and_then(|p| p.as_str())
                         .map(str::to_string),
+                    motif: v.get("reason").and_then(|m| m.as_str()).map(str::to_string),
                     last_day_worked: ldw,
                     expected_end: date_of(&v, "expected_end"),
                     return_date: date_of(&v, "return_date"),
@@ -191,6 +194,14 @@ pub fn load_view(
         v.cancelled |= annulled;
         v
     }))
+}
+
+/// First day the contract pays: `first_day + franchise_days` (saturating: no panic at the end
+/// of the calendar).
+pub fn guarantee_date(first_day: NaiveDate, franchise_days: u32) -> NaiveDate {
+    first_day
+        .checked_add_days(chrono::Days::new(franchise_days.into()))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// 00:00 Europe/Paris of `d`, as a journal time (RFC 3339 UTC, millis).
@@ -261,7 +272,7 @@ pub fn on_event(
         Some(l) => {
             if l.fired_kind.is_none() {
                 // Dates may have been corrected: the franchise follows them until it fired.
-                let guarantee = first_day + chrono::Days::new(l.franchise_days.into());
+                let guarantee = guarantee_date(first_day, l.franchise_days);
                 let due = if view.surely_below(guarantee) {
                     at.to_string()
                 } else {
@@ -307,7 +318,7 @@ pub fn on_event(
                 }
                 return Ok(());
             };
-            let guarantee = first_day + chrono::Days::new(route.contract.franchise_days.into());
+            let guarantee = guarantee_date(first_day, route.contract.franchise_days);
             let due = if view.surely_below(guarantee) {
                 at.to_string()
             } else {

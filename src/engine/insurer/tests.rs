@@ -693,7 +693,24 @@ fn guarantee_start_carries_the_prevoyance_complement() {
     let r = routing();
     let mut v = arret("B1", SIRET_B, NIR_2, None, "2026-01-09", "2026-02-15");
     v["salaries"] = serde_json::json!(vec!["2400.00"; 12]);
-    submit(&j, Some(&r), v);
+    submit(&j, Some(&r), v.clone());
+    // The same stoppage for another employee whose IJSS were paid (a dispatched BPIJ line):
+    // the real, higher IJSS leave less to complement than the legal estimate.
+    let mut paid = v;
+    paid["hr_ref"] = "B3".into();
+    paid["employee"]["nir"] = "1990101001001".into();
+    let b3 = submit(&j, Some(&r), paid);
+    j.write_blocking(move |c| {
+        c.execute("INSERT INTO bpij (source, ref, sha256, xml, fetched_at) VALUES ('api', 'r', 's', x'00', 'now')", [])?;
+        c.execute(
+            "INSERT INTO bpij_lines (bpij_id, siret, nir_masked, declaration_id, gross, csg, crds, net, days,
+                period_start, period_end, overpayment, at)
+             VALUES (1, ?1, '199', ?2, '2040.00', '0', '0', '2040.00', '34', '2026-01-13', '2026-02-15', '0', 'now')",
+            params![SIRET_B, b3],
+        )?;
+        Ok(())
+    })
+    .unwrap();
     // Maternity: outside the complement engine, the guarantee start goes without it.
     let mut m = arret("B2", SIRET_B, NIR_1, None, "2026-01-09", "2026-02-15");
     m["reason"] = "02".into();
@@ -709,7 +726,7 @@ fn guarantee_start_carries_the_prevoyance_complement() {
     assert_eq!(
         j.write_blocking(move |c| franchise::fire_due(c, &now, &contracts))
             .unwrap(),
-        2
+        3
     );
     let b = of_dest(&j, "insurer/PREVB");
     let xml = |hr: &str| {
@@ -722,14 +739,22 @@ fn guarantee_start_carries_the_prevoyance_complement() {
     let with = xml("B1");
     assert!(with.contains("<Complement>"), "{with}");
     assert!(with.contains("<From>2026-01-10</From>") && with.contains("<To>2026-02-15</To>"));
-    let gross: rust_decimal::Decimal = with
-        .split("<Gross>")
-        .nth(1)
-        .and_then(|s| s.split('<').next())
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(gross > rust_decimal::Decimal::ZERO);
+    let gross = |x: &str| -> rust_decimal::Decimal {
+        x.split("<Gross>")
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(gross(&with) > rust_decimal::Decimal::ZERO);
+    let with_paid = xml("B3");
+    assert!(
+        gross(&with_paid) < gross(&with),
+        "{} vs {}",
+        gross(&with_paid),
+        gross(&with)
+    );
     assert!(!xml("B2").contains("<Complement>"));
     let xsd = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("src/formats/insurer/ijgate-insurer-v1.xsd");
@@ -838,4 +863,15 @@ fn a_population_no_contract_covers_is_one_alertable_event() {
             .unwrap()
             .is_empty()
     );
+}
+
+#[test]
+fn guarantee_date_counts_from_the_first_day_and_saturates() {
+    let d = NaiveDate::from_ymd_opt(2026, 1, 10).unwrap();
+    assert_eq!(guarantee_date(d, 0), d);
+    assert_eq!(
+        guarantee_date(d, 30),
+        NaiveDate::from_ymd_opt(2026, 2, 9).unwrap()
+    );
+    assert_eq!(guarantee_date(NaiveDate::MAX, 3), NaiveDate::MAX);
 }

@@ -145,12 +145,7 @@ pub fn load(conn: &Connection, f: &Filter, now: DateTime<Utc>) -> Result<Report,
             None if view.surely_below(l.guarantee_date) => "below".to_string(),
             None => "pending".to_string(),
         });
-        let motif = view
-            .stoppage
-            .as_ref()
-            .and_then(|s| s.reason)
-            .map(|m| m.dsn_code())
-            .unwrap_or_default();
+        let motif = view.motif.clone().unwrap_or_default();
         let until = last.unwrap_or(f.to);
         rows.push(Row {
             declaration_id: id,
@@ -245,5 +240,155 @@ pub fn run_cli(cfg: &crate::config::Config, args: &ReportArgs) -> i32 {
             eprintln!("ijgate: cannot write the report: {e}");
             74
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Journal;
+
+    const A: &str = "12345678200010";
+    const B: &str = "98765432400019";
+
+    /// A stoppage entered at `created`, with an AEE and a 31 at the given times (if any):
+    /// `times` = (created, aee, r31).
+    fn stoppage(
+        c: &Connection,
+        siret: &str,
+        hr_ref: &str,
+        ldw: &str,
+        ret: Option<&str>,
+        times: (&str, Option<&str>, Option<&str>),
+    ) -> Result<i64, JournalError> {
+        let (created, aee, r31) = times;
+        let mut payload =
+            serde_json::json!({"event": "arret", "last_day_worked": ldw, "reason": "06"});
+        if let Some(r) = ret {
+            payload["return_date"] = r.into();
+        }
+        c.execute(
+            "INSERT INTO declarations (siret, hr_ref, event, nir, state, revision, content_hash, payload, created_at, updated_at)
+             VALUES (?1, ?2, 'arret', '1850578006084', 'accepted', 1, 'h', ?3, ?4, ?4)",
+            params![siret, hr_ref, payload.to_string(), created],
+        )?;
+        let id = c.last_insert_rowid();
+        c.execute(
+            "INSERT INTO deposits (declaration_id, target_declaration_id, nature, decl_type, payload, state, next_attempt_at, idflux, created_at, updated_at)
+             VALUES (?1, ?1, '04', '01', '{}', 'deposited', ?2, ?3, ?2, ?2)",
+            params![id, created, format!("F{id}")],
+        )?;
+        let dep = c.last_insert_rowid();
+        for (nature, rid, at) in [("10", "AEE", aee), ("31", "R", r31)] {
+            if let Some(at) = at {
+                c.execute(
+                    "INSERT INTO returns (idflux, nature, return_id, deposit_id, fetched_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                    params![format!("F{id}"), nature, rid, dep, at],
+                )?;
+            }
+        }
+        Ok(id)
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn delays_late_returns_franchise_and_filters() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::open(&dir.path().join("ijgate.db")).unwrap();
+        j.write_blocking(|c| {
+            // 31 one hour after the AEE: on time.
+            let a = stoppage(c, A, "A1", "2026-03-01", None, ("2026-03-02T08:00:00.000Z", Some("2026-03-02T08:10:00.000Z"), Some("2026-03-02T09:10:00.000Z")))?;
+            // 31 five hours after the AEE: late.
+            stoppage(c, A, "A2", "2026-03-10", Some("2026-03-12"), ("2026-03-10T08:00:00.000Z", Some("2026-03-10T08:00:00.000Z"), Some("2026-03-10T13:00:00.000Z")))?;
+            // No 31 yet, AEE 2 h before "now": not late yet.
+            stoppage(c, B, "B1", "2026-03-20", None, ("2026-03-25T08:00:00.000Z", Some("2026-03-25T08:00:00.000Z"), None))?;
+            // Outside the period (ended in February).
+            stoppage(c, A, "A0", "2026-02-01", Some("2026-02-05"), ("2026-02-01T08:00:00.000Z", None, None))?;
+            c.execute(
+                "INSERT INTO insurer_stoppages (siret, hr_ref, insurer_code, insurer_name, employer_name, contract_ref, franchise_days,
+                    first_day, guarantee_date, due_at, fired_kind, fired_at, created_at, updated_at)
+                 VALUES (?1, 'A1', 'PREVA', 'x', 'y', 'C', 3, '2026-03-02', '2026-03-05', 'z', 'guarantee_start', 'z', 'now', 'now')",
+                [A],
+            )?;
+            c.execute("INSERT INTO bpij (source, ref, sha256, xml, fetched_at) VALUES ('api', 'r', 's', x'00', 'now')", [])?;
+            for (gross, net) in [("100.00", "90.00"), ("50.50", "45.25")] {
+                c.execute(
+                    "INSERT INTO bpij_lines (bpij_id, siret, nir_masked, declaration_id, gross, csg, crds, net, days, overpayment, at)
+                     VALUES (1, ?1, '185', ?2, ?3, '0', '0', ?4, '1', '0', 'now')",
+                    params![A, a, gross, net],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let now = parse_time("2026-03-25T10:00:00.000Z").unwrap();
+        let f = Filter {
+            from: d("2026-03-01"),
+            to: d("2026-03-31"),
+            employer: None,
+            insurer: None,
+        };
+        let rep = j.read_blocking(|c| load(c, &f, now)).unwrap();
+        let refs: Vec<&str> = rep.rows.iter().map(|r| r.hr_ref.as_str()).collect();
+        assert_eq!(refs, ["A1", "A2", "B1"]);
+        let (a1, a2, b1) = (&rep.rows[0], &rep.rows[1], &rep.rows[2]);
+        assert_eq!((a1.minutes_to_aee, a1.minutes_to_31), (Some(10), Some(70)));
+        assert!(!a1.late_31);
+        assert!(a2.late_31);
+        assert!(!b1.late_31);
+        assert_eq!(a1.motif, "06");
+        assert_eq!(a1.franchise.as_deref(), Some("above"));
+        assert_eq!(a1.insurer.as_deref(), Some("PREVA"));
+        assert_eq!(a1.bpij_gross, rust_decimal_macros::dec!(150.50));
+        assert_eq!(a1.bpij_net, rust_decimal_macros::dec!(135.25));
+        assert_eq!(a2.franchise, None);
+        assert_eq!(
+            (a2.duration_days, a2.status.as_str()),
+            (1, "ended"),
+            "11 March only"
+        );
+        assert_eq!(
+            b1.duration_days, 11,
+            "open: counted to the end of the period"
+        );
+        // Four hours later B1's 31 is late.
+        let later = parse_time("2026-03-25T12:30:00.000Z").unwrap();
+        let rep = j.read_blocking(|c| load(c, &f, later)).unwrap();
+        assert!(rep.rows[2].late_31);
+        let only_b = Filter {
+            employer: Some(B.into()),
+            ..f.clone()
+        };
+        assert_eq!(
+            j.read_blocking(|c| load(c, &only_b, now))
+                .unwrap()
+                .rows
+                .len(),
+            1
+        );
+        let only_preva = Filter {
+            insurer: Some("PREVA".into()),
+            ..f
+        };
+        let rep = j.read_blocking(|c| load(c, &only_preva, now)).unwrap();
+        assert_eq!(rep.rows.len(), 1);
+        // Every format renders the same rows.
+        assert_eq!(
+            String::from_utf8(render::to_csv(&rep))
+                .unwrap()
+                .lines()
+                .count(),
+            2
+        );
+        let v: serde_json::Value = serde_json::from_slice(&render::to_json(&rep)).unwrap();
+        assert_eq!(v["rows"][0]["bpij_net"], "135.25");
+        assert!(
+            String::from_utf8(render::to_html(&rep))
+                .unwrap()
+                .contains("<svg id=\"delays\"")
+        );
     }
 }
