@@ -76,7 +76,17 @@ pub struct Finding {
 }
 
 /// History events that raise an alert by themselves.
-pub const EVENT_ALERTS: &[&str] = &["bpij_unmatched"];
+pub const EVENT_ALERTS: &[&str] = &[
+    "bpij_unmatched",
+    "bpij_unreadable",
+    "no_insurer_contract",
+    "insurer_push_failed",
+];
+
+/// The kind of an event condition (`bpij_unmatched:42` → `bpij_unmatched`).
+pub fn event_kind(what: &str) -> &str {
+    what.split(':').next().unwrap_or(what)
+}
 
 /// Conditions whose end is mailed ("resolved"); the others close silently.
 pub fn mails_resolution(condition: &str) -> bool {
@@ -101,6 +111,9 @@ pub fn title(condition: &str) -> String {
         "failed" => "deposit failed".into(),
         "delivery_failures" => "repeated delivery failures".into(),
         "bpij_unmatched" => "BPIJ payment slip matches no declaration".into(),
+        "bpij_unreadable" => "BPIJ payment slip cannot be read".into(),
+        "no_insurer_contract" => "no insurer contract covers this stoppage".into(),
+        "insurer_push_failed" => "delivery to the insurer's endpoint keeps failing".into(),
         c if c.starts_with("cert_expiry") => "certificate about to expire".into(),
         c => c.replace('_', " "),
     }
@@ -218,13 +231,13 @@ pub fn evaluate(
         }
     }
     for e in &facts.events {
-        if EVENT_ALERTS.contains(&e.what.as_str()) {
+        if EVENT_ALERTS.contains(&event_kind(&e.what)) {
             push(
                 e.declaration_id,
                 &e.what,
                 &e.siret,
                 &e.hr_ref,
-                format!("{}: {}", title(&e.what), e.detail),
+                format!("{}: {}", title(event_kind(&e.what)), e.detail),
             );
         }
     }

@@ -129,6 +129,44 @@ pub fn read_facts(conn: &Connection, cfg: &Config) -> Result<Facts, JournalError
     for row in rows {
         f.events.push(row?);
     }
+    // The insurer side records its alertable events apart (an unmatched BPIJ line has no
+    // declaration): each becomes its own alert, keyed by the event id, and is marked as taken.
+    let events = crate::engine::insurer::events::pending(conn, 500)?;
+    let mut taken = Vec::with_capacity(events.len());
+    for ev in events {
+        let (siret, hr_ref) = match ev.declaration_id {
+            Some(d) => conn
+                .query_row(
+                    "SELECT siret, hr_ref FROM declarations WHERE id = ?1",
+                    [d],
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+                )
+                .unwrap_or_default(),
+            None => (
+                ev.detail
+                    .get("siret")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                String::new(),
+            ),
+        };
+        f.events.push(EventFact {
+            declaration_id: ev.declaration_id.unwrap_or(0),
+            siret,
+            hr_ref,
+            what: format!("{}:{}", ev.kind, ev.id),
+            detail: format!(
+                "{}{}",
+                ev.insurer_code
+                    .map(|c| format!("insurer {c}: "))
+                    .unwrap_or_default(),
+                ev.detail
+            ),
+        });
+        taken.push(ev.id);
+    }
+    crate::engine::insurer::events::mark_alerted(conn, &taken, &crate::journal::now())?;
     Ok(f)
 }
 

@@ -14,8 +14,19 @@ use crate::config::Config;
 
 /// Insurer recipients of a declaration's alerts. `[[insurers]] alert_emails` comes with the
 /// insurer branch: at merge, read it here (and only here).
-pub fn insurer_alert_emails(_cfg: &Config, _siret: Option<&str>) -> Vec<String> {
-    Vec::new()
+pub fn insurer_alert_emails(cfg: &Config, siret: Option<&str>) -> Vec<String> {
+    let Some(siret) = siret else {
+        return Vec::new();
+    };
+    cfg.insurers
+        .iter()
+        .filter(|i| {
+            i.contracts
+                .iter()
+                .any(|c| c.sirets.iter().any(|s| s == siret))
+        })
+        .flat_map(|i| i.alert_emails.iter().cloned())
+        .collect()
 }
 
 /// Everyone who receives an alert about `siret` (None: installation-wide alerts).

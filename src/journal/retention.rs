@@ -64,22 +64,70 @@ pub fn cutoff(keep: Duration) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Declarations last updated before `cutoff`, with their history and their notices.
+/// Marks the declarations to purge: every declaration of a stoppage (siret, hr_ref) none of
+/// whose declarations changed since `cutoff` — a stoppage goes as a whole, so no deposit of a
+/// kept declaration points at a deleted one.
+fn mark_old(conn: &Connection, cutoff: &str) -> Result<(), JournalError> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS purge_ids (id INTEGER PRIMARY KEY); DELETE FROM purge_ids;",
+    )?;
+    conn.execute(
+        "INSERT INTO purge_ids SELECT d.id FROM declarations d WHERE NOT EXISTS
+           (SELECT 1 FROM declarations e WHERE e.siret = d.siret AND e.hr_ref = d.hr_ref AND e.updated_at >= ?1)",
+        params![cutoff],
+    )?;
+    Ok(())
+}
+
+/// The CPAM exchange rows of the marked declarations: returns, then deposits; and returns of
+/// flux ijgate did not deposit, older than `cutoff`.
+pub fn purge_exchange(conn: &Connection, cutoff: &str) -> Result<(), JournalError> {
+    conn.execute(
+        "DELETE FROM returns WHERE deposit_id IN (SELECT id FROM deposits WHERE declaration_id IN (SELECT id FROM purge_ids)
+                                                   OR target_declaration_id IN (SELECT id FROM purge_ids))",
+        [],
+    )?;
+    conn.execute(
+        "DELETE FROM deposits WHERE declaration_id IN (SELECT id FROM purge_ids) OR target_declaration_id IN (SELECT id FROM purge_ids)",
+        [],
+    )?;
+    conn.execute(
+        "DELETE FROM returns WHERE deposit_id IS NULL AND updated_at < ?1",
+        params![cutoff],
+    )?;
+    Ok(())
+}
+
+/// The marked declarations, with their history and their notices.
 pub fn purge_declarations(
     conn: &Connection,
     cutoff: &str,
     out: &mut Purged,
 ) -> Result<(), JournalError> {
+    mark_old(conn, cutoff)?;
     out.history += conn.execute(
-        "DELETE FROM history WHERE declaration_id IN (SELECT id FROM declarations WHERE updated_at < ?1)",
-        params![cutoff],
+        "DELETE FROM history WHERE declaration_id IN (SELECT id FROM purge_ids)",
+        [],
     )?;
     out.outbox += conn.execute(
-        "DELETE FROM outbox WHERE declaration_id IN (SELECT id FROM declarations WHERE updated_at < ?1)",
-        params![cutoff],
+        "DELETE FROM outbox WHERE declaration_id IN (SELECT id FROM purge_ids)",
+        [],
     )?;
     out.declarations += conn.execute(
-        "DELETE FROM declarations WHERE updated_at < ?1",
+        "DELETE FROM declarations WHERE id IN (SELECT id FROM purge_ids)",
+        [],
+    )?;
+    Ok(())
+}
+
+/// BPIJ slips fetched before `cutoff` and already dispatched (their lines go first).
+pub fn purge_bpij(conn: &Connection, cutoff: &str) -> Result<(), JournalError> {
+    conn.execute(
+        "DELETE FROM bpij_lines WHERE bpij_id IN (SELECT id FROM bpij WHERE fetched_at < ?1 AND dispatched_at IS NOT NULL)",
+        params![cutoff],
+    )?;
+    conn.execute(
+        "DELETE FROM bpij WHERE fetched_at < ?1 AND dispatched_at IS NOT NULL",
         params![cutoff],
     )?;
     Ok(())
@@ -118,13 +166,16 @@ pub fn purge_outbox(conn: &Connection, cutoff: &str, out: &mut Purged) -> Result
 /// Every family, children first. Runs inside the caller's transaction.
 pub fn purge(conn: &Connection, cutoff: &str) -> Result<Purged, JournalError> {
     let mut out = Purged::default();
+    mark_old(conn, cutoff)?;
     crate::alerts::store::purge_followup(conn, cutoff)?;
+    // Insurer routing, BPIJ lines and alerted events (not counted in the summary).
+    crate::engine::insurer::purge(conn, cutoff)?;
+    purge_exchange(conn, cutoff)?;
+    purge_bpij(conn, cutoff)?;
     purge_declarations(conn, cutoff, &mut out)?;
     purge_outbox(conn, cutoff, &mut out)?;
     purge_rejections(conn, cutoff, &mut out)?;
     purge_inputs(conn, cutoff, &mut out)?;
-    // Insurer routing, BPIJ lines and alerted events (not counted in the summary).
-    crate::engine::insurer::purge(conn, cutoff)?;
     Ok(out)
 }
 
@@ -136,6 +187,46 @@ mod tests {
     fn rows(c: &Connection, table: &str) -> i64 {
         c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
             .unwrap()
+    }
+
+    #[test]
+    fn a_deposited_stoppage_goes_whole_and_a_recent_one_stays() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(&d.path().join("j.db")).unwrap();
+        j.write_blocking(|c| {
+            // Stoppage OLD: arret deposited long ago, with its return. Stoppage MIX: an old
+            // arret cancelled by a recent annulation (the cancel deposit targets the arret).
+            for (hr, event, at) in [("OLD", "arret", "2020-01-01T00:00:00.000Z"), ("MIX", "arret", "2020-01-01T00:00:00.000Z"), ("MIX", "annulation", "2026-11-01T00:00:00.000Z")] {
+                c.execute(
+                    "INSERT INTO declarations (siret, hr_ref, event, nir, state, revision, content_hash, payload, created_at, updated_at)
+                     VALUES ('73282932000074', ?1, ?2, '1850578006084', 'deposited', 1, 'h', '{}', ?3, ?3)",
+                    params![hr, event, at],
+                )?;
+            }
+            c.execute_batch(
+                "INSERT INTO deposits (declaration_id, target_declaration_id, nature, decl_type, payload, state, next_attempt_at, idflux, created_at, updated_at)
+                   VALUES (1, 1, '04', '01', '{}', 'deposited', '2020', 'F1', '2020', '2020'),
+                          (3, 2, '04', '04', '{}', 'deposited', '2026', 'F3', '2026', '2026');
+                 INSERT INTO returns (idflux, nature, return_id, deposit_id, fetched_at, updated_at)
+                   VALUES ('F1', '31', 'r1', 1, '2020', '2020'), ('F3', '31', 'r3', 2, '2026', '2026');",
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        let p = j
+            .write_blocking(|c| purge(c, &cutoff(Duration::from_secs(400 * 86_400))))
+            .unwrap();
+        assert_eq!(p.declarations, 1, "only the wholly old stoppage goes");
+        let (decls, deps, rets) = j
+            .read_blocking(|c| {
+                Ok((
+                    rows(c, "declarations"),
+                    rows(c, "deposits"),
+                    rows(c, "returns"),
+                ))
+            })
+            .unwrap();
+        assert_eq!((decls, deps, rets), (2, 1, 1));
     }
 
     #[test]
