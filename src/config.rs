@@ -311,6 +311,9 @@ pub struct DsnDoor {
     /// A lot is taken once its size has been stable this long (lots arrive by copy).
     #[serde(with = "humantime_serde")]
     pub settle_time: Duration,
+    /// Company contacts who receive the contribution calls (HTML and CSV attached) through
+    /// `[smtp]`; empty: the calls stay in spool/outbound/insurer/calls/ only.
+    pub calls_to: Vec<String>,
 }
 
 impl Default for DsnDoor {
@@ -319,6 +322,7 @@ impl Default for DsnDoor {
             enabled: true,
             fiches: Vec::new(),
             settle_time: Duration::from_secs(2),
+            calls_to: Vec::new(),
         }
     }
 }

@@ -593,3 +593,46 @@ fn many_alerts_at_once_become_one_digest() {
         assert!(all[0].contains(r.as_str()), "{r} missing from the digest");
     }
 }
+
+#[test]
+fn contribution_calls_of_a_dsn_lot_are_mailed_to_the_company_contact() {
+    if !have_aiosmtpd() {
+        return;
+    }
+    let port = free_port();
+    let mailbox = tempfile::tempdir().unwrap();
+    let _smtp = start_smtp(port, mailbox.path());
+    let site = Site::new(&format!(
+        r#"
+[smtp]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+from = "ijgate <ijgate@example.fr>"
+[dsn]
+settle_time = "200ms"
+calls_to = ["rh@entreprise.example.fr"]
+"#
+    ));
+    let d = site.start();
+    let sample = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/neodes/open-neodes_sample_dsn_P25V01.dsn"
+    ))
+    .unwrap();
+    let inbound = site.path("spool/inbound/dsn");
+    std::fs::write(inbound.join(".lot.part"), &sample).unwrap();
+    std::fs::rename(inbound.join(".lot.part"), inbound.join("lot42.dsn")).unwrap();
+    assert!(
+        wait_until(Duration::from_secs(30), || !mails(mailbox.path())
+            .is_empty()),
+        "{}",
+        d.log_text()
+    );
+    let m = &mails(mailbox.path())[0];
+    assert!(m.contains("rh@entreprise.example.fr"), "{m}");
+    assert!(
+        m.contains("lot42.calls.html") && m.contains("lot42.calls.csv"),
+        "attachments missing:\n{m}"
+    );
+}

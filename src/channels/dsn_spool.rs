@@ -150,19 +150,68 @@ pub fn process_one(
     }
 }
 
+/// Mails the calls of a lot to the company contacts, when configured. The files stay in
+/// outbound/insurer/calls/ whatever happens: a failed mail is logged, not retried.
+async fn mail_calls(cfg: &crate::config::Config, dirs: &DsnDirs, stem: &str) {
+    if cfg.dsn.calls_to.is_empty() || !cfg.smtp.enabled() {
+        return;
+    }
+    let mut attachments = Vec::new();
+    for (ext, ct) in [
+        ("calls.html", "text/html; charset=utf-8"),
+        ("calls.csv", "text/csv; charset=utf-8"),
+    ] {
+        let name = format!("{stem}.{ext}");
+        if let Ok(body) = std::fs::read(dirs.calls.join(&name)) {
+            attachments.push(crate::channels::mailer::Attachment {
+                name,
+                content_type: ct.into(),
+                body,
+            });
+        }
+    }
+    let mail = crate::channels::mailer::Mail {
+        from: String::new(),
+        to: cfg.dsn.calls_to.clone(),
+        subject: format!("Appel de cotisations prévoyance — {stem}"),
+        text: format!(
+            "Bonjour,\n\nVeuillez trouver ci-joint l'appel de cotisations établi à partir de la DSN {stem} \
+             (cotisations attendues, déclarées, versées et solde dû).\n"
+        ),
+    };
+    let sent = match crate::channels::mailer::Mailer::new(&cfg.smtp) {
+        Ok(m) => m.send_with(&mail, &attachments).await,
+        Err(e) => Err(e),
+    };
+    match sent {
+        Ok(()) => {
+            tracing::info!(lot = stem, to = ?cfg.dsn.calls_to, "dsn: contribution calls mailed")
+        }
+        Err(e) => {
+            tracing::error!(lot = stem, error = %e, "dsn: contribution calls not mailed (files are in outbound/insurer/calls)")
+        }
+    }
+}
+
 /// Rescans `inbound/dsn/` until cancelled.
+/// The fiches, settle time and mail recipients are read from `config` at each pass, so a
+/// reload applies to the next lot.
 pub async fn run(
     dirs: DsnDirs,
-    fiches: Vec<PathBuf>,
     perms: Perms,
-    rescan: Duration,
-    settle: Duration,
     journal: Journal,
+    config: std::sync::Arc<arc_swap::ArcSwap<crate::config::Config>>,
     stop: CancellationToken,
 ) {
     let mut seen: HashMap<PathBuf, (u64, Option<SystemTime>, Instant)> = HashMap::new();
-    let tick = rescan.min(settle.max(Duration::from_millis(100)));
     loop {
+        let cfg = config.load_full();
+        let settle = cfg.dsn.settle_time;
+        let fiches = cfg.dsn.fiches.clone();
+        let tick = cfg
+            .spool
+            .rescan_interval
+            .min(settle.max(Duration::from_millis(100)));
         tokio::select! {
             _ = tokio::time::sleep(tick) => {}
             _ = stop.cancelled() => return,
@@ -195,8 +244,18 @@ pub async fn run(
         for p in ready {
             seen.remove(&p);
             let (d, f, j) = (dirs.clone(), fiches.clone(), journal.clone());
+            let stem = p
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("lot")
+                .to_string();
             let r =
                 tokio::task::spawn_blocking(move || process_one(&d, &f, &p, perms, Some(&j))).await;
+            if let Ok(Ok(dest)) = &r
+                && dest.starts_with(&dirs.archive)
+            {
+                mail_calls(&config.load_full(), &dirs, &stem).await;
+            }
             if let Ok(Err(e)) = r {
                 tracing::error!(error = %e, "dsn: cannot move a processed lot, will retry");
             }

@@ -151,6 +151,15 @@ pub struct Mail {
     pub text: String,
 }
 
+/// A file sent with a mail (contribution calls: HTML and CSV).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub name: String,
+    /// MIME type, e.g. `text/html; charset=utf-8`.
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
 /// A connected-on-demand SMTP transport. Cheap to clone.
 #[derive(Clone)]
 pub struct Mailer {
@@ -211,6 +220,54 @@ impl Mailer {
     }
 
     /// Builds the RFC 5322 message (exposed for tests).
+    /// A mail whose text is followed by attached files (multipart/mixed).
+    pub fn message_with(
+        &self,
+        mail: &Mail,
+        attachments: &[Attachment],
+    ) -> Result<Message, MailError> {
+        use lettre::message::{MultiPart, SinglePart};
+        if attachments.is_empty() {
+            return self.message(mail);
+        }
+        let from = if mail.from.is_empty() {
+            &self.from
+        } else {
+            &mail.from
+        };
+        let mut b = Message::builder()
+            .from(address(from)?)
+            .subject(mail.subject.clone());
+        for to in &mail.to {
+            b = b.to(address(to)?);
+        }
+        let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(mail.text.clone()));
+        for a in attachments {
+            let ct =
+                ContentType::parse(&a.content_type).map_err(|e| MailError::Build(e.to_string()))?;
+            parts = parts.singlepart(
+                lettre::message::Attachment::new(a.name.clone()).body(a.body.clone(), ct),
+            );
+        }
+        b.multipart(parts)
+            .map_err(|e| MailError::Build(e.to_string()))
+    }
+
+    /// Sends a mail with attachments.
+    pub async fn send_with(
+        &self,
+        mail: &Mail,
+        attachments: &[Attachment],
+    ) -> Result<(), MailError> {
+        use lettre::AsyncTransport;
+        let m = self.message_with(mail, attachments)?;
+        self.transport
+            .send(m)
+            .await
+            .map(|_| ())
+            .map_err(|e| MailError::Send(e.to_string()))
+    }
+
     pub fn message(&self, mail: &Mail) -> Result<Message, MailError> {
         let from = if mail.from.is_empty() {
             &self.from

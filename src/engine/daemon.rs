@@ -119,11 +119,9 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         dsn_dirs.prepare(perms).map_err(io("spool/inbound/dsn"))?;
         tasks.spawn(crate::channels::dsn_spool::run(
             dsn_dirs,
-            cfg.dsn.fiches.clone(),
             perms,
-            cfg.spool.rescan_interval,
-            cfg.dsn.settle_time,
             journal.clone(),
+            engine.config.clone(),
             stop.clone(),
         ));
     }
