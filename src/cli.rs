@@ -228,6 +228,27 @@ pub fn run(cli: Cli) -> i32 {
                             x.bpij_stored, x.bpij_undispatched
                         );
                     }
+                    let count =
+                        |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap_or(0);
+                    println!(
+                        "open tasks (DSIJ attestations to send): {}",
+                        count("SELECT COUNT(*) FROM tasks WHERE state = 'open'")
+                    );
+                    println!(
+                        "open alerts: {}",
+                        count(
+                            "SELECT COUNT(*) FROM alerts WHERE resolved_at IS NULL AND state != 'dropped'"
+                        )
+                    );
+                    if let Ok(mut stmt) =
+                        c.prepare("SELECT id, hr_ref, created_at FROM tasks WHERE state = 'open' ORDER BY id LIMIT 20")
+                    {
+                        let rows = stmt
+                            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)));
+                        for (id, hr, at) in rows.into_iter().flatten().flatten() {
+                            println!("  task {id}  {hr}  since {at}");
+                        }
+                    }
                     println!("inputs journaled: {}", s.inputs);
                     println!("notices waiting to be written: {}", s.outbox_pending);
                 }

@@ -168,11 +168,12 @@ pub fn purge(conn: &Connection, cutoff: &str) -> Result<Purged, JournalError> {
     let mut out = Purged::default();
     mark_old(conn, cutoff)?;
     crate::alerts::store::purge_followup(conn, cutoff)?;
-    // Insurer routing, BPIJ lines and alerted events (not counted in the summary).
-    crate::engine::insurer::purge(conn, cutoff)?;
     purge_exchange(conn, cutoff)?;
-    purge_bpij(conn, cutoff)?;
     purge_declarations(conn, cutoff, &mut out)?;
+    // Insurer routing, BPIJ lines and alerted events once their declarations are gone (not
+    // counted in the summary), then the BPIJ slips themselves.
+    crate::engine::insurer::purge(conn, cutoff)?;
+    purge_bpij(conn, cutoff)?;
     purge_outbox(conn, cutoff, &mut out)?;
     purge_rejections(conn, cutoff, &mut out)?;
     purge_inputs(conn, cutoff, &mut out)?;
