@@ -5,10 +5,10 @@
 //! Run: `cargo bench --bench exchange` (env IJGATE_BENCH_N = declarations, default 1000;
 //! IJGATE_BENCH_RATE = drops per second for the latency run, default 200).
 
+mod support;
+
 use notify::{RecursiveMode, Watcher};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -99,26 +99,7 @@ fn main() {
         ),
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ijgate"))
-        .args([
-            "--config",
-            cfg.to_str().unwrap(),
-            "--log-format",
-            "json",
-            "run",
-        ])
-        .env("IJGATE_LOG", "warn,ijgate::engine::daemon=info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    loop {
-        let l = lines.next().expect("daemon exited").unwrap();
-        if l.contains("ijgate ready") {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
+    let (child, _) = support::start_daemon(&cfg);
     let inbound = dir.path().join("spool/inbound");
     let run = watch(&dir.path().join("spool/outbound/hr"));
 
@@ -163,8 +144,5 @@ fn main() {
         n as f64 / e.as_secs_f64(),
         e.as_secs_f64()
     );
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGTERM);
-    }
-    let _ = child.wait();
+    support::stop_daemon(child);
 }

@@ -5,9 +5,10 @@
 //!
 //! Run: `cargo bench --bench ingest` (env IJGATE_BENCH_N, IJGATE_BENCH_C, IJGATE_BENCH_FILES).
 
+mod support;
+
 use ijgate::channels::mtls_client::{MtlsClient, client_config};
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -67,27 +68,8 @@ fn main() {
     )
     .unwrap();
     let fsyncs = fsync_rate(dir.path());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ijgate"))
-        .args([
-            "--config",
-            cfg.to_str().unwrap(),
-            "--log-format",
-            "json",
-            "run",
-        ])
-        .env("IJGATE_LOG", "warn,ijgate::engine::daemon=info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr: std::net::SocketAddr = loop {
-        let l = lines.next().expect("daemon exited").unwrap();
-        if l.contains("ijgate ready") {
-            let v: serde_json::Value = serde_json::from_str(&l).unwrap();
-            break v["fields"]["listen"].as_str().unwrap().parse().unwrap();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let (child, ready) = support::start_daemon(&cfg);
+    let addr: std::net::SocketAddr = ready["fields"]["listen"].as_str().unwrap().parse().unwrap();
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let certs = dir.path().join("certs");
@@ -169,8 +151,5 @@ fn main() {
         "spool: {files} files (1 declaration each): {:.0} files/s (drop to archive, journaled durably)",
         files as f64 / e.as_secs_f64()
     );
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGTERM);
-    }
-    let _ = child.wait();
+    support::stop_daemon(child);
 }

@@ -123,17 +123,7 @@ fn site(scenario: &str, port: u16, deadlines: &str) -> Site {
 
 fn site_with(scenario: &str, port: u16, deadlines: &str, alerts: &str) -> Site {
     let site = Site::new(&format!(
-        r#"
-[netent]
-mode = "sandbox"
-poll_interval = "200ms"
-declarant_poll_interval = "1s"
-bpij_poll_interval = "1s"
-retry_initial = "100ms"
-retry_max = "1s"
-request_timeout = "3s"
-[sandbox]
-scenario = "scenario.toml"
+        r#"{FAST_EXCHANGE}
 [smtp]
 host = "127.0.0.1"
 port = {port}

@@ -10,20 +10,7 @@ use std::time::{Duration, Instant};
 const T: Duration = Duration::from_secs(30);
 
 fn exchange_site(scenario: &str) -> Site {
-    let site = Site::new(
-        r#"
-[netent]
-mode = "sandbox"
-poll_interval = "200ms"
-declarant_poll_interval = "1s"
-bpij_poll_interval = "1s"
-retry_initial = "100ms"
-retry_max = "1s"
-request_timeout = "3s"
-[sandbox]
-scenario = "scenario.toml"
-"#,
-    );
+    let site = Site::new(FAST_EXCHANGE);
     std::fs::write(site.path("scenario.toml"), scenario).unwrap();
     site
 }

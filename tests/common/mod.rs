@@ -379,3 +379,18 @@ pub fn http_get(
         .unwrap_or(0);
     Ok((status, body.to_string()))
 }
+
+/// The CPAM exchange on the in-process sandbox with fast polling and retries, for tests; the
+/// scenario is read from `scenario.toml` in the site.
+pub const FAST_EXCHANGE: &str = r#"
+[netent]
+mode = "sandbox"
+poll_interval = "200ms"
+declarant_poll_interval = "1s"
+bpij_poll_interval = "1s"
+retry_initial = "100ms"
+retry_max = "1s"
+request_timeout = "3s"
+[sandbox]
+scenario = "scenario.toml"
+"#;
