@@ -254,6 +254,12 @@ fn franchise_fires_once_and_future_ones_wait() {
     assert!(next.starts_with("2299") || next.as_str() > "2099", "{next}");
 }
 
+/// The single value of a query.
+fn one<T: rusqlite::types::FromSql + Send + 'static>(j: &Journal, sql: &'static str) -> T {
+    j.read_blocking(|c| Ok(c.query_row(sql, [], |r| r.get::<_, T>(0))?))
+        .unwrap()
+}
+
 #[test]
 fn a_return_before_the_franchise_makes_it_due_at_once() {
     let (_d, j) = journal();
@@ -264,16 +270,7 @@ fn a_return_before_the_franchise_makes_it_due_at_once() {
         Some(&r),
         arret("A1", SIRET_A, NIR_1, None, "2098-01-09", "2098-03-01"),
     );
-    let due = |j: &Journal| {
-        j.read_blocking(|c| {
-            Ok(
-                c.query_row("SELECT due_at FROM insurer_stoppages", [], |r| {
-                    r.get::<_, String>(0)
-                })?,
-            )
-        })
-        .unwrap()
-    };
+    let due = |j: &Journal| -> String { one(j, "SELECT due_at FROM insurer_stoppages") };
     assert_eq!(
         due(&j),
         paris_midnight(NaiveDate::from_ymd_opt(2098, 2, 9).unwrap())
@@ -771,16 +768,7 @@ fn purge_forgets_routing_only_once_the_declarations_are_gone() {
         Some(&r),
         arret("A1", SIRET_A, NIR_1, None, "2026-01-09", "2026-01-20"),
     );
-    let count = |j: &Journal| {
-        j.read_blocking(|c| {
-            Ok(
-                c.query_row("SELECT COUNT(*) FROM insurer_stoppages", [], |r| {
-                    r.get::<_, i64>(0)
-                })?,
-            )
-        })
-        .unwrap()
-    };
+    let count = |j: &Journal| -> i64 { one(j, "SELECT COUNT(*) FROM insurer_stoppages") };
     j.write_blocking(|c| purge(c, "9999")).unwrap();
     assert_eq!(count(&j), 1, "declaration still there");
     j.write_blocking(|c| crate::journal::retention::purge(c, "9999"))
