@@ -520,6 +520,16 @@ impl NetEntClient {
             if status.is_success() || accept.contains(&status.as_u16()) {
                 return Ok((status, headers, body));
             }
+            if status == StatusCode::UNAUTHORIZED {
+                // A fresh token refused again: concurrent calls used it up or the service is
+                // renewing its sessions. Credentials themselves were accepted a moment ago (a bad
+                // password fails in `authentifier`, permanently), so this is worth a retry.
+                return Err(NetEntError::Transient {
+                    kind: "token_expired",
+                    retry_after: None,
+                    detail: "token refused twice in a row".into(),
+                });
+            }
             return Err(classify_status(status, &headers, &body));
         }
     }
