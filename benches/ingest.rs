@@ -63,7 +63,7 @@ fn main() {
         format!(
             "[daemon]\nstate_dir = \"var\"\nlog_format = \"json\"\n[spool]\ndir = \"spool\"\n[api]\nlisten = \"127.0.0.1:0\"\n\
              cert_file = \"certs/server.pem\"\nkey_file = \"certs/server.key\"\nclient_ca_file = \"certs/ca.pem\"\ndev_certs = true\n\
-             [[employers]]\nsiret = \"{SIRET}\"\nname = \"Bench\"\n[[hr_clients]]\nname = \"bench\"\nsirets = [\"{SIRET}\"]\n"
+             [netent]\nmode = \"disabled\"\n[[employers]]\nsiret = \"{SIRET}\"\nname = \"Bench\"\n[[hr_clients]]\nname = \"bench\"\nsirets = [\"{SIRET}\"]\n"
         ),
     )
     .unwrap();
