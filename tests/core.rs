@@ -342,8 +342,11 @@ fn dsn_signalement_file_is_read_into_the_same_model() {
         .map(|c| u8::try_from(u32::from(c)).unwrap())
         .collect();
     site.drop_file("paie.dsn", &text);
-    // And a broken one: located errors, moved to rejected/.
-    let broken: Vec<u8> = latin1
+    // And a broken one (wrong S90 total): refused whole with the located error.
+    let broken: Vec<u8> = text
+        .iter()
+        .map(|&b| char::from(b))
+        .collect::<String>()
         .replace("S90.G00.90.001,'53'", "S90.G00.90.001,'52'")
         .chars()
         .map(|c| u8::try_from(u32::from(c)).unwrap())

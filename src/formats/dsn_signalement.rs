@@ -5,7 +5,8 @@
 //! NEODeS reader checks syntax, norm types and the S90 totals, and its diagnostics become
 //! located file errors. Each S20 declaration is one message: nature 04 → `arret` (type 04
 //! "annule" → `annulation`), nature 05 → `reprise`. `hr_ref` is the identifiant métier
-//! (S20.G00.05.009), the payroll's own reference of the signalement.
+//! (S20.G00.05.009), the payroll's own reference of the signalement. A file with any syntax,
+//! norm or totals error is refused whole (it may be truncated): no declaration is taken.
 
 use std::collections::BTreeMap;
 
@@ -171,7 +172,13 @@ pub fn read(bytes: &[u8]) -> Parsed {
         }
     }
     finish(cur, &mut out);
-    if out.records.is_empty() && out.file_errors.is_empty() {
+    if !out.file_errors.is_empty() {
+        // A NEODeS file with a syntax or totals error may be truncated or corrupted: the S90
+        // totals are what proves it complete, so none of its declarations is taken.
+        out.records.clear();
+        return out;
+    }
+    if out.records.is_empty() {
         out.file_errors.push(FieldError {
             location: Location::default(),
             field: "S20.G00.05".into(),
