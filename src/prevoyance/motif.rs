@@ -23,6 +23,19 @@ pub enum Motif {
 }
 
 impl Motif {
+    /// From the DSN motif code (S21.G00.60.001): 01 maladie, 04 trajet, 05 maladie
+    /// professionnelle, 06 accident du travail; other motifs (maternity, therapeutic part-time,
+    /// ...) are outside the complement engine.
+    pub fn from_dsn_code(code: u8) -> Option<Motif> {
+        Some(match code {
+            1 => Motif::Maladie,
+            4 => Motif::AccidentTrajet,
+            5 => Motif::MaladieProfessionnelle,
+            6 => Motif::AccidentTravail,
+            _ => return None,
+        })
+    }
+
     /// CPAM pays IJ under the AT/MP rules (no carence, SJB / 30.42, 60 % then 80 %).
     pub fn cpam_professional(self) -> bool {
         !matches!(self, Motif::Maladie)
@@ -52,6 +65,16 @@ impl Motif {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_dsn_codes() {
+        assert_eq!(Motif::from_dsn_code(1), Some(Motif::Maladie));
+        assert_eq!(Motif::from_dsn_code(4), Some(Motif::AccidentTrajet));
+        assert_eq!(Motif::from_dsn_code(5), Some(Motif::MaladieProfessionnelle));
+        assert_eq!(Motif::from_dsn_code(6), Some(Motif::AccidentTravail));
+        assert_eq!(Motif::from_dsn_code(2), None);
+        assert_eq!(Motif::from_dsn_code(15), None);
+    }
 
     #[test]
     fn families() {

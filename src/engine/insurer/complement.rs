@@ -22,14 +22,9 @@ use crate::formats::insurer::Complement;
 use crate::prevoyance::PrevoyanceContract;
 use crate::prevoyance::calendar::YearMonth;
 
-fn motif(code: u8) -> Option<&'static str> {
-    Some(match code {
-        1 => "maladie",
-        6 => "accident_travail",
-        4 => "accident_trajet",
-        5 => "maladie_professionnelle",
-        _ => return None,
-    })
+/// The case's motif name, from the DSN code (the mapping is the prévoyance module's).
+fn motif(code: u8) -> Option<serde_json::Value> {
+    crate::prevoyance::motif::Motif::from_dsn_code(code).and_then(|m| serde_json::to_value(m).ok())
 }
 
 fn end_of_month(d: NaiveDate) -> NaiveDate {
