@@ -66,8 +66,6 @@ pub enum Command {
     /// DSN files for insurers: check a lot (anomalies, CRM), produce contribution calls.
     #[command(subcommand)]
     Dsn(crate::dsn::cli::DsnCommand),
-    /// Local net-entreprises peer (API DSN + CNAM PJ IJ) for demos and tests.
-    Sandbox(crate::sandbox::SandboxArgs),
     /// Put a failed or rejected declaration back in the deposit queue (file rebuilt from the
     /// journal with the current configuration).
     Retry {
@@ -297,17 +295,6 @@ pub fn run(cli: Cli) -> i32 {
         Command::Dsn(cmd) => crate::dsn::cli::run(cmd),
         Command::Alert(cmd) => crate::alerts::cli::run(&path, cmd),
         Command::Task(cmd) => crate::tasks::cli::run(&path, cmd),
-        Command::Sandbox(args) => {
-            crate::channels::tls::install_crypto_provider();
-            let Some(rt) = runtime() else { return 1 };
-            match rt.block_on(crate::sandbox::run_cli(args)) {
-                Ok(()) => 0,
-                Err(e) => {
-                    eprintln!("ijgate sandbox: {e}");
-                    1
-                }
-            }
-        }
         Command::Prevoyance(cmd) => match crate::prevoyance::cli::run(cmd) {
             Ok(code) => code,
             Err(e) => {

@@ -217,8 +217,13 @@ impl Default for Declarant {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum NetEntMode {
-    /// The in-process sandbox peer (demos, development).
+    /// Not written in the file: refused by validation. There is no silent default, because
+    /// either default would be wrong somewhere (a sandbox in production fakes "accepted";
+    /// remote on a developer's machine needs credentials).
     #[default]
+    #[serde(skip_deserializing)]
+    Unset,
+    /// The sandbox peer `ijgate-sandbox`, started as a child process (demos, development).
     Sandbox,
     /// A real (or remote test) API DSN at `base_url`.
     Remote,
@@ -274,7 +279,7 @@ pub struct NetEnt {
 impl Default for NetEnt {
     fn default() -> Self {
         NetEnt {
-            mode: NetEntMode::Sandbox,
+            mode: NetEntMode::Unset,
             base_url: None,
             auth_url: None,
             deposit_url: None,
@@ -327,10 +332,12 @@ impl Default for DsnDoor {
     }
 }
 
-/// The in-process sandbox peer.
+/// The sandbox peer (`ijgate-sandbox`, started as a child process).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SandboxPeer {
+    /// The `ijgate-sandbox` executable; default: the one beside the `ijgate` binary.
+    pub command: Option<PathBuf>,
     /// Where it listens (port 0: any free port).
     pub listen: SocketAddr,
     /// Scenario TOML (delays, outcomes, faults, BPIJ); absent: every signalement accepted,
@@ -341,6 +348,7 @@ pub struct SandboxPeer {
 impl Default for SandboxPeer {
     fn default() -> Self {
         SandboxPeer {
+            command: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             scenario: None,
         }
@@ -442,6 +450,7 @@ impl Config {
             &mut self.netent.password_file,
             &mut self.netent.ca_file,
             &mut self.sandbox.scenario,
+            &mut self.sandbox.command,
         ]
         .into_iter()
         .flatten()
@@ -574,17 +583,19 @@ impl Config {
                 ));
             }
         }
-        if let Some(f) = &self.sandbox.scenario
-            && self.netent.mode == NetEntMode::Sandbox
+        if self.netent.mode == NetEntMode::Unset {
+            p.push(
+                "netent.mode: required: \"remote\" (the real API DSN), \"sandbox\" (the local \
+                 ijgate-sandbox peer, development only) or \"disabled\""
+                    .into(),
+            );
+        }
+        if self.netent.mode == NetEntMode::Sandbox
+            && let Some(f) = &self.sandbox.scenario
+            && let Err(e) = std::fs::metadata(f)
         {
-            match std::fs::read_to_string(f) {
-                Ok(t) => {
-                    if let Err(e) = crate::sandbox::Scenario::from_toml(&t) {
-                        p.push(format!("sandbox.scenario: {}: {e}", f.display()));
-                    }
-                }
-                Err(e) => p.push(format!("sandbox.scenario: {}: {e}", f.display())),
-            }
+            // The scenario's content is checked by the sandbox binary itself at start.
+            p.push(format!("sandbox.scenario: {}: {e}", f.display()));
         }
         for (i, f) in self.dsn.fiches.iter().enumerate() {
             if !f.exists() {
@@ -730,7 +741,8 @@ mod tests {
         )
         .unwrap();
         let p = c.validate();
-        assert_eq!(p.len(), 5, "{p:#?}");
+        assert_eq!(p.len(), 6, "{p:#?}");
+        assert!(p.iter().any(|m| m.starts_with("netent.mode: required")));
         assert!(p.iter().any(|m| m.starts_with("daemon.log_format")));
         assert!(p.iter().any(|m| m.starts_with("employers[0].siret")));
         assert!(p.iter().any(|m| m.starts_with("employers[0].name")));

@@ -12,7 +12,8 @@
 //! - [`engine`]: the workflow that ties doors, journal and outbound notices together.
 //! - [`prevoyance`]: the prévoyance complement engine (seed 001): contracts, IJSS estimate,
 //!   legal maintenance, cascaded coverages, bordereau. No I/O except its CLI glue.
-//! - [`sandbox`]: a local net-entreprises peer (API DSN + CNAM PJ IJ) for demos and tests.
+//! - The local net-entreprises peer for demos and tests is a separate binary,
+//!   `src/bin/ijgate-sandbox/` (`ijgate-sandbox`), outside this library and the Debian package.
 //! - [`alerts`]: deadlines (French working days) and durable e-mail alerts.
 //! - [`tasks`]: manual tasks, e.g. the DSIJ fallback with its prefilled salary attestation.
 //! - [`documents`]: supporting documents the CPAM asks for, uploaded through CNAM PJ IJ.
@@ -39,5 +40,4 @@ pub mod metrics;
 pub mod model;
 pub mod neodes;
 pub mod prevoyance;
-pub mod sandbox;
 pub mod tasks;

@@ -475,8 +475,9 @@ fn smtp_over_tls_with_a_private_ca_and_a_password_file() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let p = |n: &str| dir.path().join(n);
-    let (ca, cert, key) = ijgate::sandbox::dev_certificates(&["localhost", "127.0.0.1"]).unwrap();
-    let (other_ca, _, _) = ijgate::sandbox::dev_certificates(&["localhost"]).unwrap();
+    let (ca, cert, key) =
+        ijgate::channels::tls::dev_certificates(&["localhost", "127.0.0.1"]).unwrap();
+    let (other_ca, _, _) = ijgate::channels::tls::dev_certificates(&["localhost"]).unwrap();
     for (n, v) in [
         ("ca.pem", &ca),
         ("cert.pem", &cert),

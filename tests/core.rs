@@ -286,7 +286,9 @@ fn check_config_lists_every_problem_and_exits_78() {
     let o = site.cli(&["check-config"]);
     assert_eq!(o.status.code(), Some(78));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("3 problem(s)"), "{err}");
+    // Three mistakes, plus the missing netent.mode (no silent default).
+    assert!(err.contains("4 problem(s)"), "{err}");
+    assert!(err.contains("netent.mode: required"), "{err}");
     std::fs::write(&site.config, "[daemon]\nnot_a_key = 1\n").unwrap();
     let o = site.cli(&["check-config"]);
     assert_eq!(o.status.code(), Some(78));

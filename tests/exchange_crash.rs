@@ -48,13 +48,8 @@ concurrency = 8
         "[delays]\n\"31\" = \"0s\"\n[bpij]\nenabled = false\n",
     )
     .unwrap();
-    let mut sandbox = Command::new(BIN)
-        .args([
-            "sandbox",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--scenario",
-        ])
+    let mut sandbox = Command::new(SANDBOX_BIN)
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--scenario"])
         .arg(site.path("scenario.toml"))
         .arg("--ca-out")
         .arg(site.path("sandbox-ca.pem"))

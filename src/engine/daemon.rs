@@ -4,6 +4,7 @@
 use arc_swap::ArcSwap;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -125,11 +126,18 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
             stop.clone(),
         ));
     }
-    // The CPAM exchange: the in-process sandbox peer or a remote API DSN.
+    // The CPAM exchange: the sandbox peer (a child process) or a remote API DSN.
     let netent = match cfg.netent.mode {
         NetEntMode::Disabled => None,
         NetEntMode::Sandbox => Some(start_sandbox(&cfg, &mut tasks, stop.clone()).await?),
         NetEntMode::Remote => Some((remote_netent(&cfg)?, true)),
+        // Refused by Config::validate before we get here; kept exhaustive on purpose.
+        NetEntMode::Unset => {
+            return Err(DaemonError::Io {
+                what: "netent.mode".into(),
+                source: std::io::Error::other("required: \"remote\", \"sandbox\" or \"disabled\""),
+            });
+        }
     };
     if let Some((netent_cfg, paris_time)) = netent {
         let client = crate::channels::netent::NetEntClient::new(netent_cfg).map_err(|e| {
@@ -250,47 +258,93 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
     Ok(())
 }
 
-/// Starts the in-process sandbox peer on its own TLS (a private CA written to the state folder)
-/// and returns the client configuration that points at it.
+/// Starts the sandbox peer — the separate `ijgate-sandbox` binary, never part of this
+/// library — as a child process on its own TLS (a private CA written to the state folder), and
+/// returns the client configuration that points at it. The child reports its bound address on
+/// its standard output (`listening ADDR`); it is stopped with the daemon (SIGTERM at shutdown,
+/// and the kernel's parent-death signal should the daemon be killed).
 async fn start_sandbox(
     cfg: &Config,
     tasks: &mut tokio::task::JoinSet<()>,
     stop: CancellationToken,
 ) -> Result<(NetEntConfig, bool), DaemonError> {
-    let scenario = match &cfg.sandbox.scenario {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(io(format!("sandbox.scenario {}", p.display())))?;
-            crate::sandbox::Scenario::from_toml(&text).map_err(|e| DaemonError::Io {
-                what: format!("sandbox.scenario {}", p.display()),
-                source: std::io::Error::other(e.to_string()),
-            })?
-        }
-        None => crate::sandbox::Scenario::default(),
-    };
-    let (ca, cert, key) =
-        crate::sandbox::dev_certificates(&["localhost", "127.0.0.1"]).map_err(|e| {
-            DaemonError::Io {
-                what: "sandbox certificates".into(),
-                source: std::io::Error::other(e.to_string()),
-            }
-        })?;
-    let tls =
-        crate::sandbox::tls_config(cert.as_bytes(), key.as_bytes()).map_err(io("sandbox TLS"))?;
+    use tokio::io::AsyncBufReadExt;
+    let program = sandbox_program(cfg)?;
     let ca_path = cfg.daemon.state_dir.join("sandbox-ca.pem");
-    crate::channels::fsio::write_atomic(&ca_path, ca.as_bytes(), Perms::PRIVATE)
-        .map_err(io(ca_path.display().to_string()))?;
-    let listener = tokio::net::TcpListener::bind(cfg.sandbox.listen)
-        .await
-        .map_err(io(format!("sandbox.listen {}", cfg.sandbox.listen)))?;
-    let addr = listener.local_addr().map_err(io("sandbox.listen"))?;
-    let sandbox = crate::sandbox::Sandbox::new(scenario);
-    tasks.spawn(async move {
-        if let Err(e) = sandbox.serve(listener, tls, stop.cancelled_owned()).await {
-            tracing::error!(error = %e, "sandbox: stopped");
+    let mut cmd = tokio::process::Command::new(&program);
+    cmd.arg("--listen")
+        .arg(cfg.sandbox.listen.to_string())
+        .arg("--ca-out")
+        .arg(&ca_path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true);
+    if let Some(s) = &cfg.sandbox.scenario {
+        cmd.arg("--scenario").arg(s);
+    }
+    // SAFETY: prctl is async-signal-safe; it only asks the kernel to SIGTERM the child when
+    // this process dies (kill -9 included), so no orphaned peer keeps the port.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let what = format!("sandbox peer {}", program.display());
+    let mut child = cmd.spawn().map_err(io(what.clone()))?;
+    let stdout = child.stdout.take().ok_or_else(|| DaemonError::Io {
+        what: what.clone(),
+        source: std::io::Error::other("no standard output"),
+    })?;
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let ready = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await;
+    let addr: std::net::SocketAddr = match ready {
+        Ok(Ok(Some(line))) => line
+            .strip_prefix("listening ")
+            .and_then(|a| a.trim().parse().ok())
+            .ok_or_else(|| DaemonError::Io {
+                what: what.clone(),
+                source: std::io::Error::other(format!("unexpected first line {line:?}")),
+            })?,
+        Ok(Ok(None)) => {
+            let status = child.wait().await.map_err(io(what.clone()))?;
+            return Err(DaemonError::Io {
+                what,
+                source: std::io::Error::other(format!(
+                    "exited before listening ({status}); its error is above"
+                )),
+            });
         }
+        Ok(Err(e)) => return Err(DaemonError::Io { what, source: e }),
+        Err(_) => {
+            return Err(DaemonError::Io {
+                what,
+                source: std::io::Error::other("not listening after 30 s"),
+            });
+        }
+    };
+    tasks.spawn(async move {
+        tokio::select! {
+            status = child.wait() => {
+                tracing::error!(?status, "sandbox peer exited; the CPAM exchange has no peer until restart");
+            }
+            _ = stop.cancelled() => {
+                if let Some(pid) = child.id() {
+                    // SAFETY: plain kill(2) on our own child's pid.
+                    unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+                }
+                if tokio::time::timeout(Duration::from_secs(5), child.wait()).await.is_err() {
+                    let _ = child.kill().await;
+                }
+            }
+        }
+        // Keep reading (and dropping) its standard output so the child never blocks on it.
+        while let Ok(Some(_)) = lines.next_line().await {}
     });
-    tracing::warn!(%addr, "net-entreprises SANDBOX peer started in-process (netent.mode = \"sandbox\"): nothing reaches the real CPAM");
+    tracing::warn!(%addr, "net-entreprises SANDBOX peer started as a child process (netent.mode = \"sandbox\"): nothing reaches the real CPAM");
     let siret = cfg
         .netent
         .siret
@@ -308,6 +362,29 @@ async fn start_sandbox(
     n.service = cfg.netent.service.clone();
     n.request_timeout = cfg.netent.request_timeout;
     Ok((n, true))
+}
+
+/// The `ijgate-sandbox` executable: `sandbox.command` when set, else the one beside this
+/// binary (`cargo build` puts both in `target/<profile>/`; the Debian package ships none).
+pub fn sandbox_program(cfg: &Config) -> Result<std::path::PathBuf, DaemonError> {
+    let program = match &cfg.sandbox.command {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()
+            .map_err(io("current executable"))?
+            .with_file_name("ijgate-sandbox"),
+    };
+    if !program.is_file() {
+        return Err(DaemonError::Io {
+            what: "netent.mode = \"sandbox\"".into(),
+            source: std::io::Error::other(format!(
+                "the sandbox peer {} is missing: it is a development tool, built by `cargo build` \
+                 beside ijgate and not shipped in the package (set sandbox.command, or use \
+                 mode = \"remote\")",
+                program.display()
+            )),
+        });
+    }
+    Ok(program)
 }
 
 /// The client configuration for a remote API DSN (password read from its 0600 file).

@@ -367,7 +367,7 @@ mod tests {
     fn reload_swaps_a_valid_config_and_keeps_the_old_one_otherwise() {
         let d = tempfile::tempdir().unwrap();
         let path = d.path().join("ijgate.toml");
-        let base = "[daemon]\nstate_dir = \"var\"\n[api]\nenabled = false\n[[employers]]\nsiret = \"73282932000074\"\nname = \"A\"\n";
+        let base = "[daemon]\nstate_dir = \"var\"\n[netent]\nmode = \"disabled\"\n[api]\nenabled = false\n[[employers]]\nsiret = \"73282932000074\"\nname = \"A\"\n";
         std::fs::write(&path, base).unwrap();
         std::fs::create_dir(d.path().join("var")).unwrap();
         let slot = Arc::new(ArcSwap::from_pointee(Config::load(&path).unwrap()));

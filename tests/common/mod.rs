@@ -16,6 +16,10 @@ pub const SIRET_A: &str = "12345678200010";
 pub const SIRET_B: &str = "98765432400019";
 
 /// Polls `f` until it is true or `timeout` passes.
+/// The sandbox net-entreprises peer, a separate binary of this package (never shipped).
+#[allow(dead_code)]
+pub const SANDBOX_BIN: &str = env!("CARGO_BIN_EXE_ijgate-sandbox");
+
 pub fn wait_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
     let end = Instant::now() + timeout;
     loop {

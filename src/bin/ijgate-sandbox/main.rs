@@ -1,4 +1,9 @@
-//! A local net-entreprises peer over HTTPS, for demos and tests: authentifier,
+//! `ijgate-sandbox`: a local net-entreprises peer over HTTPS, for demos and tests. It is a
+//! separate binary, never part of the `ijgate` library or of the Debian package, so that the
+//! shipped daemon cannot produce a fake "accepted": in `netent.mode = "sandbox"` the daemon
+//! starts this binary as a child process and talks to it over HTTPS like to the real service.
+//!
+//! Services: authentifier,
 //! deposer-dsn, lister-depots, lister-retours-flux, lister-retours-declarant,
 //! telecharger-retour, lister-bpij-declarant, telecharger-bpij, the CNAM PJ IJ endpoint,
 //! and `GET /sandbox/stats` (JSON) to prove, from outside, that nothing was deposited twice.
@@ -9,7 +14,7 @@
 //!
 //! Layout: `scenario` (TOML), `check` (what is checked in a file), `ijss` (IJ figures and
 //! the BPIJ issued), `state` (memory, no I/O), `pj` (multipart + PJ checks), `http`
-//! (routing), `cli` (the `ijgate sandbox` command).
+//! (routing), `cli` (the command line).
 
 pub mod check;
 pub mod cli;
@@ -30,6 +35,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 
 pub use cli::{SandboxArgs, run_cli};
+pub use ijgate::channels::tls::dev_certificates;
 pub use scenario::Scenario;
 pub use state::Stats;
 
@@ -184,20 +190,44 @@ pub fn tls_config(cert_pem: &[u8], key_pem: &[u8]) -> std::io::Result<Arc<rustls
     Ok(Arc::new(cfg))
 }
 
-/// A self-signed development CA and a server certificate for `names`, as PEM
-/// (ca_cert, server_cert_chain, server_key). For demos and tests only.
-pub fn dev_certificates(names: &[&str]) -> Result<(String, String, String), rcgen::Error> {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-    let ca_key = KeyPair::generate()?;
-    let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "ijgate sandbox dev CA");
-    let ca_cert = ca_params.self_signed(&ca_key)?;
-    let issuer = Issuer::new(ca_params, ca_key);
-    let key = KeyPair::generate()?;
-    let params = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())?;
-    let cert = params.signed_by(&key, &issuer)?;
-    Ok((ca_cert.pem(), cert.pem(), key.serialize_pem()))
+/// `../shared/reference/` beside the project (third-party reference files read by tests);
+/// `IJGATE_REFERENCE_DIR` overrides it.
+#[cfg(test)]
+fn reference_dir() -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("IJGATE_REFERENCE_DIR") {
+        return std::path::PathBuf::from(dir);
+    }
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference")
+}
+
+#[derive(clap::Parser)]
+#[command(
+    name = "ijgate-sandbox",
+    version,
+    about = "A local net-entreprises peer (API DSN + CNAM PJ IJ) for ijgate demos and tests"
+)]
+struct Cli {
+    #[command(flatten)]
+    args: SandboxArgs,
+}
+
+fn main() {
+    use clap::Parser;
+    let cli = Cli::parse();
+    ijgate::logging::init("human", ijgate::logging::Target::Stderr);
+    ijgate::channels::tls::install_crypto_provider();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ijgate-sandbox: cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = rt.block_on(run_cli(cli.args)) {
+        eprintln!("ijgate-sandbox: {e}");
+        std::process::exit(1);
+    }
 }

@@ -22,11 +22,11 @@ use super::check::{self, FileFacts};
 use super::ijss::{self, BpijIssue};
 use super::pj::RapportIj;
 use super::scenario::{Outcome, OutcomeRule, Scenario};
-use crate::formats::listing::{
+use ijgate::formats::listing::{
     BpijDeclare, BpijLink, BpijListing, DepositEntry, DepositsListing, FluxReturns, ReturnEntry,
     ReturnsListing,
 };
-use crate::formats::rapport::{
+use ijgate::formats::rapport::{
     Anomaly, Declarant, Declaration, EssaiReel, RapportSpec, Severity, Statut, write_rapport,
 };
 
@@ -540,7 +540,7 @@ impl State {
                         .filter(|v| !v.is_empty())
                         .unwrap_or_else(|| vec!["BULLETIN_SALAIRE".to_string()]);
                     let a = Anomaly {
-                        code: crate::formats::rapport::DOCUMENTS_REQUESTED_CODE.into(),
+                        code: ijgate::formats::rapport::DOCUMENTS_REQUESTED_CODE.into(),
                         severity: Some(Severity::NonBlocking),
                         message: format!("Pièces justificatives demandées : {}", docs.join(", ")),
                         line: None,
@@ -878,7 +878,7 @@ impl State {
     pub fn bpij_gross_total(&self) -> Decimal {
         self.bpijs
             .iter()
-            .filter_map(|b| crate::formats::bpij::Bpij::parse(&b.body).ok())
+            .filter_map(|b| ijgate::formats::bpij::Bpij::parse(&b.body).ok())
             .flat_map(|b| b.summaries())
             .map(|s| s.gross_ij)
             .sum()
@@ -888,12 +888,12 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formats::rapport::{Rapport, ReturnOutcome};
-    use crate::sandbox::check::sample::{SampleStop, signalement};
-    use crate::sandbox::scenario::OutcomeRule;
+    use crate::check::sample::{SampleStop, signalement};
+    use crate::scenario::OutcomeRule;
+    use ijgate::formats::rapport::{Rapport, ReturnOutcome};
 
     fn t(s: &str) -> NaiveDateTime {
-        crate::formats::listing::parse_ts(s).unwrap()
+        ijgate::formats::listing::parse_ts(s).unwrap()
     }
 
     fn state() -> State {

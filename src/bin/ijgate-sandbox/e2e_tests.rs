@@ -10,12 +10,12 @@ use rust_decimal_macros::dec;
 use super::check::sample::{SampleStop, signalement};
 use super::scenario::{Outcome, OutcomeRule};
 use super::{Sandbox, Scenario, dev_certificates, tls_config};
-use crate::channels::netent::{
+use ijgate::channels::netent::{
     NetEntClient, NetEntConfig, NetEntError, PjForm, Reconciliation, install_crypto_provider,
 };
-use crate::formats::bpij::Bpij;
-use crate::formats::listing::ReturnsListing;
-use crate::formats::rapport::{DepositAnswer, Rapport, ReturnOutcome};
+use ijgate::formats::bpij::Bpij;
+use ijgate::formats::listing::ReturnsListing;
+use ijgate::formats::rapport::{DepositAnswer, Rapport, ReturnOutcome};
 
 const SIRET: &str = "12345678200010";
 
@@ -547,7 +547,7 @@ async fn supporting_document_upload() {
     let form = PjForm {
         id_envoi: "ENV-0001".into(),
         siret_declare: "12345678200028".into(),
-        nir: crate::formats::masked::Nir::new("185017512345612"),
+        nir: ijgate::formats::masked::Nir::new("185017512345612"),
         nature_absence: "MALADIE".into(),
         origine: "DSIJ_DSN".into(),
         dernier_jour_travaille: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
@@ -637,7 +637,7 @@ async fn http1_only_peer_and_connection_reset_on_deposit() {
 async fn range_listing_keeps_boundary_returns_once() {
     // A frozen clock: the deposit and its immediate returns share one second, which is
     // also the boundary between two 60-minute windows.
-    let t = crate::formats::listing::parse_ts("20261125100000").unwrap();
+    let t = ijgate::formats::listing::parse_ts("20261125100000").unwrap();
     let clock: super::Clock = std::sync::Arc::new(move || t);
     let run = start_with(
         Sandbox::with_clock(Scenario::default(), clock),

@@ -1,6 +1,10 @@
-//! `ijgate sandbox --listen ADDR --scenario FILE [--cert PEM --key PEM]`: runs the sandbox
-//! until Ctrl-C. Without a certificate it generates a development CA + server certificate
-//! and writes the CA to `--ca-out` so that the gateway can trust it (`ca_file`).
+//! `ijgate-sandbox --listen ADDR --scenario FILE [--cert PEM --key PEM]`: runs the sandbox
+//! until SIGINT or SIGTERM. Without a certificate it generates a development CA + server
+//! certificate and writes the CA to `--ca-out` so that the gateway can trust it (`ca_file`).
+//!
+//! Once listening it prints one line, `listening ADDR`, on standard output: the daemon, which
+//! starts this binary as a child in `netent.mode = "sandbox"`, reads the bound address there
+//! (the configured port may be 0).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -77,10 +81,22 @@ pub async fn run_cli(args: SandboxArgs) -> Result<(), CliError> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(io(&args.listen.to_string()))?;
-    tracing::info!(listen = %args.listen, "sandbox listening");
+    let bound = listener.local_addr().map_err(io("listen"))?;
+    tracing::info!(listen = %bound, "sandbox listening");
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening {bound}").map_err(io("stdout"))?;
+        out.flush().map_err(io("stdout"))?;
+    }
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(io("SIGTERM handler"))?;
     Sandbox::new(scenario)
-        .serve(listener, tls, async {
-            let _ = tokio::signal::ctrl_c().await;
+        .serve(listener, tls, async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
         })
         .await
         .map_err(io("serve"))
@@ -100,7 +116,7 @@ mod tests {
     #[test]
     fn arguments_parse() {
         let c = Cli::try_parse_from([
-            "ijgate",
+            "ijgate-sandbox",
             "--listen",
             "127.0.0.1:9443",
             "--scenario",
@@ -110,7 +126,7 @@ mod tests {
         assert_eq!(c.args.listen.port(), 9443);
         assert!(c.args.cert.is_none());
         // --cert needs --key.
-        assert!(Cli::try_parse_from(["ijgate", "--cert", "c.pem"]).is_err());
+        assert!(Cli::try_parse_from(["ijgate-sandbox", "--cert", "c.pem"]).is_err());
     }
 
     #[tokio::test]

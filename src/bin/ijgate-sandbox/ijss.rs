@@ -10,15 +10,15 @@ use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::check::Stoppage;
-use crate::formats::bpij::{Assurance, Assure, Bpij, Caisse, Certificat, Declare, Prestation};
-use crate::formats::masked::Nir;
+use ijgate::formats::bpij::{Assurance, Assure, Bpij, Caisse, Certificat, Declare, Prestation};
+use ijgate::formats::masked::Nir;
 
 /// Waiting days before IJ maladie are paid.
 pub const CARENCE_DAYS: i64 = 3;
 
 /// Daily gross IJ maladie for a stop starting on `stop_start`, from the monthly gross pays
 /// of the months before it, oldest first (the last 3 are used; missing months count as 0).
-/// The legal rule itself (and its dated SMIC table) lives in [`crate::prevoyance::ijss`].
+/// The legal rule itself (and its dated SMIC table) lives in [`ijgate::prevoyance::ijss`].
 pub fn ijss_daily_gross(last_three_monthly_gross: &[Decimal], stop_start: NaiveDate) -> Decimal {
     let recent_first: Vec<Decimal> = last_three_monthly_gross
         .iter()
@@ -26,8 +26,8 @@ pub fn ijss_daily_gross(last_three_monthly_gross: &[Decimal], stop_start: NaiveD
         .take(3)
         .copied()
         .collect();
-    crate::prevoyance::ijss::ijss_daily_gross(
-        crate::prevoyance::motif::Motif::Maladie,
+    ijgate::prevoyance::ijss::ijss_daily_gross(
+        ijgate::prevoyance::motif::Motif::Maladie,
         &recent_first,
         stop_start,
     )
@@ -258,7 +258,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let file = dir.path().join("slip.xml");
             std::fs::write(&file, b.to_xml()).unwrap();
-            let xsd = crate::formats::reference_dir().join("gip-mds/ROOT_BPIJ_V02_04.xsd");
+            let xsd = crate::reference_dir().join("gip-mds/ROOT_BPIJ_V02_04.xsd");
             let out = std::process::Command::new("xmllint")
                 .args(["--noout", "--schema"])
                 .arg(&xsd)

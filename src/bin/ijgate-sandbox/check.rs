@@ -3,14 +3,14 @@
 //! `check_neodes` is deliberately minimal (own line split: value between the first `,'` and
 //! the last `'`, physical line ≤ 256 bytes with its end of line, S90.G00.90.001 = number of
 //! lines from S10.G00.00.001 to S90.G00.90.002). At integration it is redirected to the
-//! shared NEODeS reader (`crate::neodes`). Anomaly codes are the sandbox's own (`SBX-*`).
+//! shared NEODeS reader (`ijgate::neodes`). Anomaly codes are the sandbox's own (`SBX-*`).
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::formats::rapport::{Anomaly, RubricRef, Severity};
+use ijgate::formats::rapport::{Anomaly, RubricRef, Severity};
 
 /// Physical line limit including CR/LF.
 pub const MAX_LINE: usize = 256;

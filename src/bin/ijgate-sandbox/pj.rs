@@ -155,7 +155,7 @@ pub fn check_upload(parts: &[Part], date_envoi: &str) -> RapportIj {
         reject("CTL-PJ-MOT", "Motif inconnu");
     }
     if !field("typePieces")
-        .is_some_and(|v| crate::formats::rapport::DOCUMENT_TYPES.contains(&v.as_str()))
+        .is_some_and(|v| ijgate::formats::rapport::DOCUMENT_TYPES.contains(&v.as_str()))
     {
         reject("CTL-PJ-TYP", "Type de pièce inconnu");
     }

@@ -13,8 +13,8 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use super::state::{DepositResult, Fault, State};
 use super::{Clock, pj};
-use crate::formats::listing::{self, MAX_WINDOW_MINUTES};
-use crate::formats::xml_tree;
+use ijgate::formats::listing::{self, MAX_WINDOW_MINUTES};
+use ijgate::formats::xml_tree;
 
 /// Largest request body (compressed) and largest DSN once gunzipped.
 const MAX_BODY: usize = 16 * 1024 * 1024;
