@@ -26,6 +26,9 @@ done
 unit_path=$(grep -oE '\./(usr/)?lib/systemd/system/ijgate\.service$' <<<"$contents") \
   || fail "systemd unit missing from the package"
 grep -E " \./usr/bin/ijgate\$" <<<"$contents" | grep -q '^-rwxr-xr-x' || fail "binary not 0755"
+# The sandbox peer is a development tool: never shipped, so no packaged daemon can fake
+# "accepted" returns.
+if grep -q 'ijgate-sandbox' <<<"$contents"; then fail "the package ships ijgate-sandbox"; fi
 
 info=$(dpkg-deb -I "$deb")
 grep -q '^ Package: ijgate$' <<<"$info" || fail "package name"
@@ -44,6 +47,13 @@ x=$(mktemp -d)
 trap 'rm -rf "$x"' EXIT
 dpkg-deb -x "$deb" "$x"
 "$x/usr/bin/ijgate" --version
+# Sandbox mode on the packaged binary is refused, naming the missing peer.
+printf '[netent]\nmode = "sandbox"\n' > "$x/sandbox.toml"
+if out=$("$x/usr/bin/ijgate" --config "$x/sandbox.toml" check-config 2>&1); then
+  fail "packaged ijgate accepts sandbox mode"
+fi
+grep -q 'the sandbox peer .*ijgate-sandbox is missing' <<<"$out" \
+  || fail "packaged ijgate in sandbox mode: unexpected error: $out"
 if command -v systemd-analyze >/dev/null 2>&1; then
   sed "s#/usr/bin/ijgate#$x/usr/bin/ijgate#g" "$x/$unit_path" > "$x/ijgate.service"
   out=$(systemd-analyze verify "$x/ijgate.service" 2>&1) || fail "systemd-analyze verify: $out"

@@ -345,6 +345,17 @@ pub struct SandboxPeer {
     pub scenario: Option<PathBuf>,
 }
 
+impl SandboxPeer {
+    /// The `ijgate-sandbox` executable: `command` when set, else the one beside the running
+    /// binary (`cargo build` puts both in `target/<profile>/`; the Debian package ships none).
+    pub fn program(&self) -> std::io::Result<PathBuf> {
+        match &self.command {
+            Some(p) => Ok(p.clone()),
+            None => Ok(std::env::current_exe()?.with_file_name("ijgate-sandbox")),
+        }
+    }
+}
+
 impl Default for SandboxPeer {
     fn default() -> Self {
         SandboxPeer {
@@ -589,6 +600,18 @@ impl Config {
                  ijgate-sandbox peer, development only) or \"disabled\""
                     .into(),
             );
+        }
+        if self.netent.mode == NetEntMode::Sandbox {
+            match self.sandbox.program() {
+                Ok(prog) if prog.is_file() => {}
+                Ok(prog) => p.push(format!(
+                    "netent.mode = \"sandbox\": the sandbox peer {} is missing: it is a development \
+                     tool, built by `cargo build` beside ijgate and not shipped in the package (set \
+                     sandbox.command, or use mode = \"remote\")",
+                    prog.display()
+                )),
+                Err(e) => p.push(format!("netent.mode = \"sandbox\": {e}")),
+            }
         }
         if self.netent.mode == NetEntMode::Sandbox
             && let Some(f) = &self.sandbox.scenario

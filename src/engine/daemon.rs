@@ -284,7 +284,9 @@ async fn start_sandbox(
         cmd.arg("--scenario").arg(s);
     }
     // SAFETY: prctl is async-signal-safe; it only asks the kernel to SIGTERM the child when
-    // this process dies (kill -9 included), so no orphaned peer keeps the port.
+    // its parent dies (kill -9 included), so no orphaned peer keeps the port. The kernel ties
+    // this to the forking *thread*: we fork from a runtime worker (or the main thread), which
+    // lives as long as the daemon — never from a short-lived blocking-pool thread.
     unsafe {
         cmd.pre_exec(|| {
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
@@ -364,22 +366,15 @@ async fn start_sandbox(
     Ok((n, true))
 }
 
-/// The `ijgate-sandbox` executable: `sandbox.command` when set, else the one beside this
-/// binary (`cargo build` puts both in `target/<profile>/`; the Debian package ships none).
-pub fn sandbox_program(cfg: &Config) -> Result<std::path::PathBuf, DaemonError> {
-    let program = match &cfg.sandbox.command {
-        Some(p) => p.clone(),
-        None => std::env::current_exe()
-            .map_err(io("current executable"))?
-            .with_file_name("ijgate-sandbox"),
-    };
+/// The `ijgate-sandbox` executable (see [`crate::config::SandboxPeer::program`]); its absence
+/// is also reported by `check-config`.
+fn sandbox_program(cfg: &Config) -> Result<std::path::PathBuf, DaemonError> {
+    let program = cfg.sandbox.program().map_err(io("current executable"))?;
     if !program.is_file() {
         return Err(DaemonError::Io {
             what: "netent.mode = \"sandbox\"".into(),
             source: std::io::Error::other(format!(
-                "the sandbox peer {} is missing: it is a development tool, built by `cargo build` \
-                 beside ijgate and not shipped in the package (set sandbox.command, or use \
-                 mode = \"remote\")",
+                "the sandbox peer {} is missing (not shipped in the package)",
                 program.display()
             )),
         });
