@@ -61,47 +61,60 @@ fn clean_fixture_has_no_anomaly_and_a_balanced_call() {
     );
 }
 
+/// The done-when of issue 11: one file per rule family (tests/fixtures/dsn/generate_fixtures.py
+/// plants one defect in the clean file), each reporting exactly that defect at the line of the
+/// faulty rubric; every other anomaly is marked as a consequence of it.
 #[test]
 fn each_planted_defect_is_found_at_its_line() {
-    let cases = [
-        ("lac_eadh02_unknown_contract.dsn", "EADH02", 26, true),
-        ("lac_eadh01_broken_adhesion_link.dsn", "EADH01", 50, true),
-        ("lac_ecin02_broken_affiliation_link.dsn", "ECIN02", 85, true),
-        ("lac_eaff03_unknown_option.dsn", "EAFF03", 79, true),
-        ("lac_eaff06_unknown_population.dsn", "EAFF06", 50, true),
-        ("lac_ecin05_missing_component.dsn", "ECIN05", 56, true),
-        ("lac_ecin08_wrong_contribution.dsn", "ECIN08", 65, false),
-        ("lac_ecve98_underpaid.dsn", "ECVE98", 26, false),
-        ("lac_ever01_no_payment.dsn", "EVER01", 26, false),
-        (
-            "lac_eaff98_affiliation_before_contract.dsn",
-            "EAFF98",
-            50,
-            false,
-        ),
-        (
-            "lac_ecin01_affiliation_without_base.dsn",
-            "ECIN01",
-            79,
-            true,
-        ),
+    // (file, code, line, rubric, blocking, consequences (code, line))
+    let cases: [(&str, &str, u64, &str, bool, &[(&str, u64)]); 13] = [
+        ("lac_eadh02_unknown_contract.dsn", "EADH02", 26, "S21.G00.15.001", true, &[("ECVE98", 26), ("ECVE03", 36)]),
+        ("lac_eadh01_broken_adhesion_link.dsn", "EADH01", 53, "S21.G00.70.013", true, &[("ECVE98", 35)]),
+        ("lac_ecin02_broken_affiliation_link.dsn", "ECIN02", 89, "S21.G00.78.005", true, &[("ECVE98", 35), ("ECIN01", 81)]),
+        ("lac_eaff03_unknown_option.dsn", "EAFF03", 79, "S21.G00.70.004", true, &[]),
+        ("lac_eaff06_unknown_population.dsn", "EAFF06", 51, "S21.G00.70.005", true, &[]),
+        ("lac_ecin05_missing_component.dsn", "ECIN05", 56, "S21.G00.78.001", true, &[]),
+        ("lac_ecin08_wrong_contribution.dsn", "ECIN08", 67, "S21.G00.81.004", false, &[("ECVE98", 35)]),
+        ("lac_ecin08_rate_raised.dsn", "ECIN08", 68, "S21.G00.81.004", false, &[]),
+        ("lac_ecve98_underpaid.dsn", "ECVE98", 35, "S21.G00.55.001", false, &[]),
+        ("lac_ecve98_component_mismatch.dsn", "ECVE98", 35, "S21.G00.55.001", false, &[("EVER98", 31)]),
+        ("lac_ever01_no_payment.dsn", "EVER01", 26, "S21.G00.15.001", false, &[]),
+        ("lac_eaff98_affiliation_before_contract.dsn", "EAFF98", 54, "S21.G00.70.014", false, &[]),
+        ("lac_ecin01_affiliation_without_base.dsn", "ECIN01", 81, "S21.G00.70.012", true, &[]),
     ];
-    for (file, code, line, blocking) in cases {
+    for (file, code, line, rubric, blocking, consequences) in cases {
         let a = run(file, &[]);
         assert_eq!(
             a.stats.errors, 0,
             "{file}: codec errors {:?}",
             a.diagnostics
         );
-        let found: Vec<_> = a
+        let primary: Vec<_> = a
             .anomalies
             .iter()
-            .map(|x| (x.code, x.line, x.blocking))
+            .filter(|x| x.caused_by.is_none())
+            .map(|x| (x.code, x.line, x.rubric.map(|r| r.to_string()), x.blocking))
             .collect();
-        assert!(
-            found.contains(&(code, line, blocking)),
-            "{file}: expected {code} at line {line}, got {found:?}"
+        assert_eq!(
+            primary,
+            [(code, line, Some(rubric.to_string()), blocking)],
+            "{file}: {:#?}",
+            a.anomalies
         );
+        let mut marked: Vec<_> = a
+            .anomalies
+            .iter()
+            .filter(|x| x.caused_by.is_some())
+            .map(|x| {
+                let c = x.caused_by.unwrap();
+                assert_eq!((c.code, c.line), (code, line), "{file}: {x:?}");
+                (x.code, x.line)
+            })
+            .collect();
+        marked.sort();
+        let mut want = consequences.to_vec();
+        want.sort();
+        assert_eq!(marked, want, "{file}");
     }
 }
 

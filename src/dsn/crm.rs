@@ -320,7 +320,10 @@ pub fn crm_xml(
             "LibelCodeRetourMetier",
             &text(crm_label(a.code), 120),
         );
-        let desc = text(&format!("ligne {}: {}", a.line, a.message), 250);
+        let cause = a.caused_by.map_or_else(String::new, |c| {
+            format!("consequence de {} ligne {}: ", c.code, c.line)
+        });
+        let desc = text(&format!("ligne {}: {cause}{}", a.line, a.message), 250);
         if desc.chars().count() >= 3 {
             attr(&mut x, "DescriptionRetour", &desc);
         }

@@ -261,6 +261,7 @@ fn fill_establishment(
             let Some(a) = e.adhesions.last_mut() else {
                 return;
             };
+            a.lines.set(a.line, n, line);
             match n {
                 1 => a.contract_ref = s(),
                 2 => a.organisme = s(),
@@ -280,6 +281,7 @@ fn fill_establishment(
             let Some(p) = e.payments.last_mut() else {
                 return;
             };
+            p.lines.set(p.line, n, line);
             match n {
                 1 => p.ops = s(),
                 5 => p.amount = dec(v),
@@ -303,6 +305,7 @@ fn fill_establishment(
             let Some(c) = p.components.last_mut() else {
                 return;
             };
+            c.lines.set(c.line, n, line);
             match n {
                 1 => c.amount = dec(v),
                 2 => c.population = Some(s()),
@@ -340,6 +343,7 @@ fn fill_establishment(
             let Some(i) = e.individuals.last_mut() else {
                 return;
             };
+            i.lines.set(i.line, n, line);
             match n {
                 1 => i.nir = Nir::new(v),
                 2 => i.last_name = s(),
@@ -370,6 +374,7 @@ fn fill_individual(i: &mut Individual, block: BlockId, n: u16, line: u64, starts
             let Some(c) = i.contracts.last_mut() else {
                 return;
             };
+            c.lines.set(c.line, n, line);
             match n {
                 1 => c.start = date(v),
                 3 => c.category = Some(s()),
@@ -425,6 +430,7 @@ fn fill_individual(i: &mut Individual, block: BlockId, n: u16, line: u64, starts
                     let Some(a) = c.affiliations.last_mut() else {
                         return;
                     };
+                    a.lines.set(a.line, n, line);
                     match n {
                         4 => a.option = Some(s()),
                         5 => a.population = Some(s()),
@@ -458,6 +464,7 @@ fn fill_individual(i: &mut Individual, block: BlockId, n: u16, line: u64, starts
                     });
                 }
                 let Some(b) = p.bases.last_mut() else { return };
+                b.lines.set(b.line, n, line);
                 match n {
                     1 => b.code = s(),
                     2 => b.start = date(v),
@@ -495,6 +502,7 @@ fn fill_individual(i: &mut Individual, block: BlockId, n: u16, line: u64, starts
                 let Some(c) = b.contributions.last_mut() else {
                     return;
                 };
+                c.lines.set(c.line, n, line);
                 match n {
                     1 => c.code = s(),
                     2 => c.ops = Some(s()),
