@@ -13,7 +13,7 @@ use crate::dsn::checks::{Anomaly, crm_label};
 use crate::dsn::fiche::Fiche;
 use crate::dsn::model::Declaration;
 use crate::neodes::charset;
-use crate::neodes::norm::{P26V01, lookup};
+use crate::neodes::norm::{P26V01, by_version, lookup};
 
 /// What the CRM needs beyond the declaration (the insurer's identity and the deposit).
 #[derive(Debug, Clone)]
@@ -133,6 +133,8 @@ pub fn crm_xml(
     };
     let now = ctx.now.format("%Y%m%d%H%M%S").to_string();
     let envoi = &decl.envoi;
+    // Labels from the envoi's own norm version (P25V01 files arrive beside P26V01 ones).
+    let norm = by_version(envoi.norm_version.as_bytes()).unwrap_or(&P26V01);
     let id_envoi: String = ctx
         .id_envoi
         .chars()
@@ -334,14 +336,14 @@ pub fn crm_xml(
         attr(&mut x, "RubriqueBlocRetour", &rubric);
         let label = a
             .rubric
-            .and_then(|r| lookup(&P26V01, r))
+            .and_then(|r| lookup(norm, r))
             .map_or("Rubrique", |s| s.label);
         attr(&mut x, "LibelRubBlocRetour", &text(label, 120));
         let contexts: Vec<_> = a
             .context
             .iter()
             .filter(|(_, v)| !text(v, 120).is_empty())
-            .filter(|(r, _)| lookup(&P26V01, *r).is_some())
+            .filter(|(r, _)| lookup(norm, *r).is_some())
             .take(15)
             .collect();
         if contexts.is_empty() {
@@ -352,7 +354,7 @@ pub fn crm_xml(
         for (r, v) in contexts {
             x.push_str("\t\t\t<ContexteRetourMetier");
             attr(&mut x, "Rubrique", &r.to_string());
-            let label = lookup(&P26V01, *r).map_or("Rubrique", |s| s.label);
+            let label = lookup(norm, *r).map_or("Rubrique", |s| s.label);
             attr(&mut x, "Libelle", &text(label, 120));
             attr(&mut x, "Valeur", &text(v, 120));
             x.push_str("/>\n");
