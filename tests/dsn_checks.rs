@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use ijgate::dsn::analyze::{Analysis, AnalyzeOptions, analyze};
+use ijgate::dsn::analyze::{Analysis, AnalyzeOptions, analyze_named};
 use ijgate::dsn::checks::{AffiliatedSnapshot, missing_declarations};
 use ijgate::dsn::fiche::Fiche;
 use rust_decimal_macros::dec;
@@ -24,15 +24,55 @@ fn fiche() -> Fiche {
 }
 
 fn run(name: &str, previous: &[AffiliatedSnapshot]) -> Analysis {
+    run_with(name, &[fiche()], previous)
+}
+
+fn run_with(name: &str, fiches: &[Fiche], previous: &[AffiliatedSnapshot]) -> Analysis {
     let bytes = std::fs::read(fixture(name)).unwrap();
-    analyze(
+    analyze_named(
         &bytes[..],
-        &[fiche()],
+        name,
+        fiches,
         AnalyzeOptions::default(),
         previous,
         |_, _| {},
     )
     .unwrap()
+}
+
+/// Month to month (tests/fixtures/dsn/generate_fixtures.py, m2m pair): an individual, a work
+/// contract and an affiliation vanished without an end, and an affiliation left without its
+/// contribution; each located in March and in February, with its CRM code.
+#[test]
+fn month_to_month_findings_are_located_in_both_months() {
+    let feb = run_with("m2m_2026_02.dsn", &[], &[]);
+    assert_eq!(feb.stats.errors, 0, "{:?}", feb.diagnostics);
+    assert!(feb.anomalies.is_empty(), "{:#?}", feb.anomalies);
+    let mar = run_with("m2m_2026_03.dsn", &[], &feb.snapshots);
+    assert_eq!(mar.stats.errors, 0, "{:?}", mar.diagnostics);
+    let mut found: Vec<_> = mar
+        .anomalies
+        .iter()
+        .map(|x| {
+            let p = x.previous.as_ref().expect("located in the previous month");
+            (x.code, x.check.unwrap(), x.line, p.file.as_str(), p.line)
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("EAFF01", "MAFF01", 54, "m2m_2026_02.dsn", 86),
+            ("ECIN01", "MCOT01", 45, "m2m_2026_02.dsn", 65),
+            ("EFCT98", "MCTR01", 36, "m2m_2026_02.dsn", 51),
+            ("ESAL98", "MSAL01", 24, "m2m_2026_02.dsn", 108),
+        ],
+        "{:#?}",
+        mar.anomalies
+    );
+    assert!(mar.anomalies.iter().all(|a| a.message.contains("m2m_2026_02.dsn line")));
+    // Nothing to compare without the previous month.
+    assert!(run_with("m2m_2026_03.dsn", &[], &[]).anomalies.is_empty());
 }
 
 #[test]
@@ -134,8 +174,20 @@ fn employee_vanished_without_end_of_contract() {
     assert_eq!(feb.stats.errors, 0, "{:?}", feb.diagnostics);
     assert!(feb.anomalies.is_empty(), "{:?}", feb.anomalies);
     let mar = run("lac_2026_03_clean.dsn", &feb.snapshots);
-    let found: Vec<_> = mar.anomalies.iter().map(|x| (x.code, x.line)).collect();
-    assert_eq!(found, [("MSAL01", 97)]);
+    // Located in both files: the establishment's line in March (where she should be), her
+    // S21.G00.30.001 in February.
+    let found: Vec<_> = mar
+        .anomalies
+        .iter()
+        .map(|x| {
+            let p = x.previous.as_ref().unwrap();
+            (x.code, x.check, x.line, p.file.as_str(), p.line)
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("ESAL98", Some("MSAL01"), 24, "lac_2026_02_with_mercier.dsn", 97)]
+    );
     assert!(
         mar.anomalies[0].message.contains("271**********"),
         "NIR masked: {}",

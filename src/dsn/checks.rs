@@ -5,15 +5,14 @@
 //! Invariant: checks are pure functions of their inputs; each anomaly names the physical line
 //! and rubric it is about, and says whether it blocks the contribution call.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::dsn::calls::{CallOptions, cents, expected_for_base};
 use crate::dsn::fiche::Fiche;
-use crate::dsn::model::{Affiliation, Base, Declaration, Establishment, Individual, Nir};
+use crate::dsn::model::{Affiliation, Base, Declaration, Establishment, Individual};
 use crate::neodes::rubric::{RubricId, rid};
 
 /// The anomaly another one follows from: its code and line. One planted fault reads as one
@@ -21,6 +20,13 @@ use crate::neodes::rubric::{RubricId, rid};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Cause {
     pub code: &'static str,
+    pub line: u64,
+}
+
+/// A line of a named file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Located {
+    pub file: String,
     pub line: u64,
 }
 
@@ -41,6 +47,14 @@ pub struct Anomaly {
     /// Set when this anomaly is only a consequence of another one (same declaration).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub caused_by: Option<Cause>,
+    /// ijgate's own check id when the CRM code is shared (month-to-month "manques": MSAL01,
+    /// MCTR01, MAFF01, MCOT01; MDSN01), see [`crate::dsn::manques`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<&'static str>,
+    /// For a month-to-month finding: where the thing was in the previous month's file (the
+    /// anomaly's own `line` is in the current file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Located>,
     /// Rubrics and values giving context (for the CRM `ContexteRetourMetier`).
     #[serde(skip)]
     pub context: Vec<(RubricId, String)>,
@@ -62,6 +76,7 @@ pub fn crm_label(code: &str) -> &'static str {
         "EADH01" => "Adhésion manquante",
         "EADH02" => "Référence Contrat de l'adhésion erronée",
         "EADH03" => "Code OC de l'adhésion erroné",
+        "EAFF01" => "Affiliation manquante",
         "EAFF02" => "Incohérence entre la référence contrat et les codes option/population",
         "EAFF03" => "Code option erroné",
         "EAFF06" => "Code population erroné",
@@ -75,6 +90,8 @@ pub fn crm_label(code: &str) -> &'static str {
         "ECVE98" => "Erreur composant de versement",
         "EVER01" => "Versement manquant",
         "EVER98" => "Erreur versement",
+        "ESAL98" => "Erreur individu",
+        "EFCT98" => "Erreur fin de contrat",
         "MDSN01" => "Déclaration manquante",
         "MSAL01" => "Salarié affilié absent sans fin de contrat",
         _ => "Anomalie",
@@ -172,6 +189,8 @@ impl Ctx<'_> {
             blocking,
             siret: self.siret.clone(),
             caused_by,
+            check: None,
+            previous: None,
             context,
         });
         Cause { code, line }
@@ -786,126 +805,7 @@ fn check_payments(
     }
 }
 
-/// What the manques check remembers of a declaration: who was affiliated, per SIRET.
-#[derive(Debug, Clone, Default)]
-pub struct AffiliatedSnapshot {
-    pub month: Option<NaiveDate>,
-    /// (SIRET, NIR) → (line of the individual, contract ended this month).
-    pub employees: HashMap<(String, Nir), (u64, bool)>,
-}
-
-impl AffiliatedSnapshot {
-    pub fn of(decl: &Declaration) -> Self {
-        let mut employees = HashMap::new();
-        for e in &decl.establishments {
-            let siret = decl.siret(e);
-            for i in &e.individuals {
-                if i.contracts.iter().any(|c| !c.affiliations.is_empty()) {
-                    let ended = i.contracts.iter().all(|c| c.end.is_some());
-                    employees.insert((siret.clone(), i.nir.clone()), (i.line, ended));
-                }
-            }
-        }
-        Self {
-            month: decl.month,
-            employees,
-        }
-    }
-}
-
-/// Employees affiliated in `previous` and absent from `current` (same SIRET) although no end of
-/// contract was declared. The anomaly points at the individual's line in the previous file.
-pub fn missing_employees(previous: &AffiliatedSnapshot, current: &Declaration) -> Vec<Anomaly> {
-    let present: HashSet<(String, Nir)> = current
-        .establishments
-        .iter()
-        .flat_map(|e| {
-            e.individuals
-                .iter()
-                .map(move |i| (current.siret(e), i.nir.clone()))
-        })
-        .collect();
-    let current_sirets: HashSet<String> = current
-        .establishments
-        .iter()
-        .map(|e| current.siret(e))
-        .collect();
-    let mut out: Vec<Anomaly> = previous
-        .employees
-        .iter()
-        .filter(|((siret, nir), (_, ended))| {
-            !ended
-                && current_sirets.contains(siret)
-                && !present.contains(&(siret.clone(), nir.clone()))
-        })
-        .map(|((siret, nir), (line, _))| Anomaly {
-            code: "MSAL01",
-            line: *line,
-            rubric: Some(rid("S21.G00.30.001")),
-            message: format!(
-                "employee {nir} affiliated in the previous month is absent with no end of contract"
-            ),
-            blocking: false,
-            siret: siret.clone(),
-            caused_by: None,
-            context: vec![(rid("S21.G00.30.001"), nir.expose().to_string())],
-        })
-        .collect();
-    out.sort_by_key(|a| a.line);
-    out
-}
-
-/// Due date of the DSN of `month` (the 5th or the 15th of the next month).
-pub fn due_date(month: NaiveDate, due_day: u32) -> NaiveDate {
-    let (y, m) = if month.month() == 12 {
-        (month.year() + 1, 1)
-    } else {
-        (month.year(), month.month() + 1)
-    };
-    NaiveDate::from_ymd_opt(y, m, due_day.clamp(1, 28)).unwrap_or(month)
-}
-
-/// Establishments of the fiches (SIREN + NIC) with no declaration received for `month` once
-/// its due date has passed on `today`. `received` lists (SIRET, month) of the DSN read.
-pub fn missing_declarations(
-    fiches: &[Fiche],
-    received: &[(String, NaiveDate)],
-    month: NaiveDate,
-    today: NaiveDate,
-    due_day: u32,
-) -> Vec<Anomaly> {
-    if today <= due_date(month, due_day) {
-        return Vec::new();
-    }
-    let first = |d: NaiveDate| d.with_day(1).unwrap_or(d);
-    let mut out = Vec::new();
-    for f in fiches {
-        let Some(nic) = f.company.nic.as_deref() else {
-            continue;
-        };
-        let siret = format!("{}{}", f.company.siren, nic);
-        if !received
-            .iter()
-            .any(|(s, m)| *s == siret && first(*m) == first(month))
-        {
-            out.push(Anomaly {
-                code: "MDSN01",
-                line: 0,
-                rubric: None,
-                message: format!(
-                    "no DSN for {} received from establishment {siret} (due {})",
-                    month.format("%m/%Y"),
-                    due_date(month, due_day)
-                ),
-                blocking: false,
-                siret,
-                caused_by: None,
-                context: Vec::new(),
-            });
-        }
-    }
-    out
-}
+pub use crate::dsn::manques::{AffiliatedSnapshot, due_date, missing_declarations};
 
 #[cfg(test)]
 mod tests {
@@ -944,31 +844,6 @@ mod tests {
             }],
             ..Declaration::default()
         }
-    }
-
-    #[test]
-    fn due_dates() {
-        let m = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-        assert_eq!(due_date(m, 5), NaiveDate::from_ymd_opt(2027, 1, 5).unwrap());
-        assert_eq!(
-            due_date(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(), 15),
-            NaiveDate::from_ymd_opt(2026, 4, 15).unwrap()
-        );
-    }
-
-    #[test]
-    fn vanished_employee_only_without_end_of_contract() {
-        let feb = decl(2, &[("1850575123456", false), ("2900133456789", true)]);
-        let mar = decl(3, &[]);
-        let found = missing_employees(&AffiliatedSnapshot::of(&feb), &mar);
-        // The one whose contract ended in February is not reported.
-        assert_eq!(
-            found.iter().map(|a| (a.code, a.line)).collect::<Vec<_>>(),
-            [("MSAL01", 10)]
-        );
-        assert!(found[0].message.contains("185**********") && !found[0].message.contains("0575"));
-        let mar_with_him = decl(3, &[("1850575123456", false)]);
-        assert!(missing_employees(&AffiliatedSnapshot::of(&feb), &mar_with_him).is_empty());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Local, NaiveDate};
 
-use crate::dsn::analyze::{Analysis, AnalyzeOptions, analyze};
+use crate::dsn::analyze::{Analysis, AnalyzeOptions, analyze_named};
 use crate::dsn::calls::{Calls, to_csv, to_html, to_json};
 use crate::dsn::checks::{AffiliatedSnapshot, fiche_for};
 use crate::dsn::crm::{CrmContext, crm_xml};
@@ -133,8 +133,14 @@ fn analyze_path(
     path: &Path,
     fiches: &[Fiche],
     previous: &[AffiliatedSnapshot],
+    keep_snapshots: bool,
     on_decl: impl FnMut(&crate::dsn::model::Declaration, &[crate::dsn::checks::Anomaly]),
 ) -> Result<Analysis, DsnError> {
+    let name = path.display().to_string();
+    let opts = AnalyzeOptions {
+        keep_snapshots,
+        ..AnalyzeOptions::default()
+    };
     let file = File::open(path).map_err(|source| DsnError::Read {
         path: path.to_path_buf(),
         source,
@@ -153,14 +159,15 @@ fn analyze_path(
         pb
     });
     let res = match &bar {
-        Some(pb) => analyze(
+        Some(pb) => analyze_named(
             BufReader::new(pb.wrap_read(file)),
+            &name,
             fiches,
-            AnalyzeOptions::default(),
+            opts,
             previous,
             on_decl,
         ),
-        None => analyze(file, fiches, AnalyzeOptions::default(), previous, on_decl),
+        None => analyze_named(file, &name, fiches, opts, previous, on_decl),
     };
     if let Some(pb) = bar {
         pb.finish_and_clear();
@@ -230,7 +237,7 @@ pub fn process_file(
         .file_stem()
         .map_or_else(|| "dsn".to_string(), |s| s.to_string_lossy().into_owned());
     let mut crms = Vec::new();
-    let analysis = analyze_path(path, fiches, &[], |d, a| {
+    let analysis = analyze_path(path, fiches, &[], false, |d, a| {
         let fiche = fiche_for(d, fiches);
         crms.push(crm_xml(
             d,
@@ -400,7 +407,9 @@ fn check(files: &[PathBuf], fiche_paths: &[PathBuf], json: bool) -> i32 {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for path in files {
-        match analyze_path(path, &fiches, &previous, |_, _| {}) {
+        // Snapshots only when a later file will be compared with this one.
+        let keep = files.len() > 1;
+        match analyze_path(path, &fiches, &previous, keep, |_, _| {}) {
             Ok(mut a) => {
                 code = code.worst(Outcome::of(&a));
                 previous.append(&mut a.snapshots);
@@ -441,20 +450,23 @@ fn calls(files: &[PathBuf], fiche_paths: &[PathBuf], out_dir: &Path, mail: &str)
         return Outcome::Unreadable as i32;
     }
     let mut all = Calls::new();
+    let mut previous: Vec<AffiliatedSnapshot> = Vec::new();
     let mut code = Outcome::Clean;
     for path in files {
         let stem = path
             .file_stem()
             .map_or_else(|| "dsn".to_string(), |s| s.to_string_lossy().into_owned());
         let mut crms = Vec::new();
-        let res = analyze_path(path, &fiches, &[], |d, a| {
-            all.add(d, &fiches, Default::default());
+        let keep = files.len() > 1;
+        let res = analyze_path(path, &fiches, &previous, keep, |d, a| {
             let fiche = fiche_for(d, &fiches);
             crms.push(crm_xml(d, a, fiche, &crm_context(fiche, &stem, mail)));
         });
         match res {
-            Ok(a) => {
+            Ok(mut a) => {
                 code = code.worst(Outcome::of(&a));
+                all.merge(&a.calls);
+                previous.append(&mut a.snapshots);
                 for (n, xml) in crms.iter().enumerate() {
                     if let Err(e) = write_atomic(out_dir, &format!("{stem}-{}.crm.xml", n + 1), xml)
                     {

@@ -3,7 +3,9 @@
 //! with its rubric context.
 //!
 //! Invariant: the output is ISO-8859-1, every text attribute is reduced to the XSD's character
-//! set and length limits, only CRM codes appear (ijgate's own MDSN/MSAL codes are left out), and
+//! set and length limits, only codes of the XSD's list appear (the month-to-month findings carry
+//! one, ESAL98/EFCT98/EAFF01/ECIN01, and their text names the previous month's file and line;
+//! MDSN01, a declaration not received, has no declaration to answer and is left out), and
 //! at most 2000 `RetourMetier` are written (the XSD maximum). Validity is proven by a test that
 //! runs `xmllint --schema` on the output.
 
@@ -48,6 +50,11 @@ fn is_crm_code(code: &str) -> bool {
             | "ECIN"
             | "EANC"
             | "EEVT"
+            | "ESAL"
+            | "ETRA"
+            | "EATR"
+            | "EFCT"
+            | "ELIT"
     )
 }
 
@@ -326,6 +333,17 @@ pub fn crm_xml(
             format!("consequence de {} ligne {}: ", c.code, c.line)
         });
         let desc = text(&format!("ligne {}: {cause}{}", a.line, a.message), 250);
+        let desc = match &a.previous {
+            // The previous month's location must survive the length limit: put it first.
+            Some(p) => text(
+                &format!(
+                    "ligne {}, mois precedent {} ligne {}: {}",
+                    a.line, p.file, p.line, a.message
+                ),
+                250,
+            ),
+            None => desc,
+        };
         if desc.chars().count() >= 3 {
             attr(&mut x, "DescriptionRetour", &desc);
         }
@@ -385,5 +403,6 @@ mod tests {
     fn crm_codes_only() {
         assert!(is_crm_code("EADH02") && is_crm_code("ECIN05"));
         assert!(!is_crm_code("MSAL01") && !is_crm_code("MDSN01"));
+        assert!(is_crm_code("ESAL98") && is_crm_code("EFCT98") && is_crm_code("EAFF01"));
     }
 }

@@ -169,7 +169,10 @@ pub struct Establishment {
     pub adhesions: Vec<Adhesion>,
     pub payments: Vec<Payment>,
     pub contributions: Vec<EstablishmentContribution>,
+    /// The individuals still held (streaming keeps at most the one being read).
     pub individuals: Vec<Individual>,
+    /// Individuals already handed out by a streaming extraction (counted, not kept).
+    pub individuals_read: usize,
 }
 
 /// S21.G00.15
@@ -379,11 +382,11 @@ impl Declaration {
         out
     }
 
-    /// Number of individuals.
+    /// Number of individuals (held or already handed out by a streaming extraction).
     pub fn employee_count(&self) -> usize {
         self.establishments
             .iter()
-            .map(|e| e.individuals.len())
+            .map(|e| e.individuals.len() + e.individuals_read)
             .sum()
     }
 }
