@@ -810,7 +810,8 @@ pub use crate::dsn::manques::{AffiliatedSnapshot, due_date, missing_declarations
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsn::model::{Company, Contract, ContractEnd, Establishment};
+    use crate::dsn::model::{Company, Contract, ContractEnd, Establishment, Nir};
+    use chrono::NaiveDate;
 
     fn decl(month: u32, people: &[(&str, bool)]) -> Declaration {
         let individuals = people
