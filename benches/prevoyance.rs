@@ -74,6 +74,7 @@ fn generate(n: usize) -> Vec<Case> {
                     end: p_end,
                     motif: Motif::Maladie,
                     cpam_carence_waived: false,
+                    prolongations: Vec::new(),
                 }]
             } else {
                 vec![]
@@ -100,6 +101,7 @@ fn generate(n: usize) -> Vec<Case> {
                     end,
                     motif,
                     cpam_carence_waived: false,
+                    prolongations: Vec::new(),
                 },
                 ijss,
                 previous_stoppages,

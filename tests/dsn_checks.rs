@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use ijgate::dsn::analyze::{Analysis, AnalyzeOptions, analyze};
+use ijgate::dsn::analyze::{Analysis, AnalyzeOptions, analyze_named};
 use ijgate::dsn::checks::{AffiliatedSnapshot, missing_declarations};
 use ijgate::dsn::fiche::Fiche;
 use rust_decimal_macros::dec;
@@ -24,15 +24,55 @@ fn fiche() -> Fiche {
 }
 
 fn run(name: &str, previous: &[AffiliatedSnapshot]) -> Analysis {
+    run_with(name, &[fiche()], previous)
+}
+
+fn run_with(name: &str, fiches: &[Fiche], previous: &[AffiliatedSnapshot]) -> Analysis {
     let bytes = std::fs::read(fixture(name)).unwrap();
-    analyze(
+    analyze_named(
         &bytes[..],
-        &[fiche()],
+        name,
+        fiches,
         AnalyzeOptions::default(),
         previous,
         |_, _| {},
     )
     .unwrap()
+}
+
+/// Month to month (tests/fixtures/dsn/generate_fixtures.py, m2m pair): an individual, a work
+/// contract and an affiliation vanished without an end, and an affiliation left without its
+/// contribution; each located in March and in February, with its CRM code.
+#[test]
+fn month_to_month_findings_are_located_in_both_months() {
+    let feb = run_with("m2m_2026_02.dsn", &[], &[]);
+    assert_eq!(feb.stats.errors, 0, "{:?}", feb.diagnostics);
+    assert!(feb.anomalies.is_empty(), "{:#?}", feb.anomalies);
+    let mar = run_with("m2m_2026_03.dsn", &[], &feb.snapshots);
+    assert_eq!(mar.stats.errors, 0, "{:?}", mar.diagnostics);
+    let mut found: Vec<_> = mar
+        .anomalies
+        .iter()
+        .map(|x| {
+            let p = x.previous.as_ref().expect("located in the previous month");
+            (x.code, x.check.unwrap(), x.line, p.file.as_str(), p.line)
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("EAFF01", "MAFF01", 54, "m2m_2026_02.dsn", 86),
+            ("ECIN01", "MCOT01", 45, "m2m_2026_02.dsn", 65),
+            ("EFCT98", "MCTR01", 36, "m2m_2026_02.dsn", 51),
+            ("ESAL98", "MSAL01", 24, "m2m_2026_02.dsn", 108),
+        ],
+        "{:#?}",
+        mar.anomalies
+    );
+    assert!(mar.anomalies.iter().all(|a| a.message.contains("m2m_2026_02.dsn line")));
+    // Nothing to compare without the previous month.
+    assert!(run_with("m2m_2026_03.dsn", &[], &[]).anomalies.is_empty());
 }
 
 #[test]
@@ -61,47 +101,60 @@ fn clean_fixture_has_no_anomaly_and_a_balanced_call() {
     );
 }
 
+/// The done-when of issue 11: one file per rule family (tests/fixtures/dsn/generate_fixtures.py
+/// plants one defect in the clean file), each reporting exactly that defect at the line of the
+/// faulty rubric; every other anomaly is marked as a consequence of it.
 #[test]
 fn each_planted_defect_is_found_at_its_line() {
-    let cases = [
-        ("lac_eadh02_unknown_contract.dsn", "EADH02", 26, true),
-        ("lac_eadh01_broken_adhesion_link.dsn", "EADH01", 50, true),
-        ("lac_ecin02_broken_affiliation_link.dsn", "ECIN02", 85, true),
-        ("lac_eaff03_unknown_option.dsn", "EAFF03", 79, true),
-        ("lac_eaff06_unknown_population.dsn", "EAFF06", 50, true),
-        ("lac_ecin05_missing_component.dsn", "ECIN05", 56, true),
-        ("lac_ecin08_wrong_contribution.dsn", "ECIN08", 65, false),
-        ("lac_ecve98_underpaid.dsn", "ECVE98", 26, false),
-        ("lac_ever01_no_payment.dsn", "EVER01", 26, false),
-        (
-            "lac_eaff98_affiliation_before_contract.dsn",
-            "EAFF98",
-            50,
-            false,
-        ),
-        (
-            "lac_ecin01_affiliation_without_base.dsn",
-            "ECIN01",
-            79,
-            true,
-        ),
+    // (file, code, line, rubric, blocking, consequences (code, line))
+    let cases: [(&str, &str, u64, &str, bool, &[(&str, u64)]); 13] = [
+        ("lac_eadh02_unknown_contract.dsn", "EADH02", 26, "S21.G00.15.001", true, &[("ECVE98", 26), ("ECVE03", 36)]),
+        ("lac_eadh01_broken_adhesion_link.dsn", "EADH01", 53, "S21.G00.70.013", true, &[("ECVE98", 35)]),
+        ("lac_ecin02_broken_affiliation_link.dsn", "ECIN02", 89, "S21.G00.78.005", true, &[("ECVE98", 35), ("ECIN01", 81)]),
+        ("lac_eaff03_unknown_option.dsn", "EAFF03", 79, "S21.G00.70.004", true, &[]),
+        ("lac_eaff06_unknown_population.dsn", "EAFF06", 51, "S21.G00.70.005", true, &[]),
+        ("lac_ecin05_missing_component.dsn", "ECIN05", 56, "S21.G00.78.001", true, &[]),
+        ("lac_ecin08_wrong_contribution.dsn", "ECIN08", 67, "S21.G00.81.004", false, &[("ECVE98", 35)]),
+        ("lac_ecin08_rate_raised.dsn", "ECIN08", 68, "S21.G00.81.004", false, &[]),
+        ("lac_ecve98_underpaid.dsn", "ECVE98", 35, "S21.G00.55.001", false, &[]),
+        ("lac_ecve98_component_mismatch.dsn", "ECVE98", 35, "S21.G00.55.001", false, &[("EVER98", 31)]),
+        ("lac_ever01_no_payment.dsn", "EVER01", 26, "S21.G00.15.001", false, &[]),
+        ("lac_eaff98_affiliation_before_contract.dsn", "EAFF98", 54, "S21.G00.70.014", false, &[]),
+        ("lac_ecin01_affiliation_without_base.dsn", "ECIN01", 81, "S21.G00.70.012", true, &[]),
     ];
-    for (file, code, line, blocking) in cases {
+    for (file, code, line, rubric, blocking, consequences) in cases {
         let a = run(file, &[]);
         assert_eq!(
             a.stats.errors, 0,
             "{file}: codec errors {:?}",
             a.diagnostics
         );
-        let found: Vec<_> = a
+        let primary: Vec<_> = a
             .anomalies
             .iter()
-            .map(|x| (x.code, x.line, x.blocking))
+            .filter(|x| x.caused_by.is_none())
+            .map(|x| (x.code, x.line, x.rubric.map(|r| r.to_string()), x.blocking))
             .collect();
-        assert!(
-            found.contains(&(code, line, blocking)),
-            "{file}: expected {code} at line {line}, got {found:?}"
+        assert_eq!(
+            primary,
+            [(code, line, Some(rubric.to_string()), blocking)],
+            "{file}: {:#?}",
+            a.anomalies
         );
+        let mut marked: Vec<_> = a
+            .anomalies
+            .iter()
+            .filter(|x| x.caused_by.is_some())
+            .map(|x| {
+                let c = x.caused_by.unwrap();
+                assert_eq!((c.code, c.line), (code, line), "{file}: {x:?}");
+                (x.code, x.line)
+            })
+            .collect();
+        marked.sort();
+        let mut want = consequences.to_vec();
+        want.sort();
+        assert_eq!(marked, want, "{file}");
     }
 }
 
@@ -121,8 +174,20 @@ fn employee_vanished_without_end_of_contract() {
     assert_eq!(feb.stats.errors, 0, "{:?}", feb.diagnostics);
     assert!(feb.anomalies.is_empty(), "{:?}", feb.anomalies);
     let mar = run("lac_2026_03_clean.dsn", &feb.snapshots);
-    let found: Vec<_> = mar.anomalies.iter().map(|x| (x.code, x.line)).collect();
-    assert_eq!(found, [("MSAL01", 97)]);
+    // Located in both files: the establishment's line in March (where she should be), her
+    // S21.G00.30.001 in February.
+    let found: Vec<_> = mar
+        .anomalies
+        .iter()
+        .map(|x| {
+            let p = x.previous.as_ref().unwrap();
+            (x.code, x.check, x.line, p.file.as_str(), p.line)
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("ESAL98", Some("MSAL01"), 24, "lac_2026_02_with_mercier.dsn", 97)]
+    );
     assert!(
         mar.anomalies[0].message.contains("271**********"),
         "NIR masked: {}",

@@ -21,14 +21,34 @@ fn check_exit_codes() {
         }),
         0
     );
-    // Non-blocking anomaly only: still 0.
+    // Non-blocking anomalies only (a payment mismatch): 2, never 0.
     assert_eq!(
         run(DsnCommand::Check {
             files: vec![fx("lac_ecve98_underpaid.dsn")],
             fiche: fiche.clone(),
             json: true
         }),
-        0
+        2
+    );
+    assert_eq!(
+        run(DsnCommand::Check {
+            files: vec![fx("lac_ecve98_component_mismatch.dsn")],
+            fiche: fiche.clone(),
+            json: true
+        }),
+        2
+    );
+    // Blocking beats anomalies-only over several files.
+    assert_eq!(
+        run(DsnCommand::Check {
+            files: vec![
+                fx("lac_ecve98_underpaid.dsn"),
+                fx("lac_eadh02_unknown_contract.dsn")
+            ],
+            fiche: fiche.clone(),
+            json: true
+        }),
+        1
     );
     assert_eq!(
         run(DsnCommand::Check {
@@ -44,7 +64,7 @@ fn check_exit_codes() {
             fiche: fiche.clone(),
             json: false
         }),
-        2
+        3
     );
     assert_eq!(
         run(DsnCommand::Check {
@@ -52,7 +72,7 @@ fn check_exit_codes() {
             fiche: vec![fx("lac_2026_03_clean.dsn")],
             json: false
         }),
-        2
+        3
     );
 }
 
@@ -68,7 +88,8 @@ fn calls_write_json_csv_html_and_crm() {
         out: dir.path().to_path_buf(),
         contact_mail: "dsn@mutuelle-lac.fr".into(),
     });
-    assert_eq!(code, 0);
+    // The underpaid March file has a (non-blocking) payment mismatch.
+    assert_eq!(code, 2);
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("calls.json")).unwrap()).unwrap();
     let periods: Vec<_> = json
@@ -118,4 +139,30 @@ fn process_file_for_the_watcher() {
         "full NIR must not appear in the report"
     );
     assert!(process_file(&fx("missing.dsn"), &fiches, dir.path()).is_err());
+}
+
+/// The exit statuses are written in `--help` (the real binary).
+#[test]
+fn help_documents_the_exit_statuses() {
+    for sub in ["check", "calls"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ijgate"))
+            .args(["dsn", sub, "--help"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("Exit status: 0 clean; 1 blocking error")
+                && text.contains("2 anomalies only"),
+            "{sub}: {text}"
+        );
+    }
+    // And the binary exits with them: a payment mismatch is 2.
+    let st = std::process::Command::new(env!("CARGO_BIN_EXE_ijgate"))
+        .args(["dsn", "check"])
+        .arg(fx("lac_ecve98_component_mismatch.dsn"))
+        .arg("--fiche")
+        .arg(fx("fiche_lac_p0999.xml"))
+        .output()
+        .unwrap();
+    assert_eq!(st.status.code(), Some(2), "{}", String::from_utf8_lossy(&st.stdout));
 }

@@ -150,3 +150,57 @@ fn crm_carries_code_line_and_context() {
     let text: String = xml.iter().map(|&b| char::from(b)).collect();
     assert!(text.contains("CodeRetourDecla=\"0\"") && !text.contains("RetourMetier"));
 }
+
+/// The month-to-month findings are in the CRM (with both locations) and it stays valid.
+#[test]
+fn month_to_month_findings_are_in_a_valid_crm() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dsn");
+    let read = |n: &str| std::fs::read(fixtures.join(n)).unwrap();
+    let feb = ijgate::dsn::analyze::analyze_named(
+        &read("m2m_2026_02.dsn")[..],
+        "m2m_2026_02.dsn",
+        &[],
+        AnalyzeOptions::default(),
+        &[],
+        |_, _| {},
+    )
+    .unwrap();
+    let mut xml = Vec::new();
+    ijgate::dsn::analyze::analyze_named(
+        &read("m2m_2026_03.dsn")[..],
+        "m2m_2026_03.dsn",
+        &[],
+        AnalyzeOptions::default(),
+        &feb.snapshots,
+        |d, a| xml = crm_xml(d, a, None, &ctx()),
+    )
+    .unwrap();
+    let text: String = xml.iter().map(|&b| char::from(b)).collect();
+    for code in ["ESAL98", "EFCT98", "EAFF01", "ECIN01"] {
+        assert!(
+            text.contains(&format!("CodeRetourMetier=\"{code}\"")),
+            "{code}: {text}"
+        );
+    }
+    assert!(text.contains("mois precedent m2m_2026_02.dsn ligne 108"), "{text}");
+    let (Some(reference), true) = (reference_dir(), xmllint_available()) else {
+        assert!(std::env::var("CI").is_err(), "xmllint required in CI");
+        return;
+    };
+    let xsd = reference.join("gip-mds/CRM-DSN-OC-P3-V1.1.4-17062025.xsd");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m2m.crm.xml");
+    std::fs::write(&out, &xml).unwrap();
+    let r = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        r.status.success(),
+        "{}\n{text}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+}

@@ -1,9 +1,11 @@
 //! The whole analysis of one DSN input: read (codec diagnostics), extract declarations one at a
 //! time, check each against the fiches, accumulate contribution calls, collect stoppages.
 //!
-//! Invariant: memory holds one declaration plus small summaries, whatever the input size; the
-//! caller gets each declaration with its anomalies through a callback (to write its CRM) before
-//! it is dropped. No I/O beyond the `Read` given.
+//! Invariant: memory holds one individual, the establishments of the declaration being read
+//! (adhesions, payments) and what cross-individual rules need (sums per contract, the
+//! month-to-month snapshot when asked for), whatever the size of one declaration; the caller
+//! gets each declaration (its individuals already handed out) with its anomalies through a
+//! callback (to write its CRM) before it is dropped. No I/O beyond the `Read` given.
 
 use std::io::Read;
 
@@ -11,12 +13,11 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::dsn::calls::Calls;
-use crate::dsn::checks::{
-    AffiliatedSnapshot, Anomaly, Tolerance, check_declaration, missing_employees,
-};
+use crate::dsn::checks::{Anomaly, DeclarationChecker, Tolerance};
 use crate::dsn::extract::Extractor;
 use crate::dsn::fiche::Fiche;
-use crate::dsn::model::{Declaration, StoppageRef};
+use crate::dsn::manques::{AffiliatedSnapshot, MonthToMonth};
+use crate::dsn::model::{Declaration, Individual, StoppageRef};
 use crate::neodes::reader::{Diagnostic, Event, Options, Reader, Severity, Stats};
 
 /// Most codec diagnostics kept in memory (the count is always exact).
@@ -88,28 +89,108 @@ impl Default for AnalyzeOptions {
 }
 
 /// Reads `src` and analyses every declaration; `on_declaration` sees each declaration with its
-/// anomalies. `previous` snapshots (from earlier months) feed the vanished-employee check.
+/// anomalies. `previous` snapshots (from earlier months) feed the month-to-month checks.
 pub fn analyze<R: Read>(
     src: R,
     fiches: &[Fiche],
     opts: AnalyzeOptions,
     previous: &[AffiliatedSnapshot],
+    on_declaration: impl FnMut(&Declaration, &[Anomaly]),
+) -> Result<Analysis, std::io::Error> {
+    analyze_named(src, "", fiches, opts, previous, on_declaration)
+}
+
+/// The checks of the declaration being read, fed one individual at a time.
+struct InProgress<'a> {
+    checker: DeclarationChecker<'a>,
+    month_to_month: MonthToMonth<'a>,
+    snapshot: Option<AffiliatedSnapshot>,
+    anomalies: Vec<Anomaly>,
+    stoppages: usize,
+}
+
+impl<'a> InProgress<'a> {
+    fn new(
+        d: &Declaration,
+        file: &str,
+        fiches: &'a [Fiche],
+        opts: AnalyzeOptions,
+        previous: &'a [AffiliatedSnapshot],
+    ) -> Self {
+        Self {
+            checker: DeclarationChecker::new(d, fiches, opts.tolerance),
+            month_to_month: MonthToMonth::new(previous, d.month),
+            snapshot: opts
+                .keep_snapshots
+                .then(|| AffiliatedSnapshot::new(file, d.month)),
+            anomalies: Vec::new(),
+            stoppages: 0,
+        }
+    }
+}
+
+/// [`analyze`], naming the input `file` in the month-to-month findings and snapshots.
+pub fn analyze_named<'a, R: Read>(
+    src: R,
+    file: &str,
+    fiches: &'a [Fiche],
+    opts: AnalyzeOptions,
+    previous: &'a [AffiliatedSnapshot],
     mut on_declaration: impl FnMut(&Declaration, &[Anomaly]),
 ) -> Result<Analysis, std::io::Error> {
     let mut reader = Reader::with_options(src, opts.reader);
-    let mut x = Extractor::new();
+    let mut x = Extractor::streaming();
     let mut out = Analysis::default();
-    let mut handle = |d: Box<Declaration>, out: &mut Analysis| {
-        let mut anomalies = check_declaration(&d, fiches, opts.tolerance);
-        if let Some(m) = d.month {
-            let prev_month = m.checked_sub_months(chrono::Months::new(1));
-            for snap in previous.iter().filter(|s| s.month == prev_month) {
-                anomalies.extend(missing_employees(snap, &d));
+    let mut state: Option<InProgress<'a>> = None;
+    let individual =
+        |d: &Declaration, k: usize, i: &Individual, st: &mut Option<InProgress<'a>>, out: &mut Analysis| {
+            let p = st.get_or_insert_with(|| InProgress::new(d, file, fiches, opts, previous));
+            let Some(e) = d.establishments.get(k) else {
+                return;
+            };
+            let siret = d.siret(e);
+            p.checker.individual(d, k, i);
+            out.calls.add_individual(d, k, i, fiches, opts.tolerance.call);
+            for c in &i.contracts {
+                for s in &c.stoppages {
+                    p.stoppages += 1;
+                    out.stoppages.push(StoppageRef {
+                        siret: siret.clone(),
+                        nir: i.nir.clone(),
+                        contract_number: c.number.clone(),
+                        stoppage: s.clone(),
+                    });
+                }
             }
-        }
+            if let Some(snap) = p.snapshot.as_mut() {
+                snap.add(&siret, e, i);
+            }
+            // Month-to-month findings need this individual's in-declaration anomalies: they
+            // are kept in the checker until the declaration ends, so compare on a side list.
+            p.month_to_month.individual(&siret, e, i, &mut p.anomalies);
+        };
+    let mut finish = |d: Box<Declaration>, st: Option<InProgress<'a>>, out: &mut Analysis| {
+        let st = st.unwrap_or_else(|| InProgress::new(&d, file, fiches, opts, previous));
+        let mut anomalies = st.checker.finish(&d);
+        let mut manques = st.anomalies;
+        // A month-to-month ECIN01 where the declaration itself found one: keep one, located in
+        // both months.
+        manques.retain(|m| {
+            match anomalies
+                .iter_mut()
+                .find(|a| a.code == m.code && a.line == m.line && a.previous.is_none())
+            {
+                Some(a) => {
+                    a.previous = m.previous.clone();
+                    false
+                }
+                None => true,
+            }
+        });
+        anomalies.extend(manques);
+        st.month_to_month.finish(&d, &mut anomalies);
         on_declaration(&d, &anomalies);
-        out.calls.add(&d, fiches, opts.tolerance.call);
-        let stoppages = d.stoppages();
+        out.calls.add_establishments(&d, fiches);
         out.declarations.push(DeclarationSummary {
             line: d.line,
             nature: d.nature.clone(),
@@ -118,23 +199,30 @@ pub fn analyze<R: Read>(
             month: d.month,
             establishments: d.establishments.iter().map(|e| d.siret(e)).collect(),
             employees: d.employee_count(),
-            stoppages: stoppages.len(),
+            stoppages: st.stoppages,
             anomalies: anomalies.len(),
             blocking: anomalies.iter().filter(|a| a.blocking).count(),
         });
-        out.stoppages.extend(stoppages);
-        if opts.keep_snapshots {
-            out.snapshots.push(AffiliatedSnapshot::of(&d));
+        if let Some(snap) = st.snapshot {
+            out.snapshots.push(snap);
         }
         out.anomalies.extend(anomalies);
     };
     while let Some(ev) = reader.next_event() {
         match ev {
             Event::Item(item) => {
-                if !opts.codec_only
-                    && let Some(d) = x.push(&item)
-                {
-                    handle(d, &mut out);
+                if opts.codec_only {
+                    continue;
+                }
+                let done = x.push(&item);
+                if let Some((k, i)) = x.take_individual() {
+                    // The individual belongs to the declaration just closed, if any.
+                    if let Some(d) = done.as_deref().or(x.current()) {
+                        individual(d, k, &i, &mut state, &mut out);
+                    }
+                }
+                if let Some(d) = done {
+                    finish(d, state.take(), &mut out);
                 }
             }
             Event::Diagnostic(d) => {
@@ -148,7 +236,10 @@ pub fn analyze<R: Read>(
         }
     }
     if let Some(d) = x.finish() {
-        handle(d, &mut out);
+        if let Some((k, i)) = x.take_individual() {
+            individual(&d, k, &i, &mut state, &mut out);
+        }
+        finish(d, state.take(), &mut out);
     }
     out.stats = reader.stats();
     match reader.take_io_error() {

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::dsn::fiche::{ContractParameters, Fiche};
-use crate::dsn::model::{Base, Declaration};
+use crate::dsn::model::{Base, Declaration, Individual};
 
 /// Parameters of the computation that are not in the fiche.
 #[derive(Debug, Clone, Copy)]
@@ -133,94 +133,118 @@ impl Calls {
         Self::default()
     }
 
-    /// Adds the contributions of one declaration.
+    /// Adds the contributions of one declaration held whole in memory.
     pub fn add(&mut self, decl: &Declaration, fiches: &[Fiche], opts: CallOptions) {
+        for (k, e) in decl.establishments.iter().enumerate() {
+            for i in &e.individuals {
+                self.add_individual(decl, k, i, fiches, opts);
+            }
+        }
+        self.add_establishments(decl, fiches);
+    }
+
+    fn company_of(decl: &Declaration, fiche: Option<&Fiche>) -> String {
+        fiche
+            .and_then(|f| f.company.name.clone())
+            .unwrap_or_else(|| decl.envoi.emitter_name.clone())
+    }
+
+    fn periodicity(fiche: Option<&Fiche>, contract: &str, month: NaiveDate) -> String {
+        fiche
+            .and_then(|f| f.for_contract(contract, Some(month)).next())
+            .map_or_else(|| "Mensuel".to_string(), |p| p.periodicity.clone())
+    }
+
+    /// Adds the bases 31 of one individual of establishment number `e_index` (streaming: the
+    /// individual may be dropped afterwards).
+    pub fn add_individual(
+        &mut self,
+        decl: &Declaration,
+        e_index: usize,
+        i: &Individual,
+        fiches: &[Fiche],
+        opts: CallOptions,
+    ) {
+        let Some(month) = decl.month else { return };
+        let Some(e) = decl.establishments.get(e_index) else {
+            return;
+        };
+        let siren = decl.siren();
+        let fiche = fiches.iter().find(|f| f.company.siren == siren);
+        // An individual counts once per call line, however many bases it has.
+        let mut counted: Vec<usize> = Vec::new();
+        for b in i
+            .pay
+            .iter()
+            .flat_map(|p| &p.bases)
+            .filter(|b| b.code == "31")
+        {
+            let Some(aff) = b.affiliation_id.as_deref().and_then(|id| {
+                i.contracts
+                    .iter()
+                    .flat_map(|c| &c.affiliations)
+                    .find(|a| a.id == id)
+            }) else {
+                continue;
+            };
+            let Some(k) = e.adhesions.iter().position(|a| a.id == aff.adhesion_id) else {
+                continue;
+            };
+            let adh = &e.adhesions[k];
+            let contract = adh.contract_ref.as_str();
+            let declared = b
+                .contributions
+                .iter()
+                .filter(|c| c.code == "059")
+                .filter_map(|c| c.amount)
+                .sum::<Decimal>();
+            let params = fiche.and_then(|f| {
+                f.for_contract(contract, b.start.or(Some(month))).find(|p| {
+                    p.matches(aff.option.as_deref(), aff.population.as_deref())
+                        && p.expected.is_some()
+                })
+            });
+            let expected = params
+                .map(|p| expected_for_base(p, b, opts))
+                .filter(|x| x.missing.is_empty())
+                .map(|x| cents(x.amount));
+            let key = (
+                siren.to_string(),
+                contract.to_string(),
+                period_key(month, &Self::periodicity(fiche, contract, month)),
+            );
+            let company = Self::company_of(decl, fiche);
+            let line = self.line(&key, &company, &adh.organisme);
+            line.declared += declared;
+            match expected {
+                Some(x) => line.expected += x,
+                None => line.incomplete += 1,
+            }
+            if !counted.contains(&k) {
+                counted.push(k);
+                line.employees += 1;
+            }
+        }
+    }
+
+    /// Adds what the establishments declare and pay besides individuals (S21.G00.82, S21.G00.55).
+    pub fn add_establishments(&mut self, decl: &Declaration, fiches: &[Fiche]) {
         let Some(month) = decl.month else { return };
         let siren = decl.siren().to_string();
         let fiche = fiches.iter().find(|f| f.company.siren == siren);
-        let company = fiche
-            .and_then(|f| f.company.name.clone())
-            .unwrap_or_else(|| decl.envoi.emitter_name.clone());
+        let company = Self::company_of(decl, fiche);
         for e in &decl.establishments {
             let organisme_of: BTreeMap<&str, &str> = e
                 .adhesions
                 .iter()
                 .map(|a| (a.contract_ref.as_str(), a.organisme.as_str()))
                 .collect();
-            let periodicity = |contract: &str| -> String {
-                fiche
-                    .and_then(|f| f.for_contract(contract, Some(month)).next())
-                    .map_or_else(|| "Mensuel".to_string(), |p| p.periodicity.clone())
-            };
-            // Sums per adhesion of the establishment for this declaration, merged into the
-            // call lines at the end: no allocation per employee.
-            let mut acc = vec![(Decimal::ZERO, Decimal::ZERO, 0u32, 0u32); e.adhesions.len()];
-            for i in &e.individuals {
-                // An individual counts once per call line, however many bases it has.
-                let mut counted = vec![false; e.adhesions.len()];
-                for b in i
-                    .pay
-                    .iter()
-                    .flat_map(|p| &p.bases)
-                    .filter(|b| b.code == "31")
-                {
-                    let Some(aff) = b.affiliation_id.as_deref().and_then(|id| {
-                        i.contracts
-                            .iter()
-                            .flat_map(|c| &c.affiliations)
-                            .find(|a| a.id == id)
-                    }) else {
-                        continue;
-                    };
-                    let Some(k) = e.adhesions.iter().position(|a| a.id == aff.adhesion_id) else {
-                        continue;
-                    };
-                    let contract = e.adhesions[k].contract_ref.as_str();
-                    let a = &mut acc[k];
-                    a.1 += b
-                        .contributions
-                        .iter()
-                        .filter(|c| c.code == "059")
-                        .filter_map(|c| c.amount)
-                        .sum::<Decimal>();
-                    let params = fiche.and_then(|f| {
-                        f.for_contract(contract, b.start.or(Some(month))).find(|p| {
-                            p.matches(aff.option.as_deref(), aff.population.as_deref())
-                                && p.expected.is_some()
-                        })
-                    });
-                    match params.map(|p| expected_for_base(p, b, opts)) {
-                        Some(x) if x.missing.is_empty() => a.0 += cents(x.amount),
-                        _ => a.2 += 1,
-                    }
-                    if !counted[k] {
-                        counted[k] = true;
-                        a.3 += 1;
-                    }
-                }
-            }
-            for (adh, (expected, declared, incomplete, employees)) in e.adhesions.iter().zip(acc) {
-                if employees == 0 && incomplete == 0 {
-                    continue;
-                }
-                let contract = adh.contract_ref.as_str();
-                let key = (
-                    siren.clone(),
-                    contract.to_string(),
-                    period_key(month, &periodicity(contract)),
-                );
-                let line = self.line(&key, &company, &adh.organisme);
-                line.expected += expected;
-                line.declared += declared;
-                line.incomplete += incomplete;
-                line.employees += employees;
-            }
             for c in &e.contributions {
                 if let Some(contract) = c.contract_ref.as_deref() {
                     let key = (
                         siren.clone(),
                         contract.to_string(),
-                        period_key(month, &periodicity(contract)),
+                        period_key(month, &Self::periodicity(fiche, contract, month)),
                     );
                     let organisme = organisme_of.get(contract).copied().unwrap_or("");
                     self.line(&key, &company, organisme).declared += c.amount.unwrap_or_default();
@@ -232,12 +256,24 @@ impl Calls {
                         let key = (
                             siren.clone(),
                             c.assignment.clone(),
-                            period_key(month, &periodicity(&c.assignment)),
+                            period_key(month, &Self::periodicity(fiche, &c.assignment, month)),
                         );
                         self.line(&key, &company, organisme).paid += c.amount.unwrap_or_default();
                     }
                 }
             }
+        }
+    }
+
+    /// Adds every line of `other` (the calls of another file).
+    pub fn merge(&mut self, other: &Calls) {
+        for (k, l) in &other.lines {
+            let line = self.line(k, &l.company, &l.organisme);
+            line.expected += l.expected;
+            line.declared += l.declared;
+            line.paid += l.paid;
+            line.incomplete += l.incomplete;
+            line.employees += l.employees;
         }
     }
 
@@ -275,6 +311,9 @@ impl Calls {
                     2,
                     rust_decimal::RoundingStrategy::MidpointAwayFromZero,
                 );
+                for m in [&mut l.expected, &mut l.declared, &mut l.paid] {
+                    m.rescale(2);
+                }
                 l.balance = l.expected - l.paid;
                 l
             })

@@ -2,9 +2,11 @@
 //! `ijgate dsn calls FILE... --fiche F.xml --out DIR`, plus [`process_file`] for the daemon's
 //! `spool/inbound/dsn/` watcher. This is the I/O edge of the `dsn` module.
 //!
-//! Exit codes of [`run`]: 0 no blocking anomaly and no codec error, 1 anomalies, 2 unreadable
-//! input (file, fiche). Files are written to a temporary name then renamed, so a watcher never
-//! sees half a file.
+//! Exit statuses of [`run`] ([`Outcome`], also in `--help` and the README): 0 clean, 1 blocking
+//! error (a codec error or a blocking anomaly), 2 anomalies only (non-blocking anomalies or
+//! codec warnings), 3 an input could not be read or an output written. Over several files the
+//! worst wins, in the order 3, 1, 2, 0. Files are written to a temporary name then renamed, so a
+//! watcher never sees half a file.
 
 use std::fs::File;
 use std::io::{BufReader, IsTerminal, Write};
@@ -12,16 +14,63 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Local, NaiveDate};
 
-use crate::dsn::analyze::{Analysis, AnalyzeOptions, analyze};
+use crate::dsn::analyze::{Analysis, AnalyzeOptions, analyze_named};
 use crate::dsn::calls::{Calls, to_csv, to_html, to_json};
 use crate::dsn::checks::{AffiliatedSnapshot, fiche_for};
 use crate::dsn::crm::{CrmContext, crm_xml};
 use crate::dsn::fiche::Fiche;
 
+/// Exit statuses of `ijgate dsn check` and `ijgate dsn calls`, shown by `--help`.
+pub const EXIT_STATUSES: &str = "Exit status: 0 clean; 1 blocking error (a codec error or a \
+blocking anomaly); 2 anomalies only (non-blocking anomalies, codec warnings); 3 an input could \
+not be read (DSN file, fiche) or an output not written. Several files: the worst status wins, \
+in the order 3, 1, 2, 0. (A malformed command line also exits 2, with the usage on stderr.)";
+
+/// What a run found, worst last in [`Outcome::rank`]; its exit status is `as i32`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Clean = 0,
+    Blocking = 1,
+    AnomaliesOnly = 2,
+    Unreadable = 3,
+}
+
+impl Outcome {
+    fn rank(self) -> u8 {
+        match self {
+            Self::Clean => 0,
+            Self::AnomaliesOnly => 1,
+            Self::Blocking => 2,
+            Self::Unreadable => 3,
+        }
+    }
+
+    /// The worse of two outcomes.
+    pub fn worst(self, other: Self) -> Self {
+        if other.rank() > self.rank() {
+            other
+        } else {
+            self
+        }
+    }
+
+    /// The outcome of one analysed file.
+    pub fn of(a: &Analysis) -> Self {
+        if !a.is_clean() {
+            Self::Blocking
+        } else if !a.anomalies.is_empty() || a.stats.warnings > 0 {
+            Self::AnomaliesOnly
+        } else {
+            Self::Clean
+        }
+    }
+}
+
 /// `ijgate dsn ...`
 #[derive(Debug, clap::Subcommand)]
 pub enum DsnCommand {
     /// Check DSN files (codec, prévoyance consistency against the fiches) and print a report.
+    #[command(after_help = EXIT_STATUSES)]
     Check {
         /// DSN files (single declarations or lots), oldest month first.
         #[arg(required = true)]
@@ -34,6 +83,7 @@ pub enum DsnCommand {
         json: bool,
     },
     /// Compute contribution calls and write them (JSON, CSV, HTML) with one CRM per declaration.
+    #[command(after_help = EXIT_STATUSES)]
     Calls {
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -83,8 +133,14 @@ fn analyze_path(
     path: &Path,
     fiches: &[Fiche],
     previous: &[AffiliatedSnapshot],
+    keep_snapshots: bool,
     on_decl: impl FnMut(&crate::dsn::model::Declaration, &[crate::dsn::checks::Anomaly]),
 ) -> Result<Analysis, DsnError> {
+    let name = path.display().to_string();
+    let opts = AnalyzeOptions {
+        keep_snapshots,
+        ..AnalyzeOptions::default()
+    };
     let file = File::open(path).map_err(|source| DsnError::Read {
         path: path.to_path_buf(),
         source,
@@ -103,14 +159,15 @@ fn analyze_path(
         pb
     });
     let res = match &bar {
-        Some(pb) => analyze(
+        Some(pb) => analyze_named(
             BufReader::new(pb.wrap_read(file)),
+            &name,
             fiches,
-            AnalyzeOptions::default(),
+            opts,
             previous,
             on_decl,
         ),
-        None => analyze(file, fiches, AnalyzeOptions::default(), previous, on_decl),
+        None => analyze_named(file, &name, fiches, opts, previous, on_decl),
     };
     if let Some(pb) = bar {
         pb.finish_and_clear();
@@ -180,7 +237,7 @@ pub fn process_file(
         .file_stem()
         .map_or_else(|| "dsn".to_string(), |s| s.to_string_lossy().into_owned());
     let mut crms = Vec::new();
-    let analysis = analyze_path(path, fiches, &[], |d, a| {
+    let analysis = analyze_path(path, fiches, &[], false, |d, a| {
         let fiche = fiche_for(d, fiches);
         crms.push(crm_xml(
             d,
@@ -288,9 +345,12 @@ fn print_human(path: &Path, a: &Analysis, out: &mut impl Write) -> std::io::Resu
     }
     for an in &a.anomalies {
         let rubric = an.rubric.map(|r| r.to_string()).unwrap_or_default();
+        let cause = an.caused_by.map_or_else(String::new, |c| {
+            format!(" (consequence of {} line {})", c.code, c.line)
+        });
         writeln!(
             out,
-            "  {} line {} {} [{}] {}",
+            "  {} line {} {} [{}] {}{cause}",
             an.code,
             an.line,
             rubric,
@@ -338,31 +398,31 @@ fn check(files: &[PathBuf], fiche_paths: &[PathBuf], json: bool) -> i32 {
         Ok(f) => f,
         Err(e) => {
             eprintln!("ijgate dsn check: {e}");
-            return 2;
+            return Outcome::Unreadable as i32;
         }
     };
     let mut previous: Vec<AffiliatedSnapshot> = Vec::new();
-    let mut code = 0;
+    let mut code = Outcome::Clean;
     let mut reports = Vec::new();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for path in files {
-        match analyze_path(path, &fiches, &previous, |_, _| {}) {
+        // Snapshots only when a later file will be compared with this one.
+        let keep = files.len() > 1;
+        match analyze_path(path, &fiches, &previous, keep, |_, _| {}) {
             Ok(mut a) => {
-                if !a.is_clean() {
-                    code = code.max(1);
-                }
+                code = code.worst(Outcome::of(&a));
                 previous.append(&mut a.snapshots);
                 if json {
                     reports.push(serde_json::json!({ "file": path, "analysis": &a, "calls": a.calls.lines() }));
                 } else if let Err(e) = print_human(path, &a, &mut out) {
                     eprintln!("ijgate dsn check: {e}");
-                    return 2;
+                    return Outcome::Unreadable as i32;
                 }
             }
             Err(e) => {
                 eprintln!("ijgate dsn check: {e}");
-                code = 2;
+                code = Outcome::Unreadable;
             }
         }
     }
@@ -372,9 +432,9 @@ fn check(files: &[PathBuf], fiche_paths: &[PathBuf], json: bool) -> i32 {
             .and_then(|()| writeln!(out))
     {
         eprintln!("ijgate dsn check: {e}");
-        return 2;
+        return Outcome::Unreadable as i32;
     }
-    code
+    code as i32
 }
 
 fn calls(files: &[PathBuf], fiche_paths: &[PathBuf], out_dir: &Path, mail: &str) -> i32 {
@@ -382,41 +442,42 @@ fn calls(files: &[PathBuf], fiche_paths: &[PathBuf], out_dir: &Path, mail: &str)
         Ok(f) => f,
         Err(e) => {
             eprintln!("ijgate dsn calls: {e}");
-            return 2;
+            return Outcome::Unreadable as i32;
         }
     };
     if let Err(e) = std::fs::create_dir_all(out_dir) {
         eprintln!("ijgate dsn calls: {}: {e}", out_dir.display());
-        return 2;
+        return Outcome::Unreadable as i32;
     }
     let mut all = Calls::new();
-    let mut code = 0;
+    let mut previous: Vec<AffiliatedSnapshot> = Vec::new();
+    let mut code = Outcome::Clean;
     for path in files {
         let stem = path
             .file_stem()
             .map_or_else(|| "dsn".to_string(), |s| s.to_string_lossy().into_owned());
         let mut crms = Vec::new();
-        let res = analyze_path(path, &fiches, &[], |d, a| {
-            all.add(d, &fiches, Default::default());
+        let keep = files.len() > 1;
+        let res = analyze_path(path, &fiches, &previous, keep, |d, a| {
             let fiche = fiche_for(d, &fiches);
             crms.push(crm_xml(d, a, fiche, &crm_context(fiche, &stem, mail)));
         });
         match res {
-            Ok(a) => {
-                if !a.is_clean() {
-                    code = code.max(1);
-                }
+            Ok(mut a) => {
+                code = code.worst(Outcome::of(&a));
+                all.merge(&a.calls);
+                previous.append(&mut a.snapshots);
                 for (n, xml) in crms.iter().enumerate() {
                     if let Err(e) = write_atomic(out_dir, &format!("{stem}-{}.crm.xml", n + 1), xml)
                     {
                         eprintln!("ijgate dsn calls: {e}");
-                        return 2;
+                        return Outcome::Unreadable as i32;
                     }
                 }
             }
             Err(e) => {
                 eprintln!("ijgate dsn calls: {e}");
-                code = 2;
+                code = Outcome::Unreadable;
             }
         }
     }
@@ -431,9 +492,9 @@ fn calls(files: &[PathBuf], fiche_paths: &[PathBuf], out_dir: &Path, mail: &str)
             Ok(p) => println!("{}", p.display()),
             Err(e) => {
                 eprintln!("ijgate dsn calls: {e}");
-                return 2;
+                return Outcome::Unreadable as i32;
             }
         }
     }
-    code
+    code as i32
 }

@@ -3,7 +3,9 @@
 //! with its rubric context.
 //!
 //! Invariant: the output is ISO-8859-1, every text attribute is reduced to the XSD's character
-//! set and length limits, only CRM codes appear (ijgate's own MDSN/MSAL codes are left out), and
+//! set and length limits, only codes of the XSD's list appear (the month-to-month findings carry
+//! one, ESAL98/EFCT98/EAFF01/ECIN01, and their text names the previous month's file and line;
+//! MDSN01, a declaration not received, has no declaration to answer and is left out), and
 //! at most 2000 `RetourMetier` are written (the XSD maximum). Validity is proven by a test that
 //! runs `xmllint --schema` on the output.
 
@@ -13,7 +15,7 @@ use crate::dsn::checks::{Anomaly, crm_label};
 use crate::dsn::fiche::Fiche;
 use crate::dsn::model::Declaration;
 use crate::neodes::charset;
-use crate::neodes::norm::{P26V01, lookup};
+use crate::neodes::norm::{P26V01, by_version, lookup};
 
 /// What the CRM needs beyond the declaration (the insurer's identity and the deposit).
 #[derive(Debug, Clone)]
@@ -48,6 +50,11 @@ fn is_crm_code(code: &str) -> bool {
             | "ECIN"
             | "EANC"
             | "EEVT"
+            | "ESAL"
+            | "ETRA"
+            | "EATR"
+            | "EFCT"
+            | "ELIT"
     )
 }
 
@@ -133,6 +140,8 @@ pub fn crm_xml(
     };
     let now = ctx.now.format("%Y%m%d%H%M%S").to_string();
     let envoi = &decl.envoi;
+    // Labels from the envoi's own norm version (P25V01 files arrive beside P26V01 ones).
+    let norm = by_version(envoi.norm_version.as_bytes()).unwrap_or(&P26V01);
     let id_envoi: String = ctx
         .id_envoi
         .chars()
@@ -320,7 +329,21 @@ pub fn crm_xml(
             "LibelCodeRetourMetier",
             &text(crm_label(a.code), 120),
         );
-        let desc = text(&format!("ligne {}: {}", a.line, a.message), 250);
+        let cause = a.caused_by.map_or_else(String::new, |c| {
+            format!("consequence de {} ligne {}: ", c.code, c.line)
+        });
+        let desc = text(&format!("ligne {}: {cause}{}", a.line, a.message), 250);
+        let desc = match &a.previous {
+            // The previous month's location must survive the length limit: put it first.
+            Some(p) => text(
+                &format!(
+                    "ligne {}, mois precedent {} ligne {}: {}",
+                    a.line, p.file, p.line, a.message
+                ),
+                250,
+            ),
+            None => desc,
+        };
         if desc.chars().count() >= 3 {
             attr(&mut x, "DescriptionRetour", &desc);
         }
@@ -331,14 +354,14 @@ pub fn crm_xml(
         attr(&mut x, "RubriqueBlocRetour", &rubric);
         let label = a
             .rubric
-            .and_then(|r| lookup(&P26V01, r))
+            .and_then(|r| lookup(norm, r))
             .map_or("Rubrique", |s| s.label);
         attr(&mut x, "LibelRubBlocRetour", &text(label, 120));
         let contexts: Vec<_> = a
             .context
             .iter()
             .filter(|(_, v)| !text(v, 120).is_empty())
-            .filter(|(r, _)| lookup(&P26V01, *r).is_some())
+            .filter(|(r, _)| lookup(norm, *r).is_some())
             .take(15)
             .collect();
         if contexts.is_empty() {
@@ -349,7 +372,7 @@ pub fn crm_xml(
         for (r, v) in contexts {
             x.push_str("\t\t\t<ContexteRetourMetier");
             attr(&mut x, "Rubrique", &r.to_string());
-            let label = lookup(&P26V01, *r).map_or("Rubrique", |s| s.label);
+            let label = lookup(norm, *r).map_or("Rubrique", |s| s.label);
             attr(&mut x, "Libelle", &text(label, 120));
             attr(&mut x, "Valeur", &text(v, 120));
             x.push_str("/>\n");
@@ -380,5 +403,6 @@ mod tests {
     fn crm_codes_only() {
         assert!(is_crm_code("EADH02") && is_crm_code("ECIN05"));
         assert!(!is_crm_code("MSAL01") && !is_crm_code("MDSN01"));
+        assert!(is_crm_code("ESAL98") && is_crm_code("EFCT98") && is_crm_code("EAFF01"));
     }
 }

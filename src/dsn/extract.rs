@@ -3,7 +3,10 @@
 //! Positional rule of the norm: a child block belongs to the last open occurrence of its parent,
 //! so each new block is attached to the last record of its parent kind (last establishment, last
 //! individual, last contract, last pay, last base). A declaration is handed out as soon as the
-//! next one (or the envoi total, or the end of input) begins, so memory holds one declaration.
+//! next one (or the envoi total, or the end of input) begins. In streaming mode
+//! ([`Extractor::streaming`]) each individual is handed out too ([`Extractor::take_individual`])
+//! as soon as the next individual, establishment or declaration begins, and is not kept: memory
+//! holds one individual plus the declaration's establishments, adhesions and payments.
 //!
 //! Invariant: only rubrics an insurer needs are copied; everything else is skipped without
 //! allocation.
@@ -46,6 +49,10 @@ pub struct Extractor {
     current: Option<Box<Declaration>>,
     /// Inside a base other than 31 (prévoyance): its components and contributions are not kept.
     skipping_base: bool,
+    /// Hand individuals out one at a time instead of keeping them in the declaration.
+    streaming: bool,
+    /// The individual completed by the last `push`, with its establishment's index.
+    ready: Option<(usize, Individual)>,
 }
 
 fn date(v: &str) -> Option<NaiveDate> {
@@ -61,6 +68,46 @@ impl Extractor {
         Self::default()
     }
 
+    /// An extractor that hands individuals out one at a time (see the module doc).
+    pub fn streaming() -> Self {
+        Self {
+            streaming: true,
+            ..Self::default()
+        }
+    }
+
+    /// The individual completed by the last [`Extractor::push`] (streaming mode), with the index
+    /// of its establishment in the declaration it belongs to: the one `push` returned if any,
+    /// else [`Extractor::current`].
+    pub fn take_individual(&mut self) -> Option<(usize, Individual)> {
+        self.ready.take()
+    }
+
+    /// The declaration being read (its individuals already handed out in streaming mode).
+    pub fn current(&self) -> Option<&Declaration> {
+        self.current.as_deref()
+    }
+
+    /// Streaming: moves the individual being read out of the declaration.
+    fn complete_individual(streaming: bool, ready: &mut Option<(usize, Individual)>, d: &mut Declaration) {
+        if !streaming {
+            return;
+        }
+        let k = d.establishments.len().saturating_sub(1);
+        if let Some(e) = d.establishments.last_mut()
+            && let Some(i) = e.individuals.pop()
+        {
+            e.individuals_read += 1;
+            *ready = Some((k, i));
+        }
+    }
+
+    fn close(&mut self) -> Option<Box<Declaration>> {
+        let mut d = self.current.take()?;
+        Self::complete_individual(self.streaming, &mut self.ready, &mut d);
+        Some(d)
+    }
+
     /// Feeds one item; returns a declaration when this item closes it.
     pub fn push(&mut self, item: &Item<'_>) -> Option<Box<Declaration>> {
         let block = item.block();
@@ -69,7 +116,7 @@ impl Extractor {
         match block {
             B_ENVOI => {
                 if item.starts_block {
-                    done = self.current.take();
+                    done = self.close();
                     self.envoi = Envoi {
                         line: item.line,
                         ..Envoi::default()
@@ -101,14 +148,14 @@ impl Extractor {
                 return None;
             }
             B_DECL if item.starts_block => {
-                done = self.current.take();
+                done = self.close();
                 self.current = Some(Box::new(Declaration {
                     line: item.line,
                     envoi: self.envoi.clone(),
                     ..Declaration::default()
                 }));
             }
-            B_TOTAL => return self.current.take(),
+            B_TOTAL => return self.close(),
             _ => {}
         }
         let Some(d) = self.current.as_mut() else {
@@ -127,15 +174,19 @@ impl Extractor {
             B_PAY => self.skipping_base = false,
             _ => {}
         }
+        if item.starts_block && matches!(block, B_INDIV | B_ETAB) {
+            Self::complete_individual(self.streaming, &mut self.ready, d);
+        }
         if item.starts_block || wanted(block, n) {
             fill(d, item, block, n);
         }
         done
     }
 
-    /// Hands out the last declaration at the end of input.
+    /// Hands out the last declaration at the end of input (and, streaming, its last
+    /// individual through [`Extractor::take_individual`]).
     pub fn finish(&mut self) -> Option<Box<Declaration>> {
-        self.current.take()
+        self.close()
     }
 }
 
@@ -261,6 +312,7 @@ fn fill_establishment(
             let Some(a) = e.adhesions.last_mut() else {
                 return;
             };
+            a.lines.set(a.line, n, line);
             match n {
                 1 => a.contract_ref = s(),
                 2 => a.organisme = s(),
@@ -280,6 +332,7 @@ fn fill_establishment(
             let Some(p) = e.payments.last_mut() else {
                 return;
             };
+            p.lines.set(p.line, n, line);
             match n {
                 1 => p.ops = s(),
                 5 => p.amount = dec(v),
@@ -303,6 +356,7 @@ fn fill_establishment(
             let Some(c) = p.components.last_mut() else {
                 return;
             };
+            c.lines.set(c.line, n, line);
             match n {
                 1 => c.amount = dec(v),
                 2 => c.population = Some(s()),
@@ -340,6 +394,7 @@ fn fill_establishment(
             let Some(i) = e.individuals.last_mut() else {
                 return;
             };
+            i.lines.set(i.line, n, line);
             match n {
                 1 => i.nir = Nir::new(v),
                 2 => i.last_name = s(),
@@ -370,6 +425,7 @@ fn fill_individual(i: &mut Individual, block: BlockId, n: u16, line: u64, starts
             let Some(c) = i.contracts.last_mut() else {
                 return;
             };
+            c.lines.set(c.line, n, line);
             match n {
                 1 => c.start = date(v),
                 3 => c.category = Some(s()),
@@ -425,6 +481,7 @@ fn fill_individual(i: &mut Individual, block: BlockId, n: u16, line: u64, starts
                     let Some(a) = c.affiliations.last_mut() else {
                         return;
                     };
+                    a.lines.set(a.line, n, line);
                     match n {
                         4 => a.option = Some(s()),
                         5 => a.population = Some(s()),
@@ -458,6 +515,7 @@ fn fill_individual(i: &mut Individual, block: BlockId, n: u16, line: u64, starts
                     });
                 }
                 let Some(b) = p.bases.last_mut() else { return };
+                b.lines.set(b.line, n, line);
                 match n {
                     1 => b.code = s(),
                     2 => b.start = date(v),
@@ -495,6 +553,7 @@ fn fill_individual(i: &mut Individual, block: BlockId, n: u16, line: u64, starts
                 let Some(c) = b.contributions.last_mut() else {
                     return;
                 };
+                c.lines.set(c.line, n, line);
                 match n {
                     1 => c.code = s(),
                     2 => c.ops = Some(s()),

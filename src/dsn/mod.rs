@@ -4,7 +4,10 @@
 //! - [`model`]: typed declaration (company, establishments, individuals, contracts, stoppages,
 //!   affiliations, bases, contributions, payments); NIR masked in Display/Debug/serde.
 //! - [`extract`]: builds declarations from the NEODeS reader, one at a time (flat memory).
-//! - [`checks`]: anomalies with CRM OC codes (EADH, EAFF, ECIN, ECVE, EVER) and the manques.
+//! - [`checks`]: anomalies with CRM OC codes (EADH, EAFF, ECIN, ECVE, EVER), located at their
+//!   rubric, consequences linked to their cause.
+//! - [`manques`]: month-to-month findings (individuals, contracts, affiliations, contributions)
+//!   located in both files, and declarations not received (MDSN01).
 //! - [`crm`]: the CRM OC XML (CRM-DSN-OC-P3-V1.1.4) of one declaration.
 //! - [`cli`]: `ijgate dsn check/calls` and `process_file` for the spool watcher (the I/O edge).
 //! - [`generate`]: deterministic realistic DSN lots for benchmarks.
@@ -21,4 +24,5 @@ pub mod extract;
 pub mod fiche;
 pub mod generate;
 pub mod journal_check;
+pub mod manques;
 pub mod model;

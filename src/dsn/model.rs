@@ -52,6 +52,74 @@ impl Serialize for Nir {
     }
 }
 
+/// Lines of the rubrics of one block occurrence, as offsets from its first line. Fixed size (no
+/// allocation per record): a block copies at most [`Lines::CAP`] rubrics into the model; further
+/// ones fall back to the block's first line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Lines {
+    n: u8,
+    at: [(u16, u32); Lines::CAP],
+}
+
+impl Lines {
+    pub const CAP: usize = 8;
+
+    /// Records that rubric `number` of the block starting on `first` is on `line`.
+    pub fn set(&mut self, first: u64, number: u16, line: u64) {
+        let off = u32::try_from(line.saturating_sub(first)).unwrap_or(u32::MAX);
+        if let Some(x) = self.at[..usize::from(self.n)]
+            .iter_mut()
+            .find(|(n, _)| *n == number)
+        {
+            x.1 = off;
+        } else if usize::from(self.n) < Self::CAP {
+            self.at[usize::from(self.n)] = (number, off);
+            self.n += 1;
+        }
+    }
+
+    /// The line of rubric `number`, when it was present.
+    pub fn get(&self, first: u64, number: u16) -> Option<u64> {
+        self.at[..usize::from(self.n)]
+            .iter()
+            .find(|(n, _)| *n == number)
+            .map(|(_, off)| first + u64::from(*off))
+    }
+
+    /// The number of the block's first copied rubric.
+    pub fn first_number(&self) -> Option<u16> {
+        (self.n > 0).then_some(self.at[0].0)
+    }
+}
+
+/// Records located rubric by rubric: `line_of(n)` is the line of rubric `n` of the block, or
+/// `None` when it is absent.
+macro_rules! located {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// Line of rubric number `n` of this block occurrence, when present.
+            pub fn line_of(&self, n: u16) -> Option<u64> {
+                self.lines.get(self.line, n)
+            }
+            /// Line of rubric `n` or, when absent, the block's first line.
+            pub fn line_or_start(&self, n: u16) -> u64 {
+                self.line_of(n).unwrap_or(self.line)
+            }
+        }
+    )*};
+}
+
+located!(
+    Adhesion,
+    Payment,
+    PaymentComponent,
+    Contract,
+    Affiliation,
+    Base,
+    IndividualContribution,
+    Individual
+);
+
 /// Envoi-level data (S10), repeated on each of its declarations.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Envoi {
@@ -101,13 +169,18 @@ pub struct Establishment {
     pub adhesions: Vec<Adhesion>,
     pub payments: Vec<Payment>,
     pub contributions: Vec<EstablishmentContribution>,
+    /// The individuals still held (streaming keeps at most the one being read).
     pub individuals: Vec<Individual>,
+    /// Individuals already handed out by a streaming extraction (counted, not kept).
+    pub individuals_read: usize,
 }
 
 /// S21.G00.15
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Adhesion {
     pub line: u64,
+    #[serde(skip)]
+    pub lines: Lines,
     pub contract_ref: String,
     pub organisme: String,
     pub delegataire: Option<String>,
@@ -120,6 +193,8 @@ pub struct Adhesion {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Payment {
     pub line: u64,
+    #[serde(skip)]
+    pub lines: Lines,
     pub ops: String,
     pub amount: Option<Decimal>,
     pub period_start: Option<NaiveDate>,
@@ -133,6 +208,8 @@ pub struct Payment {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PaymentComponent {
     pub line: u64,
+    #[serde(skip)]
+    pub lines: Lines,
     pub amount: Option<Decimal>,
     pub population: Option<String>,
     /// S21.G00.55.003, the contract reference for an OC.
@@ -155,6 +232,8 @@ pub struct EstablishmentContribution {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Individual {
     pub line: u64,
+    #[serde(skip)]
+    pub lines: Lines,
     pub nir: Nir,
     pub last_name: String,
     pub first_names: String,
@@ -168,6 +247,8 @@ pub struct Individual {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Contract {
     pub line: u64,
+    #[serde(skip)]
+    pub lines: Lines,
     pub start: Option<NaiveDate>,
     pub category: Option<String>,
     pub nature: Option<String>,
@@ -202,6 +283,8 @@ pub struct ContractEnd {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Affiliation {
     pub line: u64,
+    #[serde(skip)]
+    pub lines: Lines,
     pub option: Option<String>,
     pub population: Option<String>,
     /// S21.G00.70.012, the id bases point to.
@@ -224,6 +307,8 @@ pub struct Pay {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Base {
     pub line: u64,
+    #[serde(skip)]
+    pub lines: Lines,
     pub code: String,
     pub start: Option<NaiveDate>,
     pub end: Option<NaiveDate>,
@@ -247,6 +332,8 @@ pub struct Component {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct IndividualContribution {
     pub line: u64,
+    #[serde(skip)]
+    pub lines: Lines,
     pub code: String,
     pub ops: Option<String>,
     pub base_amount: Option<Decimal>,
@@ -295,11 +382,11 @@ impl Declaration {
         out
     }
 
-    /// Number of individuals.
+    /// Number of individuals (held or already handed out by a streaming extraction).
     pub fn employee_count(&self) -> usize {
         self.establishments
             .iter()
-            .map(|e| e.individuals.len())
+            .map(|e| e.individuals.len() + e.individuals_read)
             .sum()
     }
 }

@@ -2,7 +2,8 @@
 //! checks they imply: type X/N/D, maximum length, enumerations, calendar-valid `JJMMAAAA` dates.
 //!
 //! Invariant: `Norm::rubrics` and `Norm::blocks` are sorted by packed id (the generator sorts
-//! them), so lookups are binary searches and nothing is allocated.
+//! them), so lookups are binary searches and nothing is allocated. One table per norm version
+//! ([`NORMS`]: P25V01, P26V01), chosen per envoi by S10.G00.00.006 ([`by_version`]).
 
 use crate::neodes::rubric::{BlockId, RubricId};
 
@@ -60,6 +61,17 @@ pub struct Norm {
 }
 
 include!(concat!(env!("OUT_DIR"), "/norm_tables.rs"));
+
+/// Every DSN norm version this build knows, oldest first.
+pub static NORMS: [&Norm; 2] = [&P25V01, &P26V01];
+
+/// The norm table of a version (the value of S10.G00.00.006), if known.
+pub fn by_version(version: &[u8]) -> Option<&'static Norm> {
+    NORMS
+        .iter()
+        .copied()
+        .find(|n| n.version.as_bytes() == version)
+}
 
 impl Norm {
     /// Index of `id` in `rubrics`, trying `hint` and the next two entries first (lines of a block
@@ -199,6 +211,17 @@ mod tests {
     fn tables_are_generated_and_sorted() {
         assert_eq!(P26V01.version, "P26V01");
         assert_eq!(P26V01.rubrics.len(), 573);
+        assert_eq!(P25V01.version, "P25V01");
+        assert_eq!(P25V01.rubrics.len(), 570);
+        assert!(P25V01.rubrics.windows(2).all(|w| w[0].id < w[1].id));
+        // S21.G00.11.008 (effectif) left the norm in 2026; S21.G00.30.030 came in.
+        assert!(P25V01.rubric(rid("S21.G00.11.008")).is_some());
+        assert!(P26V01.rubric(rid("S21.G00.11.008")).is_none());
+        assert!(P26V01.rubric(rid("S21.G00.30.030")).is_some());
+        assert!(P25V01.rubric(rid("S21.G00.30.030")).is_none());
+        assert_eq!(by_version(b"P25V01").map(|n| n.version), Some("P25V01"));
+        assert_eq!(by_version(b"P26V01").map(|n| n.version), Some("P26V01"));
+        assert!(by_version(b"P24V01").is_none());
         assert!(P26V01.rubrics.windows(2).all(|w| w[0].id < w[1].id));
         assert!(P26V01.blocks.windows(2).all(|w| w[0].id < w[1].id));
         assert!(

@@ -120,8 +120,8 @@ pub enum DiagKind {
     UnknownRubric { norm: &'static str },
     #[error("{0}")]
     Value(ValueError),
-    #[error("file declares norm {found}, checked against {used}")]
-    NormVersion { found: String, used: &'static str },
+    #[error("norm version {found:?} is not one this reader knows (P25V01, P26V01); checked against {used}")]
+    UnknownNormVersion { found: String, used: &'static str },
     #[error("block {block} appears outside a {parent} block")]
     OrphanBlock { block: BlockId, parent: BlockId },
     #[error("S90.G00.90.001 declares {declared} lines, the envoi has {counted}")]
@@ -154,7 +154,7 @@ impl DiagKind {
             Self::Value(ValueError::NotNumeric { .. }) => "not-numeric",
             Self::Value(ValueError::BadDate { .. }) => "bad-date",
             Self::Value(ValueError::NotInEnum { .. }) => "not-in-enum",
-            Self::NormVersion { .. } => "norm-version",
+            Self::UnknownNormVersion { .. } => "unknown-norm-version",
             Self::OrphanBlock { .. } => "orphan-block",
             Self::TotalLines { .. } => "total-lines",
             Self::DeclarationCount { .. } => "declaration-count",
@@ -165,7 +165,7 @@ impl DiagKind {
 
     fn severity(&self) -> Severity {
         match self {
-            Self::Utf8Input | Self::NormVersion { .. } => Severity::Warning,
+            Self::Utf8Input => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -204,6 +204,8 @@ pub enum Event<'a> {
 /// Reading options.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
+    /// The norm of an envoi until its S10.G00.00.006 names another known version (then that
+    /// version's table is used for the rest of the envoi).
     pub norm: &'static Norm,
     /// Check values against the norm (type, length, enum); charset and syntax are always checked.
     pub check_values: bool,
@@ -263,6 +265,8 @@ pub struct Reader<R> {
     eof: bool,
     finished: bool,
     opts: Options,
+    /// The norm of the current envoi (S10.G00.00.006), else `opts.norm`.
+    norm: &'static Norm,
     encoding: Option<Encoding>,
     pending: VecDeque<Diagnostic>,
     stack: Vec<Open>,
@@ -290,6 +294,7 @@ impl<R: Read> Reader<R> {
             eof: false,
             finished: false,
             opts,
+            norm: opts.norm,
             encoding: None,
             pending: VecDeque::new(),
             stack: Vec::with_capacity(16),
@@ -300,6 +305,11 @@ impl<R: Read> Reader<R> {
             io_error: None,
             spec_hint: 0,
         }
+    }
+
+    /// The norm table the current envoi is read against.
+    pub fn norm(&self) -> &'static Norm {
+        self.norm
     }
 
     /// Counters so far (complete once `next_event` returned `None`).
@@ -593,14 +603,37 @@ impl<R: Read> Reader<R> {
         chars: usize,
         line: u64,
     ) -> Option<&'static RubricSpec> {
+        if rubric == NORM_VERSION {
+            // The table of the envoi's own version: P25V01 and P26V01 files arrive side by side.
+            match norm::by_version(&self.buf[vs..ve]) {
+                Some(n) => {
+                    if !std::ptr::eq(n, self.norm) {
+                        self.norm = n;
+                        self.spec_hint = 0;
+                    }
+                }
+                None => {
+                    let found = self.buf[vs..ve].iter().map(|&b| char::from(b)).collect();
+                    self.diag(
+                        line,
+                        Some(rubric),
+                        DiagKind::UnknownNormVersion {
+                            found,
+                            used: self.norm.version,
+                        },
+                    );
+                }
+            }
+            return norm::lookup(self.norm, rubric);
+        }
         let spec = if rubric.block().group() == 51 {
-            norm::lookup(self.opts.norm, rubric)
+            norm::lookup(self.norm, rubric)
         } else {
-            let found = self.opts.norm.rubric_index(rubric, self.spec_hint);
+            let found = self.norm.rubric_index(rubric, self.spec_hint);
             if let Some(i) = found {
                 self.spec_hint = i + 1;
             }
-            found.map(|i| &self.opts.norm.rubrics[i])
+            found.map(|i| &self.norm.rubrics[i])
         };
         let Some(spec) = spec else {
             if !(self.lot.active && is_restitution_rubric(rubric)) {
@@ -608,27 +641,12 @@ impl<R: Read> Reader<R> {
                     line,
                     Some(rubric),
                     DiagKind::UnknownRubric {
-                        norm: self.opts.norm.version,
+                        norm: self.norm.version,
                     },
                 );
             }
             return None;
         };
-        if rubric == NORM_VERSION {
-            let v = &self.buf[vs..ve];
-            if v != self.opts.norm.version.as_bytes() {
-                let found = v.iter().map(|&b| char::from(b)).collect();
-                self.diag(
-                    line,
-                    Some(rubric),
-                    DiagKind::NormVersion {
-                        found,
-                        used: self.opts.norm.version,
-                    },
-                );
-            }
-            return Some(spec);
-        }
         if self.opts.check_values
             && vs < ve
             && let Err(e) = norm::check_value(spec, &self.buf[vs..ve], chars)
@@ -653,7 +671,7 @@ impl<R: Read> Reader<R> {
             self.stack.truncate(pos);
             return self.push(block, number);
         }
-        let known = norm::lookup_block(self.opts.norm, block);
+        let known = norm::lookup_block(self.norm, block);
         let parent = match known {
             Some(spec) => spec.parent,
             None => restitution_parent(block),
@@ -707,6 +725,8 @@ impl<R: Read> Reader<R> {
             match block {
                 ENVOI => {
                     self.close_envoi();
+                    // Until this envoi's S10.G00.00.006, the default table.
+                    self.norm = self.opts.norm;
                     self.stats.envois += 1;
                     self.lot.group_envois += 1;
                     self.envoi = Some(EnvoiState {

@@ -140,6 +140,16 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, dd).unwrap()
     }
 
+    /// The month-end rule written in README-case.md ("Seniority in full months").
+    #[test]
+    fn seniority_on_a_month_end() {
+        assert_eq!(full_months_between(d(2024, 2, 29), d(2025, 2, 28)), 12);
+        assert_eq!(full_months_between(d(2024, 2, 29), d(2025, 2, 27)), 11);
+        assert_eq!(full_months_between(d(2025, 1, 31), d(2025, 2, 28)), 1);
+        assert_eq!(full_months_between(d(2024, 1, 31), d(2024, 2, 29)), 1);
+        assert_eq!(full_months_between(d(2024, 1, 31), d(2024, 2, 28)), 0);
+    }
+
     #[test]
     fn year_month_parse_and_display() {
         let m: YearMonth = "2026-03".parse().unwrap();

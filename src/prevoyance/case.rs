@@ -138,12 +138,40 @@ pub struct Stoppage {
     /// CPAM carence not applied (ALD, resumption < 48 h): affects the IJSS estimate only.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cpam_carence_waived: bool,
+    /// Continuation periods (avis de prolongation), oldest first: each starts the day after the
+    /// previous period ends. They continue this stoppage: one carence, the coverage days go on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prolongations: Vec<Prolongation>,
+}
+
+/// One continuation period of a stoppage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prolongation {
+    /// First day: the day after the end of the previous period.
+    pub start: NaiveDate,
+    /// Last day.
+    pub end: NaiveDate,
 }
 
 impl Stoppage {
-    /// Number of days, inclusive.
+    /// Number of days of the initial period, inclusive (see [`Stoppage::merged`]).
     pub fn days(&self) -> i64 {
         (self.end - self.start).num_days() + 1
+    }
+
+    /// Last day off work, prolongations included.
+    pub fn last_day(&self) -> NaiveDate {
+        self.prolongations.last().map_or(self.end, |p| p.end.max(self.end))
+    }
+
+    /// The stoppage with its prolongations as one period (what the engine computes).
+    pub fn merged(&self) -> Stoppage {
+        Stoppage {
+            end: self.last_day(),
+            prolongations: Vec::new(),
+            ..self.clone()
+        }
     }
 }
 
@@ -231,7 +259,7 @@ impl Case {
         for (i, p) in self.previous_stoppages.iter().enumerate() {
             let path = format!("previous_stoppages[{i}]");
             check_stoppage(self, p, &path)?;
-            if p.end >= self.stoppage.start {
+            if p.last_day() >= self.stoppage.start {
                 return Err(self.err(
                     format!("{path}.end"),
                     "a previous stoppage must end before the stoppage starts",
@@ -296,7 +324,22 @@ fn check_stoppage(case: &Case, s: &Stoppage, path: &str) -> Result<(), CaseError
     if s.end < s.start {
         return Err(case.err(format!("{path}.end"), "before start"));
     }
-    if s.days() > MAX_STOPPAGE_DAYS {
+    let mut last = s.end;
+    for (i, p) in s.prolongations.iter().enumerate() {
+        if last.succ_opt() != Some(p.start) {
+            return Err(case.err(
+                format!("{path}.prolongations[{i}].start"),
+                format!(
+                    "a prolongation starts the day after the previous period ends ({last}); after a day worked it is a new stoppage"
+                ),
+            ));
+        }
+        if p.end < p.start {
+            return Err(case.err(format!("{path}.prolongations[{i}].end"), "before start"));
+        }
+        last = p.end;
+    }
+    if s.merged().days() > MAX_STOPPAGE_DAYS {
         return Err(case.err(
             format!("{path}.end"),
             format!("more than {MAX_STOPPAGE_DAYS} days"),

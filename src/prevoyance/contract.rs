@@ -81,6 +81,10 @@ pub enum Base {
     Net,
 }
 
+fn is_default_average(a: &crate::prevoyance::reference::ReferenceAverage) -> bool {
+    *a == crate::prevoyance::reference::ReferenceAverage::default()
+}
+
 /// "Règles de gestion".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -89,6 +93,10 @@ pub struct ManagementRules {
     pub carence_days_sickness: u32,
     /// Civil months before the stoppage averaged into the reference salary.
     pub reference_months: u32,
+    /// How months without salary are averaged: `civil_months` (default, seed 001: cumul / N)
+    /// or `months_worked` (cumul / months with a salary).
+    #[serde(default, skip_serializing_if = "is_default_average")]
+    pub reference_average: crate::prevoyance::reference::ReferenceAverage,
     /// Claims (bordereaux) may be issued to the insurer.
     pub traitement_bordereau: bool,
     /// Base of the complement.
@@ -464,6 +472,7 @@ pub(crate) mod tests {
             rules: ManagementRules {
                 carence_days_sickness: 3,
                 reference_months: 6,
+                reference_average: Default::default(),
                 traitement_bordereau: true,
                 base: Base::Net,
                 charges_rate_pct: Some(dec!(23)),

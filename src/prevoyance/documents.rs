@@ -500,6 +500,7 @@ mod tests {
                 end: d(2026, 1, 10),
                 motif: Motif::AccidentTravail,
                 cpam_carence_waived: false,
+                prolongations: Vec::new(),
             },
             ijss: vec![],
             previous_stoppages: vec![],

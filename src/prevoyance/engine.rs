@@ -18,7 +18,7 @@ use crate::prevoyance::history::{ConsumedDays, CoverageKey};
 use crate::prevoyance::ijss;
 use crate::prevoyance::legal::{self, LegalDay, LegalEntitlement};
 use crate::prevoyance::money::{cents, pct};
-use crate::prevoyance::reference::{reference_salary, salaries_before};
+use crate::prevoyance::reference::{ReferenceSalary, reference_salary, salaries_before};
 use crate::prevoyance::result::{
     CaseResult, DayLine, DayRule, IjssSource, PeriodTotal, TierInfo, Totals,
 };
@@ -158,13 +158,46 @@ pub fn compute(contract: &PrevoyanceContract, case: &Case) -> Result<CaseResult,
         });
     }
     case.check()?;
-    let stoppage = &case.stoppage;
-    let emp = case.employment_contract_of(stoppage, "stoppage")?;
+    // A stoppage and its prolongations are one period.
+    let stoppage = case.stoppage.merged();
+    let emp = case.employment_contract_of(&stoppage, "stoppage")?;
     check_ccn(contract, case, emp)?;
 
     let history = replay_history(contract, case, emp)?;
-    let start = start_of(contract, case, emp, stoppage, &history);
-    amounts(contract, case, emp, start, &history)
+    let chain = continued(case, emp, &stoppage);
+    let start = start_of(contract, case, emp, &stoppage, chain.origin, &history);
+    amounts(contract, case, emp, &stoppage, chain, start, &history)
+}
+
+/// How a stoppage continues earlier ones: a previous stoppage of the same employment contract
+/// ending the day before (no day worked in between) is a prolongation sent as a new stoppage.
+#[derive(Debug, Clone, Copy)]
+struct Chain {
+    /// Days off work before this stoppage in the same continuous absence.
+    days_before: u32,
+    /// First day of that absence.
+    origin: NaiveDate,
+}
+
+fn continued(case: &Case, emp: &EmploymentContract, s: &Stoppage) -> Chain {
+    let mut chain = Chain {
+        days_before: 0,
+        origin: s.start,
+    };
+    loop {
+        let prev = case.previous_stoppages.iter().find(|p| {
+            p.last_day().succ_opt() == Some(chain.origin)
+                && case
+                    .employment_contract_of(p, "previous_stoppages")
+                    .is_ok_and(|pe| pe.id == emp.id)
+        });
+        let Some(p) = prev else {
+            return chain;
+        };
+        let p = p.merged();
+        chain.days_before += u32::try_from(p.days()).unwrap_or(0);
+        chain.origin = p.start;
+    }
 }
 
 fn check_ccn(
@@ -207,11 +240,15 @@ fn replay_history(
     }
     previous.sort_by_key(|(_, p)| p.start);
     for (_, p) in previous {
-        let s = start_of(contract, case, emp, p, &history);
+        let p = &p.merged();
+        let chain = continued(case, emp, p);
+        let s = start_of(contract, case, emp, p, chain.origin, &history);
         let mut cascade = cascade_of(contract, &s, p);
         let mut legal = s.legal.walker();
         let mut rec = SpanRecorder::new(s.tiers.len());
         for (day, date) in (1u32..).zip(p.start.iter_days().take_while(|d| *d <= p.end)) {
+            // Day numbers go on across a prolongation: no second carence.
+            let day = day + chain.days_before;
             rec.see(date, cascade.next_day(day), legal.next_day(day));
         }
         rec.record(&mut history, &emp.id, &s.tiers);
@@ -237,16 +274,19 @@ fn cascade_of(contract: &PrevoyanceContract, s: &Start<'_>, stoppage: &Stoppage)
     }
 }
 
-/// Seniority, eligibility, table row, cascade and legal entitlement on the first day.
+/// Seniority, eligibility, table row, cascade and legal entitlement on the first day. Seniority
+/// is read on `origin`, the first day of the continuous absence (a prolongation keeps the
+/// stoppage's seniority); the days already consumed, on the stoppage's own first day.
 fn start_of<'a>(
     contract: &PrevoyanceContract,
     case: &'a Case,
     emp: &'a EmploymentContract,
     stoppage: &Stoppage,
+    origin: NaiveDate,
     history: &ConsumedDays,
 ) -> Start<'a> {
     let first = stoppage.start;
-    let emp_seniority = full_months_between(emp.start, first);
+    let emp_seniority = full_months_between(emp.start, origin);
     let particulier = contract.has_ccn(CCN_PARTICULIER_EMPLOYEUR);
 
     let (seniority_months, reference_contracts, mut note) = match &contract.ccn02 {
@@ -254,9 +294,9 @@ fn start_of<'a>(
             let active: Vec<&EmploymentContract> = case
                 .employment_contracts
                 .iter()
-                .filter(|c| c.ccn.trim() == CCN_PARTICULIER_EMPLOYEUR && c.active_on(first))
+                .filter(|c| c.ccn.trim() == CCN_PARTICULIER_EMPLOYEUR && c.active_on(origin))
                 .collect();
-            let seniority = |c: &EmploymentContract| full_months_between(c.start, first);
+            let seniority = |c: &EmploymentContract| full_months_between(c.start, origin);
             let with: Vec<&EmploymentContract> = active
                 .iter()
                 .copied()
@@ -475,29 +515,54 @@ fn day_money(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn amounts(
     contract: &PrevoyanceContract,
     case: &Case,
     emp: &EmploymentContract,
+    stoppage: &Stoppage,
+    chain: Chain,
     start: Start<'_>,
     history: &ConsumedDays,
 ) -> Result<CaseResult, CaseError> {
-    let stoppage = &case.stoppage;
-    let reference = reference_salary(
-        &start.reference_contracts,
-        stoppage.start,
+    let (n_months, average) = (
         contract.rules.reference_months,
-    )
-    .or_else(|| reference_salary(&[emp], stoppage.start, contract.rules.reference_months))
-    .ok_or_else(|| {
+        contract.rules.reference_average,
+    );
+    // A prolongation keeps the reference salary of the stoppage it continues.
+    let on = chain.origin;
+    let no_salary = || {
         case.err(
             "employment_contracts.salaries",
-            format!(
-                "no gross salary in the {} civil months before {}",
-                contract.rules.reference_months, stoppage.start
-            ),
+            format!("no gross salary in the {n_months} civil months before {on}"),
         )
-    })?;
+    };
+    let reference = if start.reference_contracts.is_empty() {
+        // Not eligible (no contract has the seniority): the stoppage's own contract gives the
+        // daily bases shown, and the legal floor.
+        reference_salary(&[emp], on, n_months, average).ok_or_else(no_salary)?
+    } else {
+        match reference_salary(&start.reference_contracts, on, n_months, average) {
+            Some(r) => r,
+            // CCN 02 "contrat par contrat": only the contracts with the seniority count; with
+            // no salary in the window they maintain nothing. Never fall back on a contract
+            // without the seniority.
+            None if !start.reference_contracts.iter().any(|c| c.id == emp.id) => {
+                ReferenceSalary {
+                    months: YearMonth::of(on).months_before(n_months as usize),
+                    contracts: start
+                        .reference_contracts
+                        .iter()
+                        .map(|c| c.id.clone())
+                        .collect(),
+                    missing: Vec::new(),
+                    monthly: Decimal::ZERO,
+                    daily_gross: Decimal::ZERO,
+                }
+            }
+            None => return Err(no_salary()),
+        }
+    };
     let charges = pct(contract.rules.charges_rate_pct.unwrap_or_default());
     let rates = Rates {
         daily_gross: reference.daily_gross,
@@ -505,7 +570,7 @@ fn amounts(
         ijss_net_factor: Decimal::ONE - pct(contract.rules.csg_crds_ijss_pct),
         divisor: contract.gross_divisor(),
     };
-    let cpam_salaries = salaries_before(&case.employment_contracts, stoppage.start, 3);
+    let cpam_salaries = salaries_before(&case.employment_contracts, on, 3);
     let estimate = if stoppage.cpam_carence_waived {
         ijss::estimate_carence_waived(stoppage.motif, &cpam_salaries, stoppage.start)
     } else {
@@ -529,12 +594,16 @@ fn amounts(
     let mut run: Option<Run> = None;
 
     for (day, date) in (1u32..).zip(stoppage.start.iter_days().take(n_days)) {
-        let c = cascade.next_day(day);
-        let l = legal_walk.next_day(day);
+        // Day numbers go on across a prolongation sent as a new stoppage: no second carence.
+        let c = cascade.next_day(day + chain.days_before);
+        let l = legal_walk.next_day(day + chain.days_before);
         rec.see(date, c, l);
         let (raw_ijss, ijss_source) = match case.bpij_on(date) {
             Some(g) => (g, IjssSource::Bpij),
-            None => (estimate.daily_gross_on(day), IjssSource::Estimate),
+            None => (
+                estimate.daily_gross_on(day + chain.days_before),
+                IjssSource::Estimate,
+            ),
         };
         let key = (c, l, raw_ijss);
         let (m, same) = match memo {
@@ -629,6 +698,16 @@ fn amounts(
         totals.complement_net += p.complement_net;
         totals.complement_gross += p.complement_gross;
         totals.legal_floor_gross += p.legal_floor_gross;
+    }
+    // Money is always shown with two decimals, zero included ("0.00", never "0").
+    for m in [
+        &mut totals.ijss_gross,
+        &mut totals.complement_net,
+        &mut totals.complement_gross,
+        &mut totals.legal_floor_gross,
+        &mut totals.legal_shortfall_gross,
+    ] {
+        *m = cents(*m);
     }
 
     let mut consumed = ConsumedDays::new();

@@ -64,6 +64,7 @@ fn case(start: NaiveDate, end: NaiveDate, motif: Motif) -> Case {
             end,
             motif,
             cpam_carence_waived: false,
+            prolongations: Vec::new(),
         },
         ijss: vec![IjssPeriod {
             from: start,
@@ -195,6 +196,7 @@ fn cascade_starts_midway_after_a_stoppage_within_12_months() {
         end: d(2025, 10, 13),
         motif: Motif::Maladie,
         cpam_carence_waived: false,
+        prolongations: Vec::new(),
     });
     let r = compute(&c, &k).unwrap();
     assert_eq!(r.tiers[0].consumed_before, 30);
@@ -217,6 +219,7 @@ fn a_stoppage_older_than_12_months_does_not_count() {
         end: d(2025, 2, 16),
         motif: Motif::Maladie,
         cpam_carence_waived: false,
+        prolongations: Vec::new(),
     });
     let r = compute(&c, &k).unwrap();
     assert_eq!(r.tiers[0].consumed_before, 0);
@@ -543,4 +546,102 @@ proptest! {
         let r = compute(&c, &k).unwrap();
         prop_assert!(r.totals.complement_net >= Decimal::ZERO);
     }
+}
+
+/// Issue 11 probe: CCN 02 "contrat par contrat", the stoppage on the contract without the
+/// seniority, the contract with it has no salary in the 6 months: nothing is maintained (the
+/// stoppage's own contract is never used instead). Totals print with two decimals.
+#[test]
+fn ccn02_per_contract_without_salary_on_the_senior_contract_pays_nothing() {
+    let (c, mut k) = ccn02_case(SeniorityMode::PerContract);
+    k.stoppage.employment_contract = Some("NEW".into());
+    k.employment_contracts[0].salaries.clear();
+    let r = compute(&c, &k).unwrap();
+    assert_eq!(r.reference.contracts, vec!["OLD".to_owned()]);
+    assert_eq!(r.reference.monthly, dec!(0));
+    assert_eq!(r.totals.complement_gross, dec!(0));
+    let json = serde_json::to_value(&r.totals).unwrap();
+    assert_eq!(json["complement_gross"], "0.00");
+    assert_eq!(json["complement_net"], "0.00");
+    assert_eq!(json["legal_shortfall_gross"], "0.00");
+}
+
+/// Seed 001: "cumul des bruts des 6 mois civils qui précèdent l'arrêt / 6". Two months of
+/// 2 400 € in the six: 800 €/month by default, 2 400 with `months_worked`.
+#[test]
+fn missing_reference_months_count_zero_unless_the_contract_says_months_worked() {
+    let mut k = case(d(2026, 3, 2), d(2026, 3, 10), Motif::AccidentTravail);
+    k.employment_contracts[0]
+        .salaries
+        .retain(|s| s.month >= "2026-01".parse().unwrap());
+    let mut c = seed_contract();
+    let r = compute(&c, &k).unwrap();
+    assert_eq!(r.reference.monthly, dec!(800));
+    assert_eq!(r.reference.missing.len(), 4);
+    c.rules.reference_average = crate::prevoyance::reference::ReferenceAverage::MonthsWorked;
+    let r = compute(&c, &k).unwrap();
+    assert_eq!(r.reference.monthly, dec!(2400));
+    // The seed's net example again: 61.60 − 37.32 = 24.28 net, ÷ 83.90 % = 28.94 gross.
+    assert_eq!(
+        (r.days[0].complement_net, r.days[0].complement_gross),
+        (dec!(24.28), dec!(28.94))
+    );
+}
+
+/// A prolongation continues the stoppage: one carence, coverage days go on. The same 19 days
+/// given as one period, as a stoppage with a prolongation, or as a previous stoppage followed
+/// by a new one starting the next day, pay the same.
+#[test]
+fn prolongation_is_one_stoppage() {
+    let c = seed_contract();
+    let whole = compute(&c, &case(d(2026, 3, 2), d(2026, 3, 20), Motif::Maladie)).unwrap();
+    let mut k = case(d(2026, 3, 2), d(2026, 3, 10), Motif::Maladie);
+    k.ijss[0].to = d(2026, 3, 20);
+    k.stoppage.prolongations.push(crate::prevoyance::case::Prolongation {
+        start: d(2026, 3, 11),
+        end: d(2026, 3, 20),
+    });
+    let prolonged = compute(&c, &k).unwrap();
+    assert_eq!(prolonged.end, d(2026, 3, 20));
+    assert_eq!(rules(&prolonged), rules(&whole));
+    assert_eq!(prolonged.totals, whole.totals);
+    // 3 carence days, then 16 days at tier 1 × 24.28 net (seed figures).
+    assert_eq!(whole.totals.complement_net, dec!(24.28) * dec!(16));
+
+    // Sent as a new stoppage: the second part starts the day after the first ends.
+    let mut k = case(d(2026, 3, 11), d(2026, 3, 20), Motif::Maladie);
+    k.previous_stoppages.push(Stoppage {
+        employment_contract: None,
+        start: d(2026, 3, 2),
+        end: d(2026, 3, 10),
+        motif: Motif::Maladie,
+        cpam_carence_waived: false,
+        prolongations: Vec::new(),
+    });
+    let second = compute(&c, &k).unwrap();
+    assert!(
+        second.days.iter().all(|l| l.rule == DayRule::Coverage),
+        "no second carence: {:?}",
+        rules(&second)
+    );
+    assert_eq!(second.tiers[0].consumed_before, 6);
+    assert_eq!(second.totals.complement_net, dec!(24.28) * dec!(10));
+    // After a day worked it is a new stoppage, with its carence.
+    k.previous_stoppages[0].end = d(2026, 3, 9);
+    let new = compute(&c, &k).unwrap();
+    assert_eq!(new.days[0].rule, DayRule::Carence);
+}
+
+#[test]
+fn a_prolongation_must_follow_without_gap() {
+    let mut k = case(d(2026, 3, 2), d(2026, 3, 10), Motif::Maladie);
+    k.stoppage.prolongations.push(crate::prevoyance::case::Prolongation {
+        start: d(2026, 3, 12),
+        end: d(2026, 3, 20),
+    });
+    let err = compute(&seed_contract(), &k).unwrap_err();
+    assert!(
+        err.to_string().contains("stoppage.prolongations[0].start"),
+        "{err}"
+    );
 }

@@ -3,9 +3,11 @@
 //! Rule (seed 001): "cumul des bruts des N mois civils qui précèdent l'arrêt / N"; the
 //! monthly reference is divided by 30 for the daily gross. With several employment
 //! contracts (CCN 02) the monthly references of the retained contracts are added.
-//! A month missing from the data is not counted as 0: the contract's average is taken over
-//! the months given (an employee hired 2 months ago has a 2-month average), and the missing
-//! months are reported. No month at all for every retained contract is an error.
+//! A month missing from the data counts as 0 by default, as the seed writes it (cumul / N,
+//! [`ReferenceAverage::CivilMonths`]); a contract may choose the average of the months worked
+//! instead ([`ReferenceAverage::MonthsWorked`]: an employee hired 2 months ago has a 2-month
+//! average). The missing months are reported either way. No month at all for every retained
+//! contract gives no reference.
 //! Values are exact (full Decimal precision); rounding happens on daily amounts only.
 
 use crate::prevoyance::calendar::YearMonth;
@@ -16,6 +18,18 @@ use serde::Serialize;
 
 /// Days in the "mois de 30 jours" used to get a daily reference.
 pub const DAYS_PER_MONTH: u32 = 30;
+
+/// How the N months are averaged when some have no salary (contract rule
+/// `rules.reference_average`, README-case.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceAverage {
+    /// Seed 001: the cumul of the N civil months / N (a month without salary counts 0).
+    #[default]
+    CivilMonths,
+    /// The cumul / the number of months with a salary.
+    MonthsWorked,
+}
 
 /// Reference salary of one stoppage.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -46,6 +60,7 @@ pub fn reference_salary(
     contracts: &[&EmploymentContract],
     stoppage_start: NaiveDate,
     n_months: u32,
+    average: ReferenceAverage,
 ) -> Option<ReferenceSalary> {
     let months = YearMonth::of(stoppage_start).months_before(n_months as usize);
     let mut monthly = Decimal::ZERO;
@@ -68,7 +83,11 @@ pub fn reference_salary(
         }
         if found > 0 {
             any = true;
-            monthly += sum / Decimal::from(found);
+            let divisor = match average {
+                ReferenceAverage::CivilMonths => n_months.max(1),
+                ReferenceAverage::MonthsWorked => found,
+            };
+            monthly += sum / Decimal::from(divisor);
         }
     }
     any.then(|| ReferenceSalary {
@@ -136,27 +155,35 @@ mod tests {
                 ("2026-03", dec!(9999)),
             ],
         );
-        let r = reference_salary(&[&c], d(2026, 3, 10), 6).unwrap();
+        let r = reference_salary(&[&c], d(2026, 3, 10), 6, ReferenceAverage::CivilMonths).unwrap();
         assert_eq!(r.monthly, dec!(2500));
         assert!(r.missing.is_empty());
         assert_eq!(crate::prevoyance::money::cents(r.daily_gross), dec!(83.33));
     }
 
+    /// Seed 001: "cumul des bruts des 6 mois civils qui précèdent l'arrêt / 6" — a missing
+    /// month counts 0 by default; the per-contract option averages the months worked.
     #[test]
-    fn missing_months_averaged_over_given_ones() {
+    fn missing_months_follow_the_seed_by_default() {
         let c = contract("CT", &[("2026-01", dec!(2000)), ("2026-02", dec!(2200))]);
-        let r = reference_salary(&[&c], d(2026, 3, 1), 6).unwrap();
-        assert_eq!(r.monthly, dec!(2100));
+        let r = reference_salary(&[&c], d(2026, 3, 1), 6, ReferenceAverage::CivilMonths).unwrap();
+        assert_eq!(r.monthly, dec!(700));
         assert_eq!(r.missing.len(), 4);
+        let w = reference_salary(&[&c], d(2026, 3, 1), 6, ReferenceAverage::MonthsWorked).unwrap();
+        assert_eq!(w.monthly, dec!(2100));
+        assert_eq!(w.missing.len(), 4);
         let none = contract("CT", &[("2024-01", dec!(2000))]);
-        assert_eq!(reference_salary(&[&none], d(2026, 3, 1), 6), None);
+        assert_eq!(
+            reference_salary(&[&none], d(2026, 3, 1), 6, ReferenceAverage::CivilMonths),
+            None
+        );
     }
 
     #[test]
     fn several_contracts_add_up() {
         let a = contract("A", &[("2026-02", dec!(600))]);
         let b = contract("B", &[("2026-02", dec!(900))]);
-        let r = reference_salary(&[&a, &b], d(2026, 3, 1), 1).unwrap();
+        let r = reference_salary(&[&a, &b], d(2026, 3, 1), 1, ReferenceAverage::CivilMonths).unwrap();
         assert_eq!(r.monthly, dec!(1500));
         assert_eq!(r.daily_gross, dec!(50));
     }

@@ -8,9 +8,11 @@
 //! was chosen for this population, so its conventions apply); the period runs from the first
 //! day to the last known day off (return − 1 or expected end), or to the end of the month of
 //! the guarantee day for an open stoppage. Motifs outside the four the engine knows
-//! (maternity, paternity...) get no complement. IJSS actually paid (dispatched BPIJ lines of
-//! the stoppage: gross ÷ days, rounded to the cent) replace the legal estimate on the days
-//! they cover; periods are clipped to the stoppage and an overlapping later one is dropped
+//! (maternity, paternity...) get no complement. Prolongations are not new stoppages: the view
+//! already carries the latest prolonged end, so the case is one stoppage from the first day
+//! (one carence, the coverage days go on; see README-case.md). IJSS actually paid (dispatched
+//! BPIJ lines of the stoppage: gross ÷ days, rounded to the cent) replace the legal estimate on
+//! the days they cover; periods are clipped to the stoppage and an overlapping later one is dropped
 //! (the engine wants disjoint periods). Pure: no I/O.
 
 use chrono::NaiveDate;
