@@ -274,6 +274,9 @@ pub struct NetEnt {
     pub concurrency: usize,
     #[serde(with = "humantime_serde")]
     pub request_timeout: Duration,
+    /// Version of the listing services called (`lister-depots`, `lister-retours-flux`,
+    /// `lister-retours-declarant`): "2.0" (JSON, default) or "1.0" (XML).
+    pub listing_version: String,
 }
 
 impl Default for NetEnt {
@@ -301,6 +304,7 @@ impl Default for NetEnt {
             max_attempts: 30,
             concurrency: 8,
             request_timeout: Duration::from_secs(120),
+            listing_version: "2.0".into(),
         }
     }
 }
@@ -627,6 +631,12 @@ impl Config {
         }
         if self.netent.concurrency == 0 {
             p.push("netent.concurrency: must be at least 1".into());
+        }
+        if !["1.0", "2.0"].contains(&self.netent.listing_version.as_str()) {
+            p.push(format!(
+                "netent.listing_version: \"1.0\" (XML) or \"2.0\" (JSON), got {:?}",
+                self.netent.listing_version
+            ));
         }
         if self.api.enabled && !self.api.dev_certs {
             for (name, f) in [

@@ -164,5 +164,10 @@ fn help_documents_the_exit_statuses() {
         .arg(fx("fiche_lac_p0999.xml"))
         .output()
         .unwrap();
-    assert_eq!(st.status.code(), Some(2), "{}", String::from_utf8_lossy(&st.stdout));
+    assert_eq!(
+        st.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&st.stdout)
+    );
 }

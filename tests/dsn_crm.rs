@@ -182,7 +182,10 @@ fn month_to_month_findings_are_in_a_valid_crm() {
             "{code}: {text}"
         );
     }
-    assert!(text.contains("mois precedent m2m_2026_02.dsn ligne 108"), "{text}");
+    assert!(
+        text.contains("mois precedent m2m_2026_02.dsn ligne 108"),
+        "{text}"
+    );
     let (Some(reference), true) = (reference_dir(), xmllint_available()) else {
         assert!(std::env::var("CI").is_err(), "xmllint required in CI");
         return;

@@ -8,6 +8,17 @@
 //!   429 with `Retry-After`) or [`NetEntError::Permanent`] (other 4xx, unreadable answers);
 //!   each carries a stable `kind` string for metrics and alerts. An ARE is not an error: it
 //!   is [`DepositAnswer::Rejected`];
+//! - the status codes and `WWW-Authenticate` realms mean what the GIP-MDS kit says they mean
+//!   (kit: src/main/java/fr/gipmds/dsn/utils/SecurityUtils.java and services/**): 401
+//!   "Jeton manquant ou invalide" → the token is renewed once; 401 "Utilisateur non-inscrit
+//!   au service" → `not_enrolled`, permanent (renewing cannot help); 401 at `authentifier`
+//!   (`Basic realm="net-entreprises.fr"`) → `auth_rejected`; 404 → `not_found` (an unknown
+//!   flux for `lister-retours-flux`); 406 (Accept-Encoding without gzip) → `not_acceptable`;
+//!   415 → `unsupported_media_type`; 422 → `invalid_parameter`; 429 → `throttled`; 5xx →
+//!   `http_5xx` (transient);
+//! - listings are read in the format their Content-Type announces (2.0 JSON, 1.0 XML; the
+//!   version called is [`NetEntConfig::listing_version`]); one that cannot be read is a
+//!   `bad_listing` error naming the service and the cause;
 //! - a deposit that failed *after* the request may have left (timeout, reset, 5xx) is
 //!   ambiguous ([`NetEntError::deposit_may_have_landed`]): the caller must reconcile with
 //!   [`NetEntClient::find_deposit`] before sending again, or net-entreprises gets a duplicate;
@@ -26,7 +37,8 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 
 use crate::formats::listing::{
-    self, BpijListing, DepositsListing, ListingError, MAX_WINDOW_MINUTES, ReturnsListing,
+    self, BpijListing, DepositsListing, ListingError, ListingFormat, MAX_WINDOW_MINUTES,
+    ReturnsListing,
 };
 use crate::formats::rapport::{DepositAnswer, Rapport};
 
@@ -113,7 +125,21 @@ pub struct NetEntConfig {
     pub connect_timeout: Duration,
     #[serde(with = "humantime_serde", default = "default_request_timeout")]
     pub request_timeout: Duration,
+    /// Version of the listing services: "2.0" (JSON, default) or "1.0" (XML).
+    #[serde(default = "default_listing_version")]
+    pub listing_version: String,
 }
+
+fn default_listing_version() -> String {
+    "2.0".into()
+}
+
+/// `WWW-Authenticate` realm of a missing, malformed or expired token
+/// (kit: utils/SecurityUtils.java `jetonManquantOuInvalide`).
+pub const REALM_INVALID_TOKEN: &str = "Jeton manquant ou invalide";
+/// `WWW-Authenticate` realm of a declarant (or concentrateur) not enrolled in the service
+/// (kit: utils/SecurityUtils.java `utilisateurNonInscrit`).
+pub const REALM_NOT_ENROLLED: &str = "Utilisateur non-inscrit au service";
 
 fn default_connect_timeout() -> Duration {
     Duration::from_secs(10)
@@ -165,6 +191,12 @@ impl NetEntConfig {
                 "user_agent: must read \"Client-DSN (<logiciel>/<version>; <éditeur>)\"".into(),
             );
         }
+        if !["1.0", "2.0"].contains(&self.listing_version.as_str()) {
+            problems.push(format!(
+                "listing_version: \"1.0\" (XML) or \"2.0\" (JSON), got {:?}",
+                self.listing_version
+            ));
+        }
         if self.connect_timeout.is_zero() || self.request_timeout.is_zero() {
             problems.push("timeouts must be positive".into());
         }
@@ -194,6 +226,7 @@ impl NetEntConfig {
             ca_file: None,
             connect_timeout: default_connect_timeout(),
             request_timeout: default_request_timeout(),
+            listing_version: default_listing_version(),
         }
     }
 }
@@ -215,9 +248,15 @@ pub enum NetEntError {
 }
 
 impl NetEntError {
-    /// Stable label for metrics/alerts: `connect`, `timeout`, `reset`, `http_5xx`, `tls`,
-    /// `throttled`, `auth_rejected`, `auth_locked`, `auth_invalid`, `http_4xx`, `not_found`,
-    /// `unsupported_encoding`, `bad_answer`, `untrusted_url`, `window_too_large`, `config`.
+    /// Stable label for metrics/alerts. Transient: `connect`, `timeout`, `reset`, `http_5xx`,
+    /// `throttled`, `token_expired`. Permanent: `tls`, `auth_rejected` (credentials refused
+    /// at `authentifier`), `auth_locked` (403 at `authentifier`), `auth_invalid` (422 at
+    /// `authentifier`), `not_enrolled` (401 "Utilisateur non-inscrit au service"),
+    /// `forbidden` (403), `not_found` (404, e.g. an unknown flux), `not_acceptable` (406),
+    /// `unsupported_media_type` (415), `invalid_parameter` (422), `http_4xx` (other),
+    /// `bad_listing` (a listing that cannot be read), `bad_answer` (another unreadable
+    /// answer), `untrusted_url` (a listed link to a host not configured: skip that link),
+    /// `window_too_large`, `config`.
     pub fn kind(&self) -> &'static str {
         match self {
             NetEntError::Transient { kind, .. } | NetEntError::Permanent { kind, .. } => kind,
@@ -368,10 +407,13 @@ fn classify_status(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> NetE
         };
     }
     let kind = match code {
+        401 if realm_of(headers).as_deref() == Some(REALM_NOT_ENROLLED) => "not_enrolled",
         401 => "auth_rejected",
-        403 => "auth_locked",
+        403 => "forbidden",
         404 => "not_found",
-        406 | 415 => "unsupported_encoding",
+        406 => "not_acceptable",
+        415 => "unsupported_media_type",
+        422 => "invalid_parameter",
         _ => "http_4xx",
     };
     let realm = headers
@@ -380,6 +422,34 @@ fn classify_status(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> NetE
         .map(|v| format!(" [{v}]"))
         .unwrap_or_default();
     NetEntError::permanent(kind, Some(code), format!("{}{realm}", truncate(body)))
+}
+
+/// The `realm` of a `WWW-Authenticate` header (`DSNLogin realm="…"`, `Basic realm="…"`).
+pub fn realm_of(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(WWW_AUTHENTICATE)?.to_str().ok()?;
+    let rest = &v[v.find("realm=")? + "realm=".len()..];
+    let rest = rest.trim_start();
+    Some(match rest.strip_prefix('"') {
+        Some(q) => q.split('"').next().unwrap_or_default().to_string(),
+        None => rest
+            .split(',')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    })
+}
+
+/// The listing's format from its Content-Type, or a `bad_listing` error naming `service`.
+fn listing_format(
+    service: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<ListingFormat, NetEntError> {
+    let ct = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    ListingFormat::detect(ct, body).map_err(|e| bad_listing(service, e))
 }
 
 impl NetEntClient {
@@ -447,7 +517,32 @@ impl NetEntClient {
                 return Err(NetEntError::permanent(
                     "auth_invalid",
                     Some(422),
-                    truncate(&bytes),
+                    "authentifier/1.0 refused the parameters (SIRET 14 digits, nom ≤ 64, prénom ≤ 39, password ≤ 30, service ≤ 2 characters)",
+                ));
+            }
+            if status == StatusCode::UNAUTHORIZED {
+                // kit: services/auth/ServiceAuthentificationNetEImpl.java answers
+                // `Basic realm="net-entreprises.fr"` both for wrong credentials and for a
+                // declarant not enrolled in the requested service.
+                let realm = realm_of(&headers).unwrap_or_default();
+                tracing::warn!(%realm, "net-entreprises authentication refused");
+                return Err(NetEntError::permanent(
+                    "auth_rejected",
+                    Some(401),
+                    format!(
+                        "authentifier/1.0 refused SIRET {} / {} {} for service {} (realm {realm:?}): wrong password, expired password, or not enrolled in this service on net-entreprises.fr",
+                        self.cfg.siret, self.cfg.nom, self.cfg.prenom, self.cfg.service
+                    ),
+                ));
+            }
+            if status == StatusCode::FORBIDDEN {
+                return Err(NetEntError::permanent(
+                    "auth_locked",
+                    Some(403),
+                    format!(
+                        "authentifier/1.0: account locked or forbidden: {}",
+                        truncate(&bytes)
+                    ),
                 ));
             }
             tracing::warn!(
@@ -506,6 +601,19 @@ impl NetEntClient {
             let status = resp.status();
             let headers = resp.headers().clone();
             let body = read_limited(resp).await?;
+            if status == StatusCode::UNAUTHORIZED
+                && realm_of(&headers).as_deref() == Some(REALM_NOT_ENROLLED)
+            {
+                // A new token would be refused the same way: alert, do not retry.
+                return Err(NetEntError::permanent(
+                    "not_enrolled",
+                    Some(401),
+                    format!(
+                        "net-entreprises answers \"{REALM_NOT_ENROLLED}\": SIRET {} ({} {}) is not enrolled in the DSN service {}; enrol it on net-entreprises.fr",
+                        self.cfg.siret, self.cfg.nom, self.cfg.prenom, self.cfg.service
+                    ),
+                ));
+            }
             if status == StatusCode::UNAUTHORIZED && !renewed {
                 renewed = true;
                 let mut guard = self.token.lock().await;
@@ -566,6 +674,15 @@ impl NetEntClient {
                 &[422],
             )
             .await?;
+        if status == StatusCode::UNPROCESSABLE_ENTITY && answer.iter().all(u8::is_ascii_whitespace)
+        {
+            // kit: services/depot/ServiceDepot2.java — 422 without ARE = empty deposit.
+            return Err(NetEntError::permanent(
+                "invalid_parameter",
+                Some(422),
+                "deposer-dsn refused an empty deposit",
+            ));
+        }
         let parsed = DepositAnswer::parse(&answer).map_err(|e| {
             NetEntError::permanent(
                 "bad_answer",
@@ -601,53 +718,70 @@ impl NetEntClient {
         join(&self.cfg.consult_url, path)
     }
 
-    /// `GET lister-depots/2.0/{debut}/{fin}` (window ≤ 60 minutes).
+    /// `lister-depots/{version}/{debut}/{fin}` (window ≤ 60 minutes).
     pub async fn list_deposits(
         &self,
         debut: NaiveDateTime,
         fin: NaiveDateTime,
     ) -> Result<DepositsListing, NetEntError> {
         check_window(debut, fin)?;
+        let service = format!("lister-depots/{}", self.cfg.listing_version);
         let url = self.consult(&format!(
-            "lister-depots/2.0/{}/{}",
+            "{service}/{}/{}",
             listing::format_ts(debut),
             listing::format_ts(fin)
         ));
-        let (_, _, body) = self.call(|h| h.get(&url), &[]).await?;
-        DepositsListing::parse(&body).map_err(bad_listing)
+        let (_, headers, body) = self.call(|h| h.get(&url), &[]).await?;
+        let format = listing_format(&service, &headers, &body)?;
+        DepositsListing::parse_as(format, &body).map_err(|e| bad_listing(&service, e))
     }
 
-    /// `GET lister-retours-flux/2.0/{idflux}`; an unknown flux (404) is an empty listing
-    /// (returns may not exist yet).
-    pub async fn list_returns_flux(&self, idflux: &str) -> Result<ReturnsListing, NetEntError> {
+    /// `lister-retours-flux/{version}/{idflux}`; `None` when net-entreprises does not know the
+    /// flux (404 "flux inconnu", kit: services/recherche/ServiceRechercheParFlux2.java).
+    pub async fn returns_of_flux(
+        &self,
+        idflux: &str,
+    ) -> Result<Option<ReturnsListing>, NetEntError> {
         if idflux.is_empty()
             || idflux.len() > 50
             || !idflux.chars().all(|c| c.is_ascii_graphic() && c != '/')
         {
             return Err(NetEntError::permanent("config", None, "invalid idflux"));
         }
-        let url = self.consult(&format!("lister-retours-flux/2.0/{idflux}"));
-        let (status, _, body) = self.call(|h| h.get(&url), &[404]).await?;
+        let service = format!("lister-retours-flux/{}", self.cfg.listing_version);
+        let url = self.consult(&format!("{service}/{idflux}"));
+        let (status, headers, body) = self.call(|h| h.get(&url), &[404]).await?;
         if status == StatusCode::NOT_FOUND {
-            return Ok(ReturnsListing::default());
+            return Ok(None);
         }
-        ReturnsListing::parse(&body).map_err(bad_listing)
+        let format = listing_format(&service, &headers, &body)?;
+        ReturnsListing::parse_as(format, &body)
+            .map(Some)
+            .map_err(|e| bad_listing(&service, e))
     }
 
-    /// `GET lister-retours-declarant/2.0/{debut}/{fin}` (window ≤ 60 minutes).
+    /// [`NetEntClient::returns_of_flux`] where an unknown flux (404) is an empty listing: the
+    /// returns of a flux just deposited may not be listed yet.
+    pub async fn list_returns_flux(&self, idflux: &str) -> Result<ReturnsListing, NetEntError> {
+        Ok(self.returns_of_flux(idflux).await?.unwrap_or_default())
+    }
+
+    /// `lister-retours-declarant/{version}/{debut}/{fin}` (window ≤ 60 minutes).
     pub async fn list_returns_declarant(
         &self,
         debut: NaiveDateTime,
         fin: NaiveDateTime,
     ) -> Result<ReturnsListing, NetEntError> {
         check_window(debut, fin)?;
+        let service = format!("lister-retours-declarant/{}", self.cfg.listing_version);
         let url = self.consult(&format!(
-            "lister-retours-declarant/2.0/{}/{}",
+            "{service}/{}/{}",
             listing::format_ts(debut),
             listing::format_ts(fin)
         ));
-        let (_, _, body) = self.call(|h| h.get(&url), &[]).await?;
-        ReturnsListing::parse(&body).map_err(bad_listing)
+        let (_, headers, body) = self.call(|h| h.get(&url), &[]).await?;
+        let format = listing_format(&service, &headers, &body)?;
+        ReturnsListing::parse_as(format, &body).map_err(|e| bad_listing(&service, e))
     }
 
     /// Lists returns over any range, one call per 60-minute window, merged by flux; an entry
@@ -730,8 +864,10 @@ impl NetEntClient {
             url.push('?');
             url.push_str(&q.join("&"));
         }
-        let (_, _, body) = self.call(|h| h.get(&url), &[]).await?;
-        BpijListing::parse(&body).map_err(bad_listing)
+        let service = "lister-bpij-declarant/1.0";
+        let (_, headers, body) = self.call(|h| h.get(&url), &[]).await?;
+        let format = listing_format(service, &headers, &body)?;
+        BpijListing::parse_as(format, &body).map_err(|e| bad_listing(service, e))
     }
 
     /// Downloads a BPIJ from a listing URL.
@@ -739,20 +875,29 @@ impl NetEntClient {
         self.get_trusted(url).await
     }
 
-    async fn get_trusted(&self, url: &str) -> Result<Vec<u8>, NetEntError> {
-        let trusted = [
+    /// True when `url` is on one of the configured download/consultation hosts: the only
+    /// ones the token is ever sent to. A listing may name other hosts (the kit's own sample
+    /// BPIJ links read `https://.../telecharger-bpij/1.0/…`): each such link alone is refused
+    /// (`untrusted_url`), never the listing that holds it.
+    pub fn is_trusted_url(&self, url: &str) -> bool {
+        [
             &self.cfg.download_url,
             &self.cfg.consult_url,
             &self.cfg.bpij_url,
         ]
         .iter()
-        .any(|base| same_origin(base, url));
-        if !trusted {
+        .any(|base| same_origin(base, url))
+    }
+
+    async fn get_trusted(&self, url: &str) -> Result<Vec<u8>, NetEntError> {
+        if !self.is_trusted_url(url) {
             // Never send the token to a host we were not configured for.
             return Err(NetEntError::permanent(
                 "untrusted_url",
                 None,
-                url.to_string(),
+                format!(
+                    "link to a host that is not a configured net-entreprises host, skipped: {url}"
+                ),
             ));
         }
         let (_, _, body) = self.call(|h| h.get(url), &[]).await?;
@@ -917,8 +1062,8 @@ fn multipart_body(boundary: &str, f: &PjForm, pdf: &[u8]) -> Vec<u8> {
     out
 }
 
-fn bad_listing(e: ListingError) -> NetEntError {
-    NetEntError::permanent("bad_answer", Some(200), e.to_string())
+fn bad_listing(service: &str, e: ListingError) -> NetEntError {
+    NetEntError::permanent("bad_listing", Some(200), format!("{service}: {e}"))
 }
 
 fn check_window(debut: NaiveDateTime, fin: NaiveDateTime) -> Result<(), NetEntError> {
@@ -1035,9 +1180,31 @@ mod tests {
         assert_eq!(e.kind(), "throttled");
         let e = classify_status(StatusCode::FORBIDDEN, &h, b"locked");
         assert!(!e.is_transient());
-        assert_eq!(e.kind(), "auth_locked");
-        let e = classify_status(StatusCode::NOT_ACCEPTABLE, &h, b"");
-        assert_eq!(e.kind(), "unsupported_encoding");
+        assert_eq!(e.kind(), "forbidden");
+        // kit: every service answers 406 when Accept-Encoding lacks gzip, 415 when a deposit
+        // is not gzip, 422 on an invalid parameter, 404 on an unknown flux.
+        for (code, kind) in [
+            (406, "not_acceptable"),
+            (415, "unsupported_media_type"),
+            (422, "invalid_parameter"),
+            (404, "not_found"),
+            (401, "auth_rejected"),
+        ] {
+            let e = classify_status(StatusCode::from_u16(code).unwrap(), &h, b"");
+            assert_eq!(e.kind(), kind, "{code}");
+            assert!(!e.is_transient());
+        }
+        let mut nh = HeaderMap::new();
+        nh.insert(
+            WWW_AUTHENTICATE,
+            "DSNLogin realm=\"Utilisateur non-inscrit au service\""
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            classify_status(StatusCode::UNAUTHORIZED, &nh, b"").kind(),
+            "not_enrolled"
+        );
         let big = vec![b'x'; 10_000];
         match classify_status(StatusCode::BAD_REQUEST, &h, &big) {
             NetEntError::Permanent { body, status, .. } => {
@@ -1045,6 +1212,28 @@ mod tests {
                 assert_eq!(status, Some(400));
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn realms_as_the_kit_writes_them() {
+        // kit: utils/SecurityUtils.java and services/auth/ServiceAuthentificationNetEImpl.java.
+        let mut h = HeaderMap::new();
+        assert_eq!(realm_of(&h), None);
+        for (v, realm) in [
+            (
+                "DSNLogin realm=\"Jeton manquant ou invalide\"",
+                REALM_INVALID_TOKEN,
+            ),
+            (
+                "DSNLogin realm=\"Utilisateur non-inscrit au service\"",
+                REALM_NOT_ENROLLED,
+            ),
+            ("Basic realm=\"net-entreprises.fr\"", "net-entreprises.fr"),
+            ("Basic realm=x, charset=UTF-8", "x"),
+        ] {
+            h.insert(WWW_AUTHENTICATE, v.parse().unwrap());
+            assert_eq!(realm_of(&h).as_deref(), Some(realm), "{v}");
         }
     }
 

@@ -363,6 +363,7 @@ async fn start_sandbox(
     n.ca_file = Some(ca_path);
     n.service = cfg.netent.service.clone();
     n.request_timeout = cfg.netent.request_timeout;
+    n.listing_version = cfg.netent.listing_version.clone();
     Ok((n, true))
 }
 
@@ -406,5 +407,6 @@ fn remote_netent(cfg: &Config) -> Result<NetEntConfig, DaemonError> {
     c.service = n.service.clone();
     c.ca_file = n.ca_file.clone();
     c.request_timeout = n.request_timeout;
+    c.listing_version = n.listing_version.clone();
     Ok(c)
 }

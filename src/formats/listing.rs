@@ -7,6 +7,15 @@
 //!   `<retours><declarant><siret/><declare>…<bpij/>*</declare>*</declarant><pageencours/><pagetotal/></retours>`
 //!   ([`BpijListing`]).
 //!
+//! The 2.0 services answer JSON (`Content-Type: application/json`), the 1.0 services XML
+//! (`application/xml`); [`ListingFormat::detect`] picks the parser from the answer's
+//! Content-Type. The JSON shapes are the kit's Jackson models, property names included
+//! (kit: src/main/java/fr/gipmds/dsn/modeles/ListeRetours2.java, MetadonneesFlux2.java —
+//! note `"Retour"` —, MetadonneesRetour.java, and
+//! services/depot/recherche/model/RechercherDepotParConcentrateurResponse.java, Declarant.java,
+//! Depot.java). BPIJ listings exist in 1.0 (XML) only
+//! (kit: services/recherche/ServiceRechercheBpijParDeclarant.java, modeles/bpij/*).
+//!
 //! Also the time-window helpers: the API takes `AAAAMMJJHHMMSS` bounds and serves at most
 //! 60 minutes per call.
 //!
@@ -31,6 +40,190 @@ pub enum ListingError {
         expected: &'static str,
         found: String,
     },
+    #[error("listing: JSON does not match the kit's model: {0}")]
+    Json(String),
+    #[error("listing: {what} without {field}")]
+    Missing {
+        what: &'static str,
+        field: &'static str,
+    },
+    #[error("listing: {field} = {value:?} is not a valid {expected}")]
+    BadValue {
+        field: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error(
+        "listing: unexpected Content-Type {0:?} (expected application/json or application/xml)"
+    )]
+    ContentType(String),
+}
+
+/// Wire format of a listing answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListingFormat {
+    /// 2.0 services (`@Produces(APPLICATION_JSON)`).
+    Json,
+    /// 1.0 services (`@Produces(APPLICATION_XML)`).
+    Xml,
+}
+
+impl ListingFormat {
+    /// The format announced by `Content-Type` (parameters such as `charset` ignored). With
+    /// no Content-Type at all, the first non-blank byte decides (`{` JSON, `<` XML), so that
+    /// a proxy that strips the header does not stop the polling; any other type is an error.
+    pub fn detect(content_type: Option<&str>, body: &[u8]) -> Result<ListingFormat, ListingError> {
+        match content_type {
+            Some(ct) => {
+                let essence = ct
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase();
+                match essence.as_str() {
+                    "application/json" => Ok(ListingFormat::Json),
+                    "application/xml" | "text/xml" => Ok(ListingFormat::Xml),
+                    _ => Err(ListingError::ContentType(ct.to_string())),
+                }
+            }
+            None => match body.iter().find(|b| !b.is_ascii_whitespace()) {
+                Some(b'{') => Ok(ListingFormat::Json),
+                Some(b'<') => Ok(ListingFormat::Xml),
+                _ => Err(ListingError::ContentType(String::new())),
+            },
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ListingFormat::Json => "application/json",
+            ListingFormat::Xml => "application/xml",
+        }
+    }
+}
+
+/// A present timestamp must parse: a listing never silently loses its dates.
+fn ts_field(field: &'static str, v: Option<&str>) -> Result<Option<NaiveDateTime>, ListingError> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => parse_ts(s).map(Some).ok_or_else(|| ListingError::BadValue {
+            field,
+            value: s.chars().take(40).collect(),
+            expected: "AAAAMMJJHHMMSS timestamp",
+        }),
+    }
+}
+
+fn required(
+    what: &'static str,
+    field: &'static str,
+    v: Option<&str>,
+) -> Result<String, ListingError> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Ok(s.to_string()),
+        None => Err(ListingError::Missing { what, field }),
+    }
+}
+
+/// JSON models of the kit (Jackson, nulls written as `null`).
+mod json {
+    use serde::{Deserialize, Serialize};
+
+    /// kit: modeles/ListeRetours2.java (`@JsonRootName("Retours")`, written unwrapped by
+    /// default; the wrapped form is accepted too).
+    #[derive(Debug, Deserialize, Serialize)]
+    pub struct Retours {
+        #[serde(default)]
+        pub flux: Option<Vec<Flux>>,
+    }
+
+    /// kit: modeles/MetadonneesFlux2.java.
+    #[derive(Debug, Deserialize, Serialize)]
+    pub struct Flux {
+        #[serde(default)]
+        pub id: Option<String>,
+        #[serde(rename = "Retour", default)]
+        pub retours: Option<Vec<Retour>>,
+    }
+
+    /// kit: modeles/MetadonneesRetour.java (field order kept).
+    #[derive(Debug, Deserialize, Serialize)]
+    pub struct Retour {
+        #[serde(default)]
+        pub publication: Option<String>,
+        #[serde(default)]
+        pub production: Option<String>,
+        #[serde(default)]
+        pub nature: Option<String>,
+        #[serde(default)]
+        pub statut: Option<String>,
+        #[serde(default)]
+        pub id: Option<String>,
+        #[serde(default)]
+        pub url: Option<String>,
+        #[serde(default)]
+        pub delegataire: Option<String>,
+        #[serde(default)]
+        pub ops: Option<String>,
+    }
+
+    /// kit: services/depot/recherche/model/RechercherDepotParConcentrateurResponse.java.
+    #[derive(Debug, Deserialize, Serialize)]
+    pub struct Depots {
+        #[serde(default)]
+        pub declarant: Option<Declarant>,
+    }
+
+    /// kit: services/depot/recherche/model/Declarant.java.
+    #[derive(Debug, Deserialize, Serialize)]
+    pub struct Declarant {
+        #[serde(default)]
+        pub depot: Option<Vec<Depot>>,
+        #[serde(default)]
+        pub siret: Option<String>,
+        #[serde(default)]
+        pub nom: Option<String>,
+        #[serde(default)]
+        pub prenom: Option<String>,
+    }
+
+    /// kit: services/depot/recherche/model/Depot.java.
+    #[derive(Debug, Deserialize, Serialize)]
+    pub struct Depot {
+        #[serde(default)]
+        pub date: Option<String>,
+        #[serde(default)]
+        pub idflux: Option<String>,
+        #[serde(default)]
+        pub statut: Option<String>,
+    }
+}
+
+/// Parses a JSON root, accepting the `@JsonRootName` wrapped form (`{"Retours": {...}}`).
+fn json_root<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    wrapper: &str,
+) -> Result<T, ListingError> {
+    let v: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ListingError::Json(e.to_string()))?;
+    let v = match v {
+        serde_json::Value::Object(mut m) if m.len() == 1 && m.contains_key(wrapper) => {
+            m.remove(wrapper).unwrap_or_default()
+        }
+        serde_json::Value::Object(m) => serde_json::Value::Object(m),
+        other => {
+            return Err(ListingError::Json(format!(
+                "expected a JSON object, got {}",
+                match other {
+                    serde_json::Value::Array(_) => "an array",
+                    serde_json::Value::Null => "null",
+                    _ => "a scalar",
+                }
+            )));
+        }
+    };
+    serde_json::from_value(v).map_err(|e| ListingError::Json(e.to_string()))
 }
 
 /// `AAAAMMJJHHMMSS`.
@@ -92,28 +285,103 @@ pub struct ReturnsListing {
 }
 
 impl ReturnsListing {
+    /// Parses a listing in the format its Content-Type announced.
+    pub fn parse_as(format: ListingFormat, bytes: &[u8]) -> Result<ReturnsListing, ListingError> {
+        match format {
+            ListingFormat::Json => Self::parse_json(bytes),
+            ListingFormat::Xml => Self::parse(bytes),
+        }
+    }
+
+    /// XML (1.0): `<retours><flux><id/><retour/>*</flux>*</retours>`
+    /// (kit: test/resources/TestData.java `reponseRecherche`).
     pub fn parse(bytes: &[u8]) -> Result<ReturnsListing, ListingError> {
         let root = expect_root(bytes, "retours")?;
-        let flux = root
-            .children_named("flux")
-            .map(|f| FluxReturns {
-                idflux: f.child_text("id").unwrap_or_default().to_string(),
-                retours: f
-                    .children_named("retour")
-                    .map(|r| ReturnEntry {
-                        id: r.child_text("id").map(str::to_string),
-                        nature: r.child_text("nature").unwrap_or_default().to_string(),
-                        statut: r.child_text("statut").unwrap_or_default().to_string(),
-                        publication: r.child_text("publication").and_then(parse_ts),
-                        production: r.child_text("production").and_then(parse_ts),
-                        url: r.child_text("url").map(str::to_string),
-                        ops: r.child_text("ops").map(str::to_string),
-                        delegataire: r.child_text("delegataire").map(str::to_string),
+        let mut flux = Vec::new();
+        for f in root.children_named("flux") {
+            let mut retours = Vec::new();
+            for r in f.children_named("retour") {
+                retours.push(ReturnEntry {
+                    id: r.child_text("id").map(str::to_string),
+                    nature: required("retour", "nature", r.child_text("nature"))?,
+                    statut: required("retour", "statut", r.child_text("statut"))?,
+                    publication: ts_field("publication", r.child_text("publication"))?,
+                    production: ts_field("production", r.child_text("production"))?,
+                    url: r.child_text("url").map(str::to_string),
+                    ops: r.child_text("ops").map(str::to_string),
+                    delegataire: r.child_text("delegataire").map(str::to_string),
+                });
+            }
+            flux.push(FluxReturns {
+                idflux: required("flux", "id", f.child_text("id"))?,
+                retours,
+            });
+        }
+        Ok(ReturnsListing { flux })
+    }
+
+    /// JSON (2.0): `{"flux":[{"id":…,"Retour":[{…}]}]}` (kit: modeles/ListeRetours2.java).
+    pub fn parse_json(bytes: &[u8]) -> Result<ReturnsListing, ListingError> {
+        let root: json::Retours = json_root(bytes, "Retours")?;
+        let mut flux = Vec::new();
+        for f in root.flux.unwrap_or_default() {
+            let mut retours = Vec::new();
+            for r in f.retours.unwrap_or_default() {
+                retours.push(ReturnEntry {
+                    id: r.id.filter(|s| !s.is_empty()),
+                    nature: required("Retour", "nature", r.nature.as_deref())?,
+                    statut: required("Retour", "statut", r.statut.as_deref())?,
+                    publication: ts_field("publication", r.publication.as_deref())?,
+                    production: ts_field("production", r.production.as_deref())?,
+                    url: r.url.filter(|s| !s.is_empty()),
+                    ops: r.ops.filter(|s| !s.is_empty()),
+                    delegataire: r.delegataire.filter(|s| !s.is_empty()),
+                });
+            }
+            flux.push(FluxReturns {
+                idflux: required("flux", "id", f.id.as_deref())?,
+                retours,
+            });
+        }
+        Ok(ReturnsListing { flux })
+    }
+
+    /// The kit's Jackson rendering (every property written, `null` when absent).
+    pub fn to_json(&self) -> String {
+        let root = json::Retours {
+            flux: Some(
+                self.flux
+                    .iter()
+                    .map(|f| json::Flux {
+                        id: Some(f.idflux.clone()),
+                        retours: Some(
+                            f.retours
+                                .iter()
+                                .map(|r| json::Retour {
+                                    publication: r.publication.map(format_ts),
+                                    production: r.production.map(format_ts),
+                                    nature: Some(r.nature.clone()),
+                                    statut: Some(r.statut.clone()),
+                                    id: r.id.clone(),
+                                    url: r.url.clone(),
+                                    delegataire: r.delegataire.clone(),
+                                    ops: r.ops.clone(),
+                                })
+                                .collect(),
+                        ),
                     })
                     .collect(),
-            })
-            .collect();
-        Ok(ReturnsListing { flux })
+            ),
+        };
+        serde_json::to_string(&root).unwrap_or_default()
+    }
+
+    /// Rendered in `format`.
+    pub fn render(&self, format: ListingFormat) -> String {
+        match format {
+            ListingFormat::Json => self.to_json(),
+            ListingFormat::Xml => self.to_xml(),
+        }
     }
 
     pub fn to_xml(&self) -> String {
@@ -162,6 +430,15 @@ pub struct DepositsListing {
 }
 
 impl DepositsListing {
+    pub fn parse_as(format: ListingFormat, bytes: &[u8]) -> Result<DepositsListing, ListingError> {
+        match format {
+            ListingFormat::Json => Self::parse_json(bytes),
+            ListingFormat::Xml => Self::parse(bytes),
+        }
+    }
+
+    /// XML (1.0): `<depots><declarant>…<depot/>*</declarant></depots>`
+    /// (kit: test/resources/TestData.java `reponseRechercheListerDepots`).
     pub fn parse(bytes: &[u8]) -> Result<DepositsListing, ListingError> {
         let root = expect_root(bytes, "depots")?;
         let mut out = DepositsListing::default();
@@ -169,14 +446,63 @@ impl DepositsListing {
             out.siret = out.siret.or(d.child_text("siret").map(str::to_string));
             out.nom = out.nom.or(d.child_text("nom").map(str::to_string));
             out.prenom = out.prenom.or(d.child_text("prenom").map(str::to_string));
-            out.depots
-                .extend(d.children_named("depot").map(|e| DepositEntry {
-                    idflux: e.child_text("idflux").unwrap_or_default().to_string(),
-                    date: e.child_text("date").and_then(parse_ts),
-                    statut: e.child_text("statut").unwrap_or_default().to_string(),
-                }));
+            for e in d.children_named("depot") {
+                out.depots.push(DepositEntry {
+                    idflux: required("depot", "idflux", e.child_text("idflux"))?,
+                    date: ts_field("date", e.child_text("date"))?,
+                    statut: required("depot", "statut", e.child_text("statut"))?,
+                });
+            }
         }
         Ok(out)
+    }
+
+    /// JSON (2.0): `{"declarant":{"depot":[{"date","idflux","statut"}],"siret","nom","prenom"}}`
+    /// (kit: services/depot/recherche/model/*.java).
+    pub fn parse_json(bytes: &[u8]) -> Result<DepositsListing, ListingError> {
+        let root: json::Depots = json_root(bytes, "depots")?;
+        let mut out = DepositsListing::default();
+        if let Some(d) = root.declarant {
+            out.siret = d.siret;
+            out.nom = d.nom;
+            out.prenom = d.prenom;
+            for e in d.depot.unwrap_or_default() {
+                out.depots.push(DepositEntry {
+                    idflux: required("depot", "idflux", e.idflux.as_deref())?,
+                    date: ts_field("date", e.date.as_deref())?,
+                    statut: required("depot", "statut", e.statut.as_deref())?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn to_json(&self) -> String {
+        let root = json::Depots {
+            declarant: Some(json::Declarant {
+                depot: Some(
+                    self.depots
+                        .iter()
+                        .map(|d| json::Depot {
+                            date: d.date.map(format_ts),
+                            idflux: Some(d.idflux.clone()),
+                            statut: Some(d.statut.clone()),
+                        })
+                        .collect(),
+                ),
+                siret: self.siret.clone(),
+                nom: self.nom.clone(),
+                prenom: self.prenom.clone(),
+            }),
+        };
+        serde_json::to_string(&root).unwrap_or_default()
+    }
+
+    pub fn render(&self, format: ListingFormat) -> String {
+        match format {
+            ListingFormat::Json => self.to_json(),
+            ListingFormat::Xml => self.to_xml(),
+        }
     }
 
     pub fn to_xml(&self) -> String {
@@ -237,6 +563,16 @@ pub struct BpijListing {
 }
 
 impl BpijListing {
+    /// BPIJ listings exist in XML (1.0) only; any other announced format is an error.
+    pub fn parse_as(format: ListingFormat, bytes: &[u8]) -> Result<BpijListing, ListingError> {
+        match format {
+            ListingFormat::Xml => Self::parse(bytes),
+            ListingFormat::Json => Err(ListingError::ContentType("application/json".into())),
+        }
+    }
+
+    /// `<retours><declarant><siret/><declare/>*</declarant><pageencours/><pagetotal/></retours>`
+    /// (kit: test/resources/TestData.java `reponseRechercheListerBPIJ`, modeles/bpij/*).
     pub fn parse(bytes: &[u8]) -> Result<BpijListing, ListingError> {
         let root = expect_root(bytes, "retours")?;
         let mut out = BpijListing {
@@ -417,6 +753,196 @@ mod tests {
         assert_eq!(l.declares[2].statut, "KO");
         assert_eq!(l.links().count(), 2);
         assert_eq!(BpijListing::parse(l.to_xml().as_bytes()).unwrap(), l);
+    }
+
+    // kit: src/main/java/fr/gipmds/dsn/test/resources/TestData.java `reponseRecherche`
+    // (served as XML by lister-retours-flux/1.0 and lister-retours-declarant/1.0).
+    const KIT_REPONSE_RECHERCHE: &str = "<retours><flux><id>abcdefghij</id>\
+        <retour><publication>20130622012000</publication><production>20130622012000</production><nature>10</nature><statut>OK</statut><id>0123456789</id></retour>\
+        <retour><publication>20130622012000</publication><production>20130622012000</production><nature>11</nature><statut>OK</statut><id>0123456789</id></retour>\
+        <retour><publication>20130622012000</publication><production>20130622012000</production><nature>20</nature><statut>OK</statut></retour>\
+        <retour><publication>20130622012000</publication><production>20130622012000</production><nature>21</nature><statut>KO</statut><id>0123456789</id></retour>\
+        </flux>\
+        <flux><id>klmnopqrs</id>\
+        <retour><publication>20220412034029</publication><production>20220412034029</production><ops>AUMGM1</ops><delegataire>DZ2114</delegataire><nature>51</nature><statut>OK</statut><id>10111213141</id></retour>\
+        </flux>\
+        </retours>";
+
+    // The same TestData as the 2.0 services serve it: the kit unmarshals it into ListeRetours2
+    // and Jackson writes it (kit: services/recherche/ServiceRechercheParFlux2.java,
+    // modeles/ListeRetours2.java, MetadonneesFlux2.java `@JsonProperty("Retour")`,
+    // MetadonneesRetour.java; nulls written, fields in declaration order).
+    const KIT_REPONSE_RECHERCHE_JSON: &str = r#"{
+      "flux" : [ {
+        "id" : "abcdefghij",
+        "Retour" : [
+          { "publication" : "20130622012000", "production" : "20130622012000", "nature" : "10", "statut" : "OK", "id" : "0123456789", "url" : null, "delegataire" : null, "ops" : null },
+          { "publication" : "20130622012000", "production" : "20130622012000", "nature" : "11", "statut" : "OK", "id" : "0123456789", "url" : null, "delegataire" : null, "ops" : null },
+          { "publication" : "20130622012000", "production" : "20130622012000", "nature" : "20", "statut" : "OK", "id" : null, "url" : null, "delegataire" : null, "ops" : null },
+          { "publication" : "20130622012000", "production" : "20130622012000", "nature" : "21", "statut" : "KO", "id" : "0123456789", "url" : null, "delegataire" : null, "ops" : null }
+        ]
+      }, {
+        "id" : "klmnopqrs",
+        "Retour" : [
+          { "publication" : "20220412034029", "production" : "20220412034029", "nature" : "51", "statut" : "OK", "id" : "10111213141", "url" : null, "delegataire" : "DZ2114", "ops" : "AUMGM1" }
+        ]
+      } ]
+    }"#;
+
+    // kit: TestData.java `reponseRechercheListerDepots` (XML, lister-depots/1.0) and its
+    // Jackson rendering (lister-depots/2.0: RechercherDepotParConcentrateurResponse).
+    const KIT_DEPOTS_XML: &str = "<depots> <declarant> <siret>12345678901234</siret> <nom>Test</nom> <prenom>abcde</prenom>\
+         <depot> <idflux>0123456789</idflux> <date>20130801123242</date> <statut>OK</statut></depot>\
+         <depot> <idflux>0123456780</idflux> <date>20130801123243</date> <statut>KO</statut></depot>\
+        </declarant></depots>";
+    const KIT_DEPOTS_JSON: &str = r#"{ "declarant" : { "depot" : [
+        { "date" : "20130801123242", "idflux" : "0123456789", "statut" : "OK" },
+        { "date" : "20130801123243", "idflux" : "0123456780", "statut" : "KO" } ],
+        "siret" : "12345678901234", "nom" : "Test", "prenom" : "abcde" } }"#;
+
+    // kit: TestData.java `reponseRechercheListerBPIJ` (lister-bpij-declarant/1.0, XML only).
+    const KIT_BPIJ: &str = "<retours>  <declarant>    <siret>12345688912340</siret>\
+        <declare> <siret>12345688912345</siret> <statut>OK</statut> <bpij>   <publication>20130801</publication>\
+           <url>https://.../telecharger-bpij/1.0/F1spdeAilkR4q3UUlQA7haa</url> </bpij> <bpij> \
+        <publication>20130801</publication>\
+           <url>https://.../telecharger-bpij/1.0/F1spdeAilkR4q3UUlQA7hab</url>\
+         </bpij>    </declare>    <declare> <siret>12345688912346</siret> <statut>OK</statut>\
+         <message>Pas de BPIJ sur la période</message> </declare>    <declare> <siret>12345688912346</siret>\
+         <statut>KO</statut> <message>Lien declarant déclaré non validé</message>    </declare>\
+          </declarant>  <pageencours>1</pageencours>  <pagetotal>15</pagetotal></retours>";
+
+    #[test]
+    fn kit_returns_listing_xml_and_json_agree() {
+        let xml = ReturnsListing::parse(KIT_REPONSE_RECHERCHE.as_bytes()).unwrap();
+        let json = ReturnsListing::parse_json(KIT_REPONSE_RECHERCHE_JSON.as_bytes()).unwrap();
+        assert_eq!(xml, json);
+        assert_eq!(json.flux.len(), 2);
+        assert_eq!(json.flux[0].idflux, "abcdefghij");
+        assert_eq!(json.flux[0].retours.len(), 4);
+        assert_eq!(json.flux[0].retours[2].id, None);
+        assert_eq!(json.flux[0].retours[3].statut, "KO");
+        let oc = &json.flux[1].retours[0];
+        assert_eq!(
+            (
+                oc.nature.as_str(),
+                oc.ops.as_deref(),
+                oc.delegataire.as_deref()
+            ),
+            ("51", Some("AUMGM1"), Some("DZ2114"))
+        );
+        assert_eq!(oc.publication, Some(ts("20220412034029")));
+        // Our rendering reads back the same, with the kit's property names.
+        let out = json.to_json();
+        assert!(out.contains("\"Retour\":["), "{out}");
+        assert!(out.contains("\"url\":null"), "{out}");
+        assert_eq!(ReturnsListing::parse_json(out.as_bytes()).unwrap(), json);
+        // The @JsonRootName-wrapped form is read too.
+        let wrapped = format!("{{\"Retours\":{KIT_REPONSE_RECHERCHE_JSON}}}");
+        assert_eq!(
+            ReturnsListing::parse_json(wrapped.as_bytes()).unwrap(),
+            json
+        );
+        // kit: TestData.java `reponseRechercheVide` and its JSON (ListeRetours2.flux = []).
+        assert_eq!(
+            ReturnsListing::parse(b"<retours></retours>").unwrap(),
+            ReturnsListing::default()
+        );
+        assert_eq!(
+            ReturnsListing::parse_json(br#"{"flux":[]}"#).unwrap(),
+            ReturnsListing::default()
+        );
+    }
+
+    #[test]
+    fn kit_deposits_listing_xml_and_json_agree() {
+        let xml = DepositsListing::parse(KIT_DEPOTS_XML.as_bytes()).unwrap();
+        let json = DepositsListing::parse_json(KIT_DEPOTS_JSON.as_bytes()).unwrap();
+        assert_eq!(xml, json);
+        assert_eq!(json.siret.as_deref(), Some("12345678901234"));
+        assert_eq!(json.depots.len(), 2);
+        assert_eq!(json.depots[1].statut, "KO");
+        assert_eq!(json.depots[0].date, Some(ts("20130801123242")));
+        assert_eq!(
+            DepositsListing::parse_json(json.to_json().as_bytes()).unwrap(),
+            json
+        );
+        // No deposit: the kit's List is null (JAXB leaves it unset).
+        let empty = DepositsListing::parse_json(
+            br#"{"declarant":{"depot":null,"siret":"12345678901234","nom":null,"prenom":null}}"#,
+        )
+        .unwrap();
+        assert!(empty.depots.is_empty());
+        assert_eq!(
+            DepositsListing::parse_json(b"{\"declarant\":null}").unwrap(),
+            DepositsListing::default()
+        );
+    }
+
+    #[test]
+    fn kit_bpij_listing() {
+        let l = BpijListing::parse(KIT_BPIJ.as_bytes()).unwrap();
+        assert_eq!(l.declarant_siret.as_deref(), Some("12345688912340"));
+        assert_eq!((l.page, l.page_total), (Some(1), Some(15)));
+        assert_eq!(l.declares.len(), 3);
+        assert_eq!(l.links().count(), 2);
+        // The kit's links point at an unnamed host: the client must refuse them one by one.
+        assert!(l.links().all(|(_, b)| b.url.starts_with("https://.../")));
+        assert_eq!(l.declares[2].statut, "KO");
+        assert!(BpijListing::parse_as(ListingFormat::Json, b"{}").is_err());
+    }
+
+    #[test]
+    fn format_follows_content_type() {
+        use ListingFormat::*;
+        assert_eq!(
+            ListingFormat::detect(Some("application/json"), b"").unwrap(),
+            Json
+        );
+        assert_eq!(
+            ListingFormat::detect(Some("application/xml;charset=UTF-8"), b"").unwrap(),
+            Xml
+        );
+        assert_eq!(ListingFormat::detect(Some("text/xml"), b"").unwrap(), Xml);
+        assert!(matches!(
+            ListingFormat::detect(Some("text/html"), b"<html>"),
+            Err(ListingError::ContentType(_))
+        ));
+        assert_eq!(
+            ListingFormat::detect(None, b"  {\"flux\":[]}").unwrap(),
+            Json
+        );
+        assert_eq!(ListingFormat::detect(None, b"<retours/>").unwrap(), Xml);
+        assert!(ListingFormat::detect(None, b"").is_err());
+    }
+
+    #[test]
+    fn malformed_listings_name_their_cause() {
+        let e = ReturnsListing::parse_json(b"<retours/>").unwrap_err();
+        assert!(matches!(e, ListingError::Json(_)), "{e}");
+        let e = ReturnsListing::parse_json(b"[]").unwrap_err();
+        assert!(e.to_string().contains("array"), "{e}");
+        let e = ReturnsListing::parse_json(br#"{"flux":[{"id":"A","Retour":[{"statut":"OK"}]}]}"#)
+            .unwrap_err();
+        assert_eq!(e.to_string(), "listing: Retour without nature");
+        let e = ReturnsListing::parse_json(
+            br#"{"flux":[{"id":"A","Retour":[{"nature":"10","statut":"OK","publication":"2013-06-22"}]}]}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("publication"), "{e}");
+        let e = ReturnsListing::parse_json(br#"{"flux":[{"Retour":[]}]}"#).unwrap_err();
+        assert_eq!(e.to_string(), "listing: flux without id");
+        let e = ReturnsListing::parse_json(br#"{"flux":"x"}"#).unwrap_err();
+        assert!(matches!(e, ListingError::Json(_)));
+        let e = DepositsListing::parse_json(
+            br#"{"declarant":{"depot":[{"date":"x","idflux":"A","statut":"OK"}]}}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("date"), "{e}");
+        let e = DepositsListing::parse(
+            b"<depots><declarant><depot><date>20130801123242</date></depot></declarant></depots>",
+        )
+        .unwrap_err();
+        assert_eq!(e.to_string(), "listing: depot without idflux");
     }
 
     #[test]

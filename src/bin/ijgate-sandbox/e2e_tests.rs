@@ -125,7 +125,11 @@ async fn deposit_gets_aee_and_returns_appear_after_their_delay() {
     let run = start(fast_scenario()).await;
     let client = run.client();
     let token = client.authenticate().await.unwrap();
-    assert_eq!(token.len(), 40);
+    // The kit's token shape: base64 of an <xmlresult> naming the declarant.
+    assert_eq!(
+        crate::auth::parse_token(&token).map(|w| w.siret),
+        Some(SIRET.to_string())
+    );
     let t0 = now();
     let idflux = deposit_ok(&client, &signalement(&SampleStop::default())).await;
     assert_eq!(idflux.len(), 23);

@@ -11,9 +11,9 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
-use super::state::{DepositResult, Fault, State};
-use super::{Clock, pj};
-use ijgate::formats::listing::{self, MAX_WINDOW_MINUTES};
+use super::state::{DepositResult, Fault, Principal, State};
+use super::{Clock, auth, kit, pj};
+use ijgate::formats::listing::{self, ListingFormat, MAX_WINDOW_MINUTES};
 use ijgate::formats::xml_tree;
 
 /// Largest request body (compressed) and largest DSN once gunzipped.
@@ -21,6 +21,9 @@ const MAX_BODY: usize = 16 * 1024 * 1024;
 const MAX_DSN: usize = 64 * 1024 * 1024;
 
 pub type Resp = Response<Full<Bytes>>;
+
+/// `lister-depots` window of a concentrateur (kit: modeles/Config.java).
+const CONCENTRATEUR_WINDOW_MINUTES: i64 = 10;
 
 /// What a request handler needs.
 #[derive(Clone)]
@@ -121,6 +124,62 @@ fn gunzip(data: &[u8]) -> Option<Vec<u8>> {
     (out.len() <= MAX_DSN).then_some(out)
 }
 
+/// What the request's `Accept-Encoding` allows. The kit answers 406 only when the header is
+/// present without gzip (kit: `headerAcceptEncoding != null && !contains("gzip")`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AcceptEnc {
+    Absent,
+    Gzip,
+    Other,
+}
+
+fn accept_enc(req: &Request<Incoming>) -> AcceptEnc {
+    match accepts_gzip(req) {
+        None => AcceptEnc::Absent,
+        Some(true) => AcceptEnc::Gzip,
+        Some(false) => AcceptEnc::Other,
+    }
+}
+
+/// The peer's "now": the injected clock shifted by the scenario's `clock_skew`.
+fn peer_now(ctx: &Ctx) -> NaiveDateTime {
+    let skew = ctx
+        .state
+        .lock()
+        .map(|s| s.scenario.clock_skew)
+        .unwrap_or_default();
+    (ctx.clock)() + chrono::Duration::seconds(skew)
+}
+
+/// A 200 as the kit's services write it: Content-Type, `Expires` = now + 2 minutes on every
+/// 200 (kit: utils/ExpiresHeaderFilter.java, modeles/Config.java RATE_LIMITING_BACKOFF),
+/// `Cache-Control: no-cache` on the `@NoCache` services, gzip when accepted.
+fn ok(ctx: &Ctx, content_type: &str, data: Vec<u8>, ae: AcceptEnc, no_cache: bool) -> Resp {
+    let mut r = body(StatusCode::OK, content_type, data, ae == AcceptEnc::Gzip);
+    let skew = ctx
+        .state
+        .lock()
+        .map(|s| s.scenario.clock_skew)
+        .unwrap_or_default();
+    let expires = chrono::Utc::now() + chrono::Duration::seconds(skew + 120);
+    if let Ok(v) = HeaderValue::from_str(&expires.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) {
+        r.headers_mut().insert(header::EXPIRES, v);
+    }
+    if no_cache {
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    r
+}
+
+fn listing_format(version: &str) -> ListingFormat {
+    if version == "1.0" {
+        ListingFormat::Xml
+    } else {
+        ListingFormat::Json
+    }
+}
+
 /// Entry point for one request.
 pub async fn handle(ctx: Ctx, req: Request<Incoming>) -> Result<Resp, InjectedReset> {
     let path = req.uri().path().to_string();
@@ -168,11 +227,7 @@ pub async fn handle(ctx: Ctx, req: Request<Incoming>) -> Result<Resp, InjectedRe
         }
         None => {}
     }
-    // The API answers gzip only: a client that does not accept it gets 406.
-    if accepts_gzip(&req) != Some(true) {
-        return Ok(status(StatusCode::NOT_ACCEPTABLE));
-    }
-    let gz = true;
+    let ae = accept_enc(&req);
     // The CNAM PJ IJ API is published under /public/rest/facade/v1.
     let seg: Vec<&str> = match segments.iter().map(String::as_str).collect::<Vec<_>>() {
         v if v.starts_with(&["public", "rest", "facade", "v1"]) => v[4..].to_vec(),
@@ -180,162 +235,65 @@ pub async fn handle(ctx: Ctx, req: Request<Incoming>) -> Result<Resp, InjectedRe
     };
     let method = req.method().clone();
     Ok(match (method, seg.as_slice()) {
-        (Method::POST, ["authentifier", "1.0"]) => authenticate(&ctx, req).await,
-        (Method::POST, ["deposer-dsn", "2.0" | "1.0"]) => deposit(&ctx, req, gz).await,
-        (Method::GET, ["lister-depots", "2.0", debut, rest @ ..]) => {
-            let Some(siret) = auth(&ctx, &req) else {
-                return Ok(unauthorized(
-                    "DSNLogin realm=\"Jeton manquant ou invalide\"",
-                ));
-            };
-            match window(&ctx, debut, rest.first().copied()) {
-                Err(code) => status(code),
-                Ok((a, b)) => {
-                    let l = ctx.state.lock().map(|s| s.deposits_between(&siret, a, b));
-                    match l {
-                        Ok(l) => ranged(body(
-                            StatusCode::OK,
-                            "application/xml",
-                            l.to_xml().into_bytes(),
-                            gz,
-                        )),
-                        Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR),
-                    }
-                }
-            }
+        (Method::POST, ["authentifier", "1.0"]) => authenticate(&ctx, req, ae).await,
+        (Method::POST, ["deposer-dsn", v @ ("1.0" | "2.0")]) => {
+            let v = v.to_string();
+            deposit(&ctx, req, ae, &v).await
         }
-        (Method::GET, ["lister-retours-flux", "2.0", idflux]) => {
-            let Some(siret) = auth(&ctx, &req) else {
-                return Ok(unauthorized(
-                    "DSNLogin realm=\"Jeton manquant ou invalide\"",
-                ));
-            };
-            if idflux.len() > 50 {
-                return Ok(status(StatusCode::UNPROCESSABLE_ENTITY));
-            }
-            let now = (ctx.clock)();
-            let base = base_url(&req);
-            match ctx
-                .state
-                .lock()
-                .map(|s| s.returns_of_flux(&siret, idflux, now, &base))
-            {
-                Ok(Some(l)) => body(
-                    StatusCode::OK,
-                    "application/xml",
-                    l.to_xml().into_bytes(),
-                    gz,
-                ),
-                Ok(None) => status(StatusCode::NOT_FOUND),
-                Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR),
-            }
+        (Method::GET, ["lister-depots", v @ ("1.0" | "2.0"), debut, rest @ ..])
+            if rest.len() <= 1 =>
+        {
+            list_deposits(&ctx, &req, ae, v, debut, rest.first().copied())
         }
-        (Method::GET, ["lister-retours-declarant", "2.0", debut, rest @ ..]) => {
-            let Some(siret) = auth(&ctx, &req) else {
-                return Ok(unauthorized(
-                    "DSNLogin realm=\"Jeton manquant ou invalide\"",
-                ));
-            };
-            match window(&ctx, debut, rest.first().copied()) {
-                Err(code) => status(code),
-                Ok((a, b)) => {
-                    let now = (ctx.clock)();
-                    let base = base_url(&req);
-                    match ctx
-                        .state
-                        .lock()
-                        .map(|s| s.returns_between(&siret, a, b, now, &base))
-                    {
-                        Ok(l) => ranged(body(
-                            StatusCode::OK,
-                            "application/xml",
-                            l.to_xml().into_bytes(),
-                            gz,
-                        )),
-                        Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR),
-                    }
-                }
-            }
+        (Method::GET, ["lister-retours-flux", v @ ("1.0" | "2.0"), idflux]) => {
+            list_returns_flux(&ctx, &req, ae, v, idflux)
+        }
+        (
+            Method::GET,
+            [
+                "lister-retours-declarant",
+                v @ ("1.0" | "2.0"),
+                debut,
+                rest @ ..,
+            ],
+        ) if rest.len() <= 1 => {
+            list_returns_declarant(&ctx, &req, ae, v, debut, rest.first().copied())
         }
         (Method::GET, ["telecharger-retour", "1.0", idflux, id]) => {
-            let Some(siret) = auth(&ctx, &req) else {
-                return Ok(unauthorized(
-                    "DSNLogin realm=\"Jeton manquant ou invalide\"",
-                ));
-            };
-            let now = (ctx.clock)();
-            match ctx
-                .state
-                .lock()
-                .map(|s| s.return_body(&siret, idflux, id, now))
-            {
-                Ok(Some(b)) => body(StatusCode::OK, "application/xml", b, gz),
-                Ok(None) => status(StatusCode::NOT_FOUND),
-                Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR),
-            }
+            download_return(&ctx, &req, ae, idflux, id)
         }
-        (Method::GET, ["lister-bpij-declarant", "1.0", debut, rest @ ..]) => {
-            let Some(siret) = auth(&ctx, &req) else {
-                return Ok(unauthorized(
-                    "DSNLogin realm=\"Jeton manquant ou invalide\"",
-                ));
-            };
-            let now = (ctx.clock)();
-            let day = |s: &str| NaiveDate::parse_from_str(s, "%Y%m%d").ok();
-            let (Some(a), Some(b)) = (
-                day(debut),
-                rest.first().map(|f| day(f)).unwrap_or(Some(now.date())),
-            ) else {
-                return Ok(status(StatusCode::UNPROCESSABLE_ENTITY));
-            };
-            let query: Vec<(String, String)> = req
-                .uri()
-                .query()
-                .unwrap_or_default()
-                .split('&')
-                .filter_map(|kv| kv.split_once('='))
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            let q = |k: &str| query.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
-            let page = q("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-            let base = base_url(&req);
-            match ctx.state.lock().map(|s| {
-                let query = super::state::BpijQuery {
-                    debut: a,
-                    fin: b,
-                    siret: q("siret"),
-                    page,
-                };
-                s.bpij_listing(&siret, &query, now, &base)
-            }) {
-                Ok(l) => body(
-                    StatusCode::OK,
-                    "application/xml",
-                    l.to_xml().into_bytes(),
-                    gz,
-                ),
-                Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR),
-            }
+        (Method::GET, ["lister-bpij-declarant", "1.0", debut, rest @ ..]) if rest.len() <= 1 => {
+            list_bpij(&ctx, &req, ae, debut, rest.first().copied())
         }
         (Method::GET, ["telecharger-bpij", "1.0", id]) => {
-            let Some(siret) = auth(&ctx, &req) else {
-                return Ok(unauthorized(
-                    "DSNLogin realm=\"Jeton manquant ou invalide\"",
-                ));
+            if ae == AcceptEnc::Other {
+                return Ok(status(StatusCode::NOT_ACCEPTABLE));
+            }
+            let now = peer_now(&ctx);
+            let siret = match authorize(&ctx, &req, false, now) {
+                Ok(Principal::Declarant(s)) => s,
+                Ok(Principal::Kit) => return Ok(status(StatusCode::NOT_FOUND)),
+                Err(r) => return Ok(r),
             };
-            let now = (ctx.clock)();
             match ctx.state.lock().map(|s| s.bpij_body(&siret, id, now)) {
-                Ok(Some(b)) => body(StatusCode::OK, "application/xml", b, gz),
+                Ok(Some(b)) => ok(&ctx, "application/xml", b, ae, true),
                 Ok(None) => status(StatusCode::NOT_FOUND),
                 Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR),
             }
         }
-        (Method::POST, ["indemnites-journalieres-pj"]) => pj_upload(&ctx, req, gz).await,
+        (Method::POST, ["indemnites-journalieres-pj"]) => {
+            if ae == AcceptEnc::Other {
+                return Ok(status(StatusCode::NOT_ACCEPTABLE));
+            }
+            pj_upload(&ctx, req, ae == AcceptEnc::Gzip).await
+        }
         (Method::GET, ["indemnites-journalieres-pj", rest @ ..]) => {
+            if ae == AcceptEnc::Other {
+                return Ok(status(StatusCode::NOT_ACCEPTABLE));
+            }
+            let gz = ae == AcceptEnc::Gzip;
             if auth(&ctx, &req).is_none() {
-                return Ok(unauthorized(
-                    "DSNLogin realm=\"Jeton manquant ou invalide\"",
-                ));
+                return Ok(unauthorized(auth::INVALID_TOKEN));
             }
             let reports = ctx
                 .state
@@ -362,35 +320,318 @@ pub async fn handle(ctx: Ctx, req: Request<Incoming>) -> Result<Resp, InjectedRe
     })
 }
 
-fn json<T: serde::Serialize>(code: StatusCode, v: &T, gz: bool) -> Resp {
-    match serde_json::to_vec(v) {
-        Ok(b) => body(code, "application/json", b, gz),
-        Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR),
+/// The kit's `Authorization` check, or the 401 to answer.
+fn authorize(
+    ctx: &Ctx,
+    req: &Request<Incoming>,
+    needs_declarant: bool,
+    now: NaiveDateTime,
+) -> Result<Principal, Resp> {
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    match ctx
+        .state
+        .lock()
+        .map(|mut s| s.authorize(header, needs_declarant, now))
+    {
+        Ok(Ok(p)) => Ok(p),
+        Ok(Err(refusal)) => Err(unauthorized(refusal.realm())),
+        Err(_) => Err(status(StatusCode::INTERNAL_SERVER_ERROR)),
     }
 }
 
-fn ranged(mut r: Resp) -> Resp {
-    if let Ok(v) = HeaderValue::from_str(&format!("minutes=0-{MAX_WINDOW_MINUTES}")) {
+/// True when the caller authenticated as a concentrateur (its `lister-depots` window is 10
+/// minutes, kit: modeles/Config.java `plageDeRechercheParConcentrateur`).
+fn is_concentrateur(req: &Request<Incoming>) -> bool {
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let pairs = auth::parse_header(header);
+    !pairs.iter().any(|(k, _)| k == "jeton") && pairs.iter().any(|(k, _)| k == "concentrateur")
+}
+
+/// `{debut}[/{fin}]` as `AAAAMMJJHHMMSS`; a missing `fin` is now. 422 on a bad date
+/// (kit: `DateUtils.parse` → ParseException → 422).
+fn window_bounds(
+    debut: &str,
+    fin: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(NaiveDateTime, NaiveDateTime), Resp> {
+    let parse = |s: &str| {
+        (s.len() == 14)
+            .then(|| listing::parse_ts(s))
+            .flatten()
+            .ok_or_else(|| status(StatusCode::UNPROCESSABLE_ENTITY))
+    };
+    let a = parse(debut)?;
+    let b = match fin {
+        Some(f) => parse(f)?,
+        None => now,
+    };
+    Ok((a, b))
+}
+
+/// kit: 429 when `fin` is after `debut + plage` (a reversed window is not refused).
+fn too_wide(a: NaiveDateTime, b: NaiveDateTime, minutes: i64) -> bool {
+    b > a + chrono::Duration::minutes(minutes)
+}
+
+fn ranged_to(mut r: Resp, minutes: i64) -> Resp {
+    if let Ok(v) = HeaderValue::from_str(&format!("minutes=0-{minutes}")) {
         r.headers_mut().insert(header::ACCEPT_RANGES, v);
     }
     r
 }
 
-/// Parses `{debut}[/{fin}]`: 422 on bad dates, 429 when wider than 60 minutes (as the API).
-fn window(
+/// kit: services/depot/recherche/ServiceRechercherDepotsParConcentrateur{,2}.java.
+fn list_deposits(
     ctx: &Ctx,
+    req: &Request<Incoming>,
+    ae: AcceptEnc,
+    version: &str,
     debut: &str,
     fin: Option<&str>,
-) -> Result<(NaiveDateTime, NaiveDateTime), StatusCode> {
-    let a = listing::parse_ts(debut).ok_or(StatusCode::UNPROCESSABLE_ENTITY)?;
-    let b = match fin {
-        Some(f) => listing::parse_ts(f).ok_or(StatusCode::UNPROCESSABLE_ENTITY)?,
-        None => (ctx.clock)(),
+) -> Resp {
+    let now = peer_now(ctx);
+    let (a, b) = match window_bounds(debut, fin, now) {
+        Ok(w) => w,
+        Err(r) => return r,
     };
-    if b < a || b - a > chrono::Duration::minutes(MAX_WINDOW_MINUTES) {
-        return Err(StatusCode::TOO_MANY_REQUESTS);
+    if ae == AcceptEnc::Other {
+        return status(StatusCode::NOT_ACCEPTABLE);
     }
-    Ok((a, b))
+    let principal = match authorize(ctx, req, true, now) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let plage = if is_concentrateur(req) {
+        CONCENTRATEUR_WINDOW_MINUTES
+    } else {
+        MAX_WINDOW_MINUTES
+    };
+    if too_wide(a, b, plage) {
+        return status(StatusCode::TOO_MANY_REQUESTS);
+    }
+    let format = listing_format(version);
+    let text = match principal {
+        Principal::Kit => kit::deposits(format),
+        Principal::Declarant(siret) => {
+            let Ok((mut l, lag)) = ctx
+                .state
+                .lock()
+                .map(|s| (s.deposits_between(&siret, a, b), s.scenario.listing_lag))
+            else {
+                return status(StatusCode::INTERNAL_SERVER_ERROR);
+            };
+            // Knob `listing_lag`: a deposit is listed only that long after its reception.
+            let lag = chrono::Duration::from_std(lag).unwrap_or(chrono::Duration::MAX);
+            l.depots.retain(|d| {
+                d.date
+                    .is_some_and(|t| t.checked_add_signed(lag).is_some_and(|v| v <= now))
+            });
+            l.render(format)
+        }
+    };
+    ranged_to(
+        ok(ctx, format.content_type(), text.into_bytes(), ae, true),
+        plage,
+    )
+}
+
+/// kit: services/recherche/ServiceRechercheParFlux{,2}.java.
+fn list_returns_flux(
+    ctx: &Ctx,
+    req: &Request<Incoming>,
+    ae: AcceptEnc,
+    version: &str,
+    idflux: &str,
+) -> Resp {
+    if idflux.len() > 50 {
+        return status(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    if ae == AcceptEnc::Other {
+        return status(StatusCode::NOT_ACCEPTABLE);
+    }
+    let now = peer_now(ctx);
+    let principal = match authorize(ctx, req, false, now) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if idflux == "kaboom" {
+        return status(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    let format = listing_format(version);
+    let text = match principal {
+        Principal::Kit => kit::returns_of_flux(idflux, format),
+        Principal::Declarant(siret) => {
+            let base = base_url(req);
+            match ctx
+                .state
+                .lock()
+                .map(|s| s.returns_of_flux(&siret, idflux, now, &base))
+            {
+                Ok(l) => l.map(|l| l.render(format)),
+                Err(_) => return status(StatusCode::INTERNAL_SERVER_ERROR),
+            }
+        }
+    };
+    match text {
+        Some(t) => ok(ctx, format.content_type(), t.into_bytes(), ae, true),
+        None => status(StatusCode::NOT_FOUND),
+    }
+}
+
+/// kit: services/recherche/ServiceRechercheParDeclarant{,2}.java.
+fn list_returns_declarant(
+    ctx: &Ctx,
+    req: &Request<Incoming>,
+    ae: AcceptEnc,
+    version: &str,
+    debut: &str,
+    fin: Option<&str>,
+) -> Resp {
+    let now = peer_now(ctx);
+    let (a, b) = match window_bounds(debut, fin, now) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    if ae == AcceptEnc::Other {
+        return status(StatusCode::NOT_ACCEPTABLE);
+    }
+    let principal = match authorize(ctx, req, true, now) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if too_wide(a, b, MAX_WINDOW_MINUTES) {
+        return status(StatusCode::TOO_MANY_REQUESTS);
+    }
+    let format = listing_format(version);
+    let text = match principal {
+        Principal::Kit => kit::returns_declarant(format),
+        Principal::Declarant(siret) => {
+            let base = base_url(req);
+            match ctx
+                .state
+                .lock()
+                .map(|s| s.returns_between(&siret, a, b, now, &base))
+            {
+                Ok(l) => l.render(format),
+                Err(_) => return status(StatusCode::INTERNAL_SERVER_ERROR),
+            }
+        }
+    };
+    ranged_to(
+        ok(ctx, format.content_type(), text.into_bytes(), ae, true),
+        MAX_WINDOW_MINUTES,
+    )
+}
+
+/// kit: services/telechargement/ServiceTelechargement.java.
+fn download_return(
+    ctx: &Ctx,
+    req: &Request<Incoming>,
+    ae: AcceptEnc,
+    idflux: &str,
+    id: &str,
+) -> Resp {
+    if ae == AcceptEnc::Other {
+        return status(StatusCode::NOT_ACCEPTABLE);
+    }
+    if idflux.len() > 50 || id.len() > 10 {
+        return status(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let now = peer_now(ctx);
+    let principal = match authorize(ctx, req, false, now) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match id {
+        "purge" => return status(StatusCode::NOT_FOUND),
+        "kaboom" => return status(StatusCode::INTERNAL_SERVER_ERROR),
+        _ => {}
+    }
+    match principal {
+        Principal::Kit => match kit::download(idflux, id) {
+            Some((ct, b)) => ok(ctx, ct, b, ae, true),
+            None => status(StatusCode::NOT_FOUND),
+        },
+        Principal::Declarant(siret) => match ctx
+            .state
+            .lock()
+            .map(|s| s.return_body(&siret, idflux, id, now))
+        {
+            Ok(Some(b)) => ok(ctx, "application/xml", b, ae, true),
+            Ok(None) => status(StatusCode::NOT_FOUND),
+            Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR),
+        },
+    }
+}
+
+/// kit: services/recherche/ServiceRechercheBpijParDeclarant.java (dates `AAAAMMJJ`).
+fn list_bpij(
+    ctx: &Ctx,
+    req: &Request<Incoming>,
+    ae: AcceptEnc,
+    debut: &str,
+    fin: Option<&str>,
+) -> Resp {
+    let now = peer_now(ctx);
+    let day = |s: &str| {
+        (s.len() == 8)
+            .then(|| NaiveDate::parse_from_str(s, "%Y%m%d").ok())
+            .flatten()
+    };
+    let (Some(a), Some(b)) = (day(debut), fin.map(day).unwrap_or(Some(now.date()))) else {
+        return status(StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    if ae == AcceptEnc::Other {
+        return status(StatusCode::NOT_ACCEPTABLE);
+    }
+    let principal = match authorize(ctx, req, true, now) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let text = match principal {
+        // The kit answers the empty sample for a window starting today, the full one otherwise.
+        Principal::Kit if a == now.date() => kit::REPONSE_LISTER_BPIJ_VIDE.to_string(),
+        Principal::Kit => kit::REPONSE_LISTER_BPIJ.to_string(),
+        Principal::Declarant(siret) => {
+            let query: Vec<(String, String)> = req
+                .uri()
+                .query()
+                .unwrap_or_default()
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let q = |k: &str| query.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
+            let page = q("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+            let base = base_url(req);
+            match ctx.state.lock().map(|s| {
+                let query = super::state::BpijQuery {
+                    debut: a,
+                    fin: b,
+                    siret: q("siret"),
+                    page,
+                };
+                s.bpij_listing(&siret, &query, now, &base)
+            }) {
+                Ok(l) => l.to_xml(),
+                Err(_) => return status(StatusCode::INTERNAL_SERVER_ERROR),
+            }
+        }
+    };
+    ok(ctx, "application/xml", text.into_bytes(), ae, true)
+}
+
+fn json<T: serde::Serialize>(code: StatusCode, v: &T, gz: bool) -> Resp {
+    match serde_json::to_vec(v) {
+        Ok(b) => body(code, "application/json", b, gz),
+        Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR),
+    }
 }
 
 fn auth(ctx: &Ctx, req: &Request<Incoming>) -> Option<String> {
@@ -402,91 +643,193 @@ fn auth(ctx: &Ctx, req: &Request<Incoming>) -> Option<String> {
     ctx.state.lock().ok()?.check_token(header, now)
 }
 
-async fn authenticate(ctx: &Ctx, req: Request<Incoming>) -> Resp {
+/// kit: services/auth/ServiceAuthentificationNetEImpl.java.
+async fn authenticate(ctx: &Ctx, req: Request<Incoming>, ae: AcceptEnc) -> Resp {
+    let is_xml = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            let e = v.split(';').next().unwrap_or_default().trim();
+            e.eq_ignore_ascii_case("application/xml") || e.eq_ignore_ascii_case("text/xml")
+        });
+    if !is_xml {
+        return status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
+    if ae == AcceptEnc::Other {
+        return status(StatusCode::NOT_ACCEPTABLE);
+    }
     let Some(raw) = read_body(req).await else {
         return status(StatusCode::BAD_REQUEST);
     };
     let Ok(root) = xml_tree::parse(&raw) else {
-        return status(StatusCode::UNPROCESSABLE_ENTITY);
+        return status(StatusCode::BAD_REQUEST);
     };
     if root.name != "identifiants" {
+        return status(StatusCode::BAD_REQUEST);
+    }
+    let f = |n: &str| root.child_text(n).map(str::to_string);
+    let (Some(siret), Some(nom), Some(prenom), Some(mdp), Some(service)) = (
+        f("siret"),
+        f("nom"),
+        f("prenom"),
+        f("motdepasse"),
+        f("service"),
+    ) else {
+        return status(StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    if service.chars().count() > 2
+        || siret.chars().count() != 14
+        || nom.chars().count() > 64
+        || prenom.chars().count() > 39
+        || mdp.chars().count() > 30
+    {
         return status(StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let f = |n: &str| root.child_text(n).unwrap_or_default().to_string();
-    let now = (ctx.clock)();
-    let result = ctx.state.lock().map(|mut s| {
-        s.authenticate(
-            &f("siret"),
-            &f("nom"),
-            &f("prenom"),
-            &f("motdepasse"),
-            &f("service"),
-            now,
-        )
-    });
+    let token_ok = |token: String| {
+        let mut r = ok(
+            ctx,
+            "application/octet-stream",
+            token.into_bytes(),
+            AcceptEnc::Absent,
+            false,
+        );
+        r.headers_mut().remove(header::CACHE_CONTROL);
+        r
+    };
+    // The kit's fixture accounts answer as in the kit, whatever the scenario.
+    let fixture = |who: auth::Identity| auth::make_token(&who, "22/06/2013 01:20:00", 1);
+    if (siret.as_str(), nom.as_str(), prenom.as_str(), mdp.as_str())
+        == ("99900000300015", "declarant", "declarant", "Refonte01")
+    {
+        return match service.as_str() {
+            "97" | "94" => token_ok(fixture(auth::kit_declarant())),
+            _ => unauthorized(auth::AUTH_REFUSED),
+        };
+    }
+    if (siret.as_str(), nom.as_str(), prenom.as_str(), mdp.as_str())
+        == ("18751249600022", "CTR2000", "concentrateur", "azerty")
+    {
+        return match service.as_str() {
+            "98" => token_ok(fixture(auth::kit_concentrateur())),
+            _ => unauthorized(auth::AUTH_REFUSED),
+        };
+    }
+    if nom == "kaboom" {
+        return status(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    let now = peer_now(ctx);
+    let result = ctx
+        .state
+        .lock()
+        .map(|mut s| s.authenticate(&siret, &nom, &prenom, &mdp, &service, now));
     match result {
-        Ok(Ok(token)) => {
-            let mut r = body(
-                StatusCode::OK,
-                "application/octet-stream",
-                token.into_bytes(),
-                false,
-            );
-            r.headers_mut().remove(header::EXPIRES);
-            r
-        }
+        Ok(Ok(token)) => token_ok(token),
         Ok(Err(422)) => status(StatusCode::UNPROCESSABLE_ENTITY),
-        Ok(Err(_)) => unauthorized("Basic realm=\"net-entreprises.fr\""),
+        Ok(Err(_)) => unauthorized(auth::AUTH_REFUSED),
         Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR),
     }
 }
 
-async fn deposit(ctx: &Ctx, req: Request<Incoming>, gz: bool) -> Resp {
+/// kit: services/depot/ServiceDepotImpl.java (1.0, application/xml) and ServiceDepot2.java
+/// (2.0, application/json — with the AEE/ARE XML as body, as the kit does).
+async fn deposit(ctx: &Ctx, req: Request<Incoming>, ae: AcceptEnc, version: &str) -> Resp {
     let h = req.headers();
-    let is_gzip = h
-        .get(header::CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
     let is_text = h
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/plain"));
-    if !is_gzip || !is_text {
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/plain")
+        });
+    if !is_text {
         return status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
     }
-    let Some(siret) = auth(ctx, &req) else {
-        return unauthorized("DSNLogin realm=\"Jeton manquant ou invalide\"");
-    };
+    let is_gzip = h
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim() == "gzip");
+    if !is_gzip {
+        return status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
+    if ae == AcceptEnc::Other {
+        return status(StatusCode::NOT_ACCEPTABLE);
+    }
+    let now = peer_now(ctx);
+    let principal = authorize(ctx, &req, true, now);
     let Some(raw) = read_body(req).await else {
         return status(StatusCode::BAD_REQUEST);
     };
     if raw.is_empty() {
-        return status(StatusCode::UNPROCESSABLE_ENTITY);
+        // No body at all: the kit's framework fails reading the gzip stream (400).
+        return status(StatusCode::BAD_REQUEST);
     }
-    let now = (ctx.clock)();
     // An undecodable gzip stream is a file format error: ARE, like the real service.
     let file = gunzip(&raw).unwrap_or_else(|| b"\x00not gzip".to_vec());
-    match ctx.state.lock().map(|mut s| s.deposit(&siret, &file, now)) {
-        Ok(DepositResult::Accepted { idflux, body: b }) => {
-            tracing::info!(idflux = %idflux, "sandbox: deposit accepted");
-            body(StatusCode::OK, "application/xml", b.into_bytes(), gz)
-        }
-        Ok(DepositResult::Rejected { body: b }) => {
-            tracing::info!("sandbox: deposit rejected (ARE)");
-            body(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "application/xml",
-                b.into_bytes(),
-                gz,
+    if file.is_empty() {
+        return status(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let principal = match principal {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let ct = if version == "1.0" {
+        "application/xml"
+    } else {
+        "application/json"
+    };
+    let answer = |code: StatusCode, b: Vec<u8>, force_gzip: bool| {
+        let mut r = if code == StatusCode::OK {
+            ok(
+                ctx,
+                ct,
+                b,
+                if force_gzip { AcceptEnc::Gzip } else { ae },
+                false,
             )
+        } else {
+            body(code, ct, b, ae == AcceptEnc::Gzip)
+        };
+        if code != StatusCode::OK {
+            r.headers_mut().remove(header::EXPIRES);
         }
-        Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR),
+        r
+    };
+    match principal {
+        Principal::Kit => {
+            if !file.starts_with(b"S10") {
+                return answer(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    kit::ARE.as_bytes().to_vec(),
+                    false,
+                );
+            }
+            if memchr::memmem::find(&file, b"KABOOM").is_some() {
+                return status(StatusCode::INTERNAL_SERVER_ERROR);
+            }
+            // The kit sets Content-Encoding: gzip on its AEE whatever Accept-Encoding says.
+            answer(StatusCode::OK, kit::AEE.as_bytes().to_vec(), true)
+        }
+        Principal::Declarant(siret) => {
+            match ctx.state.lock().map(|mut s| s.deposit(&siret, &file, now)) {
+                Ok(DepositResult::Accepted { idflux, body: b }) => {
+                    tracing::info!(idflux = %idflux, "sandbox: deposit accepted");
+                    answer(StatusCode::OK, b.into_bytes(), true)
+                }
+                Ok(DepositResult::Rejected { body: b }) => {
+                    tracing::info!("sandbox: deposit rejected (ARE)");
+                    answer(StatusCode::UNPROCESSABLE_ENTITY, b.into_bytes(), false)
+                }
+                Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR),
+            }
+        }
     }
 }
 
 async fn pj_upload(ctx: &Ctx, req: Request<Incoming>, gz: bool) -> Resp {
     if auth(ctx, &req).is_none() {
-        return unauthorized("DSNLogin realm=\"Jeton manquant ou invalide\"");
+        return unauthorized(auth::INVALID_TOKEN);
     }
     let Some(b) = req
         .headers()

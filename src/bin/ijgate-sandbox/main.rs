@@ -16,10 +16,12 @@
 //! the BPIJ issued), `state` (memory, no I/O), `pj` (multipart + PJ checks), `http`
 //! (routing), `cli` (the command line).
 
+pub mod auth;
 pub mod check;
 pub mod cli;
 pub mod http;
 pub mod ijss;
+pub mod kit;
 pub mod pj;
 pub mod scenario;
 pub mod state;

@@ -22,6 +22,13 @@
 //! throttle_rate = 0.05
 //! retry_after = "2s"
 //! ```
+//!
+//! Reconciliation knobs (top level): `listing_lag = "90s"` (a deposit appears in
+//! `lister-depots` only that long after it was received), `deposit_status_ko_ratio = 0.2`
+//! (that fraction of deposits is refused with an ARE and listed with statut "KO"),
+//! `clock_skew = -240` (the peer's clock, in signed seconds, in everything it timestamps and
+//! in how it reads window bounds), `not_enrolled = ["12345678200010"]` (SIRETs that
+//! authenticate but are answered 401 "Utilisateur non-inscrit au service").
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -46,6 +53,18 @@ pub struct Scenario {
     pub outcome: OutcomeConfig,
     pub faults: Faults,
     pub bpij: BpijConfig,
+    /// A deposit is listed by `lister-depots` only this long after it was received.
+    #[serde(with = "humantime_serde")]
+    pub listing_lag: Duration,
+    /// Fraction (0..=1) of deposits refused with an ARE and listed with statut "KO"
+    /// (kit: services/depot/recherche/model/Depot.java `statut`; TestData lists OK and KO).
+    pub deposit_status_ko_ratio: f64,
+    /// Offset of the peer's clock, in seconds (negative = late): applied to every timestamp it
+    /// writes and to the way it reads listing windows.
+    pub clock_skew: i64,
+    /// SIRETs whose authentication succeeds but whose service calls are answered 401
+    /// `DSNLogin realm="Utilisateur non-inscrit au service"`.
+    pub not_enrolled: Vec<String>,
 }
 
 impl Default for Scenario {
@@ -58,6 +77,10 @@ impl Default for Scenario {
             outcome: OutcomeConfig::default(),
             faults: Faults::default(),
             bpij: BpijConfig::default(),
+            listing_lag: Duration::ZERO,
+            deposit_status_ko_ratio: 0.0,
+            clock_skew: 0,
+            not_enrolled: Vec::new(),
         }
     }
 }

@@ -117,6 +117,15 @@ pub struct ReceivedDeclaration {
     pub replaces: Option<String>,
 }
 
+/// Whose data a service call reads, once its `Authorization` checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// The kit's fixture identities: answered with the kit's TestData ([`super::kit`]).
+    Kit,
+    /// A declarant authenticated here: answered from this state.
+    Declarant(String),
+}
+
 /// Parameters of `lister-bpij-declarant`.
 pub struct BpijQuery {
     pub debut: chrono::NaiveDate,
@@ -143,6 +152,9 @@ pub struct State {
     rejected: Vec<(String, String, NaiveDateTime)>,
     stats: Stats,
     next_id: u64,
+    /// SIRETs that obtained a token here: a stale token of theirs is "invalid", not
+    /// "non-inscrit" (the client renews it).
+    known: std::collections::HashSet<String>,
 }
 
 fn after(t: NaiveDateTime, d: Duration) -> NaiveDateTime {
@@ -177,6 +189,7 @@ impl State {
             rejected: Vec::new(),
             stats: Stats::default(),
             next_id: 1,
+            known: std::collections::HashSet::new(),
         }
     }
 
@@ -260,7 +273,13 @@ impl State {
         if !["25", "26", "94", "97", "98"].contains(&service) {
             return Err(401);
         }
-        let token = self.random_id(40);
+        // The shape net-entreprises issues and the kit reads (base64 of an <xmlresult>).
+        let who = super::auth::Identity::new(siret, nom, prenom);
+        let issued = now.format("%d/%m/%Y %H:%M:%S").to_string();
+        let token = super::auth::make_token(&who, &issued, u64::from(self.stats.auth_calls))
+            .trim_end_matches('=')
+            .to_string();
+        self.known.insert(siret.to_string());
         self.tokens.insert(
             token.clone(),
             TokenInfo {
@@ -296,6 +315,48 @@ impl State {
             return None;
         }
         Some(info.siret.clone())
+    }
+
+    /// Checks a service call's `Authorization` as the kit does (kit: the blocks shared by every
+    /// service, utils/SecurityUtils.java). `needs_declarant`: a concentrateur must also name
+    /// a declarant (deposits, declarant-wide listings).
+    pub fn authorize(
+        &mut self,
+        header: Option<&str>,
+        needs_declarant: bool,
+        now: NaiveDateTime,
+    ) -> Result<Principal, super::auth::Refusal> {
+        use super::auth::{Caller, Refusal};
+        match super::auth::read_caller(header, needs_declarant)? {
+            Caller::Concentrateur { who, declarant } => {
+                super::auth::check_concentrateur(&who, declarant.as_ref())?;
+                Ok(Principal::Kit)
+            }
+            Caller::Declarant { token, who } => {
+                if self.scenario.not_enrolled.contains(&who.siret) {
+                    return Err(Refusal::NotEnrolled);
+                }
+                if self.tokens.contains_key(&token) {
+                    return self
+                        .check_token(Some(&format!("DSNLogin jeton={token}")), now)
+                        .map(Principal::Declarant)
+                        .ok_or(Refusal::InvalidToken);
+                }
+                if who == super::auth::kit_declarant() {
+                    return Ok(Principal::Kit);
+                }
+                let configured = self
+                    .scenario
+                    .credentials
+                    .as_ref()
+                    .is_some_and(|c| c.siret == who.siret);
+                if configured || self.known.contains(&who.siret) {
+                    Err(Refusal::InvalidToken)
+                } else {
+                    Err(Refusal::NotEnrolled)
+                }
+            }
+        }
     }
 
     fn rule_for(&self, d: &check::DeclarationFacts) -> Option<&OutcomeRule> {
@@ -353,6 +414,20 @@ impl State {
             "02" => Some(EssaiReel::Reel),
             _ => None,
         };
+        // Knob: a share of deposits refused, listed "KO" by lister-depots.
+        let ko = self.scenario.deposit_status_ko_ratio;
+        if anomalies.is_empty() && ko > 0.0 && self.fault_rng.random::<f64>() < ko {
+            anomalies.push(Anomaly {
+                code: "B1-105-15".into(),
+                severity: None,
+                message: "Dépôt refusé (sandbox: deposit_status_ko_ratio)".into(),
+                line: None,
+                count: None,
+                rubric: None,
+                related: Vec::new(),
+                individuals: Vec::new(),
+            });
+        }
         if !anomalies.is_empty() {
             self.stats.deposits_rejected += 1;
             self.rejected
