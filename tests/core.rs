@@ -78,9 +78,17 @@ fn latin1_csv_json_and_column_mapping() {
     let site = Site::new("");
     let d = site.start();
     // Windows-1252 / Latin-1 bytes, comma separator, the client's own column title for the NIR.
-    let mut bytes = b"event,hr_ref,siret,Matricule S\xe9cu,last_name,first_names,birth_date,sex,contract_number,contract_start,reason,last_day_worked,expected_end\n".to_vec();
-    bytes.extend_from_slice(b"arret,LAT-1,12345678200010,1850578006084,H\xe9l\xe8ne-Fran\xe7ois,Ga\xebl,12/05/1985,M,C9,2015-01-05,accident_travail,2026-11-09,2026-11-30\n");
-    bytes.extend_from_slice(b"arret,LAT-2,12345678200010,1850578006084,L\x92\xc9toile,Jean,12/05/1985,M,C9,2015-01-05,01,2026-11-09,2026-11-30\n");
+    let id = CSV_IDENTITY.replace(';', ",");
+    let id_header = CSV_HEADER
+        .rsplit(";salary_3;")
+        .next()
+        .unwrap()
+        .replace(';', ",");
+    let mut bytes = format!("event,hr_ref,siret,Matricule S\u{e9}cu,last_name,first_names,birth_date,sex,contract_number,contract_start,reason,last_day_worked,expected_end,subrogation,{id_header}\n").chars().map(|c| c as u8).collect::<Vec<u8>>();
+    bytes.extend_from_slice(b"arret,LAT-1,12345678200010,1850578006084,H\xe9l\xe8ne-Fran\xe7ois,Ga\xebl,12/05/1985,M,C9,2015-01-05,accident_travail,2026-11-09,2026-11-30,non,");
+    bytes.extend_from_slice(format!("{id}\n").as_bytes());
+    bytes.extend_from_slice(b"arret,LAT-2,12345678200010,1850578006084,L\x92\xc9toile,Jean,12/05/1985,M,C9,2015-01-05,01,2026-11-09,2026-11-30,non,");
+    bytes.extend_from_slice(format!("{id}\n").as_bytes());
     site.drop_file("rh-a_latin1.csv", &bytes);
     let json = serde_json::to_vec(&vec![
         json_decl("JS-1", SIRET_A),

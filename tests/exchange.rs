@@ -221,11 +221,11 @@ outcome = "non_reconstitution"
 }
 
 fn super_decl(hr: &str, nir: &str, sex: &str, birth: &str) -> serde_json::Value {
-    serde_json::json!({
+    with_identity(serde_json::json!({
         "event": "arret", "hr_ref": hr, "siret": SIRET_A, "nir": nir, "last_name": "Martin", "first_names": "Claire",
         "birth_date": birth, "sex": sex, "contract_number": "C2", "contract_start": "2016-03-01", "reason": "maladie",
         "last_day_worked": "2026-11-09", "expected_end": "2026-11-20"
-    })
+    }))
 }
 
 #[test]

@@ -252,6 +252,16 @@ pub fn missing(s: &Situation<'_>, present: impl Fn(&str) -> bool) -> Vec<&'stati
         .collect()
 }
 
+/// True when an arrêt row must carry HR field `field` (a rule [`When::Always`] of nature 04
+/// whose source is that field).
+pub fn hr_required(field: &str) -> bool {
+    TABLE.iter().any(|r| {
+        r.when == When::Always
+            && r.natures.contains(&"04")
+            && matches!(r.source, Source::Hr(f) if f == field)
+    })
+}
+
 /// Motifs for which the accident date is required (accident de trajet, maladie
 /// professionnelle, accident du travail).
 pub fn is_professional_motif(code: &str) -> bool {
