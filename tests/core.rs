@@ -355,7 +355,7 @@ fn dsn_signalement_file_is_read_into_the_same_model() {
         .iter()
         .map(|&b| char::from(b))
         .collect::<String>()
-        .replace("S90.G00.90.001,'53'", "S90.G00.90.001,'52'")
+        .replace("S90.G00.90.001,'71'", "S90.G00.90.001,'70'")
         .chars()
         .map(|c| u8::try_from(u32::from(c)).unwrap())
         .collect();
