@@ -386,6 +386,11 @@ fn print_declaration(d: &query::Declaration) {
     if let Some(k) = &d.last_error_kind {
         println!("  last error: {k}");
     }
+    if d.test {
+        println!(
+            "  TEST: sent as an essai file (S10.G00.00.005 = 01), ignored by CPAM: nothing is declared"
+        );
+    }
     println!("  timeline:");
     for h in &d.history {
         let src = h

@@ -53,7 +53,7 @@ impl Site {
         let declarant = if extra.contains("[declarant]") {
             String::new()
         } else {
-            "[declarant]\nname = \"Paie\"\ncontact_name = \"Service paie\"\ncontact_email = \"paie@a.invalid\"\ncontact_phone = \"0102030406\"\ntest_files = true\n".to_string()
+            "[declarant]\nname = \"Paie\"\ncontact_name = \"Service paie\"\ncontact_email = \"paie@a.invalid\"\ncontact_phone = \"0102030406\"\ntest_files = false\n".to_string()
         };
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("ijgate.toml");
