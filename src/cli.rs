@@ -177,7 +177,10 @@ pub fn run(cli: Cli) -> i32 {
             Err(code) => code,
         },
         Command::CheckConfig => match Config::load(&path) {
-            Ok(_) => {
+            Ok(cfg) => {
+                for w in cfg.warnings() {
+                    eprintln!("warning: {w}");
+                }
                 println!("{}: OK", path.display());
                 0
             }
@@ -369,6 +372,11 @@ fn print_declaration(d: &query::Declaration) {
     );
     if let Some(k) = &d.last_error_kind {
         println!("  last error: {k}");
+    }
+    if d.test {
+        println!(
+            "  TEST: sent as an essai file (S10.G00.00.005 = 01), ignored by CPAM: nothing is declared"
+        );
     }
     println!("  timeline:");
     for h in &d.history {

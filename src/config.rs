@@ -154,23 +154,43 @@ impl Default for Api {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Employer {
     pub siret: String,
     pub name: String,
-    /// APE code of the company (S21.G00.06.003) and of the establishment (S21.G00.11.002).
+    /// APEN code of the company (S21.G00.06.003).
     #[serde(default)]
     pub ape: Option<String>,
-    /// NIC of the head office (S21.G00.06.002); defaults to this establishment's NIC.
+    /// NIC of the head office (S21.G00.06.002). Required for signalements: never guessed
+    /// from this establishment's NIC (the head office is often another establishment).
     #[serde(default)]
     pub head_office_nic: Option<String>,
+    /// Address of this establishment (S21.G00.11.003–.005).
     #[serde(default)]
     pub address: Option<String>,
     #[serde(default)]
     pub postal_code: Option<String>,
     #[serde(default)]
     pub city: Option<String>,
+    /// APET code of this establishment (S21.G00.11.002); `ape` is the company's APEN.
+    #[serde(default)]
+    pub apet: Option<String>,
+    /// Address of the head office (S21.G00.06.004–.006), when `head_office_nic` is not this
+    /// establishment's NIC (otherwise the establishment's address is the head office's).
+    #[serde(default)]
+    pub head_office_address: Option<String>,
+    #[serde(default)]
+    pub head_office_postal_code: Option<String>,
+    #[serde(default)]
+    pub head_office_city: Option<String>,
+    /// Contact chez le déclaré for the daily allowances (S20.G00.07, type 01).
+    #[serde(default)]
+    pub contact_name: Option<String>,
+    #[serde(default)]
+    pub contact_phone: Option<String>,
+    #[serde(default)]
+    pub contact_email: Option<String>,
     /// Who receives this employer's alerts (besides `[alerts] to`).
     #[serde(default)]
     pub alert_emails: Vec<String>,
@@ -588,6 +608,19 @@ impl Config {
                     }
                 }
             }
+            // A remote peer gets real files: every rubric the signalement table
+            // (neodes::required) takes from the configuration must be there, all listed.
+            for (i, e) in self.employers.iter().enumerate() {
+                for g in crate::formats::signalement::config_gaps(
+                    &self.declarant,
+                    e,
+                    &format!("employers[{i}]"),
+                ) {
+                    if !p.contains(&g) {
+                        p.push(g);
+                    }
+                }
+            }
             if !matches!(
                 self.netent.service.as_str(),
                 "25" | "26" | "94" | "97" | "98"
@@ -674,6 +707,16 @@ impl Config {
             }
         }
         p
+    }
+
+    /// What is valid but probably not intended, as sentences naming the setting
+    /// (`check-config` prints them; they do not stop the daemon).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.netent.mode == NetEntMode::Remote && self.declarant.test_files {
+            w.push("declarant.test_files: true with netent.mode = \"remote\": files are sent as essai (S10.G00.00.005 = 01), net-entreprises checks them and CPAM ignores them; nothing is declared".into());
+        }
+        w
     }
 
     /// Every configured employer SIRET.
@@ -781,6 +824,61 @@ mod tests {
         assert!(p.iter().any(|m| m.starts_with("employers[0].name")));
         assert!(p.iter().any(|m| m.starts_with("hr_clients[0].sirets")));
         assert!(p.iter().any(|m| m.starts_with("hr_clients[0].columns")));
+    }
+
+    /// Remote mode refuses a declarant/employer configuration that cannot fill the
+    /// signalement table (neodes::required), listing every missing key at once; essai files
+    /// in remote mode are a warning.
+    #[test]
+    fn remote_mode_needs_a_complete_identity() {
+        let c = parse(
+            r#"
+            [[employers]]
+            siret = "73282932000074"
+            name = "ACME"
+            ape = "2511Z"
+            [declarant]
+            name = "ACME"
+            test_files = true
+            [netent]
+            mode = "remote"
+            base_url = "https://x.invalid/"
+            "#,
+        )
+        .unwrap();
+        let p = c.validate();
+        for key in [
+            "declarant.address",
+            "declarant.contact_phone",
+            "declarant.contact_email",
+            "employers[0].contact_name",
+            "employers[0].contact_phone",
+            "employers[0].head_office_nic",
+            "employers[0].head_office_address",
+            "employers[0].apet",
+            "employers[0].address",
+            "employers[0].postal_code",
+            "employers[0].city",
+        ] {
+            assert!(
+                p.iter()
+                    .any(|m| m.starts_with(&format!("{key}: required for S"))),
+                "{key} not listed in {p:#?}"
+            );
+        }
+        assert!(!p.iter().any(|m| m.starts_with("employers[0].ape:")));
+        assert_eq!(c.warnings().len(), 1);
+        assert!(c.warnings()[0].starts_with("declarant.test_files"));
+        // The same configuration in sandbox mode is not checked for it.
+        let mut sandbox = c.clone();
+        sandbox.netent.mode = NetEntMode::Sandbox;
+        assert!(
+            !sandbox
+                .validate()
+                .iter()
+                .any(|m| m.contains("required for S"))
+        );
+        assert!(sandbox.warnings().is_empty());
     }
 
     #[test]

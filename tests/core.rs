@@ -78,9 +78,17 @@ fn latin1_csv_json_and_column_mapping() {
     let site = Site::new("");
     let d = site.start();
     // Windows-1252 / Latin-1 bytes, comma separator, the client's own column title for the NIR.
-    let mut bytes = b"event,hr_ref,siret,Matricule S\xe9cu,last_name,first_names,birth_date,sex,contract_number,contract_start,reason,last_day_worked,expected_end\n".to_vec();
-    bytes.extend_from_slice(b"arret,LAT-1,12345678200010,1850578006084,H\xe9l\xe8ne-Fran\xe7ois,Ga\xebl,12/05/1985,M,C9,2015-01-05,accident_travail,2026-11-09,2026-11-30\n");
-    bytes.extend_from_slice(b"arret,LAT-2,12345678200010,1850578006084,L\x92\xc9toile,Jean,12/05/1985,M,C9,2015-01-05,01,2026-11-09,2026-11-30\n");
+    let id = CSV_IDENTITY.replace(';', ",");
+    let id_header = CSV_HEADER
+        .rsplit(";salary_3;")
+        .next()
+        .unwrap()
+        .replace(';', ",");
+    let mut bytes = format!("event,hr_ref,siret,Matricule S\u{e9}cu,last_name,first_names,birth_date,sex,contract_number,contract_start,reason,last_day_worked,expected_end,subrogation,{id_header}\n").chars().map(|c| c as u8).collect::<Vec<u8>>();
+    bytes.extend_from_slice(b"arret,LAT-1,12345678200010,1850578006084,H\xe9l\xe8ne-Fran\xe7ois,Ga\xebl,12/05/1985,M,C9,2015-01-05,accident_travail,2026-11-09,2026-11-30,non,");
+    bytes.extend_from_slice(format!("{id}\n").as_bytes());
+    bytes.extend_from_slice(b"arret,LAT-2,12345678200010,1850578006084,L\x92\xc9toile,Jean,12/05/1985,M,C9,2015-01-05,01,2026-11-09,2026-11-30,non,");
+    bytes.extend_from_slice(format!("{id}\n").as_bytes());
     site.drop_file("rh-a_latin1.csv", &bytes);
     let json = serde_json::to_vec(&vec![
         json_decl("JS-1", SIRET_A),
@@ -349,7 +357,7 @@ fn dsn_signalement_file_is_read_into_the_same_model() {
         .iter()
         .map(|&b| char::from(b))
         .collect::<String>()
-        .replace("S90.G00.90.001,'53'", "S90.G00.90.001,'52'")
+        .replace("S90.G00.90.001,'71'", "S90.G00.90.001,'70'")
         .chars()
         .map(|c| u8::try_from(u32::from(c)).unwrap())
         .collect();
@@ -452,4 +460,88 @@ fn a_slow_copy_is_taken_only_once_complete() {
     );
     assert!(site.files("spool/rejected").is_empty());
     assert_eq!(site.status()["declarations_total"], 40);
+}
+
+/// Issue 10 items 2 and 7: in remote mode, a declarant/employer configuration that cannot
+/// produce a complete signalement is refused by `check-config` and by the daemon's start
+/// (exit 78), every missing key listed at once; essai files in remote mode are a warning.
+#[test]
+fn remote_mode_refuses_an_incomplete_identity_with_every_key() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = Site::new("");
+    let pw = site.path("netent.password");
+    std::fs::write(&pw, "secret\n").unwrap();
+    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let base = format!(
+        "[daemon]\nstate_dir = \"var\"\n[api]\nenabled = false\n[netent]\nmode = \"remote\"\nbase_url = \"https://127.0.0.1:9/\"\nsiret = \"{SIRET_A}\"\nnom = \"N\"\nprenom = \"P\"\npassword_file = \"netent.password\"\n"
+    );
+    std::fs::write(
+        &site.config,
+        format!("{base}[[employers]]\nsiret = \"{SIRET_A}\"\nname = \"A\"\nape = \"2511Z\"\n[declarant]\nname = \"A\"\ntest_files = false\n"),
+    )
+    .unwrap();
+    let o = site.cli(&["check-config"]);
+    assert_eq!(o.status.code(), Some(78));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    for key in [
+        "declarant.address",
+        "declarant.contact_email",
+        "declarant.contact_phone",
+        "employers[0].head_office_nic",
+        "employers[0].apet",
+        "employers[0].contact_name",
+        "employers[0].contact_phone",
+    ] {
+        assert!(
+            err.contains(&format!("{key}: required for S")),
+            "{key}: {err}"
+        );
+    }
+    assert!(!err.contains("employers[0].ape:"), "{err}");
+    let run = std::process::Command::new(BIN)
+        .arg("--config")
+        .arg(&site.config)
+        .arg("run")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(78));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("employers[0].head_office_nic"));
+    // Complete, but essai files in remote mode: accepted with a warning.
+    std::fs::write(
+        &site.config,
+        format!("{base}[[employers]]\nsiret = \"{SIRET_A}\"\nname = \"A\"\nape = \"2511Z\"\napet = \"2511Z\"\naddress = \"1 rue A\"\npostal_code = \"75002\"\ncity = \"Paris\"\nhead_office_nic = \"00010\"\ncontact_name = \"C\"\ncontact_phone = \"0102030405\"\n[declarant]\nname = \"A\"\ncontact_email = \"a@a.invalid\"\ncontact_phone = \"0102030405\"\ntest_files = true\n"),
+    )
+    .unwrap();
+    let o = site.cli(&["check-config"]);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("warning: declarant.test_files"), "{err}");
+}
+
+/// Issue 10 item 2: an arrêt row missing an individual field the signalement needs is
+/// rejected with its file, line and field.
+#[test]
+fn arret_row_missing_a_required_individual_field_is_located() {
+    let site = Site::new("");
+    let d = site.start();
+    // Second row: no birth place (the 22nd column).
+    let good = csv_row("REQ-1", SIRET_A);
+    let mut cols: Vec<&str> = good.split(';').collect();
+    cols[21] = "";
+    let bad = cols.join(";").replace("REQ-1", "REQ-2");
+    site.drop_file("rh-a_req.csv", &csv(&[good.clone(), bad]));
+    assert!(
+        wait_until(T, || site.files("spool/rejected").len() == 2),
+        "{}",
+        d.log_text()
+    );
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(site.path("spool/rejected/rh-a_req.csv.errors.json")).unwrap(),
+    )
+    .unwrap();
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{report}");
+    assert_eq!(errors[0]["field"], "birth_place");
+    assert_eq!(errors[0]["line"], 3);
+    assert!(report.to_string().contains("rh-a_req.csv"), "{report}");
 }

@@ -221,11 +221,11 @@ outcome = "non_reconstitution"
 }
 
 fn super_decl(hr: &str, nir: &str, sex: &str, birth: &str) -> serde_json::Value {
-    serde_json::json!({
+    with_identity(serde_json::json!({
         "event": "arret", "hr_ref": hr, "siret": SIRET_A, "nir": nir, "last_name": "Martin", "first_names": "Claire",
         "birth_date": birth, "sex": sex, "contract_number": "C2", "contract_start": "2016-03-01", "reason": "maladie",
         "last_day_worked": "2026-11-09", "expected_end": "2026-11-20"
-    })
+    }))
 }
 
 #[test]
@@ -315,4 +315,64 @@ fn permanent_failure_then_operator_retry() {
     let o = site.cli(&["retry", &id]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("only a failed or rejected deposit"));
+}
+
+/// Issue 10 item 4: an essai file (`test_files = true`) is checked by the peer (10, 11) and
+/// never reaches the CNAM (no 30/31, no BPIJ), as the real service; every notice, `show` and
+/// the insurer message say `test`. Issue 10 item 2: the file carries the required rubrics
+/// (the sandbox answers a CCO, not a BAN).
+#[test]
+fn essai_file_gets_10_and_11_only_and_every_notice_says_test() {
+    let site = Site::new(&format!(
+        "{FAST_EXCHANGE}[declarant]\nname = \"Paie\"\ncontact_name = \"Service paie\"\ncontact_email = \"paie@a.invalid\"\ncontact_phone = \"0102030406\"\ntest_files = true\n"
+    ));
+    std::fs::write(
+        site.path("scenario.toml"),
+        "[delays]\n\"30\" = \"0s\"\n\"31\" = \"0s\"\n[bpij]\nenabled = true\n",
+    )
+    .unwrap();
+    let d = site.start();
+    site.drop_file("rh-a_essai.csv", &csv(&[csv_row("ESSAI-1", SIRET_A)]));
+    assert!(
+        wait_until(T, || !notices(&site, "ESSAI-1", "cco").is_empty()),
+        "{}",
+        d.log_text()
+    );
+    let aee = &notices(&site, "ESSAI-1", "aee")[0];
+    assert_eq!(aee["test"], true, "{aee}");
+    assert_eq!(notices(&site, "ESSAI-1", "cco")[0]["test"], true);
+    // The peer published every return of this flux at once (delays 0): 10 and 11 only.
+    let idflux = aee["idflux"].as_str().unwrap().to_string();
+    let st = stats(&site, &d);
+    assert_eq!(st["deposits_accepted"], 1, "{st}");
+    assert_eq!(st["bpij_issued"], 0, "{st}");
+    // Returns are created at deposit time (published after their delay): 10 and 11 only.
+    assert_eq!(st["returns_created"], 2, "{st}");
+    let show: serde_json::Value =
+        serde_json::from_slice(&site.cli(&["show", "--hr-ref", "ESSAI-1", "--json"]).stdout)
+            .unwrap();
+    assert_eq!(show[0]["test"], true);
+    let text =
+        String::from_utf8_lossy(&site.cli(&["show", "--hr-ref", "ESSAI-1"]).stdout).to_string();
+    assert!(text.contains("TEST"), "{text}");
+    // Once the 11 is in, polling goes on; a 30/31 would be published with it (delay 0).
+    assert!(notices(&site, "ESSAI-1", "ar_cnam").is_empty());
+    assert!(notices(&site, "ESSAI-1", "crm_cnam").is_empty());
+    assert!(!idflux.is_empty());
+    // The insurer copy of the notices is marked too.
+    let insurer_aee = || {
+        site.files("spool/outbound/insurer")
+            .into_iter()
+            .find(|f| f.starts_with("ESSAI-1_aee_") && f.ends_with(".json"))
+    };
+    assert!(wait_until(T, || insurer_aee().is_some()));
+    let copy: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(site.path(&format!(
+            "spool/outbound/insurer/{}",
+            insurer_aee().unwrap()
+        )))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(copy["test"], true);
 }

@@ -7,7 +7,9 @@
 //! | change before the deposit | the queued file is replaced, nothing is sent twice |
 //! | annulation | nature 04 "annule" of the deposited arrêt; a queued one is simply withdrawn |
 //! | prolongation | nothing (the next monthly DSN carries the new end): recorded |
-//! | reprise before the expected end | signalement nature 05 |
+//! | arrêt whose return is already known | nature 04 carrying S21.G00.60.010/.011 (the norm's early-return rubrics) |
+//! | reprise before the expected end | signalement nature 05 (also after a 04 that did not know the return) |
+//! | reprise already in the arrêt's 04 | recorded only |
 //! | reprise on or after the expected end | recorded only |
 //! | motifs 15–18 (temps partiel thérapeutique), 19 (deuil d'enfant) | not covered: "DSIJ fallback" |
 //!
@@ -114,6 +116,14 @@ pub fn decide(f: &Facts<'_>) -> Decision {
                         .into(),
                 };
             }
+            // The arrêt row already knew this return: its 04 carries S21.G00.60.010/.011
+            // (early return, signalement.rs); a 05 would declare it twice.
+            if s.return_date.is_some() && arret.return_date == s.return_date {
+                return Decision::Record {
+                    state: "recorded",
+                    reason: "the return was declared in the arrêt signalement itself".into(),
+                };
+            }
             let expected_end = arret.expected_end.or(s.expected_end);
             match (s.return_date, expected_end) {
                 // Back on day r: the stoppage ends on r - 1, earlier than expected when r ≤ end.
@@ -192,6 +202,33 @@ fn ident_suffix(nature: Nature, t: DeclType) -> char {
     }
 }
 
+/// The installation id drawn by journal migration 5 (8 hexadecimal digits).
+pub fn installation_id(conn: &Connection) -> Result<String, JournalError> {
+    Ok(conn
+        .prepare_cached("SELECT installation_id FROM installation WHERE id = 1")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// The identifiant métier (S20.G00.05.009) of deposit `seq`: the installation id (8 hex
+/// digits, random, journaled once), the deposit number in base 36 on 6 characters (up to
+/// 2 176 782 335 deposits), and a letter for the kind of deposit: 15 characters, the norm's
+/// maximum (P26V01 YAML: type X, length 15), digits and capital letters only. Unique per
+/// declarant across reinstalls and sites, because each journal draws its own installation id.
+pub fn identifiant_metier(installation: &str, seq: i64, nature: Nature, t: DeclType) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut n = u64::try_from(seq).unwrap_or(0) % 36u64.pow(6);
+    let mut b36 = [b'0'; 6];
+    for c in b36.iter_mut().rev() {
+        *c = DIGITS[(n % 36) as usize];
+        n /= 36;
+    }
+    format!(
+        "{installation}{}{}",
+        String::from_utf8_lossy(&b36),
+        ident_suffix(nature, t)
+    )
+}
+
 /// What planning did, for the notice and the log.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Planned {
@@ -267,7 +304,7 @@ pub fn plan(conn: &Connection, id: i64, s: &Stoppage, at: &str) -> Result<Planne
             )?
             .execute(params![id, target, nature.code(), decl_type.code(), payload, at])?;
             let dep = conn.last_insert_rowid();
-            let ident = format!("IJ{dep:09}{}", ident_suffix(nature, decl_type));
+            let ident = identifiant_metier(&installation_id(conn)?, dep, nature, decl_type);
             conn.prepare_cached("UPDATE deposits SET identifiant_metier = ?2 WHERE id = ?1")?
                 .execute(params![dep, ident])?;
             let detail = serde_json::json!({
@@ -496,6 +533,90 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    /// Issue 10 item 3: an arrêt row that knows the return sends one 04 carrying it; a
+    /// later reprise row with the same date sends nothing more; a reprise learnt after the
+    /// deposit (the 04 did not carry it) still sends the 05.
+    #[test]
+    fn early_return_in_the_arret_or_a_05_after_the_deposit() {
+        let known = stop(&with(
+            good_arret(),
+            &[("return_date", "15/11/2026"), ("return_reason", "01")],
+        ));
+        match decide(&facts(&known)) {
+            Decision::Deposit {
+                nature: Nature::Arret,
+                payload,
+                ..
+            } => assert_eq!(
+                payload.return_date,
+                chrono::NaiveDate::from_ymd_opt(2026, 11, 15)
+            ),
+            d => panic!("{d:?}"),
+        }
+        let reprise = stop(&with(
+            good_arret(),
+            &[("event", "reprise"), ("return_date", "15/11/2026")],
+        ));
+        let f = Facts {
+            arret: Some(&known),
+            arret_state: Some("accepted"),
+            ..facts(&reprise)
+        };
+        assert!(matches!(
+            decide(&f),
+            Decision::Record {
+                state: "recorded",
+                ..
+            }
+        ));
+        let deposited_arret = stop(&good_arret());
+        let f = Facts {
+            arret: Some(&deposited_arret),
+            arret_state: Some("accepted"),
+            ..facts(&reprise)
+        };
+        assert!(matches!(
+            decide(&f),
+            Decision::Deposit {
+                nature: Nature::Reprise,
+                decl_type: DeclType::Normal,
+                ..
+            }
+        ));
+    }
+
+    /// Two fresh journals (a reinstall, a second site) never produce the same identifiant
+    /// métier, and each fits the norm: ≤ 15 characters of digits and capital letters.
+    #[test]
+    fn two_fresh_journals_never_share_an_identifiant_metier() {
+        let mut ids = HashSet::new();
+        let mut installs = HashSet::new();
+        for _ in 0..2 {
+            let mut conn = Connection::open_in_memory().unwrap();
+            crate::journal::migrate_for_tests(&mut conn).unwrap();
+            let inst = installation_id(&conn).unwrap();
+            // Stable within a journal.
+            assert_eq!(inst, installation_id(&conn).unwrap());
+            assert!(
+                installs.insert(inst.clone()),
+                "installation id drawn twice: {inst}"
+            );
+            for seq in 1..=50 {
+                let id = identifiant_metier(&inst, seq, Nature::Arret, DeclType::Normal);
+                assert_eq!(id.len(), 15, "{id}");
+                assert!(
+                    id.bytes()
+                        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+                );
+                assert!(ids.insert(id));
+            }
+        }
+        assert_eq!(
+            identifiant_metier("0A1B2C3D", 36 * 36 + 35, Nature::Reprise, DeclType::Normal),
+            "0A1B2C3D00010ZP"
+        );
     }
 
     #[test]

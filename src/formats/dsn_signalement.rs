@@ -42,6 +42,7 @@ fn field_of(rubric: &str) -> Option<(&'static str, bool)> {
         "S21.G00.30.019" => ("employee_id", false),
         "S21.G00.40.001" => ("contract_start", true),
         "S21.G00.40.002" => ("statut_conventionnel", false),
+        "S21.G00.40.003" => ("retirement_category", false),
         "S21.G00.40.004" => ("pcs_ese", false),
         "S21.G00.40.006" => ("job_title", false),
         "S21.G00.40.007" => ("contract_nature", false),
@@ -211,7 +212,9 @@ mod tests {
         assert_eq!(f["birth_date"], "1985-05-12");
         assert_eq!(f["last_day_worked"], "2026-11-09");
         assert_eq!(f["subrogation"], "oui");
-        assert_eq!(p.records[0].location.line, Some(16));
+        assert_eq!(f["retirement_category"], "04");
+        assert_eq!(f["birth_place"], "Strasbourg");
+        assert_eq!(p.records[0].location.line, Some(18));
     }
 
     #[test]
@@ -223,12 +226,12 @@ mod tests {
         .unwrap();
         // Break the S90 total and one line's syntax.
         let text = String::from_utf8_lossy(&bytes)
-            .replace("S90.G00.90.001,'53'", "S90.G00.90.001,'50'")
+            .replace("S90.G00.90.001,'71'", "S90.G00.90.001,'50'")
             .replace("S21.G00.30.005,'01'", "S21.G00.30.005,01");
         bytes = text.into_bytes();
         let p = read(&bytes);
         assert!(
-            p.file_errors.iter().any(|e| e.location.line == Some(39)),
+            p.file_errors.iter().any(|e| e.location.line == Some(45)),
             "{:?}",
             p.file_errors
         );

@@ -154,6 +154,10 @@ pub struct InsurerMessage {
     pub guarantee_date: NaiveDate,
     pub acknowledgements: Vec<Ack>,
     pub guarantee: Option<Guarantee>,
+    /// The stoppage was only sent as an essai file (S10.G00.00.005 = 01): CPAM ignores it,
+    /// nothing is declared. XML attribute `test="true"`, CSV column `test`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub test: bool,
 }
 
 fn date(d: NaiveDate) -> String {
@@ -204,14 +208,15 @@ impl InsurerMessage {
 
     fn write_xml<W: Write>(&self, x: &mut X<W>) -> std::io::Result<()> {
         x.0.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-        x.start(
-            "InsurerMessage",
-            &[
-                ("xmlns", NS),
-                ("version", "1"),
-                ("kind", self.kind.as_str()),
-            ],
-        )?;
+        let mut attrs = vec![
+            ("xmlns", NS),
+            ("version", "1"),
+            ("kind", self.kind.as_str()),
+        ];
+        if self.test {
+            attrs.push(("test", "true"));
+        }
+        x.start("InsurerMessage", &attrs)?;
         x.leaf("GeneratedAt", &self.generated_at)?;
         x.start("Insurer", &[])?;
         x.leaf("Code", &self.insurer.code)?;
@@ -336,6 +341,7 @@ impl InsurerMessage {
                 "return_31",
                 "complement_gross",
                 "complement_net",
+                "test",
             ]
             .iter()
             .map(|s| s.to_string()),
@@ -401,6 +407,7 @@ impl InsurerMessage {
         let complement = self.guarantee.as_ref().and_then(|g| g.complement.as_ref());
         row.push(complement.map(|c| c.gross.to_string()).unwrap_or_default());
         row.push(complement.map(|c| c.net.to_string()).unwrap_or_default());
+        row.push(if self.test { "true" } else { "false" }.to_string());
         row
     }
 
@@ -512,6 +519,7 @@ pub(crate) mod tests {
                     net: dec!(100.10),
                 }),
             }),
+            test: false,
         }
     }
 
@@ -538,6 +546,25 @@ pub(crate) mod tests {
         assert!(row.contains("\"Employer; A\""));
         assert!(row.contains("\"Dupont \"\"Jr\"\"\""));
         assert!(row.contains(";FLX1;;cnam_accepted;"), "{row}");
+        assert!(row.ends_with(";false"), "{row}");
+    }
+
+    /// A stoppage only sent as an essai says so in both forms.
+    #[test]
+    fn essai_is_visible_in_xml_and_csv() {
+        let mut m = sample(MessageKind::Stoppage);
+        m.test = true;
+        let x = String::from_utf8(m.to_xml()).unwrap();
+        assert!(x.contains("kind=\"stoppage\" test=\"true\""), "{x}");
+        let csv = String::from_utf8(m.to_csv()).unwrap();
+        let mut lines = csv.lines();
+        assert!(lines.next().unwrap().ends_with(";test"));
+        assert!(lines.next().unwrap().ends_with(";true"));
+        assert!(
+            !String::from_utf8(sample(MessageKind::Stoppage).to_xml())
+                .unwrap()
+                .contains("test=")
+        );
     }
 
     /// Every kind validates against the committed XSD (xmllint). Fails under CI when xmllint
@@ -554,6 +581,8 @@ pub(crate) mod tests {
             MessageKind::BelowFranchise,
         ] {
             let mut m = sample(kind);
+            // An essai stoppage: the test attribute is in the schema too.
+            m.test = kind == MessageKind::GuaranteeStart;
             if kind == MessageKind::BelowFranchise {
                 m.employment_contract = None;
                 m.subrogation = None;

@@ -10,6 +10,7 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::config::{Declarant, Employer};
 use crate::model::Stoppage;
+use crate::neodes::required::{self, Situation, Source, When};
 use crate::neodes::rubric::rid;
 use crate::neodes::writer::{WriteErrors, Writer};
 
@@ -76,149 +77,250 @@ pub struct Spec<'a> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error("signalement: missing {0}")]
-    Missing(&'static str),
+    /// Required rubrics (neodes::required) without a value: each names what to fill.
+    #[error("signalement incomplete, {} required rubric(s) missing: {}", .0.len(), .0.join("; "))]
+    Incomplete(Vec<String>),
     #[error("signalement: {0}")]
     Norm(#[from] WriteErrors),
 }
 
-/// Writes the signalement.
+/// (rubric, value) in file order; `None` = no value known.
+type Items = Vec<(&'static str, Option<String>)>;
+
+fn some(v: Option<&str>) -> Option<String> {
+    v.map(str::trim).filter(|v| !v.is_empty()).map(String::from)
+}
+
+/// The rubrics that come from the configuration (S10 émetteur and contact, S20.G00.07 IJ
+/// contact, S21.G00.06 entreprise, S21.G00.11 établissement) for establishment `siret`.
+///
+/// Rules (neodes::required): without `declarant.siret` the émetteur is the employer itself, so
+/// its address is the employer's unless `declarant.address` is given; the head office's
+/// address is this establishment's when `head_office_nic` is this establishment's NIC. The
+/// NIC du siège itself is never guessed (issue 10 item 7).
+fn identity_items(d: &Declarant, emp: &Employer, siret: &str) -> Items {
+    let emitter = d.siret.as_deref().unwrap_or(siret);
+    let (e_siren, e_nic) = if emitter.len() == 14 {
+        (
+            Some(emitter[..9].to_string()),
+            Some(emitter[9..].to_string()),
+        )
+    } else {
+        (None, None)
+    };
+    let emitter_is_employer = d.siret.is_none();
+    let pick = |own: &Option<String>, employer: &Option<String>| {
+        some(own.as_deref()).or_else(|| {
+            if emitter_is_employer {
+                some(employer.as_deref())
+            } else {
+                None
+            }
+        })
+    };
+    let nic = siret.get(9..).unwrap_or("");
+    let head_is_here = emp.head_office_nic.as_deref() == Some(nic);
+    let head = |own: &Option<String>, here: &Option<String>| {
+        some(own.as_deref()).or_else(|| {
+            if head_is_here {
+                some(here.as_deref())
+            } else {
+                None
+            }
+        })
+    };
+    vec![
+        ("S10.G00.01.001", e_siren),
+        ("S10.G00.01.002", e_nic),
+        ("S10.G00.01.003", some(Some(&d.name))),
+        ("S10.G00.01.004", pick(&d.address, &emp.address)),
+        ("S10.G00.01.005", pick(&d.postal_code, &emp.postal_code)),
+        ("S10.G00.01.006", pick(&d.city, &emp.city)),
+        ("S10.G00.02.001", some(Some(&d.contact_civility))),
+        ("S10.G00.02.002", some(Some(&d.contact_name))),
+        ("S10.G00.02.004", some(d.contact_email.as_deref())),
+        ("S10.G00.02.005", some(d.contact_phone.as_deref())),
+        ("S20.G00.07.001", some(emp.contact_name.as_deref())),
+        ("S20.G00.07.002", some(emp.contact_phone.as_deref())),
+        ("S20.G00.07.003", some(emp.contact_email.as_deref())),
+        ("S20.G00.07.004", Some("01".into())),
+        ("S21.G00.06.001", siret.get(..9).map(String::from)),
+        ("S21.G00.06.002", some(emp.head_office_nic.as_deref())),
+        ("S21.G00.06.003", some(emp.ape.as_deref())),
+        (
+            "S21.G00.06.004",
+            head(&emp.head_office_address, &emp.address),
+        ),
+        (
+            "S21.G00.06.005",
+            head(&emp.head_office_postal_code, &emp.postal_code),
+        ),
+        ("S21.G00.06.006", head(&emp.head_office_city, &emp.city)),
+        ("S21.G00.11.001", Some(nic.to_string())),
+        ("S21.G00.11.002", some(emp.apet.as_deref())),
+        ("S21.G00.11.003", some(emp.address.as_deref())),
+        ("S21.G00.11.004", some(emp.postal_code.as_deref())),
+        ("S21.G00.11.005", some(emp.city.as_deref())),
+    ]
+}
+
+/// What `[declarant]` and the employer lack for a signalement, as the configuration keys to
+/// fill (`prefix` names the employer, e.g. `employers[0]`). Empty = complete.
+pub fn config_gaps(d: &Declarant, emp: &Employer, prefix: &str) -> Vec<String> {
+    let items = identity_items(d, emp, &emp.siret);
+    let mut out = Vec::new();
+    for (rubric, value) in &items {
+        let Some(rule) = required::rule(rubric) else {
+            continue;
+        };
+        if value.is_some() || rule.when != When::Always {
+            continue;
+        }
+        if let Source::Config(key) = rule.source {
+            let key = key.replacen("employers.", &format!("{prefix}."), 1);
+            let line = format!("{key}: required for {} ({})", rule.rubric, rule.label);
+            if !out.contains(&line) {
+                out.push(line);
+            }
+        }
+    }
+    out
+}
+
+/// Writes the signalement, or refuses it when a required rubric (neodes::required) has no
+/// value: the error lists each one with the configuration key or HR column to fill.
 pub fn build(spec: &Spec<'_>, envoi: &Envoi<'_>) -> Result<Vec<u8>, BuildError> {
     let s = spec.stoppage;
     let emp = envoi.employer;
     let d = envoi.declarant;
-    let emitter = d.siret.as_deref().unwrap_or(&emp.siret);
-    if emitter.len() != 14 {
-        return Err(BuildError::Missing("a 14-digit émetteur SIRET"));
-    }
-    let reason = s.reason.ok_or(BuildError::Missing("the motif (reason)"))?;
-    let last_day = s
-        .last_day_worked
-        .ok_or(BuildError::Missing("the last day worked"))?;
-    let contract = s
-        .contract
-        .as_ref()
-        .ok_or(BuildError::Missing("the employment contract"))?;
     let e = &s.employee;
-    let mut w = Writer::new();
-    // S10: envoi, émetteur, contact.
-    w.push(rid("S10.G00.00.001"), "IJGATE")
-        .push(rid("S10.G00.00.002"), "IJGATE")
-        .push(rid("S10.G00.00.003"), envoi.software_version)
-        .push(
-            rid("S10.G00.00.005"),
-            if d.test_files { "01" } else { "02" },
-        )
-        .push(rid("S10.G00.00.006"), "P26V01")
-        .push(rid("S10.G00.00.007"), "01")
-        .push(rid("S10.G00.00.008"), "01")
-        .push(rid("S10.G00.01.001"), &emitter[..9])
-        .push(rid("S10.G00.01.002"), &emitter[9..])
-        .push(rid("S10.G00.01.003"), &d.name)
-        .push_opt(
-            rid("S10.G00.01.004"),
-            d.address.as_deref().or(emp.address.as_deref()),
-        )
-        .push_opt(
-            rid("S10.G00.01.005"),
-            d.postal_code.as_deref().or(emp.postal_code.as_deref()),
-        )
-        .push_opt(
-            rid("S10.G00.01.006"),
-            d.city.as_deref().or(emp.city.as_deref()),
-        )
-        .push(rid("S10.G00.02.001"), &d.contact_civility)
-        .push(rid("S10.G00.02.002"), &d.contact_name)
-        .push_opt(rid("S10.G00.02.004"), d.contact_email.as_deref())
-        .push_opt(rid("S10.G00.02.005"), d.contact_phone.as_deref());
-    // S20: the declaration.
-    let event_day = match spec.nature {
-        Nature::Arret => last_day,
-        Nature::Reprise => s
-            .return_date
-            .ok_or(BuildError::Missing("the return date"))?,
-    };
-    let month =
-        NaiveDate::from_ymd_opt(event_day.year(), event_day.month(), 1).unwrap_or(event_day);
-    w.push(rid("S20.G00.05.001"), spec.nature.code())
-        .push(rid("S20.G00.05.002"), spec.decl_type.code())
-        .push(rid("S20.G00.05.003"), "11")
-        .push(rid("S20.G00.05.004"), &spec.ordre.to_string())
-        .push_date(rid("S20.G00.05.005"), month)
-        .push_opt(rid("S20.G00.05.006"), spec.replaces_idflux)
-        .push_date(rid("S20.G00.05.007"), spec.created)
-        .push(rid("S20.G00.05.008"), "01")
-        .push(rid("S20.G00.05.009"), spec.identifiant_metier)
-        .push(rid("S20.G00.05.010"), "01");
-    // S21.G00.06 entreprise, .11 établissement.
     let siret = s.siret.as_str();
-    w.push(rid("S21.G00.06.001"), &siret[..9])
-        .push(
-            rid("S21.G00.06.002"),
-            emp.head_office_nic.as_deref().unwrap_or(&siret[9..]),
-        )
-        .push_opt(rid("S21.G00.06.003"), emp.ape.as_deref())
-        .push_opt(rid("S21.G00.06.004"), emp.address.as_deref())
-        .push_opt(rid("S21.G00.06.005"), emp.postal_code.as_deref())
-        .push_opt(rid("S21.G00.06.006"), emp.city.as_deref())
-        .push(rid("S21.G00.11.001"), &siret[9..])
-        .push_opt(rid("S21.G00.11.002"), emp.ape.as_deref())
-        .push_opt(rid("S21.G00.11.003"), emp.address.as_deref())
-        .push_opt(rid("S21.G00.11.004"), emp.postal_code.as_deref())
-        .push_opt(rid("S21.G00.11.005"), emp.city.as_deref());
-    // S21.G00.30 individu.
-    w.push(rid("S21.G00.30.001"), e.nir.body())
-        .push_opt(rid("S21.G00.30.002"), e.last_name.as_deref())
-        .push_opt(rid("S21.G00.30.003"), e.usage_name.as_deref())
-        .push_opt(rid("S21.G00.30.004"), e.first_names.as_deref())
-        .push_opt(rid("S21.G00.30.005"), e.sex.map(|x| x.dsn_code()));
-    if let Some(b) = e.birth_date {
-        w.push_date(rid("S21.G00.30.006"), b);
+    let date = |x: Option<NaiveDate>| x.map(|d| d.format("%d%m%Y").to_string());
+    // The event day gives the main month (S20.G00.05.005): the return for a 05, else the
+    // last day worked.
+    let event_day = match spec.nature {
+        Nature::Arret => s.last_day_worked,
+        Nature::Reprise => s.return_date,
+    };
+    let month = event_day.map(|d| NaiveDate::from_ymd_opt(d.year(), d.month(), 1).unwrap_or(d));
+    let mut items: Items = vec![
+        ("S10.G00.00.001", Some("IJGATE".into())),
+        ("S10.G00.00.002", Some("IJGATE".into())),
+        ("S10.G00.00.003", Some(envoi.software_version.into())),
+        (
+            "S10.G00.00.005",
+            Some(if d.test_files { "01" } else { "02" }.into()),
+        ),
+        ("S10.G00.00.006", Some("P26V01".into())),
+        ("S10.G00.00.007", Some("01".into())),
+        ("S10.G00.00.008", Some("01".into())),
+    ];
+    let identity = identity_items(d, emp, siret);
+    let (head, rest): (Items, Items) = identity
+        .into_iter()
+        .partition(|(r, _)| r.starts_with("S10"));
+    items.extend(head);
+    items.extend([
+        ("S20.G00.05.001", Some(spec.nature.code().into())),
+        ("S20.G00.05.002", Some(spec.decl_type.code().into())),
+        ("S20.G00.05.003", Some("11".into())),
+        ("S20.G00.05.004", Some(spec.ordre.to_string())),
+        ("S20.G00.05.005", date(month)),
+        ("S20.G00.05.006", spec.replaces_idflux.map(String::from)),
+        ("S20.G00.05.007", date(Some(spec.created))),
+        ("S20.G00.05.008", Some("01".into())),
+        ("S20.G00.05.009", some(Some(spec.identifiant_metier))),
+        ("S20.G00.05.010", Some("01".into())),
+    ]);
+    items.extend(rest);
+    let contract = s.contract.as_ref();
+    let c = |f: fn(&crate::model::stoppage::EmploymentContract) -> Option<&str>| {
+        contract.and_then(|c| some(f(c)))
+    };
+    items.extend([
+        ("S21.G00.30.001", Some(e.nir.body().to_string())),
+        ("S21.G00.30.002", some(e.last_name.as_deref())),
+        ("S21.G00.30.003", some(e.usage_name.as_deref())),
+        ("S21.G00.30.004", some(e.first_names.as_deref())),
+        ("S21.G00.30.005", e.sex.map(|x| x.dsn_code().to_string())),
+        ("S21.G00.30.006", date(e.birth_date)),
+        ("S21.G00.30.007", some(e.birth_place.as_deref())),
+        ("S21.G00.30.008", some(e.address.as_deref())),
+        ("S21.G00.30.009", some(e.postal_code.as_deref())),
+        ("S21.G00.30.010", some(e.city.as_deref())),
+        ("S21.G00.30.014", some(e.birth_department.as_deref())),
+        ("S21.G00.30.015", some(e.birth_country.as_deref())),
+        ("S21.G00.30.019", some(e.employee_id.as_deref())),
+        ("S21.G00.40.001", date(contract.map(|c| c.start))),
+        ("S21.G00.40.002", c(|c| c.statut_conventionnel.as_deref())),
+        ("S21.G00.40.003", c(|c| c.retirement_category.as_deref())),
+        ("S21.G00.40.004", c(|c| c.pcs_ese.as_deref())),
+        ("S21.G00.40.006", c(|c| c.job_title.as_deref())),
+        ("S21.G00.40.007", c(|c| Some(c.nature.as_str()))),
+        ("S21.G00.40.009", c(|c| Some(c.number.as_str()))),
+        ("S21.G00.40.017", c(|c| c.idcc.as_deref())),
+        // The place of work: the establishment the employee is assigned to (required.rs).
+        ("S21.G00.40.019", contract.map(|_| siret.to_string())),
+        ("S21.G00.60.001", s.reason.map(|r| r.dsn_code())),
+        ("S21.G00.60.002", date(s.last_day_worked)),
+        ("S21.G00.60.003", date(s.expected_end)),
+        (
+            "S21.G00.60.004",
+            Some(if s.subrogation.is_some() { "01" } else { "02" }.into()),
+        ),
+        (
+            "S21.G00.60.005",
+            date(s.subrogation.as_ref().map(|x| x.start)),
+        ),
+        (
+            "S21.G00.60.006",
+            date(s.subrogation.as_ref().map(|x| x.end)),
+        ),
+        (
+            "S21.G00.60.007",
+            s.subrogation.as_ref().map(|x| x.iban.clone()),
+        ),
+        (
+            "S21.G00.60.008",
+            s.subrogation.as_ref().map(|x| x.bic.clone()),
+        ),
+        // A return known when the file is written closes the stoppage in the 04 too (early
+        // return, issue 10 item 3); the 05 always carries it.
+        ("S21.G00.60.010", date(s.return_date)),
+        (
+            "S21.G00.60.011",
+            s.return_date
+                .and(s.return_reason)
+                .map(|r| r.dsn_code().to_string()),
+        ),
+        ("S21.G00.60.012", date(s.accident_date)),
+    ]);
+    let situation = Situation {
+        nature: spec.nature.code(),
+        decl_type: spec.decl_type.code(),
+        subrogation: s.subrogation.is_some(),
+        return_known: s.return_date.is_some(),
+        professional: s
+            .reason
+            .is_some_and(|r| required::is_professional_motif(&r.dsn_code())),
+    };
+    let present = |rubric: &str| items.iter().any(|(r, v)| *r == rubric && v.is_some());
+    let missing: Vec<String> = required::missing(&situation, present)
+        .into_iter()
+        .map(|r| {
+            let mut m = r.missing_message();
+            if matches!(r.source, Source::Config(k) if k.starts_with("employers.")) {
+                m.push_str(&format!(" (employer {siret})"));
+            }
+            m
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(BuildError::Incomplete(missing));
     }
-    w.push_opt(rid("S21.G00.30.007"), e.birth_place.as_deref())
-        .push_opt(rid("S21.G00.30.008"), e.address.as_deref())
-        .push_opt(rid("S21.G00.30.009"), e.postal_code.as_deref())
-        .push_opt(rid("S21.G00.30.010"), e.city.as_deref())
-        .push_opt(rid("S21.G00.30.014"), e.birth_department.as_deref())
-        .push_opt(rid("S21.G00.30.015"), e.birth_country.as_deref())
-        .push_opt(rid("S21.G00.30.019"), e.employee_id.as_deref());
-    // S21.G00.40 contrat.
-    w.push_date(rid("S21.G00.40.001"), contract.start)
-        .push_opt(
-            rid("S21.G00.40.002"),
-            contract.statut_conventionnel.as_deref(),
-        )
-        .push_opt(rid("S21.G00.40.004"), contract.pcs_ese.as_deref())
-        .push_opt(rid("S21.G00.40.006"), contract.job_title.as_deref())
-        .push(rid("S21.G00.40.007"), &contract.nature)
-        .push(rid("S21.G00.40.009"), &contract.number)
-        .push_opt(rid("S21.G00.40.017"), contract.idcc.as_deref());
-    // S21.G00.60 arrêt de travail.
-    w.push(rid("S21.G00.60.001"), &reason.dsn_code())
-        .push_date(rid("S21.G00.60.002"), last_day);
-    if let Some(end) = s.expected_end {
-        w.push_date(rid("S21.G00.60.003"), end);
-    }
-    match &s.subrogation {
-        Some(sub) => {
-            w.push(rid("S21.G00.60.004"), "01")
-                .push_date(rid("S21.G00.60.005"), sub.start)
-                .push_date(rid("S21.G00.60.006"), sub.end)
-                .push(rid("S21.G00.60.007"), &sub.iban)
-                .push(rid("S21.G00.60.008"), &sub.bic);
-        }
-        None => {
-            w.push(rid("S21.G00.60.004"), "02");
-        }
-    }
-    if spec.nature == Nature::Reprise {
-        if let Some(r) = s.return_date {
-            w.push_date(rid("S21.G00.60.010"), r);
-        }
-        w.push_opt(rid("S21.G00.60.011"), s.return_reason.map(|r| r.dsn_code()));
-    }
-    if let Some(a) = s.accident_date {
-        w.push_date(rid("S21.G00.60.012"), a);
+    let mut w = Writer::new();
+    for (rubric, value) in &items {
+        w.push_opt(rid(rubric), value.as_deref());
     }
     Ok(w.finish()?)
 }
@@ -248,21 +350,39 @@ mod tests {
         .unwrap()
     }
 
-    fn employer() -> Employer {
+    /// A complete employer: the head office is another establishment (NIC 00017), as in the
+    /// real file where S21.G00.06.002 differs from S21.G00.11.001.
+    pub(crate) fn employer() -> Employer {
         Employer {
             siret: crate::model::validate::tests::SIRET.into(),
             name: "ACME".into(),
             ape: Some("2511Z".into()),
-            head_office_nic: None,
+            apet: Some("2511Z".into()),
+            head_office_nic: Some("00017".into()),
+            head_office_address: Some("8 avenue de l'Europe".into()),
+            head_office_postal_code: Some("67000".into()),
+            head_office_city: Some("Strasbourg".into()),
             address: Some("1 rue de la Paix".into()),
             postal_code: Some("75002".into()),
             city: Some("Paris".into()),
+            contact_name: Some("Claire Fontaine".into()),
+            contact_phone: Some("0388000000".into()),
+            contact_email: Some("paie@acme.invalid".into()),
             alert_emails: Vec::new(),
         }
     }
 
+    pub(crate) fn declarant() -> Declarant {
+        Declarant {
+            contact_email: Some("paie@acme.invalid".into()),
+            contact_phone: Some("0144000000".into()),
+            test_files: false,
+            ..Declarant::default()
+        }
+    }
+
     fn write(nature: Nature, t: DeclType, s: &Stoppage) -> Vec<u8> {
-        let d = Declarant::default();
+        let d = declarant();
         let emp = employer();
         let spec = Spec {
             nature,
@@ -362,6 +482,122 @@ mod tests {
             assert!(errors.is_empty(), "{errors:?}");
             assert!(items.contains(&("S20.G00.05.002".into(), code.into())));
             assert!(items.contains(&("S20.G00.05.006".into(), "12345678901234567890123".into())));
+        }
+    }
+
+    /// The writer refuses a file missing a required rubric and names what to fill: the
+    /// configuration key (with the employer) or the HR column.
+    #[test]
+    fn incomplete_configuration_or_row_is_refused_with_what_to_fill() {
+        let mut s = stoppage(&[]);
+        s.employee.birth_place = None;
+        let d = Declarant::default();
+        let emp = Employer {
+            head_office_nic: None,
+            apet: None,
+            ..employer()
+        };
+        let spec = Spec {
+            nature: Nature::Arret,
+            decl_type: DeclType::Normal,
+            ordre: 1,
+            identifiant_metier: "IJ1",
+            replaces_idflux: None,
+            created: NaiveDate::from_ymd_opt(2026, 11, 10).unwrap(),
+            stoppage: &s,
+        };
+        let envoi = Envoi {
+            declarant: &d,
+            employer: &emp,
+            software_version: "0.1.0",
+        };
+        let Err(BuildError::Incomplete(missing)) = build(&spec, &envoi) else {
+            panic!("built an incomplete file");
+        };
+        assert_eq!(
+            missing,
+            [
+                "S10.G00.02.004 (mél du contact): fill configuration key declarant.contact_email",
+                "S10.G00.02.005 (téléphone du contact): fill configuration key declarant.contact_phone",
+                "S21.G00.06.002 (NIC du siège): fill configuration key employers.head_office_nic (employer 73282932000074)",
+                "S21.G00.11.002 (code APET): fill configuration key employers.apet (employer 73282932000074)",
+                "S21.G00.30.007 (lieu de naissance): fill HR column birth_place",
+            ]
+        );
+        // The same gaps, as check-config lists them.
+        assert_eq!(
+            config_gaps(&d, &emp, "employers[0]"),
+            [
+                "declarant.contact_email: required for S10.G00.02.004 (mél du contact)",
+                "declarant.contact_phone: required for S10.G00.02.005 (téléphone du contact)",
+                "employers[0].head_office_nic: required for S21.G00.06.002 (NIC du siège)",
+                "employers[0].apet: required for S21.G00.11.002 (code APET)",
+            ]
+        );
+        assert!(config_gaps(&declarant(), &employer(), "employers[0]").is_empty());
+    }
+
+    /// Item 7: the NIC du siège is the configured one, never the establishment's; when the
+    /// head office is this establishment, its address is the establishment's.
+    #[test]
+    fn head_office_is_configured_not_guessed() {
+        let (items, _) = read_back(&write(Nature::Arret, DeclType::Normal, &stoppage(&[])));
+        assert!(items.contains(&("S21.G00.06.002".into(), "00017".into())));
+        assert!(items.contains(&("S21.G00.11.001".into(), "00074".into())));
+        let here = Employer {
+            head_office_nic: Some("00074".into()),
+            head_office_address: None,
+            head_office_postal_code: None,
+            head_office_city: None,
+            ..employer()
+        };
+        assert!(config_gaps(&declarant(), &here, "employers[0]").is_empty());
+        let elsewhere = Employer {
+            head_office_address: None,
+            ..employer()
+        };
+        assert_eq!(
+            config_gaps(&declarant(), &elsewhere, "employers[0]"),
+            ["employers[0].head_office_address: required for S21.G00.06.004 (voie du siège)"]
+        );
+    }
+
+    /// Item 3: an arrêt whose return is already known closes the stoppage in the 04 itself.
+    #[test]
+    fn early_return_known_at_the_arret_is_in_the_04() {
+        let s = stoppage(&[("return_date", "2026-11-15"), ("return_reason", "01")]);
+        let (items, errors) = read_back(&write(Nature::Arret, DeclType::Normal, &s));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(items.contains(&("S20.G00.05.001".into(), "04".into())));
+        assert!(items.contains(&("S21.G00.60.010".into(), "15112026".into())));
+        assert!(items.contains(&("S21.G00.60.011".into(), "01".into())));
+        // Without a known return, neither is written.
+        let (items, _) = read_back(&write(Nature::Arret, DeclType::Normal, &stoppage(&[])));
+        assert!(
+            !items
+                .iter()
+                .any(|(r, _)| r == "S21.G00.60.010" || r == "S21.G00.60.011")
+        );
+    }
+
+    /// Every rubric the table requires for this file is in it (the sandbox's own check).
+    #[test]
+    fn written_files_carry_the_whole_table() {
+        for (nature, t, extra) in [
+            (Nature::Arret, DeclType::Normal, &[][..]),
+            (Nature::Arret, DeclType::Replace, &[][..]),
+            (
+                Nature::Reprise,
+                DeclType::Normal,
+                &[("return_date", "2026-11-15"), ("return_reason", "01")][..],
+            ),
+        ] {
+            let bytes = write(nature, t, &stoppage(extra));
+            let (items, _) = read_back(&bytes);
+            let missing =
+                required::missing_in_items(items.iter().map(|(r, v)| (r.as_str(), v.as_str())));
+            assert_eq!(missing.len(), 1);
+            assert!(missing[0].is_empty(), "{:?}", missing[0]);
         }
     }
 

@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 
 pub use schema::VERSION as SCHEMA_VERSION;
+#[cfg(test)]
+pub(crate) use schema::migrate as migrate_for_tests;
 
 /// Largest number of jobs committed together.
 pub const MAX_BATCH: usize = 512;

@@ -37,6 +37,9 @@ pub struct Declaration {
     /// local administrators).
     pub payload: serde_json::Value,
     pub history: Vec<HistoryEntry>,
+    /// Its file was an essai (S10.G00.00.005 = 01): CPAM ignores it, nothing is declared.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub test: bool,
 }
 
 fn json_opt(s: Option<String>) -> Option<serde_json::Value> {
@@ -65,10 +68,12 @@ pub fn declaration(conn: &Connection, id: i64) -> Result<Option<Declaration>, Jo
                 last_error_kind: r.get(10)?,
                 payload: json_opt(Some(r.get(11)?)).unwrap_or_default(),
                 history: Vec::new(),
+                test: false,
             })
         })
         .optional()?;
     let Some(mut d) = d else { return Ok(None) };
+    d.test = super::store::declaration_is_test(conn, id)?;
     let mut stmt = conn.prepare_cached(
         "SELECT at, what, state, source, detail FROM history WHERE declaration_id = ?1 ORDER BY id",
     )?;

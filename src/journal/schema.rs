@@ -231,6 +231,18 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX documents_due ON documents(state, next_attempt_at);
     "#,
+    // 5: the installation id, drawn once at random (SQLite's randomness comes from the OS),
+    // the first part of every identifiant métier (S20.G00.05.009): two journals (a reinstall,
+    // a second site) never share a sequence (engine::cpam::identifiant_metier).
+    r#"
+    CREATE TABLE installation (
+        id              INTEGER PRIMARY KEY CHECK (id = 1),
+        installation_id TEXT NOT NULL CHECK (length(installation_id) = 8),
+        created_at      TEXT NOT NULL
+    );
+    INSERT INTO installation (id, installation_id, created_at)
+        VALUES (1, upper(hex(randomblob(4))), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
+    "#,
 ];
 
 /// The schema version this binary writes.

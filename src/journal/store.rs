@@ -188,7 +188,45 @@ pub fn record_rejection(
     Ok(())
 }
 
+/// The SQL test of an essai file: S10.G00.00.005 = 01 in the built file.
+const ESSAI_SQL: &str = "instr(p.file, CAST('S10.G00.00.005,''01''' AS BLOB)) > 0";
+
+/// True when the latest file built for declaration `id` (its own deposits, or a cancel
+/// targeting it) is an essai (S10.G00.00.005 = 01): net-entreprises checked it, CPAM ignores
+/// it, so nothing about it is a declaration (issue 10 item 4).
+pub fn declaration_is_test(conn: &Connection, id: i64) -> Result<bool, JournalError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {ESSAI_SQL} FROM deposits p
+             WHERE (p.declaration_id = ?1 OR p.target_declaration_id = ?1) AND p.file IS NOT NULL
+             ORDER BY p.id DESC LIMIT 1"
+        ))?
+        .query_row([id], |r| r.get::<_, bool>(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// [`declaration_is_test`] for the latest deposit of any declaration of a stoppage.
+pub fn stoppage_is_test(
+    conn: &Connection,
+    siret: &str,
+    hr_ref: &str,
+) -> Result<bool, JournalError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {ESSAI_SQL} FROM deposits p JOIN declarations d ON p.declaration_id = d.id
+             WHERE d.siret = ?1 AND d.hr_ref = ?2 AND p.file IS NOT NULL
+             ORDER BY p.id DESC LIMIT 1"
+        ))?
+        .query_row(params![siret, hr_ref], |r| r.get::<_, bool>(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
 /// Queues a file for an outbound folder; the outbox worker writes it after the commit.
+///
+/// A JSON notice about a declaration whose file is an essai gets `"test": true`, whoever
+/// wrote it (ingestion, exchange, tasks): a test never looks like a declaration.
 pub fn enqueue_outbox(
     conn: &Connection,
     declaration_id: Option<i64>,
@@ -197,6 +235,20 @@ pub fn enqueue_outbox(
     body: &[u8],
     at: &str,
 ) -> Result<i64, JournalError> {
+    let tagged;
+    let body = match declaration_id {
+        Some(id) if body.first() == Some(&b'{') && declaration_is_test(conn, id)? => {
+            match serde_json::from_slice::<serde_json::Value>(body) {
+                Ok(serde_json::Value::Object(mut o)) => {
+                    o.insert("test".into(), serde_json::Value::Bool(true));
+                    tagged = serde_json::to_vec_pretty(&o).unwrap_or_else(|_| body.to_vec());
+                    tagged.as_slice()
+                }
+                _ => body,
+            }
+        }
+        _ => body,
+    };
     conn.prepare_cached(
         "INSERT INTO outbox (declaration_id, dest, file_name, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?

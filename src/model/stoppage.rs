@@ -235,8 +235,12 @@ pub struct EmploymentContract {
     /// Numéro du contrat (S21.G00.40.009), the key other DSN blocks point to.
     pub number: String,
     pub start: NaiveDate,
-    /// Nature du contrat (S21.G00.40.007): 01 CDI, 02 CDD, ... Defaults to 01.
+    /// Nature du contrat (S21.G00.40.007): 01 CDI, 02 CDD, ... Required for an arrêt (no
+    /// silent default); empty only on journal rows written before it was.
     pub nature: String,
+    /// Statut catégoriel retraite complémentaire (S21.G00.40.003): 01 cadre, 04 non cadre, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retirement_category: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -40,6 +40,7 @@ pub const FIELDS: &[&str] = &[
     "job_title",
     "pcs_ese",
     "statut_conventionnel",
+    "retirement_category",
     "idcc",
     "population",
     "reason",
@@ -189,8 +190,8 @@ impl<'r> Checker<'r> {
         })
     }
 
-    fn code(&mut self, f: &str, max: usize) -> Option<String> {
-        self.parse(f, false, |v| {
+    fn code_req(&mut self, f: &str, max: usize, required: bool) -> Option<String> {
+        self.parse(f, required, |v| {
             if v.len() <= max && v.chars().all(|c| c.is_ascii_alphanumeric()) {
                 Ok(v.to_string())
             } else {
@@ -290,6 +291,9 @@ pub fn validate(rec: &Record, ctx: &Context<'_>) -> Result<Stoppage, Vec<FieldEr
     });
     let nir = c.parse("nir", true, |v| Nir::parse(v).map_err(|e| e.to_string()));
     let is_arret = event == Some(EventKind::Arret);
+    // What the signalement table (neodes::required) requires from the HR for a nature 04:
+    // missing on an arrêt row, it is a located error here rather than a refused file later.
+    let needed = |f: &str| is_arret && crate::neodes::required::hr_required(f);
 
     let last_name = c.text("last_name", is_arret, 80);
     let usage_name = c.text("usage_name", false, 80);
@@ -298,12 +302,12 @@ pub fn validate(rec: &Record, ctx: &Context<'_>) -> Result<Stoppage, Vec<FieldEr
     let sex = c.parse("sex", is_arret, |v| {
         Sex::parse(v).ok_or_else(|| "must be 1/M/H or 2/F".to_string())
     });
-    let birth_place = c.text("birth_place", false, 30);
-    let birth_department = c.code("birth_department", 2);
-    let birth_country = c.code("birth_country", 2);
-    let address = c.text("address", false, 50);
-    let postal_code = c.code("postal_code", 5);
-    let city = c.text("city", false, 50);
+    let birth_place = c.text("birth_place", needed("birth_place"), 30);
+    let birth_department = c.code_req("birth_department", 2, needed("birth_department"));
+    let birth_country = c.code_req("birth_country", 2, needed("birth_country"));
+    let address = c.text("address", needed("address"), 50);
+    let postal_code = c.code_req("postal_code", 5, needed("postal_code"));
+    let city = c.text("city", needed("city"), 50);
     let employee_id = c.text("employee_id", false, 30);
 
     // The NIR encodes sex and year/month of birth: a mismatch means a typo somewhere, and CPAM
@@ -331,17 +335,30 @@ pub fn validate(rec: &Record, ctx: &Context<'_>) -> Result<Stoppage, Vec<FieldEr
 
     let contract_number = c.text("contract_number", is_arret, 20);
     let contract_start = c.date("contract_start", is_arret);
-    let contract_nature = c.parse("contract_nature", false, |v| {
+    let contract_nature = c.parse("contract_nature", needed("contract_nature"), |v| {
         if v.len() == 2 && v.chars().all(|c| c.is_ascii_digit()) {
             Ok(v.to_string())
         } else {
             Err("must be a 2-digit DSN code (01 CDI, 02 CDD, ...)".into())
         }
     });
-    let job_title = c.text("job_title", false, 120);
-    let pcs_ese = c.code("pcs_ese", 4);
-    let statut_conventionnel = c.code("statut_conventionnel", 2);
-    let idcc = c.code("idcc", 4);
+    let job_title = c.text("job_title", needed("job_title"), 120);
+    let pcs_ese = c.code_req("pcs_ese", 4, needed("pcs_ese"));
+    let statut_conventionnel =
+        c.code_req("statut_conventionnel", 2, needed("statut_conventionnel"));
+    let retirement_category =
+        c.parse(
+            "retirement_category",
+            needed("retirement_category"),
+            |v| match v {
+                "01" | "02" | "04" | "98" | "99" => Ok(v.to_string()),
+                _ => Err(
+                    "must be 01 cadre, 02 extension cadre, 04 non cadre, 98 or 99 (S21.G00.40.003)"
+                        .into(),
+                ),
+            },
+        );
+    let idcc = c.code_req("idcc", 4, needed("idcc"));
     let population = c.text("population", false, 30);
 
     let reason = c.parse("reason", is_arret, |v| {
@@ -353,7 +370,10 @@ pub fn validate(rec: &Record, ctx: &Context<'_>) -> Result<Stoppage, Vec<FieldEr
         is_arret || event == Some(EventKind::Prolongation),
     );
     let return_date = c.date("return_date", event == Some(EventKind::Reprise));
-    let return_reason = c.parse("return_reason", false, |v| {
+    // An arrêt row that already knows the return writes it in the 04 with its motif
+    // (S21.G00.60.010/.011 go together, neodes::required): the motif is then required.
+    let return_reason_needed = is_arret && return_date.is_some();
+    let return_reason = c.parse("return_reason", return_reason_needed, |v| {
         ReturnReason::parse(v).ok_or_else(|| {
             "must be 01 normale, 02 temps partiel thérapeutique or 03 temps partiel".to_string()
         })
@@ -361,7 +381,9 @@ pub fn validate(rec: &Record, ctx: &Context<'_>) -> Result<Stoppage, Vec<FieldEr
     let accident_needed = is_arret && reason.is_some_and(Motif::is_professional);
     let accident_date = c.date("accident_date", accident_needed);
 
-    let subrogated = c.parse("subrogation", false, parse_yes_no).unwrap_or(false);
+    let subrogated = c
+        .parse("subrogation", needed("subrogation"), parse_yes_no)
+        .unwrap_or(false);
     let sub_start = c.date("subrogation_start", subrogated);
     let sub_end = c.date("subrogation_end", subrogated);
     let iban = c.parse("iban", subrogated, |v| {
@@ -474,7 +496,9 @@ pub fn validate(rec: &Record, ctx: &Context<'_>) -> Result<Stoppage, Vec<FieldEr
         (Some(number), Some(start)) => Some(EmploymentContract {
             number,
             start,
-            nature: contract_nature.unwrap_or_else(|| "01".into()),
+            // Required on an arrêt (the only event whose contract is declared).
+            nature: contract_nature.unwrap_or_default(),
+            retirement_category,
             job_title,
             pcs_ese,
             statut_conventionnel,
@@ -555,6 +579,18 @@ pub(crate) mod tests {
             ("salary_1", "2 500,00"),
             ("salary_2", "2500.10"),
             ("salary_3", "2400"),
+            ("birth_place", "Strasbourg"),
+            ("birth_department", "67"),
+            ("birth_country", "FR"),
+            ("address", "4 rue des Tanneurs"),
+            ("postal_code", "67000"),
+            ("city", "Strasbourg"),
+            ("contract_nature", "01"),
+            ("job_title", "Technicien"),
+            ("pcs_ese", "479a"),
+            ("statut_conventionnel", "05"),
+            ("retirement_category", "04"),
+            ("idcc", "1486"),
         ] {
             r.fields.insert(k.into(), v.into());
         }
@@ -601,6 +637,45 @@ pub(crate) mod tests {
         assert_eq!(s.employee.last_name.as_deref(), Some("Müller"));
         assert!(s.subrogation.is_some());
         assert_eq!(s.contract.as_ref().unwrap().nature, "01");
+        assert_eq!(
+            s.contract.as_ref().unwrap().retirement_category.as_deref(),
+            Some("04")
+        );
+    }
+
+    /// Every individual and contract field the signalement table (neodes::required) needs is
+    /// required on an arrêt row, each reported by name; a reprise row does not need them.
+    #[test]
+    fn arret_needs_what_the_signalement_table_requires() {
+        let fields = [
+            "address",
+            "birth_country",
+            "birth_department",
+            "birth_place",
+            "city",
+            "contract_nature",
+            "idcc",
+            "job_title",
+            "pcs_ese",
+            "postal_code",
+            "retirement_category",
+            "statut_conventionnel",
+            "subrogation",
+        ];
+        let mut r = good_arret();
+        for f in fields {
+            r = with(r, f, "");
+        }
+        // subrogation dates are refused without subrogation = oui: drop them too.
+        for f in ["subrogation_start", "subrogation_end", "iban", "bic"] {
+            r = with(r, f, "");
+        }
+        assert_eq!(errors_on(&r), fields.to_vec());
+        let reprise = with(with(r, "event", "reprise"), "return_date", "15/11/2026");
+        assert!(check(&reprise).is_ok());
+        assert!(
+            errors_on(&with(good_arret(), "retirement_category", "03")) == ["retirement_category"]
+        );
     }
 
     #[test]
@@ -665,7 +740,11 @@ pub(crate) mod tests {
             vec!["last_day_worked"]
         );
         assert_eq!(
-            errors_on(&with(good_arret(), "return_date", "09/11/2026")),
+            errors_on(&with(
+                with(good_arret(), "return_date", "09/11/2026"),
+                "return_reason",
+                "01"
+            )),
             vec!["return_date"]
         );
         assert!(parse_date("2026/11/09").is_err());

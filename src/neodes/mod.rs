@@ -9,10 +9,12 @@
 //! - [`line`]: the line tokenizer (`Sxx.Gxx.xx.xxx,'value'`).
 //! - [`reader`]: streaming reader with hierarchy, totals and located diagnostics.
 //! - [`writer`]: builds a file from (rubric, value) items.
+//! - [`required`]: the rubrics a signalement (natures 04, 05) must carry, and where from.
 
 pub mod charset;
 pub mod line;
 pub mod norm;
 pub mod reader;
+pub mod required;
 pub mod rubric;
 pub mod writer;

@@ -50,6 +50,15 @@ impl Site {
             "[netent]\nmode = \"disabled\"\n"
         };
         let extra = format!("{netent}{extra}");
+        // Complete identities: every signalement carries the required-rubric table
+        // (neodes::required). A is its own head office; B's head office is elsewhere.
+        let identity_a = "ape = \"2511Z\"\napet = \"2511Z\"\naddress = \"1 rue A\"\npostal_code = \"75002\"\ncity = \"Paris\"\nhead_office_nic = \"00010\"\ncontact_name = \"Contact A\"\ncontact_phone = \"0102030405\"";
+        let identity_b = "ape = \"4711D\"\napet = \"4711D\"\naddress = \"2 rue B\"\npostal_code = \"69002\"\ncity = \"Lyon\"\nhead_office_nic = \"00027\"\nhead_office_address = \"9 quai B\"\nhead_office_postal_code = \"69001\"\nhead_office_city = \"Lyon\"\ncontact_name = \"Contact B\"\ncontact_phone = \"0402030405\"\ncontact_email = \"rh@b.invalid\"";
+        let declarant = if extra.contains("[declarant]") {
+            String::new()
+        } else {
+            "[declarant]\nname = \"Paie\"\ncontact_name = \"Service paie\"\ncontact_email = \"paie@a.invalid\"\ncontact_phone = \"0102030406\"\ntest_files = false\n".to_string()
+        };
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("ijgate.toml");
         let toml = format!(
@@ -71,9 +80,11 @@ dev_certs = true
 [[employers]]
 siret = "{SIRET_A}"
 name = "Employer A"
+{identity_a}
 [[employers]]
 siret = "{SIRET_B}"
 name = "Employer B"
+{identity_b}
 [[hr_clients]]
 name = "rh-a"
 sirets = ["{SIRET_A}"]
@@ -83,6 +94,7 @@ spool_prefix = "rh-a_"
 [[hr_clients]]
 name = "rh-b"
 sirets = ["{SIRET_B}"]
+{declarant}
 {extra}
 "#
         );
@@ -277,12 +289,16 @@ impl Drop for Daemon {
 }
 
 /// A CSV header with the canonical columns used by the fixtures.
-pub const CSV_HEADER: &str = "event;hr_ref;siret;nir;last_name;first_names;birth_date;sex;contract_number;contract_start;reason;last_day_worked;expected_end;subrogation;subrogation_start;subrogation_end;iban;bic;salary_1;salary_2;salary_3";
+pub const CSV_HEADER: &str = "event;hr_ref;siret;nir;last_name;first_names;birth_date;sex;contract_number;contract_start;reason;last_day_worked;expected_end;subrogation;subrogation_start;subrogation_end;iban;bic;salary_1;salary_2;salary_3;birth_place;birth_department;birth_country;address;postal_code;city;contract_nature;job_title;pcs_ese;statut_conventionnel;retirement_category;idcc";
+
+/// The columns a signalement needs besides the stoppage (neodes::required), appended to
+/// every fixture row.
+pub const CSV_IDENTITY: &str = "Lyon;69;FR;3 rue du Test;69003;Lyon;01;Technicien;479a;05;04;1486";
 
 /// One good "arret" CSV row for employer `siret`.
 pub fn csv_row(hr_ref: &str, siret: &str) -> String {
     format!(
-        "arret;{hr_ref};{siret};1850578006084;Dupont;Jean;12/05/1985;1;C001;05/01/2015;maladie;09/11/2026;20/11/2026;oui;10/11/2026;20/11/2026;FR7630006000011234567890189;BNPAFRPP;2500,00;2500,00;2400,00"
+        "arret;{hr_ref};{siret};1850578006084;Dupont;Jean;12/05/1985;1;C001;05/01/2015;maladie;09/11/2026;20/11/2026;oui;10/11/2026;20/11/2026;FR7630006000011234567890189;BNPAFRPP;2500,00;2500,00;2400,00;{CSV_IDENTITY}"
     )
 }
 
@@ -293,8 +309,40 @@ pub fn json_decl(hr_ref: &str, siret: &str) -> serde_json::Value {
         "last_name": "Martin", "first_names": "Claire", "birth_date": "1985-05-12", "sex": "F",
         "contract_number": "C002", "contract_start": "2016-03-01", "reason": "maladie",
         "last_day_worked": "2026-11-09", "expected_end": "2026-11-20", "subrogation": "non",
-        "salaries": ["2800.00", "2800.00", "2750.50"]
+        "salaries": ["2800.00", "2800.00", "2750.50"],
+        "birth_place": "Nantes", "birth_department": "44", "birth_country": "FR",
+        "address": "5 rue du Test", "postal_code": "44000", "city": "Nantes",
+        "contract_nature": "01", "job_title": "Comptable", "pcs_ese": "461d",
+        "statut_conventionnel": "06", "retirement_category": "04", "idcc": "1486"
     })
+}
+
+/// Adds to a JSON declaration the fields a signalement needs besides the stoppage
+/// (neodes::required); those already there are kept.
+pub fn with_identity(mut v: serde_json::Value) -> serde_json::Value {
+    let full = json_decl("X", SIRET_A);
+    if let (Some(o), Some(f)) = (v.as_object_mut(), full.as_object()) {
+        for k in [
+            "birth_place",
+            "birth_department",
+            "birth_country",
+            "address",
+            "postal_code",
+            "city",
+            "contract_nature",
+            "job_title",
+            "pcs_ese",
+            "statut_conventionnel",
+            "retirement_category",
+            "idcc",
+            "subrogation",
+        ] {
+            if !o.contains_key(k) {
+                o.insert(k.into(), f[k].clone());
+            }
+        }
+    }
+    v
 }
 
 /// `GET /sandbox/stats` of a sandbox peer (server-authenticated TLS with its CA).

@@ -163,6 +163,48 @@ pub fn check_neodes(bytes: &[u8]) -> Vec<Anomaly> {
     out
 }
 
+/// The rubrics a signalement (nature 04 or 05) must carry and lacks, per declaration in file
+/// order (empty for a complete one, and for other natures): one blocking anomaly each, naming
+/// the rubric, for the BAN (return 11 KO). The table is ijgate's single one
+/// (`neodes::required`), so the peer checks what the norm requires, not what the writer
+/// happens to write.
+pub fn check_required(bytes: &[u8]) -> Vec<Vec<Anomaly>> {
+    let text = latin1(bytes);
+    let items: Vec<(&str, &str)> = text
+        .lines()
+        .filter_map(|l| split_line(l.trim_end_matches('\r')))
+        .collect();
+    let natures: Vec<&str> = items
+        .iter()
+        .filter(|(r, _)| *r == "S20.G00.05.001")
+        .map(|(_, v)| *v)
+        .collect();
+    ijgate::neodes::required::missing_in_items(items.iter().copied())
+        .into_iter()
+        .zip(natures)
+        .map(|(missing, nature)| {
+            missing
+                .into_iter()
+                .map(|r| {
+                    let mut a = anomaly(
+                        "SBX-OBL",
+                        format!(
+                            "La rubrique {} ({}) est obligatoire dans un signalement de nature {nature}.",
+                            r.rubric, r.label
+                        ),
+                        None,
+                        Some(r.rubric),
+                    );
+                    if let Some(rr) = a.rubric.as_mut() {
+                        rr.label = Some(r.label.to_string());
+                    }
+                    a
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// A sick-leave stoppage read from S21.G00.60 with its individual.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stoppage {
@@ -341,6 +383,7 @@ pub(crate) mod sample {
             "S10.G00.02.001,'01'".into(),
             "S10.G00.02.002,'Service Paie'".into(),
             "S10.G00.02.004,'paie@acme.fr'".into(),
+            "S10.G00.02.005,'0102030405'".into(),
             "S20.G00.05.001,'04'".into(),
             "S20.G00.05.002,'01'".into(),
             "S20.G00.05.003,'11'".into(),
@@ -350,18 +393,40 @@ pub(crate) mod sample {
             "S20.G00.05.008,'01'".into(),
             format!("S20.G00.05.009,'{}'", s.identifiant_metier),
             "S20.G00.05.010,'01'".into(),
+            "S20.G00.07.001,'Service Paie'".into(),
+            "S20.G00.07.002,'0102030405'".into(),
+            "S20.G00.07.004,'01'".into(),
             "S21.G00.06.001,'123456782'".into(),
             "S21.G00.06.002,'00010'".into(),
+            "S21.G00.06.003,'8411Z'".into(),
+            "S21.G00.06.004,'1 rue de l'Église'".into(),
+            "S21.G00.06.005,'75001'".into(),
+            "S21.G00.06.006,'PARIS'".into(),
             "S21.G00.11.001,'00028'".into(),
             "S21.G00.11.002,'8411Z'".into(),
+            "S21.G00.11.003,'3 rue du Parc'".into(),
+            "S21.G00.11.004,'69003'".into(),
+            "S21.G00.11.005,'LYON'".into(),
             format!("S21.G00.30.001,'{}'", s.nir),
             format!("S21.G00.30.002,'{}'", s.nom),
             "S21.G00.30.004,'Léa'".into(),
             "S21.G00.30.005,'02'".into(),
             "S21.G00.30.006,'01011985'".into(),
+            "S21.G00.30.007,'NANTES'".into(),
+            "S21.G00.30.008,'5 rue du Test'".into(),
+            "S21.G00.30.009,'44000'".into(),
+            "S21.G00.30.010,'NANTES'".into(),
+            "S21.G00.30.014,'44'".into(),
+            "S21.G00.30.015,'FR'".into(),
             "S21.G00.40.001,'01012020'".into(),
+            "S21.G00.40.002,'06'".into(),
+            "S21.G00.40.003,'04'".into(),
+            "S21.G00.40.004,'543a'".into(),
+            "S21.G00.40.006,'Assistante'".into(),
             "S21.G00.40.007,'01'".into(),
             "S21.G00.40.009,'C001'".into(),
+            "S21.G00.40.017,'1486'".into(),
+            "S21.G00.40.019,'12345678200028'".into(),
             "S21.G00.60.001,'01'".into(),
             format!("S21.G00.60.002,'{}'", s.last_day_worked),
             format!("S21.G00.60.003,'{}'", s.expected_end),
@@ -373,6 +438,8 @@ pub(crate) mod sample {
         if s.subrogation {
             lines.push(format!("S21.G00.60.005,'{}'", s.last_day_worked));
             lines.push(format!("S21.G00.60.006,'{}'", s.expected_end));
+            lines.push("S21.G00.60.007,'FR7630006000011234567890189'".into());
+            lines.push("S21.G00.60.008,'AGRIFRPP'".into());
         }
         for (period, gross) in s.salaries {
             lines.push(format!("S21.G00.50.001,'{period}'"));
@@ -443,11 +510,65 @@ mod tests {
     #[test]
     fn wrong_s90_count_is_reported() {
         let f = String::from_utf8_lossy(&signalement(&SampleStop::default()))
-            .replace("S90.G00.90.001,'45'", "S90.G00.90.001,'44'");
+            .replace("S90.G00.90.001,'70'", "S90.G00.90.001,'44'");
         let a = check_neodes(f.as_bytes());
         assert_eq!(a.len(), 1, "{a:?}");
         assert_eq!(a[0].code, "SBX-S90");
-        assert!(a[0].message.contains("45"));
+        assert!(a[0].message.contains("70"));
+    }
+
+    /// The sample is complete; each required rubric removed is one BAN anomaly naming it,
+    /// and the conditional ones follow their condition (subrogation, return, replacement).
+    #[test]
+    fn missing_required_rubrics_are_named() {
+        let f = signalement(&SampleStop::default());
+        assert_eq!(check_required(&f), vec![Vec::<Anomaly>::new()]);
+        let text = latin1(&f);
+        let cut = |text: &str, rubrics: &[&str]| -> Vec<u8> {
+            text.split_inclusive('\n')
+                .filter(|l| !rubrics.iter().any(|r| l.starts_with(r)))
+                .flat_map(|l| l.chars().map(|c| c as u8))
+                .collect()
+        };
+        let a = check_required(&cut(
+            &text,
+            &["S21.G00.30.007", "S10.G00.02.005", "S21.G00.60.007"],
+        ));
+        let named: Vec<&str> = a[0]
+            .iter()
+            .map(|x| x.rubric.as_ref().unwrap().id.as_str())
+            .collect();
+        assert_eq!(
+            named,
+            ["S10.G00.02.005", "S21.G00.30.007", "S21.G00.60.007"]
+        );
+        assert!(
+            a[0].iter()
+                .all(|x| x.code == "SBX-OBL" && x.severity == Some(Severity::Blocking))
+        );
+        assert!(
+            a[0][1]
+                .message
+                .contains("S21.G00.30.007 (lieu de naissance)")
+        );
+        // Without subrogation the IBAN is not required; an S20.G00.07 that is not the IJ
+        // contact (type 01) does not count.
+        let no_sub = signalement(&SampleStop {
+            subrogation: false,
+            ..Default::default()
+        });
+        assert!(check_required(&no_sub)[0].is_empty());
+        let other_contact = latin1(&f).replace("S20.G00.07.004,'01'", "S20.G00.07.004,'02'");
+        let a = check_required(other_contact.as_bytes());
+        assert_eq!(a[0].len(), 3, "{:?}", a[0]);
+        // A reprise (05) must carry the return.
+        let reprise = latin1(&f).replace("S20.G00.05.001,'04'", "S20.G00.05.001,'05'");
+        let a = check_required(reprise.as_bytes());
+        let named: Vec<&str> = a[0]
+            .iter()
+            .map(|x| x.rubric.as_ref().unwrap().id.as_str())
+            .collect();
+        assert_eq!(named, ["S21.G00.60.010", "S21.G00.60.011"]);
     }
 
     #[test]

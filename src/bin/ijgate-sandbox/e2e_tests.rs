@@ -172,7 +172,7 @@ async fn bad_files_get_an_are_not_an_error() {
     let sample = signalement(&SampleStop::default());
     // Edit as text, write back as Latin-1 (every char of the sample is ≤ U+00FF).
     let bad_count: Vec<u8> = super::check::latin1(&sample)
-        .replace("S90.G00.90.001,'45'", "S90.G00.90.001,'46'")
+        .replace("S90.G00.90.001,'70'", "S90.G00.90.001,'71'")
         .chars()
         .map(|c| u8::try_from(u32::from(c)).unwrap())
         .collect();

@@ -458,7 +458,7 @@ impl State {
             facts,
         };
         self.push_return(&deposit, "10", "OK", aee.clone().into_bytes());
-        self.schedule_returns(&deposit, essai);
+        self.schedule_returns(&deposit, essai, check::check_required(latin1));
         self.deposits.push(deposit);
         DepositResult::Accepted { idflux, body: aee }
     }
@@ -478,7 +478,13 @@ impl State {
         });
     }
 
-    fn schedule_returns(&mut self, dep: &Deposit, essai: Option<EssaiReel>) {
+    /// `missing[i]`: the required rubrics declaration `i` lacks (check::check_required).
+    fn schedule_returns(
+        &mut self,
+        dep: &Deposit,
+        essai: Option<EssaiReel>,
+        missing: Vec<Vec<Anomaly>>,
+    ) {
         let decl =
             |d: &check::DeclarationFacts, etat: Statut, anomalies: Vec<Anomaly>| Declaration {
                 rang: Some(1),
@@ -517,29 +523,47 @@ impl State {
             envoi_anomalies: Vec::new(),
             declarations,
         };
-        // 11: certificate of conformity.
+        // 11: certificate of conformity, or a BAN naming each required rubric missing.
+        let missing_of = |i: usize| missing.get(i).cloned().unwrap_or_default();
+        let conform = |i: usize| missing.get(i).is_none_or(Vec::is_empty);
         let cco: Vec<Declaration> = dep
             .facts
             .declarations
             .iter()
-            .map(|d| {
-                let mut x = decl(d, Statut::Ok, Vec::new());
-                x.conformite = Some(Statut::Ok);
+            .enumerate()
+            .map(|(i, d)| {
+                let etat = if conform(i) { Statut::Ok } else { Statut::Ko };
+                let mut x = decl(d, etat.clone(), missing_of(i));
+                x.conformite = Some(etat);
                 x
             })
             .collect();
+        let all_conform = (0..dep.facts.declarations.len()).all(conform);
+        let (kind, etat, statut) = if all_conform {
+            ("CCO", Statut::Ok, "OK")
+        } else {
+            ("BAN", Statut::Ko, "KO")
+        };
         self.push_return(
             dep,
             "11",
-            "OK",
-            write_rapport(&base("CCO", Statut::Ok, None, cco)).into_bytes(),
+            statut,
+            write_rapport(&base(kind, etat, None, cco)).into_bytes(),
         );
-
+        // An essai file is checked (10, 11) and goes no further: CPAM never sees it, so no
+        // 21/30/31 and no BPIJ (domain.md §3.3: test vs real is decided by S10.G00.00.005;
+        // 21 is "real DSN only").
+        if essai == Some(EssaiReel::Essai) {
+            return;
+        }
+        // A declaration refused at 11 does not reach the CNAM either.
         let signalements: Vec<&check::DeclarationFacts> = dep
             .facts
             .declarations
             .iter()
-            .filter(|d| d.nature == "04" || d.nature == "05")
+            .enumerate()
+            .filter(|(i, d)| conform(*i) && (d.nature == "04" || d.nature == "05"))
+            .map(|(_, d)| d)
             .collect();
         if signalements.is_empty() {
             return;
@@ -985,6 +1009,71 @@ mod tests {
             ..Default::default()
         });
         State::new(sc)
+    }
+
+    fn natures_of(s: &State, idflux: &str) -> Vec<(String, String)> {
+        let much_later = t("20261231100000");
+        s.returns_of_flux("12345678200010", idflux, much_later, "https://h/")
+            .unwrap()
+            .entries()
+            .map(|(_, r)| (r.nature.clone(), r.statut.clone()))
+            .collect()
+    }
+
+    /// An essai file (S10.G00.00.005 = 01) gets 10 and 11 only: never 30/31, never a BPIJ,
+    /// as the real service (domain.md §3.3).
+    #[test]
+    fn essai_file_gets_10_and_11_only() {
+        let mut sc = Scenario::default();
+        sc.bpij.enabled = true;
+        let mut s = State::new(sc);
+        let essai = String::from_utf8_lossy(&signalement(&SampleStop::default()))
+            .replace("S10.G00.00.005,'02'", "S10.G00.00.005,'01'");
+        let bytes: Vec<u8> = essai.chars().map(|c| c as u8).collect();
+        let DepositResult::Accepted { idflux, .. } =
+            s.deposit("12345678200010", &bytes, t("20261125100000"))
+        else {
+            panic!("rejected")
+        };
+        let got = natures_of(&s, &idflux);
+        assert_eq!(
+            got,
+            [("10".into(), "OK".into()), ("11".into(), "OK".into())]
+        );
+        assert!(s.bpijs.is_empty());
+    }
+
+    /// A signalement missing a required rubric gets a BAN (11 KO) naming it and goes no
+    /// further.
+    #[test]
+    fn incomplete_signalement_gets_a_ban_naming_the_rubric() {
+        let mut s = state();
+        let full = String::from_utf8_lossy(&signalement(&SampleStop::default())).into_owned();
+        let cut: String = full
+            .split_inclusive('\n')
+            .filter(|l| !l.starts_with("S21.G00.30.007"))
+            .collect::<String>()
+            .replace("S90.G00.90.001,'70'", "S90.G00.90.001,'69'");
+        let bytes: Vec<u8> = cut.chars().map(|c| c as u8).collect();
+        let DepositResult::Accepted { idflux, .. } =
+            s.deposit("12345678200010", &bytes, t("20261125100000"))
+        else {
+            panic!("rejected")
+        };
+        assert_eq!(
+            natures_of(&s, &idflux),
+            [("10".into(), "OK".into()), ("11".into(), "KO".into())]
+        );
+        let r11 = s
+            .returns
+            .iter()
+            .find(|r| r.idflux == idflux && r.nature == "11")
+            .unwrap();
+        let text = String::from_utf8_lossy(&r11.body);
+        assert!(text.contains("type=\"BAN\""), "{text}");
+        assert!(text.contains("S21.G00.30.007"), "{text}");
+        let rapport = Rapport::parse(&r11.body).unwrap();
+        assert_eq!(rapport.type_code, "BAN");
     }
 
     #[test]

@@ -481,6 +481,7 @@ pub fn build_message(
         guarantee_date: link.guarantee_date,
         acknowledgements: acks,
         guarantee,
+        test: store::stoppage_is_test(conn, &link.siret, &link.hr_ref)?,
     }))
 }
 

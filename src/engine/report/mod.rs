@@ -54,6 +54,8 @@ pub struct Row {
     pub bpij_gross: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
     pub bpij_net: Decimal,
+    /// The stoppage was only sent as an essai file (S10.G00.00.005 = 01): not declared.
+    pub test: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -146,6 +148,7 @@ pub fn load(conn: &Connection, f: &Filter, now: DateTime<Utc>) -> Result<Report,
             None => "pending".to_string(),
         });
         let motif = view.motif.clone().unwrap_or_default();
+        let (view_siret, view_hr_ref) = (siret.clone(), hr_ref.clone());
         let until = last.unwrap_or(f.to);
         rows.push(Row {
             declaration_id: id,
@@ -166,6 +169,7 @@ pub fn load(conn: &Connection, f: &Filter, now: DateTime<Utc>) -> Result<Report,
             late_31,
             bpij_gross,
             bpij_net,
+            test: crate::journal::store::stoppage_is_test(conn, &view_siret, &view_hr_ref)?,
         });
     }
     Ok(Report {

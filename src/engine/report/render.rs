@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::{Report, Row};
 use crate::formats::insurer::csv_document;
 
-pub const CSV_COLUMNS: [&str; 19] = [
+pub const CSV_COLUMNS: [&str; 20] = [
     "declaration_id",
     "siret",
     "hr_ref",
@@ -28,6 +28,7 @@ pub const CSV_COLUMNS: [&str; 19] = [
     "bpij_gross",
     "bpij_net",
     "bpij_received",
+    "test",
 ];
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
@@ -55,6 +56,7 @@ fn csv_row(r: &Row) -> Vec<String> {
         r.bpij_gross.to_string(),
         r.bpij_net.to_string(),
         (!r.bpij_net.is_zero() || !r.bpij_gross.is_zero()).to_string(),
+        r.test.to_string(),
     ]
 }
 
@@ -221,6 +223,7 @@ mod tests {
             late_31: late,
             bpij_gross: dec!(10.50),
             bpij_net: dec!(9.00),
+            test: false,
         }
     }
 
