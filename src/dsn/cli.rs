@@ -186,9 +186,8 @@ fn analyze_path(
     })
 }
 
-fn crm_context(fiche: Option<&Fiche>, id_envoi: &str, mail: &str) -> CrmContext {
+fn crm_context(fiche: Option<&Fiche>, mail: &str) -> CrmContext {
     CrmContext {
-        id_envoi: id_envoi.to_string(),
         producer_code: fiche.map(|f| f.producer.code.clone()),
         producer_name: fiche
             .and_then(|f| f.producer.name.clone())
@@ -262,7 +261,7 @@ pub fn process_file(
             d,
             a,
             fiche,
-            &crm_context(fiche, &stem, "dsn@organisme.fr"),
+            &crm_context(fiche, "dsn@organisme.fr"),
         ));
     })?;
     let mut written = Vec::new();
@@ -524,7 +523,7 @@ fn calls(files: &[PathBuf], fiche_paths: &[PathBuf], out_dir: &Path, mail: &str)
         let keep = files.len() > 1;
         let res = analyze_path(path, &fiches, &previous, keep, |d, a| {
             let fiche = fiche_for(d, &fiches);
-            crms.push(crm_xml(d, a, fiche, &crm_context(fiche, &stem, mail)));
+            crms.push(crm_xml(d, a, fiche, &crm_context(fiche, mail)));
         });
         match res {
             Ok(mut a) => {

@@ -142,8 +142,11 @@ impl Extractor {
                 return None;
             }
             B_DEPOT => {
-                if n == 6 {
-                    self.envoi.deposit_mode = Some(item.value().into_owned());
+                match n {
+                    6 => self.envoi.deposit_mode = Some(item.value().into_owned()),
+                    8 => self.envoi.deposit_received = Some(item.value().into_owned()),
+                    900 => self.envoi.flow_id = Some(item.value().into_owned()),
+                    _ => {}
                 }
                 return None;
             }
