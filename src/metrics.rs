@@ -271,5 +271,9 @@ mod tests {
 /// The DSN door's daily check found an establishment of the fiches without its DSN (MDSN01).
 pub fn dsn_declaration_missing(siret: &str, month: &str) {
     DSN_MISSING_DECLARATIONS.inc();
-    tracing::warn!(siret, month, "dsn: MDSN01 no DSN received after its due day");
+    tracing::warn!(
+        siret,
+        month,
+        "dsn: MDSN01 no DSN received after its due day"
+    );
 }

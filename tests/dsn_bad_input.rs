@@ -78,7 +78,8 @@ fn mixed_charset_is_located_and_the_rest_checked() {
 #[test]
 fn broken_lot_envelope_is_located_and_the_declarations_checked() {
     let clean = fixture("lac_ecve98_underpaid.dsn");
-    let mut lot = b"S05.G51.00.001,'01'\r\nS05.G51.00.002,'769608'\r\nS06.G51.00.001,'DSNOK'\r\n".to_vec();
+    let mut lot =
+        b"S05.G51.00.001,'01'\r\nS05.G51.00.002,'769608'\r\nS06.G51.00.001,'DSNOK'\r\n".to_vec();
     lot.extend_from_slice(&clean);
     // The group says 3 DSN, it holds 1; the lot number reminder differs.
     lot.extend_from_slice(b"S96.G51.00.001,'DSNOK'\r\nS96.G51.00.002,'3'\r\nS95.G51.00.001,'769609'\r\nS95.G51.00.002,'1'\r\n");
@@ -89,7 +90,10 @@ fn broken_lot_envelope_is_located_and_the_declarations_checked() {
     assert!(e.contains(&(n + 3, "envelope-count")), "{e:?}");
     // The declaration inside is still checked: its planted defect is found.
     assert_eq!(
-        a.anomalies.iter().map(|x| (x.code, x.line)).collect::<Vec<_>>(),
+        a.anomalies
+            .iter()
+            .map(|x| (x.code, x.line))
+            .collect::<Vec<_>>(),
         [("ECVE98", 3 + 35)]
     );
 }
@@ -97,12 +101,15 @@ fn broken_lot_envelope_is_located_and_the_declarations_checked() {
 #[test]
 fn rate_with_a_comma_is_located_and_the_rest_checked() {
     let raised = fixture("lac_ecin08_rate_raised.dsn");
-    let text = String::from_utf8_lossy(&raised).replace("S21.G00.81.007,'1.00'", "S21.G00.81.007,'1,00'");
+    let text =
+        String::from_utf8_lossy(&raised).replace("S21.G00.81.007,'1.00'", "S21.G00.81.007,'1,00'");
     let a = run(text.as_bytes());
     assert_eq!(errors(&a), [(69, "not-numeric")], "{:?}", a.diagnostics);
     // The contribution is still checked against the fiche's rates.
     assert!(
-        a.anomalies.iter().any(|x| x.code == "ECIN08" && x.line == 68),
+        a.anomalies
+            .iter()
+            .any(|x| x.code == "ECIN08" && x.line == 68),
         "{:?}",
         a.anomalies
     );
@@ -114,20 +121,46 @@ fn negative_and_absurd_amounts_are_anomalies() {
     let neg = replace_line(&clean, 67, b"S21.G00.81.004,'-30.00'");
     let a = run(&neg);
     assert!(
-        a.anomalies.iter().any(|x| x.code == "ECIN98" && x.line == 67),
+        a.anomalies
+            .iter()
+            .any(|x| x.code == "ECIN98" && x.line == 67),
         "{:?}",
         a.anomalies
     );
     // 28-digit amounts and rates: beyond the norm's length (codec errors) and absurd
     // (anomalies); nothing overflows.
     let huge = b"9999999999999999999999999999";
-    let mut absurd = replace_line(&clean, 59, &[b"S21.G00.78.004,'".as_slice(), huge, b"'"].concat());
-    absurd = replace_line(&absurd, 62, &[b"S21.G00.79.004,'".as_slice(), huge, b"'"].concat());
-    absurd = replace_line(&absurd, 67, &[b"S21.G00.81.004,'".as_slice(), huge, b"'"].concat());
-    absurd = replace_line(&absurd, 31, &[b"S21.G00.20.005,'".as_slice(), huge, b"'"].concat());
-    absurd = replace_line(&absurd, 35, &[b"S21.G00.55.001,'".as_slice(), huge, b"'"].concat());
+    let mut absurd = replace_line(
+        &clean,
+        59,
+        &[b"S21.G00.78.004,'".as_slice(), huge, b"'"].concat(),
+    );
+    absurd = replace_line(
+        &absurd,
+        62,
+        &[b"S21.G00.79.004,'".as_slice(), huge, b"'"].concat(),
+    );
+    absurd = replace_line(
+        &absurd,
+        67,
+        &[b"S21.G00.81.004,'".as_slice(), huge, b"'"].concat(),
+    );
+    absurd = replace_line(
+        &absurd,
+        31,
+        &[b"S21.G00.20.005,'".as_slice(), huge, b"'"].concat(),
+    );
+    absurd = replace_line(
+        &absurd,
+        35,
+        &[b"S21.G00.55.001,'".as_slice(), huge, b"'"].concat(),
+    );
     let a = run(&absurd);
-    assert!(errors(&a).contains(&(59, "too-long")), "{:?}", a.diagnostics);
+    assert!(
+        errors(&a).contains(&(59, "too-long")),
+        "{:?}",
+        a.diagnostics
+    );
     let found: Vec<_> = a.anomalies.iter().map(|x| (x.code, x.line)).collect();
     for want in [("ECIN98", 59), ("ECIN98", 67), ("EVER98", 31)] {
         assert!(found.contains(&want), "{want:?} in {found:?}");

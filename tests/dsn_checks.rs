@@ -70,7 +70,11 @@ fn month_to_month_findings_are_located_in_both_months() {
         "{:#?}",
         mar.anomalies
     );
-    assert!(mar.anomalies.iter().all(|a| a.message.contains("m2m_2026_02.dsn line")));
+    assert!(
+        mar.anomalies
+            .iter()
+            .all(|a| a.message.contains("m2m_2026_02.dsn line"))
+    );
     // Nothing to compare without the previous month.
     assert!(run_with("m2m_2026_03.dsn", &[], &[]).anomalies.is_empty());
 }
@@ -108,19 +112,110 @@ fn clean_fixture_has_no_anomaly_and_a_balanced_call() {
 fn each_planted_defect_is_found_at_its_line() {
     // (file, code, line, rubric, blocking, consequences (code, line))
     let cases: [(&str, &str, u64, &str, bool, &[(&str, u64)]); 13] = [
-        ("lac_eadh02_unknown_contract.dsn", "EADH02", 26, "S21.G00.15.001", true, &[("ECVE98", 26), ("ECVE03", 36)]),
-        ("lac_eadh01_broken_adhesion_link.dsn", "EADH01", 53, "S21.G00.70.013", true, &[("ECVE98", 35)]),
-        ("lac_ecin02_broken_affiliation_link.dsn", "ECIN02", 89, "S21.G00.78.005", true, &[("ECVE98", 35), ("ECIN01", 81)]),
-        ("lac_eaff03_unknown_option.dsn", "EAFF03", 79, "S21.G00.70.004", true, &[]),
-        ("lac_eaff06_unknown_population.dsn", "EAFF06", 51, "S21.G00.70.005", true, &[]),
-        ("lac_ecin05_missing_component.dsn", "ECIN05", 56, "S21.G00.78.001", true, &[]),
-        ("lac_ecin08_wrong_contribution.dsn", "ECIN08", 67, "S21.G00.81.004", false, &[("ECVE98", 35)]),
-        ("lac_ecin08_rate_raised.dsn", "ECIN08", 68, "S21.G00.81.004", false, &[]),
-        ("lac_ecve98_underpaid.dsn", "ECVE98", 35, "S21.G00.55.001", false, &[]),
-        ("lac_ecve98_component_mismatch.dsn", "ECVE98", 35, "S21.G00.55.001", false, &[("EVER98", 31)]),
-        ("lac_ever01_no_payment.dsn", "EVER01", 26, "S21.G00.15.001", false, &[]),
-        ("lac_eaff98_affiliation_before_contract.dsn", "EAFF98", 54, "S21.G00.70.014", false, &[]),
-        ("lac_ecin01_affiliation_without_base.dsn", "ECIN01", 81, "S21.G00.70.012", true, &[]),
+        (
+            "lac_eadh02_unknown_contract.dsn",
+            "EADH02",
+            26,
+            "S21.G00.15.001",
+            true,
+            &[("ECVE98", 26), ("ECVE03", 36)],
+        ),
+        (
+            "lac_eadh01_broken_adhesion_link.dsn",
+            "EADH01",
+            53,
+            "S21.G00.70.013",
+            true,
+            &[("ECVE98", 35)],
+        ),
+        (
+            "lac_ecin02_broken_affiliation_link.dsn",
+            "ECIN02",
+            89,
+            "S21.G00.78.005",
+            true,
+            &[("ECVE98", 35), ("ECIN01", 81)],
+        ),
+        (
+            "lac_eaff03_unknown_option.dsn",
+            "EAFF03",
+            79,
+            "S21.G00.70.004",
+            true,
+            &[],
+        ),
+        (
+            "lac_eaff06_unknown_population.dsn",
+            "EAFF06",
+            51,
+            "S21.G00.70.005",
+            true,
+            &[],
+        ),
+        (
+            "lac_ecin05_missing_component.dsn",
+            "ECIN05",
+            56,
+            "S21.G00.78.001",
+            true,
+            &[],
+        ),
+        (
+            "lac_ecin08_wrong_contribution.dsn",
+            "ECIN08",
+            67,
+            "S21.G00.81.004",
+            false,
+            &[("ECVE98", 35)],
+        ),
+        (
+            "lac_ecin08_rate_raised.dsn",
+            "ECIN08",
+            68,
+            "S21.G00.81.004",
+            false,
+            &[],
+        ),
+        (
+            "lac_ecve98_underpaid.dsn",
+            "ECVE98",
+            35,
+            "S21.G00.55.001",
+            false,
+            &[],
+        ),
+        (
+            "lac_ecve98_component_mismatch.dsn",
+            "ECVE98",
+            35,
+            "S21.G00.55.001",
+            false,
+            &[("EVER98", 31)],
+        ),
+        (
+            "lac_ever01_no_payment.dsn",
+            "EVER01",
+            26,
+            "S21.G00.15.001",
+            false,
+            &[],
+        ),
+        (
+            "lac_eaff98_affiliation_before_contract.dsn",
+            "EAFF98",
+            54,
+            "S21.G00.70.014",
+            false,
+            &[],
+        ),
+        (
+            "lac_ecin01_affiliation_without_base.dsn",
+            "ECIN01",
+            81,
+            "S21.G00.70.012",
+            true,
+            &[],
+        ),
     ];
     for (file, code, line, rubric, blocking, consequences) in cases {
         let a = run(file, &[]);
@@ -186,7 +281,13 @@ fn employee_vanished_without_end_of_contract() {
         .collect();
     assert_eq!(
         found,
-        [("ESAL98", Some("MSAL01"), 24, "lac_2026_02_with_mercier.dsn", 97)]
+        [(
+            "ESAL98",
+            Some("MSAL01"),
+            24,
+            "lac_2026_02_with_mercier.dsn",
+            97
+        )]
     );
     assert!(
         mar.anomalies[0].message.contains("271**********"),

@@ -178,7 +178,12 @@ fn help_documents_the_exit_statuses() {
         .arg(fx("fiche_lac_p0999.xml"))
         .output()
         .unwrap();
-    assert_eq!(st.status.code(), Some(2), "{}", String::from_utf8_lossy(&st.stdout));
+    assert_eq!(
+        st.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&st.stdout)
+    );
 }
 
 /// MDSN01 in `dsn check`: an establishment of the fiches (NIC 00026, second fiche) has no DSN for

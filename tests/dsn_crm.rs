@@ -182,7 +182,10 @@ fn month_to_month_findings_are_in_a_valid_crm() {
             "{code}: {text}"
         );
     }
-    assert!(text.contains("mois precedent m2m_2026_02.dsn ligne 108"), "{text}");
+    assert!(
+        text.contains("mois precedent m2m_2026_02.dsn ligne 108"),
+        "{text}"
+    );
     let (Some(reference), true) = (reference_dir(), xmllint_available()) else {
         assert!(std::env::var("CI").is_err(), "xmllint required in CI");
         return;
@@ -246,11 +249,20 @@ fn crm_identifiers_come_from_the_lot() {
     .unwrap();
     assert_eq!(xmls.len(), 3);
     let text: String = xmls[0].iter().map(|&b| char::from(b)).collect();
-    assert!(text.contains("IdEnvoi=\"XXXXXXXXXXXXXXXXXXXXXXX\""), "{text}");
-    assert!(text.contains("DateHeureReceptionDep=\"20251219141038\""), "{text}");
+    assert!(
+        text.contains("IdEnvoi=\"XXXXXXXXXXXXXXXXXXXXXXX\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("DateHeureReceptionDep=\"20251219141038\""),
+        "{text}"
+    );
     assert!(!text.contains("IDEC99"), "{text}");
     let second: String = xmls[1].iter().map(|&b| char::from(b)).collect();
-    assert!(second.contains("DateHeureReceptionDep=\"20251219080252\""), "{second}");
+    assert!(
+        second.contains("DateHeureReceptionDep=\"20251219080252\""),
+        "{second}"
+    );
     for x in &xmls {
         xsd_valid(x);
     }
@@ -264,7 +276,10 @@ fn crm_identifiers_come_from_the_lot() {
     .unwrap();
     let text: String = xml.iter().map(|&b| char::from(b)).collect();
     assert!(text.contains("IdEnvoi=\"ABSENT-S10.G00.95.900\""), "{text}");
-    assert!(text.contains("DateHeureReceptionDep=\"20000101000000\""), "{text}");
+    assert!(
+        text.contains("DateHeureReceptionDep=\"20000101000000\""),
+        "{text}"
+    );
     assert!(
         text.contains("CodeRetourMetier=\"IDEC99\"")
             && text.contains("S10.G00.95.900 absente du lot")

@@ -48,14 +48,26 @@ fn codes(input: &str) -> Vec<(u64, &'static str, Severity)> {
 #[test]
 fn each_envoi_is_read_against_its_own_version() {
     let p25 = envoi("P25V01", &[("S21.G00.11.008", "12")]);
-    let p26 = envoi("P26V01", &[("S21.G00.30.001", "1850575123456"), ("S21.G00.30.030", "01")]);
+    let p26 = envoi(
+        "P26V01",
+        &[
+            ("S21.G00.30.001", "1850575123456"),
+            ("S21.G00.30.030", "01"),
+        ],
+    );
     // Clean, each alone and both in one input (P25 then P26, then P25 again).
     assert_eq!(codes(&p25), []);
     assert_eq!(codes(&p26), []);
     let lot = format!("{p25}{p26}{p25}");
     assert_eq!(codes(&lot), []);
     // The same rubrics under the other version are unknown to it.
-    let wrong25 = envoi("P25V01", &[("S21.G00.30.001", "1850575123456"), ("S21.G00.30.030", "01")]);
+    let wrong25 = envoi(
+        "P25V01",
+        &[
+            ("S21.G00.30.001", "1850575123456"),
+            ("S21.G00.30.030", "01"),
+        ],
+    );
     assert_eq!(codes(&wrong25), [(21, "unknown-rubric", Severity::Error)]);
     let wrong26 = envoi("P26V01", &[("S21.G00.11.008", "12")]);
     assert_eq!(codes(&wrong26), [(20, "unknown-rubric", Severity::Error)]);

@@ -200,9 +200,10 @@ pub fn check_missing_declarations(
     }
     let found =
         crate::dsn::manques::missing_declarations(&loaded, &received, month, today, due_day);
-    let out = dirs
-        .calls
-        .join(format!("missing-declarations-{}.json", month.format("%Y-%m")));
+    let out = dirs.calls.join(format!(
+        "missing-declarations-{}.json",
+        month.format("%Y-%m")
+    ));
     if !found.is_empty() && !out.exists() {
         let body = serde_json::json!({
             "check": "MDSN01",
@@ -210,7 +211,11 @@ pub fn check_missing_declarations(
             "due": crate::dsn::manques::due_date(month, due_day),
             "findings": &found,
         });
-        fsio::write_atomic(&out, &serde_json::to_vec_pretty(&body).unwrap_or_default(), perms)?;
+        fsio::write_atomic(
+            &out,
+            &serde_json::to_vec_pretty(&body).unwrap_or_default(),
+            perms,
+        )?;
         for f in &found {
             crate::metrics::dsn_declaration_missing(&f.siret, &month.format("%Y-%m").to_string());
         }

@@ -142,33 +142,37 @@ pub fn analyze_named<'a, R: Read>(
     let mut x = Extractor::streaming();
     let mut out = Analysis::default();
     let mut state: Option<InProgress<'a>> = None;
-    let individual =
-        |d: &Declaration, k: usize, i: &Individual, st: &mut Option<InProgress<'a>>, out: &mut Analysis| {
-            let p = st.get_or_insert_with(|| InProgress::new(d, file, fiches, opts, previous));
-            let Some(e) = d.establishments.get(k) else {
-                return;
-            };
-            let siret = d.siret(e);
-            p.checker.individual(d, k, i);
-            out.calls.add_individual(d, k, i, fiches, opts.tolerance.call);
-            for c in &i.contracts {
-                for s in &c.stoppages {
-                    p.stoppages += 1;
-                    out.stoppages.push(StoppageRef {
-                        siret: siret.clone(),
-                        nir: i.nir.clone(),
-                        contract_number: c.number.clone(),
-                        stoppage: s.clone(),
-                    });
-                }
-            }
-            if let Some(snap) = p.snapshot.as_mut() {
-                snap.add(&siret, e, i);
-            }
-            // Month-to-month findings need this individual's in-declaration anomalies: they
-            // are kept in the checker until the declaration ends, so compare on a side list.
-            p.month_to_month.individual(&siret, e, i, &mut p.anomalies);
+    let individual = |d: &Declaration,
+                      k: usize,
+                      i: &Individual,
+                      st: &mut Option<InProgress<'a>>,
+                      out: &mut Analysis| {
+        let p = st.get_or_insert_with(|| InProgress::new(d, file, fiches, opts, previous));
+        let Some(e) = d.establishments.get(k) else {
+            return;
         };
+        let siret = d.siret(e);
+        p.checker.individual(d, k, i);
+        out.calls
+            .add_individual(d, k, i, fiches, opts.tolerance.call);
+        for c in &i.contracts {
+            for s in &c.stoppages {
+                p.stoppages += 1;
+                out.stoppages.push(StoppageRef {
+                    siret: siret.clone(),
+                    nir: i.nir.clone(),
+                    contract_number: c.number.clone(),
+                    stoppage: s.clone(),
+                });
+            }
+        }
+        if let Some(snap) = p.snapshot.as_mut() {
+            snap.add(&siret, e, i);
+        }
+        // Month-to-month findings need this individual's in-declaration anomalies: they
+        // are kept in the checker until the declaration ends, so compare on a side list.
+        p.month_to_month.individual(&siret, e, i, &mut p.anomalies);
+    };
     let mut finish = |d: Box<Declaration>, st: Option<InProgress<'a>>, out: &mut Analysis| {
         let st = st.unwrap_or_else(|| InProgress::new(&d, file, fiches, opts, previous));
         let mut anomalies = st.checker.finish(&d);

@@ -215,7 +215,13 @@ fn indiv_context(i: &Individual) -> Vec<(RubricId, String)> {
 }
 
 /// `(line, rubric)` of rubric `n` of a block, or of the block's first line when `n` is absent.
-fn locate(block: &str, line_of: Option<u64>, start: u64, first: Option<u16>, n: u16) -> (u64, RubricId) {
+fn locate(
+    block: &str,
+    line_of: Option<u64>,
+    start: u64,
+    first: Option<u16>,
+    n: u16,
+) -> (u64, RubricId) {
     match line_of {
         Some(l) => (l, rubric_of(block, n)),
         None => (start, rubric_of(block, first.unwrap_or(1))),
@@ -265,7 +271,8 @@ impl<'a> DeclarationChecker<'a> {
             return;
         };
         if self.sums.len() <= e_index {
-            self.sums.resize_with(e_index + 1, EstablishmentSums::default);
+            self.sums
+                .resize_with(e_index + 1, EstablishmentSums::default);
         }
         let mut ctx = Ctx {
             decl,
@@ -572,7 +579,10 @@ fn check_base(
     if let Some(a) = b.amount
         && (a.is_sign_negative() || a > absurd_amount())
     {
-        let msg = format!("base 31 amount {a} is negative or beyond {}", absurd_amount());
+        let msg = format!(
+            "base 31 amount {a} is negative or beyond {}",
+            absurd_amount()
+        );
         let (line, r) = at!(b, "S21.G00.78", 4);
         ctx.push("ECIN98", line, r, false, msg, context());
     }
@@ -798,7 +808,11 @@ fn check_payments(
     // A payment whose components do not add up to its amount: when the amount equals what was
     // declared, the faulty value is the component (already reported) and this follows from it.
     for p in &e.payments {
-        let sum: Decimal = p.components.iter().filter_map(|c| plausible(c.amount)).sum();
+        let sum: Decimal = p
+            .components
+            .iter()
+            .filter_map(|c| plausible(c.amount))
+            .sum();
         let Some(amount) = plausible(p.amount) else {
             if let Some(a) = p.amount {
                 let msg = format!("payment amount {a} is beyond {}", absurd_amount());
@@ -820,7 +834,8 @@ fn check_payments(
             .iter()
             .find_map(|c| mismatched.get(&c.assignment).copied())
             .filter(|_| (amount - declared_for_ops).abs() <= tol);
-        let msg = format!("payment of {amount} but its components (S21.G00.55.001) add up to {sum}");
+        let msg =
+            format!("payment of {amount} but its components (S21.G00.55.001) add up to {sum}");
         let (line, r) = at!(p, "S21.G00.20", 5);
         ctx.push_caused(
             "EVER98",

@@ -17,9 +17,9 @@ use chrono::{Local, NaiveDate};
 use crate::dsn::analyze::{Analysis, AnalyzeOptions, analyze_named};
 use crate::dsn::calls::{Calls, to_csv, to_html, to_json};
 use crate::dsn::checks::{AffiliatedSnapshot, fiche_for};
-use crate::dsn::manques::missing_declarations;
 use crate::dsn::crm::{CrmContext, crm_xml};
 use crate::dsn::fiche::Fiche;
+use crate::dsn::manques::missing_declarations;
 
 /// Exit statuses of `ijgate dsn check` and `ijgate dsn calls`, shown by `--help`.
 pub const EXIT_STATUSES: &str = "Exit status: 0 clean; 1 blocking error (a codec error or a \

@@ -152,8 +152,7 @@ pub fn crm_xml(
     // the XSD's patterns; absent or unusable, a visible marker and an IDEC99 return saying so.
     let id_envoi = envoi.flow_id.as_deref().filter(|v| {
         (1..=50).contains(&v.len())
-            && v
-                .bytes()
+            && v.bytes()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
     });
     let received_dep = envoi
@@ -164,13 +163,21 @@ pub fn crm_xml(
     if id_envoi.is_none() {
         missing_ids.push(format!(
             "IdEnvoi: S10.G00.95.900 {} (valeur {ID_ENVOI_ABSENT})",
-            if envoi.flow_id.is_some() { "invalide" } else { "absente du lot" }
+            if envoi.flow_id.is_some() {
+                "invalide"
+            } else {
+                "absente du lot"
+            }
         ));
     }
     if received_dep.is_none() {
         missing_ids.push(format!(
             "DateHeureReceptionDep: S10.G00.95.008 {} (valeur {RECEPTION_DEP_ABSENT})",
-            if envoi.deposit_received.is_some() { "invalide" } else { "absente du lot" }
+            if envoi.deposit_received.is_some() {
+                "invalide"
+            } else {
+                "absente du lot"
+            }
         ));
     }
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<Fichier");

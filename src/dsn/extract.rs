@@ -89,7 +89,11 @@ impl Extractor {
     }
 
     /// Streaming: moves the individual being read out of the declaration.
-    fn complete_individual(streaming: bool, ready: &mut Option<(usize, Individual)>, d: &mut Declaration) {
+    fn complete_individual(
+        streaming: bool,
+        ready: &mut Option<(usize, Individual)>,
+        d: &mut Declaration,
+    ) {
         if !streaming {
             return;
         }

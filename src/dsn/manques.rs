@@ -246,10 +246,9 @@ impl<'p> MonthToMonth<'p> {
                 continue;
             };
             for pa in pc.affiliations.iter().filter(|a| !a.ended) {
-                let current = cc
-                    .affiliations
-                    .iter()
-                    .find(|a| affiliation_key(e, a) == (pa.contract_ref.clone(), pa.option.clone()));
+                let current = cc.affiliations.iter().find(|a| {
+                    affiliation_key(e, a) == (pa.contract_ref.clone(), pa.option.clone())
+                });
                 let Some(ca) = current else {
                     let (line, rubric) = match cc.line_of(9) {
                         Some(l) => (l, rid("S21.G00.40.009")),

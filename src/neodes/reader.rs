@@ -120,7 +120,9 @@ pub enum DiagKind {
     UnknownRubric { norm: &'static str },
     #[error("{0}")]
     Value(ValueError),
-    #[error("norm version {found:?} is not one this reader knows (P25V01, P26V01); checked against {used}")]
+    #[error(
+        "norm version {found:?} is not one this reader knows (P25V01, P26V01); checked against {used}"
+    )]
     UnknownNormVersion { found: String, used: &'static str },
     #[error("block {block} appears outside a {parent} block")]
     OrphanBlock { block: BlockId, parent: BlockId },

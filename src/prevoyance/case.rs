@@ -162,7 +162,9 @@ impl Stoppage {
 
     /// Last day off work, prolongations included.
     pub fn last_day(&self) -> NaiveDate {
-        self.prolongations.last().map_or(self.end, |p| p.end.max(self.end))
+        self.prolongations
+            .last()
+            .map_or(self.end, |p| p.end.max(self.end))
     }
 
     /// The stoppage with its prolongations as one period (what the engine computes).

@@ -547,19 +547,17 @@ fn amounts(
             // CCN 02 "contrat par contrat": only the contracts with the seniority count; with
             // no salary in the window they maintain nothing. Never fall back on a contract
             // without the seniority.
-            None if !start.reference_contracts.iter().any(|c| c.id == emp.id) => {
-                ReferenceSalary {
-                    months: YearMonth::of(on).months_before(n_months as usize),
-                    contracts: start
-                        .reference_contracts
-                        .iter()
-                        .map(|c| c.id.clone())
-                        .collect(),
-                    missing: Vec::new(),
-                    monthly: Decimal::ZERO,
-                    daily_gross: Decimal::ZERO,
-                }
-            }
+            None if !start.reference_contracts.iter().any(|c| c.id == emp.id) => ReferenceSalary {
+                months: YearMonth::of(on).months_before(n_months as usize),
+                contracts: start
+                    .reference_contracts
+                    .iter()
+                    .map(|c| c.id.clone())
+                    .collect(),
+                missing: Vec::new(),
+                monthly: Decimal::ZERO,
+                daily_gross: Decimal::ZERO,
+            },
             None => return Err(no_salary()),
         }
     };

@@ -597,10 +597,12 @@ fn prolongation_is_one_stoppage() {
     let whole = compute(&c, &case(d(2026, 3, 2), d(2026, 3, 20), Motif::Maladie)).unwrap();
     let mut k = case(d(2026, 3, 2), d(2026, 3, 10), Motif::Maladie);
     k.ijss[0].to = d(2026, 3, 20);
-    k.stoppage.prolongations.push(crate::prevoyance::case::Prolongation {
-        start: d(2026, 3, 11),
-        end: d(2026, 3, 20),
-    });
+    k.stoppage
+        .prolongations
+        .push(crate::prevoyance::case::Prolongation {
+            start: d(2026, 3, 11),
+            end: d(2026, 3, 20),
+        });
     let prolonged = compute(&c, &k).unwrap();
     assert_eq!(prolonged.end, d(2026, 3, 20));
     assert_eq!(rules(&prolonged), rules(&whole));
@@ -635,10 +637,12 @@ fn prolongation_is_one_stoppage() {
 #[test]
 fn a_prolongation_must_follow_without_gap() {
     let mut k = case(d(2026, 3, 2), d(2026, 3, 10), Motif::Maladie);
-    k.stoppage.prolongations.push(crate::prevoyance::case::Prolongation {
-        start: d(2026, 3, 12),
-        end: d(2026, 3, 20),
-    });
+    k.stoppage
+        .prolongations
+        .push(crate::prevoyance::case::Prolongation {
+            start: d(2026, 3, 12),
+            end: d(2026, 3, 20),
+        });
     let err = compute(&seed_contract(), &k).unwrap_err();
     assert!(
         err.to_string().contains("stoppage.prolongations[0].start"),

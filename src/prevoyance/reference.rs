@@ -183,7 +183,8 @@ mod tests {
     fn several_contracts_add_up() {
         let a = contract("A", &[("2026-02", dec!(600))]);
         let b = contract("B", &[("2026-02", dec!(900))]);
-        let r = reference_salary(&[&a, &b], d(2026, 3, 1), 1, ReferenceAverage::CivilMonths).unwrap();
+        let r =
+            reference_salary(&[&a, &b], d(2026, 3, 1), 1, ReferenceAverage::CivilMonths).unwrap();
         assert_eq!(r.monthly, dec!(1500));
         assert_eq!(r.daily_gross, dec!(50));
     }
