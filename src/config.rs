@@ -343,6 +343,9 @@ pub struct DsnDoor {
     /// Company contacts who receive the contribution calls (HTML and CSV attached) through
     /// `[smtp]`; empty: the calls stay in spool/outbound/insurer/calls/ only.
     pub calls_to: Vec<String>,
+    /// Day of the month M+1 by which the DSN of month M is due (5 or 15 in practice, 1 to 28):
+    /// the daily MDSN01 check reports the fiches' establishments with no DSN once it passed.
+    pub due_day: u32,
 }
 
 impl Default for DsnDoor {
@@ -352,6 +355,7 @@ impl Default for DsnDoor {
             fiches: Vec::new(),
             settle_time: Duration::from_secs(2),
             calls_to: Vec::new(),
+            due_day: 5,
         }
     }
 }

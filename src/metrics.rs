@@ -160,8 +160,14 @@ pub static RELOADS: LabeledCounter = LabeledCounter::new(
     "result",
 );
 
+pub static DSN_MISSING_DECLARATIONS: Counter = Counter::new(
+    "ijgate_dsn_missing_declarations_total",
+    "Establishments of the fiches found without a DSN after its due day (MDSN01).",
+);
+
 /// Every registered counter family, in exposition order.
 fn families(out: &mut String) {
+    DSN_MISSING_DECLARATIONS.render(out);
     DEPOSIT_FAILURES.render(out);
     BPIJ_DISPATCHED.render(out);
     ALERTS_SENT.render(out);
@@ -260,4 +266,14 @@ mod tests {
         assert!(out.contains("ijgate_g 3\n"));
         assert!(out.contains("ijgate_h{state=\"validated\"} 1\n"));
     }
+}
+
+/// The DSN door's daily check found an establishment of the fiches without its DSN (MDSN01).
+pub fn dsn_declaration_missing(siret: &str, month: &str) {
+    DSN_MISSING_DECLARATIONS.inc();
+    tracing::warn!(
+        siret,
+        month,
+        "dsn: MDSN01 no DSN received after its due day"
+    );
 }

@@ -17,7 +17,9 @@ fn check_exit_codes() {
         run(DsnCommand::Check {
             files: vec![fx("lac_2026_03_clean.dsn")],
             fiche: fiche.clone(),
-            json: false
+            json: false,
+            due_day: 5,
+            today: None,
         }),
         0
     );
@@ -26,7 +28,9 @@ fn check_exit_codes() {
         run(DsnCommand::Check {
             files: vec![fx("lac_ecve98_underpaid.dsn")],
             fiche: fiche.clone(),
-            json: true
+            json: true,
+            due_day: 5,
+            today: None,
         }),
         2
     );
@@ -34,7 +38,9 @@ fn check_exit_codes() {
         run(DsnCommand::Check {
             files: vec![fx("lac_ecve98_component_mismatch.dsn")],
             fiche: fiche.clone(),
-            json: true
+            json: true,
+            due_day: 5,
+            today: None,
         }),
         2
     );
@@ -46,7 +52,9 @@ fn check_exit_codes() {
                 fx("lac_eadh02_unknown_contract.dsn")
             ],
             fiche: fiche.clone(),
-            json: true
+            json: true,
+            due_day: 5,
+            today: None,
         }),
         1
     );
@@ -54,7 +62,9 @@ fn check_exit_codes() {
         run(DsnCommand::Check {
             files: vec![fx("lac_eadh02_unknown_contract.dsn")],
             fiche: fiche.clone(),
-            json: false
+            json: false,
+            due_day: 5,
+            today: None,
         }),
         1
     );
@@ -62,7 +72,9 @@ fn check_exit_codes() {
         run(DsnCommand::Check {
             files: vec![fx("does-not-exist.dsn")],
             fiche: fiche.clone(),
-            json: false
+            json: false,
+            due_day: 5,
+            today: None,
         }),
         3
     );
@@ -70,7 +82,9 @@ fn check_exit_codes() {
         run(DsnCommand::Check {
             files: vec![fx("lac_2026_03_clean.dsn")],
             fiche: vec![fx("lac_2026_03_clean.dsn")],
-            json: false
+            json: false,
+            due_day: 5,
+            today: None,
         }),
         3
     );
@@ -170,4 +184,34 @@ fn help_documents_the_exit_statuses() {
         "{}",
         String::from_utf8_lossy(&st.stdout)
     );
+}
+
+/// MDSN01 in `dsn check`: an establishment of the fiches (NIC 00026, second fiche) has no DSN for
+/// a declared month once the due day of the next month has passed.
+#[test]
+fn check_reports_a_missing_declaration_after_its_due_day() {
+    let fiches = vec![fx("fiche_lac_p0999.xml"), fx("fiche_lac_p0999_etab2.xml")];
+    let run_on = |day: u32| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ijgate"))
+            .args(["dsn", "check"])
+            .arg(fx("lac_2026_03_clean.dsn"))
+            .arg("--fiche")
+            .arg(&fiches[0])
+            .arg("--fiche")
+            .arg(&fiches[1])
+            .args(["--due-day", "5", "--today", &format!("2026-04-{day:02}")])
+            .output()
+            .unwrap()
+    };
+    let late = run_on(6);
+    let text = String::from_utf8_lossy(&late.stdout);
+    assert_eq!(late.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("MDSN01 48765432100026 no DSN for 03/2026"),
+        "{text}"
+    );
+    assert!(!text.contains("MDSN01 48765432100018"), "{text}");
+    let on_time = run_on(5);
+    assert_eq!(on_time.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&on_time.stdout).contains("MDSN01"));
 }

@@ -25,7 +25,6 @@ fn xmllint_available() -> bool {
 
 fn ctx() -> CrmContext {
     CrmContext {
-        id_envoi: "LAC-2026-03.dsn".into(),
         producer_code: None,
         producer_name: "Prévoyance Mutuelle du Lac".into(),
         contact_name: "Service DSN".into(),
@@ -148,7 +147,8 @@ fn crm_carries_code_line_and_context() {
     )
     .unwrap();
     let text: String = xml.iter().map(|&b| char::from(b)).collect();
-    assert!(text.contains("CodeRetourDecla=\"0\"") && !text.contains("RetourMetier"));
+    // Clean: no error return (only the IDEC99 saying the fixture has no deposit identifiers).
+    assert!(text.contains("CodeRetourDecla=\"0\"") && !text.contains("CodeRetourMetier=\"E"));
 }
 
 /// The month-to-month findings are in the CRM (with both locations) and it stays valid.
@@ -206,4 +206,86 @@ fn month_to_month_findings_are_in_a_valid_crm() {
         "{}\n{text}",
         String::from_utf8_lossy(&r.stderr)
     );
+}
+
+fn xsd_valid(xml: &[u8]) {
+    let (Some(reference), true) = (reference_dir(), xmllint_available()) else {
+        assert!(std::env::var("CI").is_err(), "xmllint required in CI");
+        return;
+    };
+    let xsd = reference.join("gip-mds/CRM-DSN-OC-P3-V1.1.4-17062025.xsd");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("crm.xml");
+    std::fs::write(&out, xml).unwrap();
+    let r = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        r.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&r.stderr),
+        String::from_utf8_lossy(xml)
+    );
+}
+
+/// IdEnvoi and DateHeureReceptionDep come from the lot's S10.G00.95.900 and .008 (open-neodes
+/// restitution sample: line 32 and line 30); without them the CRM says so (IDEC99) and carries
+/// visible markers, never the file name or the clock.
+#[test]
+fn crm_identifiers_come_from_the_lot() {
+    let sample = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/neodes/open-neodes_sample_dsn_P25V01.dsn"),
+    )
+    .unwrap();
+    let mut xmls = Vec::new();
+    analyze(&sample[..], &[], AnalyzeOptions::default(), &[], |d, a| {
+        xmls.push(crm_xml(d, a, None, &ctx()))
+    })
+    .unwrap();
+    assert_eq!(xmls.len(), 3);
+    let text: String = xmls[0].iter().map(|&b| char::from(b)).collect();
+    assert!(
+        text.contains("IdEnvoi=\"XXXXXXXXXXXXXXXXXXXXXXX\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("DateHeureReceptionDep=\"20251219141038\""),
+        "{text}"
+    );
+    assert!(!text.contains("IDEC99"), "{text}");
+    let second: String = xmls[1].iter().map(|&b| char::from(b)).collect();
+    assert!(
+        second.contains("DateHeureReceptionDep=\"20251219080252\""),
+        "{second}"
+    );
+    for x in &xmls {
+        xsd_valid(x);
+    }
+
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dsn");
+    let clean = std::fs::read(fixtures.join("lac_2026_03_clean.dsn")).unwrap();
+    let mut xml = Vec::new();
+    analyze(&clean[..], &[], AnalyzeOptions::default(), &[], |d, a| {
+        xml = crm_xml(d, a, None, &ctx())
+    })
+    .unwrap();
+    let text: String = xml.iter().map(|&b| char::from(b)).collect();
+    assert!(text.contains("IdEnvoi=\"ABSENT-S10.G00.95.900\""), "{text}");
+    assert!(
+        text.contains("DateHeureReceptionDep=\"20000101000000\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("CodeRetourMetier=\"IDEC99\"")
+            && text.contains("S10.G00.95.900 absente du lot")
+            && text.contains("S10.G00.95.008 absente du lot"),
+        "{text}"
+    );
+    assert!(!text.contains("DateHeureReceptionDep=\"20260408"), "{text}");
+    xsd_valid(&xml);
 }

@@ -174,3 +174,57 @@ fn example_matches_golden_output() {
     assert_eq!(got["periods"], want["periods"]);
     assert_eq!(got, want);
 }
+
+/// `prevoyance compute` with a prolongation: the example case's stoppage (2 March – 15 May)
+/// given as 2 March – 31 March prolonged to 15 May computes exactly as the whole period (one
+/// carence, the coverage days go on), and the JSON totals keep two decimals.
+#[test]
+fn compute_a_stoppage_with_its_prolongation_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut case: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(fixture("tests/fixtures/prevoyance/case-example.json")).unwrap(),
+    )
+    .unwrap();
+    case["contract_file"] = fixture("conf/prevoyance-example.toml")
+        .display()
+        .to_string()
+        .into();
+    let compute = |case: &serde_json::Value| {
+        let path = dir.path().join("case.json");
+        std::fs::write(&path, serde_json::to_vec(case).unwrap()).unwrap();
+        let mut out = Vec::new();
+        let code = run_with(
+            PrevoyanceCommand::Compute {
+                case: path,
+                contract: None,
+                compact: true,
+            },
+            &mut out,
+            &mut Vec::new(),
+        )
+        .unwrap();
+        assert_eq!(code, 0);
+        serde_json::from_slice::<serde_json::Value>(&out).unwrap()
+    };
+    let whole = compute(&case);
+    case["stoppage"]["end"] = "2026-03-31".into();
+    case["stoppage"]["prolongations"] =
+        serde_json::json!([{ "start": "2026-04-01", "end": "2026-05-15" }]);
+    let prolonged = compute(&case);
+    assert_eq!(prolonged["totals"], whole["totals"]);
+    assert_eq!(prolonged["days"], whole["days"]);
+    assert_eq!(prolonged["end"], "2026-05-15");
+    let carence = prolonged["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "carence")
+        .count();
+    assert_eq!(carence, 3);
+    assert!(
+        prolonged["totals"]["legal_shortfall_gross"]
+            .as_str()
+            .unwrap()
+            .contains('.')
+    );
+}

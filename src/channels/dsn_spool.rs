@@ -5,6 +5,13 @@
 //! Lots are large and arrive by copy from the net-entreprises restitution: a file is taken
 //! once its size and mtime are stable for `settle_time` across rescans. The analysis streams the
 //! file (flat memory) on a blocking thread.
+//!
+//! Daily check MDSN01 (once per day, and at start): each lot leaves `<stem>.received.json`
+//! (SIRET and month of every declaration) beside its calls; once `[dsn] due_day` of a month
+//! has passed, the establishments of the fiches with no DSN for the previous month are
+//! reported the way the door reports its other findings: a file in
+//! `outbound/insurer/calls/` (`missing-declarations-YYYY-MM.json`, written once per month),
+//! a warning in the log and the counter `ijgate_dsn_missing_declarations_total`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -109,6 +116,13 @@ pub fn process_one(
                     "dsn: some fiches could not be read; calls are incomplete"
                 );
             }
+            // What was received, for the daily MDSN01 check (survives restarts).
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("lot");
+            fsio::write_atomic(
+                &dirs.calls.join(format!("{stem}.received.json")),
+                &serde_json::to_vec(&report.received).unwrap_or_default(),
+                perms,
+            )?;
             if let Some(j) = journal {
                 let findings =
                     cross_check(&report.stoppages, &journal_stoppages(j), &report.months);
@@ -148,6 +162,65 @@ pub fn process_one(
             Ok(dest)
         }
     }
+}
+
+/// The daily MDSN01 check on `today`: the establishments of `fiches` with no DSN received for
+/// the previous month once its due day has passed. Findings are recorded once per month in
+/// `calls/missing-declarations-YYYY-MM.json` (and logged and counted then); returns them.
+pub fn check_missing_declarations(
+    dirs: &DsnDirs,
+    fiches: &[PathBuf],
+    due_day: u32,
+    today: chrono::NaiveDate,
+    perms: Perms,
+) -> std::io::Result<Vec<crate::dsn::checks::Anomaly>> {
+    use chrono::Datelike;
+    let Some(month) = today
+        .with_day(1)
+        .and_then(|d| d.checked_sub_months(chrono::Months::new(1)))
+    else {
+        return Ok(Vec::new());
+    };
+    let loaded: Vec<_> = fiches
+        .iter()
+        .filter_map(|f| {
+            let b = std::fs::read(f).ok()?;
+            crate::dsn::fiche::Fiche::parse(&f.display().to_string(), &b).ok()
+        })
+        .collect();
+    let mut received: Vec<(String, chrono::NaiveDate)> = Vec::new();
+    for e in std::fs::read_dir(&dirs.calls)?.flatten() {
+        let p = e.path();
+        if p.to_str().is_some_and(|n| n.ends_with(".received.json"))
+            && let Ok(b) = std::fs::read(&p)
+            && let Ok(mut v) = serde_json::from_slice::<Vec<(String, chrono::NaiveDate)>>(&b)
+        {
+            received.append(&mut v);
+        }
+    }
+    let found =
+        crate::dsn::manques::missing_declarations(&loaded, &received, month, today, due_day);
+    let out = dirs.calls.join(format!(
+        "missing-declarations-{}.json",
+        month.format("%Y-%m")
+    ));
+    if !found.is_empty() && !out.exists() {
+        let body = serde_json::json!({
+            "check": "MDSN01",
+            "month": month.format("%Y-%m").to_string(),
+            "due": crate::dsn::manques::due_date(month, due_day),
+            "findings": &found,
+        });
+        fsio::write_atomic(
+            &out,
+            &serde_json::to_vec_pretty(&body).unwrap_or_default(),
+            perms,
+        )?;
+        for f in &found {
+            crate::metrics::dsn_declaration_missing(&f.siret, &month.format("%Y-%m").to_string());
+        }
+    }
+    Ok(found)
 }
 
 /// Mails the calls of a lot to the company contacts, when configured. The files stay in
@@ -204,8 +277,21 @@ pub async fn run(
     stop: CancellationToken,
 ) {
     let mut seen: HashMap<PathBuf, (u64, Option<SystemTime>, Instant)> = HashMap::new();
+    let mut checked_on: Option<chrono::NaiveDate> = None;
     loop {
         let cfg = config.load_full();
+        let today = chrono::Local::now().date_naive();
+        if checked_on != Some(today) {
+            checked_on = Some(today);
+            let (d, f, due) = (dirs.clone(), cfg.dsn.fiches.clone(), cfg.dsn.due_day);
+            let r = tokio::task::spawn_blocking(move || {
+                check_missing_declarations(&d, &f, due, today, perms)
+            })
+            .await;
+            if let Ok(Err(e)) = r {
+                tracing::error!(error = %e, "dsn: daily MDSN01 check failed");
+            }
+        }
         let settle = cfg.dsn.settle_time;
         let fiches = cfg.dsn.fiches.clone();
         let tick = cfg

@@ -47,11 +47,13 @@ pub fn expected_for_base(p: &ContractParameters, base: &Base, opts: CallOptions)
     let Some(exp) = p.expected.as_ref() else {
         return out;
     };
+    // An absurd component (beyond 10 M€, reported by the checks) is treated as missing:
+    // products of values from outside must not overflow.
     let component = |kind: &str| {
         base.components
             .iter()
             .find(|c| c.kind == kind)
-            .and_then(|c| c.amount)
+            .and_then(|c| crate::dsn::checks::plausible(c.amount))
     };
     for (kind, rate) in exp.tranche_rates() {
         out.terms += 1;
@@ -196,7 +198,7 @@ impl Calls {
                 .contributions
                 .iter()
                 .filter(|c| c.code == "059")
-                .filter_map(|c| c.amount)
+                .filter_map(|c| crate::dsn::checks::plausible(c.amount))
                 .sum::<Decimal>();
             let params = fiche.and_then(|f| {
                 f.for_contract(contract, b.start.or(Some(month))).find(|p| {
@@ -247,7 +249,8 @@ impl Calls {
                         period_key(month, &Self::periodicity(fiche, contract, month)),
                     );
                     let organisme = organisme_of.get(contract).copied().unwrap_or("");
-                    self.line(&key, &company, organisme).declared += c.amount.unwrap_or_default();
+                    self.line(&key, &company, organisme).declared +=
+                        crate::dsn::checks::plausible(c.amount).unwrap_or_default();
                 }
             }
             for p in &e.payments {
@@ -258,7 +261,8 @@ impl Calls {
                             c.assignment.clone(),
                             period_key(month, &Self::periodicity(fiche, &c.assignment, month)),
                         );
-                        self.line(&key, &company, organisme).paid += c.amount.unwrap_or_default();
+                        self.line(&key, &company, organisme).paid +=
+                            crate::dsn::checks::plausible(c.amount).unwrap_or_default();
                     }
                 }
             }

@@ -442,8 +442,9 @@ fn check_individual(
     }
 }
 
-/// An amount taken into sums: `None` when absent, negative or absurd (reported elsewhere).
-fn plausible(a: Option<Decimal>) -> Option<Decimal> {
+/// An amount taken into sums: `None` when absent or absurd (beyond [`absurd_amount`], reported
+/// by the checks), so that sums and products of values from outside never overflow.
+pub fn plausible(a: Option<Decimal>) -> Option<Decimal> {
     a.filter(|a| a.abs() <= absurd_amount())
 }
 
@@ -588,6 +589,14 @@ fn check_base(
     let mut rate_flagged = false;
     for c in &b.contributions {
         let Some(amount) = c.amount else { continue };
+        if amount.is_sign_negative() && !amount.is_zero() {
+            let msg = format!(
+                "contribution {} amount {amount} is negative (a regularisation is declared in its own block)",
+                c.code
+            );
+            let (line, r) = at!(c, "S21.G00.81", 4);
+            ctx.push("ECIN98", line, r, false, msg, context());
+        }
         if amount.abs() > absurd_amount() {
             let msg = format!(
                 "contribution {} amount {amount} is beyond {}",
@@ -604,7 +613,20 @@ fn check_base(
         let (Some(rate), Some(base)) = (c.rate, c.base_amount.or(b.amount)) else {
             continue;
         };
-        let expected = cents(base * rate / Decimal::ONE_HUNDRED);
+        // A rate beyond 100 % or an absurd base cannot give an amount: reported, not computed.
+        let Some(expected) = plausible(Some(base))
+            .filter(|_| rate.abs() <= Decimal::ONE_HUNDRED)
+            .and_then(|b| b.checked_mul(rate))
+            .map(|x| cents(x / Decimal::ONE_HUNDRED))
+        else {
+            let msg = format!(
+                "contribution {}: base {base} × rate {rate} % cannot be computed (rate beyond 100 % or absurd base)",
+                c.code
+            );
+            let (line, r) = at!(c, "S21.G00.81", 7);
+            ctx.push("ECIN98", line, r, false, msg, context());
+            continue;
+        };
         let gap = amount - expected;
         if gap.abs() > rate_tolerance(&c.code) {
             let msg = format!(
@@ -791,7 +813,14 @@ fn check_payments(
             .iter()
             .filter_map(|c| plausible(c.amount))
             .sum();
-        let Some(amount) = p.amount else { continue };
+        let Some(amount) = plausible(p.amount) else {
+            if let Some(a) = p.amount {
+                let msg = format!("payment amount {a} is beyond {}", absurd_amount());
+                let (line, r) = at!(p, "S21.G00.20", 5);
+                ctx.push("EVER98", line, r, false, msg, vec![]);
+            }
+            continue;
+        };
         if p.components.is_empty() || (amount - sum).abs() <= tol {
             continue;
         }

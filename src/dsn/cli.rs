@@ -19,6 +19,7 @@ use crate::dsn::calls::{Calls, to_csv, to_html, to_json};
 use crate::dsn::checks::{AffiliatedSnapshot, fiche_for};
 use crate::dsn::crm::{CrmContext, crm_xml};
 use crate::dsn::fiche::Fiche;
+use crate::dsn::manques::missing_declarations;
 
 /// Exit statuses of `ijgate dsn check` and `ijgate dsn calls`, shown by `--help`.
 pub const EXIT_STATUSES: &str = "Exit status: 0 clean; 1 blocking error (a codec error or a \
@@ -81,6 +82,13 @@ pub enum DsnCommand {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Day of the next month by which a month's DSN is due (MDSN01: an establishment of
+        /// the fiches with no DSN among the files for a declared month, once that day passed).
+        #[arg(long, default_value_t = 5)]
+        due_day: u32,
+        /// The day the MDSN01 check is made (default: today).
+        #[arg(long)]
+        today: Option<NaiveDate>,
     },
     /// Compute contribution calls and write them (JSON, CSV, HTML) with one CRM per declaration.
     #[command(after_help = EXIT_STATUSES)]
@@ -178,9 +186,8 @@ fn analyze_path(
     })
 }
 
-fn crm_context(fiche: Option<&Fiche>, id_envoi: &str, mail: &str) -> CrmContext {
+fn crm_context(fiche: Option<&Fiche>, mail: &str) -> CrmContext {
     CrmContext {
-        id_envoi: id_envoi.to_string(),
         producer_code: fiche.map(|f| f.producer.code.clone()),
         producer_name: fiche
             .and_then(|f| f.producer.name.clone())
@@ -219,6 +226,17 @@ pub struct ProcessReport {
     /// The declared months.
     #[serde(skip)]
     pub months: Vec<chrono::NaiveDate>,
+    /// (SIRET, month) of every establishment declared, for the MDSN01 check.
+    pub received: Vec<(String, NaiveDate)>,
+}
+
+/// (SIRET, month) of every establishment of the analysed declarations.
+pub fn received(a: &Analysis) -> Vec<(String, NaiveDate)> {
+    a.declarations
+        .iter()
+        .filter_map(|d| d.month.map(|m| (d, m)))
+        .flat_map(|(d, m)| d.establishments.iter().map(move |s| (s.clone(), m)))
+        .collect()
 }
 
 /// Daemon entry: analyses one DSN file against `fiches` and writes into `out_dir` one CRM per
@@ -243,7 +261,7 @@ pub fn process_file(
             d,
             a,
             fiche,
-            &crm_context(fiche, &stem, "dsn@organisme.fr"),
+            &crm_context(fiche, "dsn@organisme.fr"),
         ));
     })?;
     let mut written = Vec::new();
@@ -287,6 +305,7 @@ pub fn process_file(
             .iter()
             .filter_map(|d| d.month)
             .collect(),
+        received: received(&analysis),
         stoppages: analysis.stoppages,
     })
 }
@@ -383,7 +402,19 @@ fn print_human(path: &Path, a: &Analysis, out: &mut impl Write) -> std::io::Resu
 /// Runs a `dsn` subcommand; returns the process exit code.
 pub fn run(cmd: DsnCommand) -> i32 {
     match cmd {
-        DsnCommand::Check { files, fiche, json } => check(&files, &fiche, json),
+        DsnCommand::Check {
+            files,
+            fiche,
+            json,
+            due_day,
+            today,
+        } => check(
+            &files,
+            &fiche,
+            json,
+            due_day,
+            today.unwrap_or_else(|| Local::now().date_naive()),
+        ),
         DsnCommand::Calls {
             files,
             fiche,
@@ -393,7 +424,13 @@ pub fn run(cmd: DsnCommand) -> i32 {
     }
 }
 
-fn check(files: &[PathBuf], fiche_paths: &[PathBuf], json: bool) -> i32 {
+fn check(
+    files: &[PathBuf],
+    fiche_paths: &[PathBuf],
+    json: bool,
+    due_day: u32,
+    today: NaiveDate,
+) -> i32 {
     let fiches = match load_fiches(fiche_paths) {
         Ok(f) => f,
         Err(e) => {
@@ -404,6 +441,7 @@ fn check(files: &[PathBuf], fiche_paths: &[PathBuf], json: bool) -> i32 {
     let mut previous: Vec<AffiliatedSnapshot> = Vec::new();
     let mut code = Outcome::Clean;
     let mut reports = Vec::new();
+    let mut got: Vec<(String, NaiveDate)> = Vec::new();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for path in files {
@@ -413,6 +451,7 @@ fn check(files: &[PathBuf], fiche_paths: &[PathBuf], json: bool) -> i32 {
             Ok(mut a) => {
                 code = code.worst(Outcome::of(&a));
                 previous.append(&mut a.snapshots);
+                got.extend(received(&a));
                 if json {
                     reports.push(serde_json::json!({ "file": path, "analysis": &a, "calls": a.calls.lines() }));
                 } else if let Err(e) = print_human(path, &a, &mut out) {
@@ -423,6 +462,30 @@ fn check(files: &[PathBuf], fiche_paths: &[PathBuf], json: bool) -> i32 {
             Err(e) => {
                 eprintln!("ijgate dsn check: {e}");
                 code = Outcome::Unreadable;
+            }
+        }
+    }
+    // MDSN01: for every month declared in the files, the fiches' establishments without a DSN
+    // once the due day of the next month has passed.
+    let mut months: Vec<NaiveDate> = got.iter().map(|(_, m)| *m).collect();
+    months.sort();
+    months.dedup();
+    let missing: Vec<_> = months
+        .iter()
+        .flat_map(|m| missing_declarations(&fiches, &got, *m, today, due_day))
+        .collect();
+    if !missing.is_empty() {
+        code = code.worst(Outcome::AnomaliesOnly);
+    }
+    if json {
+        if !fiches.is_empty() {
+            reports.push(serde_json::json!({ "missing_declarations": &missing }));
+        }
+    } else {
+        for m in &missing {
+            if let Err(e) = writeln!(out, "  {} {} {}", m.code, m.siret, m.message) {
+                eprintln!("ijgate dsn check: {e}");
+                return Outcome::Unreadable as i32;
             }
         }
     }
@@ -460,7 +523,7 @@ fn calls(files: &[PathBuf], fiche_paths: &[PathBuf], out_dir: &Path, mail: &str)
         let keep = files.len() > 1;
         let res = analyze_path(path, &fiches, &previous, keep, |d, a| {
             let fiche = fiche_for(d, &fiches);
-            crms.push(crm_xml(d, a, fiche, &crm_context(fiche, &stem, mail)));
+            crms.push(crm_xml(d, a, fiche, &crm_context(fiche, mail)));
         });
         match res {
             Ok(mut a) => {

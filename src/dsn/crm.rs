@@ -17,11 +17,17 @@ use crate::dsn::model::Declaration;
 use crate::neodes::charset;
 use crate::neodes::norm::{P26V01, by_version, lookup};
 
-/// What the CRM needs beyond the declaration (the insurer's identity and the deposit).
+/// Written in `IdEnvoi` when the lot has no usable S10.G00.95.900: visibly not a flux id.
+pub const ID_ENVOI_ABSENT: &str = "ABSENT-S10.G00.95.900";
+/// Written in `DateHeureReceptionDep` when the lot has no usable S10.G00.95.008. The XSD requires
+/// a date-time there; this one (1 January 2000, midnight) is the marker, and an `IDEC99`
+/// return in the same CRM says both identifiers are absent (README "CRM-OC identifiers").
+pub const RECEPTION_DEP_ABSENT: &str = "20000101000000";
+
+/// What the CRM needs beyond the declaration (the insurer's identity). The deposit identifiers
+/// come from the lot itself (S10.G00.95.900 and .008), never from the file name or the clock.
 #[derive(Debug, Clone)]
 pub struct CrmContext {
-    /// `IdEnvoi`: the deposit id (idflux) when known, else any id of the file (`[0-9A-Za-z._-]`).
-    pub id_envoi: String,
     /// Code of the organism producing the CRM (P0000, A12345, 9-digit): defaults to the fiche's
     /// producer.
     pub producer_code: Option<String>,
@@ -142,23 +148,48 @@ pub fn crm_xml(
     let envoi = &decl.envoi;
     // Labels from the envoi's own norm version (P25V01 files arrive beside P26V01 ones).
     let norm = by_version(envoi.norm_version.as_bytes()).unwrap_or(&P26V01);
-    let id_envoi: String = ctx
-        .id_envoi
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        .take(50)
-        .collect();
-    let id_envoi = if id_envoi.is_empty() {
-        "INCONNU".to_string()
-    } else {
-        id_envoi
-    };
+    // IdEnvoi and DateHeureReceptionDep: the lot's own restitution rubrics, checked against
+    // the XSD's patterns; absent or unusable, a visible marker and an IDEC99 return saying so.
+    let id_envoi = envoi.flow_id.as_deref().filter(|v| {
+        (1..=50).contains(&v.len())
+            && v.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+    });
+    let received_dep = envoi
+        .deposit_received
+        .as_deref()
+        .filter(|v| valid_timestamp(v));
+    let mut missing_ids = Vec::new();
+    if id_envoi.is_none() {
+        missing_ids.push(format!(
+            "IdEnvoi: S10.G00.95.900 {} (valeur {ID_ENVOI_ABSENT})",
+            if envoi.flow_id.is_some() {
+                "invalide"
+            } else {
+                "absente du lot"
+            }
+        ));
+    }
+    if received_dep.is_none() {
+        missing_ids.push(format!(
+            "DateHeureReceptionDep: S10.G00.95.008 {} (valeur {RECEPTION_DEP_ABSENT})",
+            if envoi.deposit_received.is_some() {
+                "invalide"
+            } else {
+                "absente du lot"
+            }
+        ));
+    }
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<Fichier");
     attr(&mut x, "VersionCRM", "114");
-    attr(&mut x, "IdEnvoi", &id_envoi);
+    attr(&mut x, "IdEnvoi", id_envoi.unwrap_or(ID_ENVOI_ABSENT));
     attr(&mut x, "TypCRM", "3");
     attr(&mut x, "PointDepot", "01");
-    attr(&mut x, "DateHeureReceptionDep", &now);
+    attr(
+        &mut x,
+        "DateHeureReceptionDep",
+        received_dep.unwrap_or(RECEPTION_DEP_ABSENT),
+    );
     let siret = format!("{}{}", envoi.emitter_siren, envoi.emitter_nic);
     attr(
         &mut x,
@@ -315,7 +346,7 @@ pub fn crm_xml(
     }
     attr(&mut x, "MailContact", &ctx.contact_mail);
     attr(&mut x, "CodeRetourDecla", code_retour);
-    if crm.is_empty() {
+    if crm.is_empty() && missing_ids.is_empty() {
         x.push_str("/>\n</Fichier>\n");
         return to_latin1(&x);
     }
@@ -350,7 +381,7 @@ pub fn crm_xml(
         let rubric = a
             .rubric
             .map(|r| r.to_string())
-            .unwrap_or_else(|| "S20.G00.05".to_string());
+            .unwrap_or_else(|| "S20.G00.05.001".to_string());
         attr(&mut x, "RubriqueBlocRetour", &rubric);
         let label = a
             .rubric
@@ -379,8 +410,39 @@ pub fn crm_xml(
         }
         x.push_str("\t\t</RetourMetier>\n");
     }
+    if !missing_ids.is_empty() {
+        // Information (not an error): the deposit identifiers are not in the lot.
+        x.push_str("\t\t<RetourMetier");
+        attr(&mut x, "IdRetour", &(crm.len() + 1).to_string());
+        attr(&mut x, "CodeRetourMetier", "IDEC99");
+        attr(
+            &mut x,
+            "LibelCodeRetourMetier",
+            "Information relative à la déclaration",
+        );
+        let desc = text(
+            &format!(
+                "identifiants du depot non fournis par le lot: {}",
+                missing_ids.join(", ")
+            ),
+            250,
+        );
+        attr(&mut x, "DescriptionRetour", &desc);
+        // The XSD allows only S20.G00.05 / S21 rubrics here: the declaration's first rubric.
+        attr(&mut x, "RubriqueBlocRetour", "S20.G00.05.001");
+        attr(&mut x, "LibelRubBlocRetour", "Nature de la déclaration");
+        x.push_str("/>\n");
+    }
     x.push_str("\t</Declaration>\n</Fichier>\n");
     to_latin1(&x)
+}
+
+/// `AAAAMMJJHHMMSS` as the XSD's pattern for `DateHeureReceptionDep` wants it (a real date-time
+/// of the 2000s).
+fn valid_timestamp(v: &str) -> bool {
+    v.len() == 14
+        && v.starts_with("20")
+        && chrono::NaiveDateTime::parse_from_str(v, "%Y%m%d%H%M%S").is_ok()
 }
 
 fn to_latin1(s: &str) -> Vec<u8> {
@@ -397,6 +459,13 @@ mod tests {
     fn text_is_reduced_to_the_xsd_set() {
         assert_eq!(text("base × rate → 3 ; <x>", 120), "base x rate - 3 ,  x");
         assert_eq!(text("L’Œuvre", 4), "L'OE");
+    }
+
+    #[test]
+    fn reception_timestamps() {
+        assert!(valid_timestamp("20251219141038"));
+        assert!(!valid_timestamp("20251319141038") && !valid_timestamp("2025121914103"));
+        assert!(!valid_timestamp("19991219141038"));
     }
 
     #[test]

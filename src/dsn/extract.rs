@@ -146,8 +146,11 @@ impl Extractor {
                 return None;
             }
             B_DEPOT => {
-                if n == 6 {
-                    self.envoi.deposit_mode = Some(item.value().into_owned());
+                match n {
+                    6 => self.envoi.deposit_mode = Some(item.value().into_owned()),
+                    8 => self.envoi.deposit_received = Some(item.value().into_owned()),
+                    900 => self.envoi.flow_id = Some(item.value().into_owned()),
+                    _ => {}
                 }
                 return None;
             }
@@ -621,6 +624,39 @@ S21.G00.81.001,'059'\nS21.G00.81.004,'0.80'\nS90.G00.90.001,'20'\nS90.G00.90.002
             decls[0].siret(&decls[0].establishments[0]),
             "48765432100018"
         );
+    }
+
+    /// Streaming: whatever the declaration's size, one individual at a time is held.
+    #[test]
+    fn streaming_holds_one_individual() {
+        let mut buf = Vec::new();
+        crate::dsn::generate::generate(
+            &mut buf,
+            crate::dsn::generate::GenSpec {
+                declarations: 1,
+                employees_per_declaration: 300,
+                stoppage_every: 10,
+            },
+        )
+        .unwrap();
+        let mut r = Reader::new(&buf[..]);
+        let mut x = Extractor::streaming();
+        let (mut handed, mut decls, mut max_held) = (0, Vec::new(), 0);
+        while let Some(ev) = r.next_event() {
+            if let Event::Item(i) = ev {
+                decls.extend(x.push(&i));
+                handed += usize::from(x.take_individual().is_some());
+                let held = x.current().map_or(0, |d| {
+                    d.establishments.iter().map(|e| e.individuals.len()).sum()
+                });
+                max_held = max_held.max(held);
+            }
+        }
+        decls.extend(x.finish());
+        handed += usize::from(x.take_individual().is_some());
+        assert_eq!((handed, max_held), (300, 1));
+        assert_eq!(decls.len(), 1);
+        assert_eq!(decls[0].employee_count(), 300);
     }
 
     #[test]

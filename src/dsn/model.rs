@@ -133,6 +133,11 @@ pub struct Envoi {
     pub emitter_name: String,
     /// S10.G00.95.* deposit metadata when the DSN comes from a lot (MtoM / upload).
     pub deposit_mode: Option<String>,
+    /// S10.G00.95.900: the flux id given by the deposit point (the CRM-OC `IdEnvoi`).
+    pub flow_id: Option<String>,
+    /// S10.G00.95.008: reception date-time at the deposit point, `AAAAMMJJHHMMSS` (the CRM-OC
+    /// `DateHeureReceptionDep`).
+    pub deposit_received: Option<String>,
 }
 
 /// One declaration (S20.G00.05) with its content.
