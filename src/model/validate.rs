@@ -101,6 +101,30 @@ pub struct FieldError {
     pub reason: String,
 }
 
+/// Longest value echoed back in an error (API 422 details, spool reports), in characters.
+pub const ECHO_MAX: usize = 64;
+
+/// A bounded, escaped excerpt of untrusted text for an error report: at most `max` characters,
+/// control characters escaped (`\n`, `\u{1b}`...), "…" when cut. A 3 MB field comes back as a
+/// few dozen characters, and a file that is not what it claims to be is never echoed whole.
+pub fn excerpt(v: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut n = 0;
+    for ch in v.chars() {
+        if n == max {
+            out.push('…');
+            return out;
+        }
+        if ch.is_control() {
+            out.extend(ch.escape_default());
+        } else {
+            out.push(ch);
+        }
+        n += 1;
+    }
+    out
+}
+
 /// What the validator needs to know about the sender.
 pub struct Context<'a> {
     /// Every employer SIRET configured in ijgate.
@@ -130,9 +154,9 @@ impl<'r> Checker<'r> {
     fn err(&mut self, field: &str, value: Option<&str>, reason: impl Into<String>) {
         let value = value.map(|v| {
             if matches!(field, "nir" | "iban") {
-                mask(v)
+                mask(&excerpt(v, ECHO_MAX))
             } else {
-                v.to_string()
+                excerpt(v, ECHO_MAX)
             }
         });
         self.errors.push(FieldError {
