@@ -333,7 +333,10 @@ mod tests {
         std::os::unix::fs::symlink(&secret, &link).unwrap();
         assert_eq!(entry_kind(&link).unwrap(), EntryKind::Symlink);
         let e = read_regular(&link, 1 << 20).unwrap_err();
-        assert!(matches!(e, ReadRefused::NotRegular(EntryKind::Symlink)), "{e}");
+        assert!(
+            matches!(e, ReadRefused::NotRegular(EntryKind::Symlink)),
+            "{e}"
+        );
         assert!(e.to_string().contains("symbolic link"));
         let fifo = d.path().join("p.csv");
         let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
@@ -342,12 +345,18 @@ mod tests {
         let e = read_regular(&fifo, 1 << 20).unwrap_err();
         assert!(matches!(e, ReadRefused::NotRegular(EntryKind::Fifo)), "{e}");
         let e = read_regular(d.path(), 1 << 20).unwrap_err();
-        assert!(matches!(e, ReadRefused::NotRegular(EntryKind::Directory)), "{e}");
+        assert!(
+            matches!(e, ReadRefused::NotRegular(EntryKind::Directory)),
+            "{e}"
+        );
         assert!(matches!(
             read_regular(&secret, 4).unwrap_err(),
             ReadRefused::TooLarge(17, 4)
         ));
-        assert_eq!(read_regular(&secret, 1 << 20).unwrap(), b"password=hunter2\n");
+        assert_eq!(
+            read_regular(&secret, 1 << 20).unwrap(),
+            b"password=hunter2\n"
+        );
     }
 
     #[test]
@@ -358,7 +367,10 @@ mod tests {
         fs::set_permissions(&src, fs::Permissions::from_mode(0o644)).unwrap();
         let dest = d.path().join("out.csv");
         move_spool_file(&src, &dest, Perms::PRIVATE).unwrap();
-        assert_eq!(fs::metadata(&dest).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&dest).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         // A symlink is moved as a link; its target keeps its mode.
         let target = d.path().join("t");
         fs::write(&target, "x").unwrap();
@@ -366,6 +378,9 @@ mod tests {
         let link = d.path().join("l.csv");
         std::os::unix::fs::symlink(&target, &link).unwrap();
         move_spool_file(&link, &d.path().join("l2.csv"), Perms::PRIVATE).unwrap();
-        assert_eq!(fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o644);
+        assert_eq!(
+            fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
     }
 }

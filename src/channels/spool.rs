@@ -454,14 +454,14 @@ pub async fn process(
             )
         }
         Ok(bytes) => {
-        if crate::engine::insurer::spool_bpij::is_bpij_file(&name) {
-            return crate::engine::insurer::spool_bpij::process(
-                engine, dirs, opts.perms, path, &name, bytes,
-            )
-            .await;
-        }
-        let parsed = parse_input(&name, &bytes, &csv_opts);
-        (bytes, parsed)
+            if crate::engine::insurer::spool_bpij::is_bpij_file(&name) {
+                return crate::engine::insurer::spool_bpij::process(
+                    engine, dirs, opts.perms, path, &name, bytes,
+                )
+                .await;
+            }
+            let parsed = parse_input(&name, &bytes, &csv_opts);
+            (bytes, parsed)
         }
     };
     let sha = hex::encode(Sha256::digest(&bytes));

@@ -6,8 +6,8 @@
 //! report problems per row so that one bad row never blocks the others.
 
 use encoding_rs::WINDOWS_1252;
-use std::ops::Range;
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use crate::model::stoppage::normalise_word;
 use crate::model::validate::{FieldError, Location, Record, excerpt, is_field};
@@ -19,12 +19,13 @@ pub enum CsvEncoding {
     /// UTF-8 (BOM allowed); a file that is not valid UTF-8 is rejected whole.
     #[default]
     Auto,
-    #[serde(alias = "utf8")]
+    #[serde(alias = "utf8", alias = "utf-8")]
     Utf8,
     /// Declared by the client: a file that is not valid UTF-8 is read as Windows-1252.
-    #[serde(alias = "cp1252")]
+    // The spellings the documentation and conf/ijgate.toml use are accepted too.
+    #[serde(alias = "cp1252", alias = "windows-1252")]
     Windows1252,
-    #[serde(alias = "latin1", alias = "iso8859-1")]
+    #[serde(alias = "latin1", alias = "iso8859-1", alias = "iso-8859-1")]
     Iso88591,
 }
 
@@ -116,10 +117,7 @@ fn detect(bytes: &[u8], declared: CsvEncoding) -> Result<Charset, FieldError> {
     let has_utf8_multibyte = body
         .utf8_chunks()
         .any(|c| c.valid().chars().any(|ch| !ch.is_ascii()));
-    let declared_8bit = matches!(
-        declared,
-        CsvEncoding::Windows1252 | CsvEncoding::Iso88591
-    );
+    let declared_8bit = matches!(declared, CsvEncoding::Windows1252 | CsvEncoding::Iso88591);
     let reason = if declared_8bit && !has_utf8_multibyte && !bytes.starts_with(BOM) {
         return Ok(Charset::Windows1252);
     } else if declared_8bit {
@@ -141,10 +139,7 @@ fn decode_field(raw: &[u8], cs: Charset) -> String {
     match cs {
         // Validated as a whole file above; lossy only as a panic-free fallback.
         Charset::Utf8 => String::from_utf8_lossy(raw).into_owned(),
-        Charset::Windows1252 => WINDOWS_1252
-            .decode_without_bom_handling(raw)
-            .0
-            .into_owned(),
+        Charset::Windows1252 => WINDOWS_1252.decode_without_bom_handling(raw).0.into_owned(),
     }
 }
 
@@ -457,7 +452,11 @@ mod tests {
             assert_eq!(p.file_errors.len(), 1, "{:?}", p.file_errors);
             assert_eq!(p.file_errors[0].field, "encoding");
             assert_eq!(p.file_errors[0].location.line, Some(2));
-            assert!(p.file_errors[0].reason.contains("0xE9"), "{:?}", p.file_errors);
+            assert!(
+                p.file_errors[0].reason.contains("0xE9"),
+                "{:?}",
+                p.file_errors
+            );
         }
     }
 
@@ -466,9 +465,10 @@ mod tests {
     /// Latin-1 line, whatever the client declared; valid UTF-8 is never read as 1252.
     #[test]
     fn mixed_utf8_and_latin1_is_refused_at_the_latin1_line() {
-        let mut bytes = "event;hr_ref;siret;nir;last_name\r\narret;A1;1;2;MÜLLER\r\narret;A2;1;2;Gaël\r\n"
-            .as_bytes()
-            .to_vec();
+        let mut bytes =
+            "event;hr_ref;siret;nir;last_name\r\narret;A1;1;2;MÜLLER\r\narret;A2;1;2;Gaël\r\n"
+                .as_bytes()
+                .to_vec();
         bytes.extend_from_slice(b"arret;A3;1;2;H\xe9l\xe8ne\r\narret;A4;1;2;Zo\xc3\xa9\r\n");
         for enc in [
             CsvEncoding::Auto,
@@ -477,7 +477,10 @@ mod tests {
             CsvEncoding::Iso88591,
         ] {
             let p = read(&bytes, &declared(enc));
-            assert!(p.records.is_empty(), "{enc:?}: nothing is read from a mixed file");
+            assert!(
+                p.records.is_empty(),
+                "{enc:?}: nothing is read from a mixed file"
+            );
             assert_eq!(p.file_errors.len(), 1, "{:?}", p.file_errors);
             assert_eq!(p.file_errors[0].field, "encoding");
             assert_eq!(p.file_errors[0].location.line, Some(4), "{enc:?}");
@@ -522,7 +525,10 @@ mod tests {
     #[test]
     fn header_excerpt_is_bounded_and_escaped() {
         let long = format!("password=hunter2{}\x1b[31m", "x".repeat(5000));
-        let p = read(format!("{long};event\nx\n").as_bytes(), &CsvOptions::default());
+        let p = read(
+            format!("{long};event\nx\n").as_bytes(),
+            &CsvOptions::default(),
+        );
         for e in &p.file_errors {
             let shown = serde_json::to_string(e).unwrap();
             assert!(shown.len() < 400, "{shown}");
