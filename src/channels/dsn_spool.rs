@@ -94,6 +94,22 @@ pub fn process_one(
         .and_then(|n| n.to_str())
         .unwrap_or("lot.dsn")
         .to_string();
+    // Only a regular file is analysed: a symlink, FIFO, device or folder is moved aside
+    // unread with a report naming what it is (issue 17).
+    if let Err(fsio::ReadRefused::NotRegular(kind)) = fsio::open_regular(path) {
+        tracing::warn!(file = %name, kind = kind.describe(), "dsn: not a regular file, moved aside unread");
+        let reason = fsio::ReadRefused::NotRegular(kind).to_string();
+        let report = serde_json::json!({ "file": name, "errors": [reason] });
+        let rep = fsio::free_name(&dirs.rejected, &format!("{name}.errors.json"));
+        fsio::write_atomic(
+            &rep,
+            &serde_json::to_vec_pretty(&report).unwrap_or_default(),
+            perms,
+        )?;
+        let dest = fsio::free_name(&dirs.rejected, &name);
+        fsio::move_durable(path, &dest)?;
+        return Ok(dest);
+    }
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
     for f in fiches {
@@ -139,7 +155,7 @@ pub fn process_one(
                 }
             }
             let dest = fsio::free_name(&dirs.archive, &name);
-            fsio::move_durable(path, &dest)?;
+            fsio::move_spool_file(path, &dest, perms)?;
             Ok(dest)
         }
         Err(e) => {
@@ -158,7 +174,7 @@ pub fn process_one(
                     .and_then(|n| n.strip_suffix(".errors.json"))
                     .unwrap_or(&name),
             );
-            fsio::move_durable(path, &dest)?;
+            fsio::move_spool_file(path, &dest, perms)?;
             Ok(dest)
         }
     }
@@ -314,7 +330,8 @@ pub async fn run(
                 continue;
             };
             let Ok(meta) = e.metadata() else { continue };
-            if ignored(n) || !meta.is_file() {
+            // Non-regular entries are taken too, to be moved aside unread.
+            if ignored(n) {
                 continue;
             }
             present.push(p.clone());

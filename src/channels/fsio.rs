@@ -114,6 +114,122 @@ pub fn move_durable(src: &Path, dest: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// What a spool entry is, as `lstat` sees it: a symbolic link is never followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    Regular,
+    Symlink,
+    Directory,
+    Fifo,
+    Socket,
+    CharDevice,
+    BlockDevice,
+    Unknown,
+}
+
+impl EntryKind {
+    pub fn of(ft: &fs::FileType) -> EntryKind {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_symlink() {
+            EntryKind::Symlink
+        } else if ft.is_file() {
+            EntryKind::Regular
+        } else if ft.is_dir() {
+            EntryKind::Directory
+        } else if ft.is_fifo() {
+            EntryKind::Fifo
+        } else if ft.is_socket() {
+            EntryKind::Socket
+        } else if ft.is_char_device() {
+            EntryKind::CharDevice
+        } else if ft.is_block_device() {
+            EntryKind::BlockDevice
+        } else {
+            EntryKind::Unknown
+        }
+    }
+
+    /// For reports: "a symbolic link", "a named pipe (FIFO)", ...
+    pub fn describe(self) -> &'static str {
+        match self {
+            EntryKind::Regular => "a regular file",
+            EntryKind::Symlink => "a symbolic link",
+            EntryKind::Directory => "a directory",
+            EntryKind::Fifo => "a named pipe (FIFO)",
+            EntryKind::Socket => "a socket",
+            EntryKind::CharDevice => "a character device",
+            EntryKind::BlockDevice => "a block device",
+            EntryKind::Unknown => "a special file",
+        }
+    }
+}
+
+/// The kind of the entry at `path`, without following a symbolic link.
+pub fn entry_kind(path: &Path) -> io::Result<EntryKind> {
+    Ok(EntryKind::of(&fs::symlink_metadata(path)?.file_type()))
+}
+
+/// Why an inbound file was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadRefused {
+    #[error("is {}, not a regular file: refused without being read", .0.describe())]
+    NotRegular(EntryKind),
+    #[error("is {0} bytes, more than the limit ({1})")]
+    TooLarge(u64, u64),
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// Opens an inbound entry for reading only if it is a regular file: `O_NOFOLLOW` (a symlink
+/// fails with ELOOP and its target is never opened), `O_NONBLOCK` (a FIFO cannot stall us),
+/// then `fstat` on the opened descriptor, so an entry swapped after a check is still refused.
+pub fn open_regular(path: &Path) -> Result<File, ReadRefused> {
+    let f = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path);
+    let f = match f {
+        Ok(f) => f,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(ReadRefused::NotRegular(EntryKind::Symlink));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let kind = EntryKind::of(&f.metadata()?.file_type());
+    if kind != EntryKind::Regular {
+        return Err(ReadRefused::NotRegular(kind));
+    }
+    Ok(f)
+}
+
+/// Reads a whole inbound file through [`open_regular`], at most `max` bytes.
+pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, ReadRefused> {
+    use std::io::Read;
+    let f = open_regular(path)?;
+    let len = f.metadata()?.len();
+    if len > max {
+        return Err(ReadRefused::TooLarge(len, max));
+    }
+    let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    // A file still growing past `max` is refused rather than read without bound.
+    f.take(max.saturating_add(1)).read_to_end(&mut buf)?;
+    if buf.len() as u64 > max {
+        return Err(ReadRefused::TooLarge(buf.len() as u64, max));
+    }
+    Ok(buf)
+}
+
+/// Moves an inbound file to `archive/` or `rejected/` with the spool's file mode: HR tools
+/// drop files 0644, and they hold NIRs. The mode is set through a descriptor opened with
+/// `O_NOFOLLOW` (never on a symlink's target); other entries (refused symlinks, FIFOs...) are
+/// moved as they are.
+pub fn move_spool_file(src: &Path, dest: &Path, perms: Perms) -> io::Result<()> {
+    if let Ok(f) = open_regular(src) {
+        f.set_permissions(fs::Permissions::from_mode(perms.file))?;
+    }
+    move_durable(src, dest)
+}
+
 /// Picks a free name in `dir` for `name`, adding `.1`, `.2`, ... before the extension if needed.
 pub fn free_name(dir: &Path, name: &str) -> PathBuf {
     let candidate = dir.join(name);
@@ -207,5 +323,64 @@ mod tests {
         fs::write(d.path().join("keep.csv"), "").unwrap();
         assert_eq!(remove_stale_temps(d.path()).unwrap(), 1);
         assert!(d.path().join("keep.csv").exists());
+    }
+    #[test]
+    fn symlinks_and_fifos_are_refused_unread() {
+        let d = tempfile::tempdir().unwrap();
+        let secret = d.path().join("secret");
+        fs::write(&secret, "password=hunter2\n").unwrap();
+        let link = d.path().join("x.csv");
+        std::os::unix::fs::symlink(&secret, &link).unwrap();
+        assert_eq!(entry_kind(&link).unwrap(), EntryKind::Symlink);
+        let e = read_regular(&link, 1 << 20).unwrap_err();
+        assert!(
+            matches!(e, ReadRefused::NotRegular(EntryKind::Symlink)),
+            "{e}"
+        );
+        assert!(e.to_string().contains("symbolic link"));
+        let fifo = d.path().join("p.csv");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo on a NUL-terminated path we own.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = read_regular(&fifo, 1 << 20).unwrap_err();
+        assert!(matches!(e, ReadRefused::NotRegular(EntryKind::Fifo)), "{e}");
+        let e = read_regular(d.path(), 1 << 20).unwrap_err();
+        assert!(
+            matches!(e, ReadRefused::NotRegular(EntryKind::Directory)),
+            "{e}"
+        );
+        assert!(matches!(
+            read_regular(&secret, 4).unwrap_err(),
+            ReadRefused::TooLarge(17, 4)
+        ));
+        assert_eq!(
+            read_regular(&secret, 1 << 20).unwrap(),
+            b"password=hunter2\n"
+        );
+    }
+
+    #[test]
+    fn moved_spool_files_get_the_spool_mode() {
+        let d = tempfile::tempdir().unwrap();
+        let src = d.path().join("in.csv");
+        fs::write(&src, "x").unwrap();
+        fs::set_permissions(&src, fs::Permissions::from_mode(0o644)).unwrap();
+        let dest = d.path().join("out.csv");
+        move_spool_file(&src, &dest, Perms::PRIVATE).unwrap();
+        assert_eq!(
+            fs::metadata(&dest).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        // A symlink is moved as a link; its target keeps its mode.
+        let target = d.path().join("t");
+        fs::write(&target, "x").unwrap();
+        fs::set_permissions(&target, fs::Permissions::from_mode(0o644)).unwrap();
+        let link = d.path().join("l.csv");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        move_spool_file(&link, &d.path().join("l2.csv"), Perms::PRIVATE).unwrap();
+        assert_eq!(
+            fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
     }
 }

@@ -245,12 +245,11 @@ fn note(
     if ignored(name) {
         return;
     }
-    let Ok(meta) = std::fs::metadata(&path) else {
+    // lstat: a symlink, FIFO, device or folder is a candidate too (never followed or read),
+    // so that it is moved aside with a report instead of lingering unexplained.
+    let Ok(meta) = std::fs::symlink_metadata(&path) else {
         return;
     };
-    if !meta.is_file() {
-        return;
-    }
     let (size, mtime) = (meta.len(), meta.modified().ok());
     let c = candidates.entry(path).or_insert(Candidate {
         size,
@@ -271,7 +270,7 @@ fn note(
 /// CAP_LEASE (granted by the systemd unit), and when it cannot tell we rely on stability alone.
 fn open_for_writing(path: &Path) -> bool {
     use std::os::fd::AsRawFd;
-    let Ok(f) = std::fs::File::open(path) else {
+    let Ok(f) = fsio::open_regular(path) else {
         return false;
     };
     let fd = f.as_raw_fd();
@@ -307,7 +306,7 @@ fn dispatch(
     let now = Instant::now();
     let mut ready = Vec::new();
     candidates.retain(|path, c| {
-        let Ok(meta) = std::fs::metadata(path) else {
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
             return false;
         };
         let (size, mtime) = (meta.len(), meta.modified().ok());
@@ -318,7 +317,8 @@ fn dispatch(
             c.complete = false;
         }
         let settled = now.duration_since(c.stable_since) >= opts.settle_time;
-        if c.complete || (settled && !open_for_writing(path)) {
+        let regular = meta.file_type().is_file();
+        if c.complete || (settled && (!regular || !open_for_writing(path))) {
             ready.push(path.clone());
             return false;
         }
@@ -410,42 +410,59 @@ pub async fn process(
         .and_then(|n| n.to_str())
         .unwrap_or("unnamed")
         .to_string();
+    // Only regular files are read: anything else is moved aside unread (issue 17).
+    let kind = fsio::entry_kind(path).map_err(io_err(path))?;
+    if kind != fsio::EntryKind::Regular {
+        return refuse_entry(dirs, path, &name, kind, opts.perms);
+    }
     // Supporting documents asked for by the CPAM: `<hr_ref>.<TYPE>.pdf`.
     if crate::documents::spool_door::is_document(&name) {
         return crate::documents::spool_door::process(engine, dirs, opts, path, &name).await;
     }
-    let meta = tokio::fs::metadata(path).await.map_err(io_err(path))?;
     let cfg = engine.config.load_full();
     let client = cfg.client_for_file(&name).cloned();
     let csv_opts = client.as_ref().map(|c| c.csv_options()).unwrap_or_default();
-    let (bytes, parsed) = if meta.len() > opts.max_file_size {
-        let e = FieldError {
-            location: Location::default(),
-            field: "file".into(),
-            value: None,
-            reason: format!(
-                "is {} bytes, more than spool.max_file_size ({})",
-                meta.len(),
-                opts.max_file_size
-            ),
-        };
-        (
-            Vec::new(),
-            Parsed {
-                file_errors: vec![e],
-                ..Parsed::default()
-            },
-        )
-    } else {
-        let bytes = tokio::fs::read(path).await.map_err(io_err(path))?;
-        if crate::engine::insurer::spool_bpij::is_bpij_file(&name) {
-            return crate::engine::insurer::spool_bpij::process(
-                engine, dirs, opts.perms, path, &name, bytes,
-            )
-            .await;
+    let (p, max) = (path.to_path_buf(), opts.max_file_size);
+    let read = tokio::task::spawn_blocking(move || fsio::read_regular(&p, max))
+        .await
+        .map_err(|e| SpoolError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+    let (bytes, parsed) = match read {
+        Err(fsio::ReadRefused::NotRegular(kind)) => {
+            // Swapped for something else between lstat and open.
+            return refuse_entry(dirs, path, &name, kind, opts.perms);
         }
-        let parsed = parse_input(&name, &bytes, &csv_opts);
-        (bytes, parsed)
+        Err(fsio::ReadRefused::Io(e)) => return Err(io_err(path)(e)),
+        Err(fsio::ReadRefused::TooLarge(len, _)) => {
+            let e = FieldError {
+                location: Location::default(),
+                field: "file".into(),
+                value: None,
+                reason: format!(
+                    "is {len} bytes, more than spool.max_file_size ({})",
+                    opts.max_file_size
+                ),
+            };
+            (
+                Vec::new(),
+                Parsed {
+                    file_errors: vec![e],
+                    ..Parsed::default()
+                },
+            )
+        }
+        Ok(bytes) => {
+            if crate::engine::insurer::spool_bpij::is_bpij_file(&name) {
+                return crate::engine::insurer::spool_bpij::process(
+                    engine, dirs, opts.perms, path, &name, bytes,
+                )
+                .await;
+            }
+            let parsed = parse_input(&name, &bytes, &csv_opts);
+            (bytes, parsed)
+        }
     };
     let sha = hex::encode(Sha256::digest(&bytes));
     let input = InputMeta {
@@ -522,15 +539,64 @@ fn finish(
                     .and_then(|n| n.strip_suffix(".errors.json"))
                     .unwrap_or(name),
             );
-            fsio::move_durable(path, &dest).map_err(io_err(path))?;
+            fsio::move_spool_file(path, &dest, perms).map_err(io_err(path))?;
             crate::metrics::spool_file("rejected");
             return Ok(());
         }
     }
     let id = report.input_id.unwrap_or(0);
     let dest = dirs.archive.join(format!("{id:06}_{name}"));
-    fsio::move_durable(path, &dest).map_err(io_err(path))?;
+    fsio::move_spool_file(path, &dest, perms).map_err(io_err(path))?;
     crate::metrics::spool_file("archived");
+    Ok(())
+}
+
+/// Moves a spool entry that is not a regular file (symlink, FIFO, device, folder) to
+/// `rejected/` with a report naming what it is. It is never opened: a symlink's target could
+/// be any file the daemon can read (issue 17: `ln -s /etc/passwd inbound/x.csv`).
+fn refuse_entry(
+    dirs: &SpoolDirs,
+    path: &Path,
+    name: &str,
+    kind: fsio::EntryKind,
+    perms: Perms,
+) -> Result<(), SpoolError> {
+    tracing::warn!(file = %name, kind = kind.describe(), "spool: not a regular file, moved aside unread");
+    let reason = fsio::ReadRefused::NotRegular(kind).to_string();
+    let err = FieldError {
+        location: Location::default(),
+        field: "file".into(),
+        value: None,
+        reason,
+    };
+    let body = serde_json::json!({
+        "file": name,
+        "accepted": 0,
+        "rejected": 0,
+        "file_errors": 1,
+        "errors": [err],
+    });
+    let report = fsio::free_name(&dirs.rejected, &format!("{name}.errors.json"));
+    fsio::write_atomic(
+        &report,
+        &serde_json::to_vec_pretty(&body).unwrap_or_default(),
+        perms,
+    )
+    .map_err(io_err(&report))?;
+    let dest = report.with_file_name(
+        report
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".errors.json"))
+            .unwrap_or(name),
+    );
+    let dest = if dest.symlink_metadata().is_ok() {
+        fsio::free_name(&dirs.rejected, name)
+    } else {
+        dest
+    };
+    fsio::move_durable(path, &dest).map_err(io_err(path))?;
+    crate::metrics::spool_file("refused");
     Ok(())
 }
 
@@ -553,16 +619,14 @@ fn bad_rows(name: &str, bytes: &[u8], report: &IngestReport) -> Option<Vec<u8>> 
         let items: Vec<_> = bad.iter().map(|r| &r.record.fields).collect();
         return serde_json::to_vec_pretty(&items).ok();
     }
-    let lines: HashSet<u64> = bad.iter().filter_map(|r| r.record.location.line).collect();
-    // Keep the original bytes of each line (encoding and separators untouched).
-    let mut out = Vec::new();
-    for (i, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
-        let n = i as u64 + 1;
-        if n == 1 || lines.contains(&n) {
-            out.extend_from_slice(line);
-        }
-    }
-    Some(out)
+    // The exact bytes of each bad record (encoding, separators, line endings untouched),
+    // ragged rows included, located by the same reader that produced the lines (issue 17).
+    let lines: HashSet<u64> = bad
+        .iter()
+        .filter_map(|r| r.record.location.line)
+        .chain(report.file_errors.iter().filter_map(|e| e.location.line))
+        .collect();
+    Some(hr_csv::extract_lines(bytes, &lines))
 }
 
 #[cfg(test)]

@@ -47,14 +47,39 @@ pub async fn process(
         .and_then(|p| name.strip_prefix(p))
         .unwrap_or(name)
         .to_string();
-    let size = tokio::fs::metadata(path).await.map_err(io(path))?.len();
+    // Read through O_NOFOLLOW + fstat: only a regular file is ever read (issue 17).
+    let p = path.to_path_buf();
+    let read = tokio::task::spawn_blocking(move || {
+        crate::channels::fsio::read_regular(&p, super::MAX_SIZE as u64)
+    })
+    .await
+    .map_err(|e| SpoolError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
     let outcome: Result<(i64, bool), DocumentError> = match parse_name(&bare) {
         Err(e) => Err(e),
-        Ok(_) if size > super::MAX_SIZE as u64 => Err(DocumentError::TooLarge {
-            size: usize::try_from(size).unwrap_or(usize::MAX),
-        }),
         Ok((hr_ref, doc_type)) => {
-            let body = tokio::fs::read(path).await.map_err(io(path))?;
+            let body = match read {
+                Ok(b) => b,
+                Err(crate::channels::fsio::ReadRefused::TooLarge(size, _)) => {
+                    return finish_blocking(
+                        dirs,
+                        path,
+                        name,
+                        Err(DocumentError::TooLarge {
+                            size: usize::try_from(size).unwrap_or(usize::MAX),
+                        }),
+                        opts.perms,
+                    )
+                    .await;
+                }
+                Err(crate::channels::fsio::ReadRefused::NotRegular(_)) => {
+                    // Swapped after the spool's lstat: left for the next pass, which refuses it.
+                    return Ok(());
+                }
+                Err(crate::channels::fsio::ReadRefused::Io(e)) => return Err(io(path)(e)),
+            };
             match check(&doc_type, &body) {
                 Err(e) => Err(e),
                 Ok(()) => {
@@ -81,12 +106,17 @@ pub async fn process(
             }
         }
     };
-    let (dirs, path, name, perms) = (
-        dirs.clone(),
-        path.to_path_buf(),
-        name.to_string(),
-        opts.perms,
-    );
+    finish_blocking(dirs, path, name, outcome, opts.perms).await
+}
+
+async fn finish_blocking(
+    dirs: &SpoolDirs,
+    path: &Path,
+    name: &str,
+    outcome: Result<(i64, bool), DocumentError>,
+    perms: fsio::Perms,
+) -> Result<(), SpoolError> {
+    let (dirs, path, name) = (dirs.clone(), path.to_path_buf(), name.to_string());
     tokio::task::spawn_blocking(move || finish(&dirs, &path, &name, outcome, perms))
         .await
         .map_err(|e| SpoolError::Io {
@@ -106,7 +136,7 @@ fn finish(
         Ok((id, new)) => {
             tracing::info!(file = %name, document = id, new, "spool: supporting document journaled");
             let dest = dirs.archive.join(format!("doc{id:06}_{name}"));
-            fsio::move_durable(path, &dest).map_err(io(path))?;
+            fsio::move_spool_file(path, &dest, perms).map_err(io(path))?;
             crate::metrics::spool_file("archived");
         }
         Err(e) => {
@@ -137,7 +167,7 @@ fn finish(
                     .and_then(|n| n.strip_suffix(".errors.json"))
                     .unwrap_or(name),
             );
-            fsio::move_durable(path, &dest).map_err(io(path))?;
+            fsio::move_spool_file(path, &dest, perms).map_err(io(path))?;
             crate::metrics::spool_file("rejected");
         }
     }

@@ -441,14 +441,28 @@ fn req_date(el: &Element, field: &'static str, ctx: &str) -> Result<NaiveDate, B
     })
 }
 
+/// Largest amount (in absolute value) a BPIJ may carry, €: far above any payment slip, and
+/// small enough that the sums made of a slip's lines never overflow (issue 17).
+pub const MAX_BPIJ_AMOUNT: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+/// Largest daily IJ (`PU`), €: the legal maxima are a few hundred euros a day.
+pub const MAX_DAILY_IJ: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
+
 fn opt_dec(el: &Element, field: &'static str, ctx: &str) -> Result<Option<Decimal>, BpijError> {
     el.child_text(field)
         .map(|v| {
-            v.parse::<Decimal>().map_err(|_| BpijError::Invalid {
-                context: ctx.to_string(),
-                field,
-                value: v.to_string(),
-            })
+            let max = if field == "PU" {
+                MAX_DAILY_IJ
+            } else {
+                MAX_BPIJ_AMOUNT
+            };
+            v.parse::<Decimal>()
+                .ok()
+                .filter(|d| d.abs() <= max)
+                .ok_or_else(|| BpijError::Invalid {
+                    context: ctx.to_string(),
+                    field,
+                    value: crate::model::validate::excerpt(v, crate::model::validate::ECHO_MAX),
+                })
         })
         .transpose()
 }
@@ -952,6 +966,14 @@ mod tests {
             (
                 good.replace("<IJSub>true</IJSub>", "<IJSub>oui</IJSub>"),
                 "IJSub",
+            ),
+            // Plausibility bounds (issue 17): an implausible amount is refused, not summed.
+            (
+                good.replace(
+                    "<Montant>587.30</Montant>",
+                    "<Montant>99999999999999999999999999.00</Montant>",
+                ),
+                "Montant",
             ),
         ];
         for (doc, what) in cases {

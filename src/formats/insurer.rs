@@ -602,6 +602,77 @@ pub(crate) mod tests {
         }
     }
 
+    /// Issue 17: a salary the validator accepted made an insurer XML its own XSD refused.
+    /// The message built from the largest values the validator accepts still validates.
+    #[test]
+    fn xml_from_maximal_accepted_values_validates() {
+        use crate::model::validate::{Context, Record, bounds, validate_at};
+        let today = d("2026-11-29");
+        let max = bounds::MAX_MONTHLY_SALARY.to_string().replace('.', ",");
+        let mut r = Record::default();
+        for (k, v) in [
+            ("event", "arret"),
+            ("hr_ref", "A".repeat(64).as_str()),
+            ("siret", "73282932000074"),
+            ("nir", "1270578006084"),
+            ("last_name", "X".repeat(80).as_str()),
+            ("first_names", "Y".repeat(80).as_str()),
+            ("birth_date", "12/05/1927"),
+            ("sex", "M"),
+            ("contract_number", "C".repeat(20).as_str()),
+            ("contract_start", "1945-01-01"),
+            ("reason", "accident_travail"),
+            ("accident_date", "2027-11-30"),
+            ("last_day_worked", "2027-11-30"),
+            ("expected_end", "2031-11-30"),
+            ("subrogation", "oui"),
+            ("subrogation_start", "2027-11-30"),
+            ("subrogation_end", "2031-11-30"),
+            ("iban", "FR7630006000011234567890189"),
+            ("bic", "BNPAFRPP"),
+        ] {
+            r.fields.insert(k.into(), v.into());
+        }
+        for i in 1..=12 {
+            r.fields.insert(format!("salary_{i}"), max.clone());
+        }
+        let configured = ["73282932000074".to_string()].into_iter().collect();
+        let ctx = Context {
+            configured: &configured,
+            allowed: None,
+        };
+        let s = validate_at(&r, &ctx, today).expect("the maximal values are accepted");
+        let mut m = sample(MessageKind::GuaranteeStart);
+        m.salaries = s.salaries.iter().map(|a| a.0).collect();
+        m.employee.last_name = s.employee.last_name.clone();
+        m.employee.first_names = s.employee.first_names.clone();
+        m.employee.birth_date = s.employee.birth_date;
+        m.stoppage.hr_ref = s.hr_ref.clone();
+        m.stoppage.last_day_worked = s.last_day_worked.unwrap();
+        m.stoppage.expected_end = s.expected_end;
+        m.stoppage.accident_date = s.accident_date;
+        let total: Decimal = m.salaries.iter().copied().sum();
+        m.guarantee = Some(Guarantee {
+            date: s.expected_end.unwrap(),
+            complement: Some(Complement {
+                from: s.last_day_worked.unwrap(),
+                to: s.expected_end.unwrap(),
+                gross: total,
+                net: total,
+            }),
+        });
+        let xsd = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/formats/insurer/ijgate-insurer-v1.xsd");
+        let dir = tempfile::tempdir().unwrap();
+        assert!(xmllint_validate(&xsd, dir.path(), &[m.to_xml()]).unwrap_or(true));
+        // And the bound is what keeps it so: the issue's salary is refused by xmllint.
+        let mut huge = m.clone();
+        huge.salaries[0] = "99999999999999999999999999.00".parse().unwrap();
+        if let Some(ok) = xmllint_validate(&xsd, dir.path(), &[huge.to_xml()]) {
+            assert!(!ok, "xmllint accepted a 28-digit salary");
+        }
+    }
+
     /// Validates documents with xmllint; `None` when xmllint is absent (outside CI).
     pub(crate) fn xmllint_validate(
         xsd: &std::path::Path,

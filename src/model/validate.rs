@@ -102,6 +102,30 @@ pub struct FieldError {
     pub reason: String,
 }
 
+/// Longest value echoed back in an error (API 422 details, spool reports), in characters.
+pub const ECHO_MAX: usize = 64;
+
+/// A bounded, escaped excerpt of untrusted text for an error report: at most `max` characters,
+/// control characters escaped (`\n`, `\u{1b}`...), "…" when cut. A 3 MB field comes back as a
+/// few dozen characters, and a file that is not what it claims to be is never echoed whole.
+pub fn excerpt(v: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut n = 0;
+    for ch in v.chars() {
+        if n == max {
+            out.push('…');
+            return out;
+        }
+        if ch.is_control() {
+            out.extend(ch.escape_default());
+        } else {
+            out.push(ch);
+        }
+        n += 1;
+    }
+    out
+}
+
 /// What the validator needs to know about the sender.
 pub struct Context<'a> {
     /// Every employer SIRET configured in ijgate.
@@ -131,9 +155,9 @@ impl<'r> Checker<'r> {
     fn err(&mut self, field: &str, value: Option<&str>, reason: impl Into<String>) {
         let value = value.map(|v| {
             if matches!(field, "nir" | "iban") {
-                mask(v)
+                mask(&excerpt(v, ECHO_MAX))
             } else {
-                v.to_string()
+                excerpt(v, ECHO_MAX)
             }
         });
         self.errors.push(FieldError {
@@ -261,8 +285,46 @@ fn check_hr_ref(v: &str) -> Result<String, String> {
     }
 }
 
-/// Validates one record. Returns every problem found.
+/// Plausibility bounds (issue 17; README "Plausibility bounds"). A value outside them is a
+/// typo or an attack, never a real stoppage: refused as a located error instead of being
+/// declared to the CPAM or written into an insurer message its own XSD then refuses.
+pub mod bounds {
+    use chrono::NaiveDate;
+    use rust_decimal::Decimal;
+
+    /// Largest monthly gross salary, € (999 999,99): far above any French payslip, and
+    /// small enough for every sum the engine and the insurer XML make of twelve of them.
+    pub const MAX_MONTHLY_SALARY: Decimal = Decimal::from_parts(99_999_999, 0, 0, false, 2);
+    /// No stoppage, accident, return, subrogation or contract before the Sécurité sociale
+    /// (ordonnances of October 1945): earlier dates are typos (1925 for 2025).
+    pub const MIN_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1945, 1, 1) {
+        Some(d) => d,
+        None => NaiveDate::MIN,
+    };
+    /// Stoppage dates (last day worked, accident, return, subrogation start, contract start)
+    /// at most this many days after today.
+    pub const MAX_DAYS_AHEAD: u64 = 366;
+    /// Expected end and subrogation end: at most 3 years after the last day worked (the
+    /// longest IJ period, for a long-term illness, art. L323-1 CSS), plus the days ahead.
+    pub const MAX_STOPPAGE_YEARS: u32 = 3;
+    /// An employee is at least 14 (the youngest age for a work contract, art. L4153-1 Code du
+    /// travail) and at most 100 years old on the last day worked.
+    pub const MIN_AGE: u32 = 14;
+    pub const MAX_AGE: u32 = 100;
+}
+
+/// Validates one record against today's date (the clock is read here, once; the rules live
+/// in [`validate_at`]).
 pub fn validate(rec: &Record, ctx: &Context<'_>) -> Result<Stoppage, Vec<FieldError>> {
+    validate_at(rec, ctx, chrono::Local::now().date_naive())
+}
+
+/// Validates one record as of `today`. Returns every problem found.
+pub fn validate_at(
+    rec: &Record,
+    ctx: &Context<'_>,
+    today: NaiveDate,
+) -> Result<Stoppage, Vec<FieldError>> {
     let mut c = Checker {
         rec,
         errors: Vec::new(),
@@ -400,7 +462,17 @@ pub fn validate(rec: &Record, ctx: &Context<'_>) -> Result<Stoppage, Vec<FieldEr
         if c.raw(&f).is_some() {
             present.push(i);
         }
-        if let Some(a) = c.parse(&f, false, parse_amount) {
+        let amount = c.parse(&f, false, |v| {
+            let a = parse_amount(v)?;
+            if a > bounds::MAX_MONTHLY_SALARY {
+                return Err(format!(
+                    "is more than the plausible maximum of {} € a month",
+                    bounds::MAX_MONTHLY_SALARY
+                ));
+            }
+            Ok(a)
+        });
+        if let Some(a) = amount {
             salaries.push((i, a));
         }
     }
@@ -411,8 +483,69 @@ pub fn validate(rec: &Record, ctx: &Context<'_>) -> Result<Stoppage, Vec<FieldEr
         c.err("salary_1", None, format!("salaries must be consecutive from salary_1 (salary_{last} given with gaps before it)"));
     }
 
-    // Order of dates.
+    // Plausibility of dates (bounds above).
     let raw = |f: &str| rec.fields.get(f).map(String::as_str);
+    let ahead = today
+        .checked_add_days(chrono::Days::new(bounds::MAX_DAYS_AHEAD))
+        .unwrap_or(today);
+    for (f, d) in [
+        ("last_day_worked", last_day_worked),
+        ("accident_date", accident_date),
+        ("return_date", return_date),
+        ("subrogation_start", sub_start),
+        ("contract_start", contract_start),
+    ] {
+        if let Some(d) = d
+            && (d < bounds::MIN_DATE || d > ahead)
+        {
+            c.err(
+                f,
+                raw(f),
+                format!(
+                    "is not plausible: must be between {} and one year from today ({ahead})",
+                    bounds::MIN_DATE
+                ),
+            );
+        }
+    }
+    let end_limit = last_day_worked
+        .unwrap_or(today)
+        .max(today)
+        .checked_add_months(chrono::Months::new(12 * bounds::MAX_STOPPAGE_YEARS))
+        .and_then(|d| d.checked_add_days(chrono::Days::new(bounds::MAX_DAYS_AHEAD)))
+        .unwrap_or(today);
+    for (f, d) in [("expected_end", expected_end), ("subrogation_end", sub_end)] {
+        if let Some(d) = d
+            && (d < bounds::MIN_DATE || d > end_limit)
+        {
+            c.err(
+                f,
+                raw(f),
+                format!(
+                    "is not plausible: must be between {} and {end_limit} (at most {} years of IJ)",
+                    bounds::MIN_DATE,
+                    bounds::MAX_STOPPAGE_YEARS
+                ),
+            );
+        }
+    }
+    if let Some(b) = birth_date {
+        let at = last_day_worked.unwrap_or(today);
+        let age = at.years_since(b).unwrap_or(0);
+        if b > today || !(bounds::MIN_AGE..=bounds::MAX_AGE).contains(&age) {
+            c.err(
+                "birth_date",
+                raw("birth_date"),
+                format!(
+                    "is not plausible: the employee must be {} to {} years old on the last day worked",
+                    bounds::MIN_AGE,
+                    bounds::MAX_AGE
+                ),
+            );
+        }
+    }
+
+    // Order of dates.
     if let (Some(b), Some(s)) = (birth_date, contract_start)
         && b >= s
     {
@@ -752,6 +885,78 @@ pub(crate) mod tests {
             parse_date("2026-11-09").unwrap(),
             NaiveDate::from_ymd_opt(2026, 11, 9).unwrap()
         );
+    }
+
+    fn check_at(r: &Record, today: NaiveDate) -> Vec<String> {
+        let configured = ctx_all();
+        let ctx = Context {
+            configured: &configured,
+            allowed: None,
+        };
+        match validate_at(r, &ctx, today) {
+            Ok(_) => vec![],
+            Err(e) => e.into_iter().map(|e| e.field).collect(),
+        }
+    }
+
+    /// Issue 17: `99999999999999999999999999.00` was accepted; dates had no plausible range.
+    #[test]
+    fn plausibility_bounds() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        assert!(check_at(&good_arret(), today).is_empty());
+        let huge = with(good_arret(), "salary_1", "99999999999999999999999999.00");
+        assert_eq!(check_at(&huge, today), vec!["salary_1"]);
+        assert_eq!(
+            check_at(&with(good_arret(), "salary_1", "1000000,00"), today),
+            vec!["salary_1"]
+        );
+        assert!(check_at(&with(good_arret(), "salary_1", "999 999,99"), today).is_empty());
+        // A stoppage before 1945, or more than a year ahead.
+        let mut old = good_arret();
+        for (k, v) in [
+            ("contract_start", "1930-01-05"),
+            ("last_day_worked", "1944-12-31"),
+            ("birth_date", "12/05/1900"),
+            ("expected_end", "1945-01-20"),
+            ("subrogation", "non"),
+        ] {
+            old.fields.insert(k.into(), v.into());
+        }
+        for k in ["subrogation_start", "subrogation_end", "iban", "bic"] {
+            old.fields.remove(k);
+        }
+        old.fields.insert("nir".into(), "1000578006084".into());
+        let errs = check_at(&old, today);
+        assert!(errs.contains(&"last_day_worked".to_string()), "{errs:?}");
+        assert!(errs.contains(&"contract_start".to_string()), "{errs:?}");
+        let ahead = with(good_arret(), "last_day_worked", "2027-12-01");
+        let errs = check_at(&with(ahead, "expected_end", "2027-12-20"), today);
+        assert!(errs.contains(&"last_day_worked".to_string()), "{errs:?}");
+        // The expected end may be far, not beyond 3 years of IJ (+ the days ahead).
+        let far = with(good_arret(), "expected_end", "2031-01-01");
+        let errs = check_at(&with(far, "subrogation_end", "2026-11-20"), today);
+        assert_eq!(errs, vec!["expected_end"]);
+        // Birth date: 14 to 100 years old on the last day worked.
+        let young = with(good_arret(), "birth_date", "12/05/2015");
+        assert!(check_at(&young, today).contains(&"birth_date".to_string()));
+        // The error is located and says why.
+        let configured = ctx_all();
+        let ctx = Context {
+            configured: &configured,
+            allowed: None,
+        };
+        let e = validate_at(&with(good_arret(), "salary_2", "5000000"), &ctx, today).unwrap_err();
+        assert!(e[0].reason.contains("plausible maximum"), "{e:?}");
+    }
+
+    #[test]
+    fn echoed_values_are_bounded() {
+        let long = "x".repeat(3_000_000);
+        let e = check(&with(good_arret(), "hr_ref", &long)).unwrap_err();
+        let v = e[0].value.as_deref().unwrap();
+        assert_eq!(v.chars().count(), ECHO_MAX + 1);
+        assert!(v.ends_with('…'));
+        assert_eq!(excerpt("a\nb\u{1b}", 10), "a\\nb\\u{1b}");
     }
 
     #[test]

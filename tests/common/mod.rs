@@ -89,6 +89,7 @@ name = "Employer B"
 name = "rh-a"
 sirets = ["{SIRET_A}"]
 spool_prefix = "rh-a_"
+encoding = "windows-1252"
 [hr_clients.columns]
 "Matricule Sécu" = "nir"
 [[hr_clients]]

@@ -51,7 +51,7 @@ pub async fn process(
             engine.insurer_wake.notify_one();
             tracing::info!(file = %name, bpij = id, "spool: BPIJ stored");
             let dest = dirs.archive.join(format!("bpij{id:06}_{name}"));
-            fsio::move_durable(path, &dest).map_err(io)?;
+            fsio::move_spool_file(path, &dest, perms).map_err(io)?;
             crate::metrics::spool_file("archived");
         }
         Err(e) => {
@@ -59,12 +59,13 @@ pub async fn process(
             let body = serde_json::json!({
                 "file": name,
                 "input_sha256": sha,
-                "errors": [{"field": "file", "reason": e.to_string()}],
+                // A parser message may quote the file: bounded and escaped (issue 17).
+                "errors": [{"field": "file", "reason": crate::model::validate::excerpt(&e.to_string(), 200)}],
             });
             let report = dirs.rejected.join(format!("{name}.errors.json"));
             let body = serde_json::to_vec_pretty(&body).unwrap_or_default();
             fsio::write_atomic(&report, &body, perms).map_err(io)?;
-            fsio::move_durable(path, &dirs.rejected.join(name)).map_err(io)?;
+            fsio::move_spool_file(path, &dirs.rejected.join(name), perms).map_err(io)?;
             crate::metrics::spool_file("rejected");
         }
     }

@@ -1,0 +1,163 @@
+//! Hostile and messy spool input (issue 17), end to end with the real binary: symlinks, FIFOs
+//! and folders are refused unread; a CRLF file reports exact lines and an exact rejected
+//! extract; a mixed UTF-8/Latin-1 file is refused whole; archived files get the spool mode.
+
+mod common;
+
+use common::*;
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(20);
+
+fn report(site: &Site, name: &str) -> serde_json::Value {
+    serde_json::from_slice(
+        &std::fs::read(site.path(&format!("spool/rejected/{name}.errors.json"))).unwrap(),
+    )
+    .unwrap()
+}
+
+fn mode(p: &std::path::Path) -> u32 {
+    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn symlink_fifo_and_folder_are_moved_aside_unread() {
+    let site = Site::new("");
+    let d = site.start();
+    let secret = site.path("secret.txt");
+    std::fs::write(&secret, "event;password=hunter2\n").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let inbound = site.inbound();
+    std::fs::create_dir_all(&inbound).unwrap();
+    std::os::unix::fs::symlink(&secret, inbound.join("x.csv")).unwrap();
+    let fifo = std::ffi::CString::new(inbound.join("p.csv").to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo on a NUL-terminated path of our temp folder.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    std::fs::create_dir(inbound.join("d.csv")).unwrap();
+    let rejected = site.path("spool/rejected");
+    let moved = || {
+        ["x.csv", "p.csv", "d.csv"].iter().all(|n| {
+            rejected.join(n).symlink_metadata().is_ok()
+                && rejected.join(format!("{n}.errors.json")).exists()
+        })
+    };
+    assert!(wait_until(T, moved), "{}", d.log_text());
+    for (n, kind) in [
+        ("x.csv", "symbolic link"),
+        ("p.csv", "named pipe"),
+        ("d.csv", "directory"),
+    ] {
+        let text = std::fs::read_to_string(rejected.join(format!("{n}.errors.json"))).unwrap();
+        assert!(text.contains(kind), "{n}: {text}");
+        assert!(text.contains("refused without being read"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(inbound.join(n).symlink_metadata().is_err());
+    }
+    // The link is moved as a link; its target was never touched.
+    assert!(
+        std::fs::symlink_metadata(rejected.join("x.csv"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(mode(&secret), 0o600);
+    // The door keeps working.
+    site.drop_file("after.csv", &csv(&[csv_row("AFTER-1", SIRET_A)]));
+    assert!(
+        wait_until(T, || site.files("spool/archive").len() == 1),
+        "{}",
+        d.log_text()
+    );
+}
+
+/// Issue 17's hold-out: a Windows (CRLF) export with good and bad rows. Each error names the
+/// physical line of its row; `rejected/<name>` holds the header and exactly the bad rows, byte
+/// for byte; the archived original and the extract are 0600 although dropped 0644.
+#[test]
+fn crlf_file_reports_exact_lines_and_exact_rejected_rows() {
+    let site = Site::new("");
+    let d = site.start();
+    let bad1 = csv_row("BAD-1", SIRET_A).replace("09/11/2026;20/11/2026", "31/11/2026;20/11/2026");
+    let bad2 = csv_row("BAD-2", SIRET_A).replace("1850578006084", "185057800608492");
+    let rows = [
+        csv_row("OK-1", SIRET_A),
+        bad1.clone(),
+        csv_row("OK-2", SIRET_A),
+        String::new(),
+        bad2.clone(),
+        csv_row("OK-3", SIRET_A),
+    ];
+    let header = CSV_HEADER;
+    let mut file = format!("{header}\r\n");
+    for r in &rows {
+        file.push_str(r);
+        file.push_str("\r\n");
+    }
+    site.drop_file("win.csv", file.as_bytes());
+    assert!(
+        wait_until(T, || site.files("spool/archive").len() == 1),
+        "{}",
+        d.log_text()
+    );
+    assert!(wait_until(T, || site
+        .path("spool/rejected/win.csv")
+        .exists()));
+    let rep = report(&site, "win.csv");
+    assert_eq!(rep["accepted"], 3, "{rep}");
+    assert_eq!(rep["rejected"], 2, "{rep}");
+    let mut lines: Vec<i64> = rep["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_i64().unwrap())
+        .collect();
+    lines.dedup();
+    assert_eq!(lines, [3, 6], "{rep}");
+    let extract = std::fs::read_to_string(site.path("spool/rejected/win.csv")).unwrap();
+    assert_eq!(extract, format!("{header}\r\n{bad1}\r\n{bad2}\r\n"));
+    assert_eq!(mode(&site.path("spool/rejected/win.csv")), 0o600);
+    let archived = site.files("spool/archive");
+    assert_eq!(
+        mode(&site.path(&format!("spool/archive/{}", archived[0]))),
+        0o600
+    );
+    assert_eq!(site.count_in_state("validated"), 3);
+}
+
+/// Issue 17: `MÜLLER` in a mostly UTF-8 file with one Latin-1 row was journaled as
+/// `MÃœLLER`. The file is refused whole, naming the Latin-1 line, and nothing is journaled.
+#[test]
+fn mixed_utf8_and_latin1_file_is_refused_whole_at_the_latin1_line() {
+    let site = Site::new("");
+    let d = site.start();
+    let mut bytes = csv(&[csv_row("MU-1", SIRET_A).replace("Dupont", "MÜLLER")]);
+    bytes.extend_from_slice(
+        csv_row("MU-2", SIRET_A)
+            .replace("Dupont", "H\u{e9}l\u{e8}ne")
+            .as_bytes(),
+    );
+    // Turn the second row's UTF-8 é/è into Latin-1 bytes.
+    let bytes: Vec<u8> = String::from_utf8(bytes)
+        .unwrap()
+        .replace("Hélène", "H\u{1}l\u{2}ne")
+        .into_bytes()
+        .into_iter()
+        .map(|b| match b {
+            1 => 0xE9,
+            2 => 0xE8,
+            b => b,
+        })
+        .collect();
+    site.drop_file("mixed8.csv", &bytes);
+    assert!(
+        wait_until(T, || site.path("spool/rejected/mixed8.csv").exists()),
+        "{}",
+        d.log_text()
+    );
+    let rep = report(&site, "mixed8.csv");
+    assert_eq!(rep["errors"][0]["field"], "encoding", "{rep}");
+    assert_eq!(rep["errors"][0]["line"], 3, "{rep}");
+    assert_eq!(rep["accepted"], 0);
+    assert_eq!(site.count_in_state("validated"), 0);
+}
