@@ -771,6 +771,14 @@ fn purge_forgets_routing_only_once_the_declarations_are_gone() {
     let count = |j: &Journal| -> i64 { one(j, "SELECT COUNT(*) FROM insurer_stoppages") };
     j.write_blocking(|c| purge(c, "9999")).unwrap();
     assert_eq!(count(&j), 1, "declaration still there");
+    // Retention removes finished stoppages only.
+    j.write_blocking(|c| {
+        c.execute_batch(
+            "UPDATE declarations SET state = 'accepted'; UPDATE outbox SET delivered_at = '2020'",
+        )?;
+        Ok(())
+    })
+    .unwrap();
     j.write_blocking(|c| crate::journal::retention::purge(c, "9999"))
         .unwrap();
     assert_eq!(count(&j), 0);
