@@ -152,6 +152,11 @@ fn employee_data_goes_only_to_the_insurer_of_their_contract() {
         a.iter()
             .any(|(n, _)| n.starts_with("A1_stoppage_") && n.ends_with(".csv"))
     );
+    // The XML and the CSV of one message share their sequence number (issue 16).
+    for (n, _) in a.iter().filter(|(n, _)| n.ends_with(".xml")) {
+        let csv = n.replace(".xml", ".csv");
+        assert!(a.iter().any(|(m, _)| *m == csv), "{n} has no {csv}: {a:?}");
+    }
     assert!(
         b.iter()
             .all(|(_, body)| body.contains(NIR_2) && !body.contains(NIR_1))
