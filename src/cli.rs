@@ -74,14 +74,21 @@ pub enum Command {
     },
     /// Ask the running daemon to reload its configuration (SIGHUP) and print its verdict.
     Reload,
-    /// Delete journal rows and spool files older than a duration (retention).
+    /// Delete finished stoppages and spool files older than a duration (retention). On a
+    /// terminal it only lists what would go unless --yes is given.
     Purge {
-        /// e.g. 400d [default: the config's retention.keep]
+        /// e.g. 400d [default: the config's retention.keep; less needs --force]
         #[arg(long)]
         older_than: Option<humantime::Duration>,
-        /// Count only; delete nothing.
+        /// List and count only; delete nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Delete without the dry run a terminal gets by default.
+        #[arg(long, conflicts_with = "dry_run")]
+        yes: bool,
+        /// Allow --older-than below retention.keep.
+        #[arg(long)]
+        force: bool,
         #[arg(long)]
         json: bool,
     },
@@ -169,10 +176,21 @@ pub fn run(cli: Cli) -> i32 {
         Command::Purge {
             older_than,
             dry_run,
+            yes,
+            force,
             json,
         } => match load(&path) {
             Ok(cfg) => {
-                crate::engine::purge::run_cli(&cfg, older_than.map(Into::into), dry_run, json)
+                use std::io::IsTerminal;
+                let o = crate::engine::purge::Options {
+                    older_than: older_than.map(Into::into),
+                    dry_run,
+                    yes,
+                    force,
+                    json,
+                    interactive: std::io::stdin().is_terminal() && std::io::stdout().is_terminal(),
+                };
+                crate::engine::purge::run_cli(&cfg, o)
             }
             Err(code) => code,
         },

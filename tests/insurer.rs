@@ -505,11 +505,14 @@ franchise_days = 1
     let seen = peer.seen.lock().unwrap().clone();
     let mut local = named(&site, "spool/outbound/insurer/PREVA", "A-1_");
     assert_eq!(local.len(), 4);
-    // Journal order is the outbox sequence that ends every name.
+    // Journal order is the sequence that ends every name (shared by a message's XML and
+    // CSV, the XML first).
     local.sort_by_key(|n| {
-        n.rsplit_once('.')
-            .and_then(|(stem, _)| stem.rsplit('_').next())
-            .and_then(|x| x.parse::<u64>().ok())
+        let (stem, ext) = n.rsplit_once('.').unwrap();
+        (
+            stem.rsplit('_').next().and_then(|x| x.parse::<u64>().ok()),
+            ext != "xml",
+        )
     });
     for ((method, path, ct, body), name) in seen.iter().zip(&local) {
         assert_eq!(method, "PUT");

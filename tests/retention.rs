@@ -42,8 +42,9 @@ fn purge_removes_old_data_only() {
     // Make OLD-1, its input, the rejection and their files 500 days old.
     let old = "2020-01-01T00:00:00.000Z";
     let db = site.db();
+    // OLD-1 is finished (accepted by the CPAM); NEW-1 stays `validated` (never purged).
     db.execute(
-        "UPDATE declarations SET created_at = ?1, updated_at = ?1 WHERE hr_ref = 'OLD-1'",
+        "UPDATE declarations SET state = 'accepted', created_at = ?1, updated_at = ?1 WHERE hr_ref = 'OLD-1'",
         [old],
     )
     .unwrap();
@@ -103,4 +104,50 @@ fn purge_removes_old_data_only() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["journal"]["declarations"], 0, "{v}");
     assert_eq!(v["files"], 0);
+}
+
+/// Issue 16: `ijgate purge --older-than 1s`, typed while the daemon runs, deleted two
+/// declarations still waiting for their CNAM report. Now the age below `retention.keep` is
+/// refused without `--force`, and even forced, nothing waiting for a return goes.
+#[test]
+fn purge_1s_keeps_what_waits_for_the_cnam_report() {
+    let site = Site::new(FAST_EXCHANGE);
+    // The CNAM business report (31) comes much later than the test lasts.
+    std::fs::write(site.path("scenario.toml"), "[delays]\n\"31\" = \"1h\"\n").unwrap();
+    let d = site.start();
+    site.drop_file(
+        "rh-a_two.csv",
+        &csv(&[csv_row("WAIT-1", SIRET_A), csv_row("WAIT-2", SIRET_A)]),
+    );
+    let waiting = || {
+        ["WAIT-1", "WAIT-2"].iter().all(|r| {
+            states(&site, r)
+                .iter()
+                .any(|(_, s)| s == "deposited" || s == "acknowledged")
+        })
+    };
+    assert!(wait_until(T, waiting), "{}", d.log_text());
+    // The declarations must be older than the cutoff for the test to mean anything.
+    std::thread::sleep(Duration::from_millis(1100));
+
+    let o = site.cli(&["purge", "--older-than", "1s"]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one message: {err}");
+
+    let o = site.cli(&["purge", "--older-than", "1s", "--force", "--json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["journal"]["declarations"], 0, "{v}");
+    assert_eq!(v["declarations"], serde_json::json!([]), "{v}");
+    assert_eq!(site.status()["declarations_total"], 2);
+    for r in ["WAIT-1", "WAIT-2"] {
+        assert_eq!(site.cli(&["show", "--hr-ref", r]).status.code(), Some(0));
+    }
 }

@@ -233,11 +233,11 @@ pub fn list(conn: &Connection) -> Result<Vec<Listed>, JournalError> {
     Ok(rows)
 }
 
-/// Retention: the alerts, tasks and documents of declarations last updated before `cutoff`
-/// (children of `declarations`, so this runs first), and installation-wide alerts resolved
-/// before it. Returns the rows removed.
+/// Retention: the alerts, tasks and documents of the declarations a purge removes (the same
+/// rule: [`crate::journal::retention::purgeable_sql`]; children of `declarations`, so this runs
+/// first), and installation-wide alerts resolved before `cutoff`. Returns the rows removed.
 pub fn purge_followup(conn: &Connection, cutoff: &str) -> Result<usize, JournalError> {
-    let old = "SELECT id FROM declarations WHERE updated_at < ?1";
+    let old = crate::journal::retention::purgeable_sql();
     let mut n = 0;
     for table in ["documents", "tasks", "alerts"] {
         n += conn.execute(
@@ -316,7 +316,7 @@ mod tests {
                     )?;
                     let id = c.last_insert_rowid();
                     c.execute(
-                        "INSERT INTO tasks (declaration_id, kind, siret, hr_ref, state, created_at) VALUES (?1, 'dsij', 's', ?2, 'open', ?3)",
+                        "INSERT INTO tasks (declaration_id, kind, siret, hr_ref, state, created_at) VALUES (?1, 'dsij', 's', ?2, 'done', ?3)",
                         params![id, r, at],
                     )?;
                     crate::documents::record(c, id, "BULLETIN_SALAIRE", "f.pdf", b"%PDF-", "{}", at)?;

@@ -247,13 +247,48 @@ pub fn free_name(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// Refuses a secret file (key, password) that others can read or write.
+///
+/// Accepted: 0600/0400 (owner only), and 0640/0440 when the file's group is one this process
+/// belongs to — Debian's and certbot's convention of keys owned `root:ssl-cert` 0640, with the
+/// service user added to `ssl-cert` (`adduser ijgate ssl-cert`). Members of that group are
+/// exactly who may read the key. Refused: any bit for others, group write or execute, and group
+/// read for a group the service user is not in (then the group is someone else's audience).
 pub fn check_secret_mode(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
     let meta = fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
+    secret_mode_ok(meta.permissions().mode(), meta.gid(), &process_groups())
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The effective group and the supplementary groups of this process.
+pub fn process_groups() -> Vec<u32> {
+    // SAFETY: getegid cannot fail; getgroups is called first with 0 to size the buffer, then
+    // with a buffer of that size, as POSIX specifies.
+    let mut groups = vec![unsafe { libc::getegid() }];
+    let n = unsafe { libc::getgroups(0, std::ptr::null_mut()) };
+    if n > 0 {
+        let mut buf = vec![0 as libc::gid_t; n as usize];
+        let m = unsafe { libc::getgroups(n, buf.as_mut_ptr()) };
+        if m > 0 {
+            groups.extend_from_slice(&buf[..m as usize]);
+        }
+    }
+    groups
+}
+
+/// The rule of [`check_secret_mode`] on a mode, the file's group and the process's groups.
+pub fn secret_mode_ok(mode: u32, file_gid: u32, groups: &[u32]) -> Result<(), String> {
+    let mode = mode & 0o777;
+    if mode & 0o037 != 0 {
         return Err(format!(
-            "{} has mode {mode:04o}: a secret must not be readable by group or others (chmod 600)",
-            path.display()
+            "mode {mode:04o}: a secret must not be writable by its group nor readable by others \
+             (chmod 600, or 640 with a group the service user is in)"
+        ));
+    }
+    if mode & 0o040 != 0 && !groups.contains(&file_gid) {
+        return Err(format!(
+            "mode {mode:04o} with group {file_gid}, which the service user is not in: chmod 600, \
+             or add the user to that group (e.g. adduser ijgate ssl-cert)"
         ));
     }
     Ok(())
@@ -314,6 +349,48 @@ mod tests {
         assert!(read_secret(&p).unwrap_err().contains("0644"));
         fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(read_secret(&p).unwrap(), "s3cret");
+        // 0640 with the process's own group (the file was created with it): accepted.
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+        assert_eq!(read_secret(&p).unwrap(), "s3cret");
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o660)).unwrap();
+        assert!(read_secret(&p).unwrap_err().contains("0660"));
+    }
+
+    /// Issue 16: keys at 0640 `root:ssl-cert` (Debian, certbot) were refused.
+    #[test]
+    fn group_readable_keys_need_a_group_of_the_service_user() {
+        let ssl_cert = 111;
+        let ijgate_in_ssl_cert = [998, 111];
+        let ijgate_alone = [998];
+        assert!(secret_mode_ok(0o100640, ssl_cert, &ijgate_in_ssl_cert).is_ok());
+        assert!(secret_mode_ok(0o440, ssl_cert, &ijgate_in_ssl_cert).is_ok());
+        assert!(secret_mode_ok(0o600, ssl_cert, &ijgate_alone).is_ok());
+        assert!(secret_mode_ok(0o400, ssl_cert, &[]).is_ok());
+        let e = secret_mode_ok(0o640, ssl_cert, &ijgate_alone).unwrap_err();
+        assert!(e.contains("group 111") && e.contains("adduser"), "{e}");
+        for bad in [0o644, 0o604, 0o660, 0o650, 0o641, 0o666] {
+            assert!(
+                secret_mode_ok(bad, ssl_cert, &ijgate_in_ssl_cert).is_err(),
+                "{bad:o}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_group_readable_key_of_a_foreign_group_is_refused() {
+        // As root (the test machines), chown to a group the process is not in.
+        let foreign = 54_321;
+        if process_groups().contains(&foreign) {
+            return;
+        }
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("k.key");
+        fs::write(&p, "k").unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+        if std::os::unix::fs::chown(&p, None, Some(foreign)).is_err() {
+            return; // not root: the pure rule is tested above
+        }
+        assert!(check_secret_mode(&p).unwrap_err().contains("54321"));
     }
 
     #[test]

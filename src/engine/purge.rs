@@ -21,6 +21,8 @@ pub struct Report {
     pub journal: Purged,
     pub files: usize,
     pub dry_run: bool,
+    /// The declarations removed (or that would be), without NIR.
+    pub declarations: Vec<retention::Doomed>,
 }
 
 /// Regular files in `dir` last modified before `before`; removed unless `dry_run`.
@@ -58,31 +60,77 @@ fn spool_files(cfg: &Config, keep: Duration, dry_run: bool) -> std::io::Result<u
     Ok(n)
 }
 
-/// `ijgate purge`: a connection of its own (the daemon may be running: SQLite serialises the
-/// two writers), one transaction, rolled back for a dry run.
-pub fn run_cli(cfg: &Config, older_than: Option<Duration>, dry_run: bool, json: bool) -> i32 {
-    let keep = older_than.unwrap_or(cfg.retention.keep);
+/// How `ijgate purge` was asked to run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// `--older-than` (default: `retention.keep`).
+    pub older_than: Option<Duration>,
+    /// `--dry-run`: count and list only.
+    pub dry_run: bool,
+    /// `--yes`: proceed without the dry run a terminal gets by default.
+    pub yes: bool,
+    /// `--force`: allow an age below `retention.keep`.
+    pub force: bool,
+    pub json: bool,
+    /// Standard input and output are a terminal (an operator typing, not a script).
+    pub interactive: bool,
+}
+
+/// Exit code of a purge refused before touching anything (age below `retention.keep`).
+pub const EXIT_REFUSED: i32 = 2;
+
+fn age_text(keep: Duration) -> String {
+    if keep.as_secs().is_multiple_of(86_400) && keep.as_secs() > 0 {
+        format!("{}d", keep.as_secs() / 86_400)
+    } else {
+        humantime::format_duration(keep).to_string()
+    }
+}
+
+/// `ijgate purge`: a connection of its own beside the running daemon. Safety rules:
+/// - an age below `retention.keep` is refused without `--force` (a typo such as `1s` must not
+///   erase health records);
+/// - only finished stoppages go ([`retention::purgeable_sql`]): never a declaration still
+///   waiting for a deposit, a CNAM report, documents, a manual task or a notice;
+/// - on a terminal, without `--yes`, it is a dry run that lists what would go;
+/// - coordination with the daemon: the whole purge is one `BEGIN IMMEDIATE` transaction, which
+///   takes the journal's write lock first, so the daemon's writers wait (busy timeout) and
+///   no state changes between the check (evaluated inside the transaction) and the deletion.
+///   A dry run is the same transaction, rolled back.
+pub fn run_cli(cfg: &Config, o: Options) -> i32 {
+    let keep = o.older_than.unwrap_or(cfg.retention.keep);
+    if keep < cfg.retention.keep && !o.force {
+        eprintln!(
+            "ijgate: refusing to purge data younger than retention.keep ({}): --older-than {} \
+             needs --force",
+            age_text(cfg.retention.keep),
+            age_text(keep)
+        );
+        return EXIT_REFUSED;
+    }
+    let dry_run = o.dry_run || (o.interactive && !o.yes);
     let db = cfg.db_path();
     if !db.exists() {
         eprintln!("ijgate: no journal at {} yet", db.display());
         return 1;
     }
     let cutoff = retention::cutoff(keep);
-    let journal = (|| -> Result<Purged, JournalError> {
+    let journal = (|| -> Result<(Purged, Vec<retention::Doomed>), JournalError> {
         let mut c = rusqlite::Connection::open(&db)?;
         c.busy_timeout(Duration::from_secs(30))?;
         c.pragma_update(None, "foreign_keys", "ON")?;
         let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let list = retention::doomed(&tx, &cutoff)?;
         let p = retention::purge(&tx, &cutoff)?;
         if dry_run {
             tx.rollback()?;
         } else {
             tx.commit()?;
         }
-        Ok(p)
+        Ok((p, list))
     })();
     keep_owner(&db);
-    let journal = match journal {
+    let (journal, list) = match journal {
         Ok(p) => p,
         Err(e) => {
             eprintln!("ijgate: {e}");
@@ -101,17 +149,22 @@ pub fn run_cli(cfg: &Config, older_than: Option<Duration>, dry_run: bool, json: 
         journal,
         files,
         dry_run,
+        declarations: list,
     };
-    if json {
+    if o.json {
         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
     } else {
         let verb = if dry_run { "would remove" } else { "removed" };
-        let age = if keep.as_secs().is_multiple_of(86_400) {
-            format!("{}d", keep.as_secs() / 86_400)
-        } else {
-            humantime::format_duration(keep).to_string()
-        };
-        println!("older than {age} (before {}):", r.cutoff);
+        println!("older than {} (before {}):", age_text(keep), r.cutoff);
+        for d in r.declarations.iter().take(50) {
+            println!(
+                "  declaration {:>6}  {}  {}  {}  {}  last change {}",
+                d.id, d.siret, d.hr_ref, d.event, d.state, d.updated_at
+            );
+        }
+        if r.declarations.len() > 50 {
+            println!("  … and {} more (--json lists them all)", r.declarations.len() - 50);
+        }
         println!(
             "  {verb} {} declaration(s) with {} history event(s), {} notice(s), {} rejection(s), {} input(s)",
             r.journal.declarations,
@@ -121,6 +174,9 @@ pub fn run_cli(cfg: &Config, older_than: Option<Duration>, dry_run: bool, json: 
             r.journal.inputs
         );
         println!("  {verb} {} archived/rejected file(s)", r.files);
+        if dry_run && !o.dry_run {
+            println!("dry run (the default on a terminal): run again with --yes to delete");
+        }
     }
     0
 }

@@ -64,19 +64,86 @@ pub fn cutoff(keep: Duration) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Marks the declarations to purge: every declaration of a stoppage (siret, hr_ref) none of
-/// whose declarations changed since `cutoff` — a stoppage goes as a whole, so no deposit of a
-/// kept declaration points at a deleted one.
+/// Declaration states after which nothing more is expected from net-entreprises or from an
+/// operator: the only ones a purge may remove. Every other state (`validated`, `queued`,
+/// `depositing`, `uncertain`, `deposited`, `acknowledged`, `documents_requested`) is still
+/// waiting for something — a deposit, a CNAM report, documents — and is never purged, however
+/// old (a `validated` declaration with `netent.mode = "disabled"` included: enabling the
+/// exchange later deposits it).
+pub const TERMINAL_STATES: &[&str] = &[
+    "accepted",
+    "refused",
+    "rejected",
+    "failed",
+    "recorded",
+    "cancelled",
+    "dsij_fallback",
+];
+
+/// The ids of the declarations a purge with cutoff `?1` removes: every declaration of a
+/// stoppage (siret, hr_ref) none of whose declarations changed since the cutoff, all of which
+/// are in a [`TERMINAL_STATES`] state, with no open manual task and no notice still owed. A
+/// stoppage goes as a whole, so no deposit of a kept declaration points at a deleted one.
+/// Evaluated inside the purge's write transaction (`BEGIN IMMEDIATE`): the daemon cannot
+/// move a declaration between this check and the deletion.
+pub fn purgeable_sql() -> String {
+    let terminal = TERMINAL_STATES
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    format!(
+        "SELECT d.id FROM declarations d WHERE NOT EXISTS
+           (SELECT 1 FROM declarations e WHERE e.siret = d.siret AND e.hr_ref = d.hr_ref
+              AND (e.updated_at >= ?1 OR e.state NOT IN ({terminal})
+                   OR EXISTS (SELECT 1 FROM tasks t WHERE t.declaration_id = e.id AND t.state = 'open')
+                   OR EXISTS (SELECT 1 FROM outbox o WHERE o.declaration_id = e.id AND o.delivered_at IS NULL)))"
+    )
+}
+
+/// Marks the declarations to purge (see [`purgeable_sql`]) in the temporary table `purge_ids`.
 fn mark_old(conn: &Connection, cutoff: &str) -> Result<(), JournalError> {
     conn.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS purge_ids (id INTEGER PRIMARY KEY); DELETE FROM purge_ids;",
     )?;
     conn.execute(
-        "INSERT INTO purge_ids SELECT d.id FROM declarations d WHERE NOT EXISTS
-           (SELECT 1 FROM declarations e WHERE e.siret = d.siret AND e.hr_ref = d.hr_ref AND e.updated_at >= ?1)",
+        &format!("INSERT INTO purge_ids {}", purgeable_sql()),
         params![cutoff],
     )?;
     Ok(())
+}
+
+/// One declaration a purge would remove, as `ijgate purge` lists it (no NIR).
+#[derive(Debug, Clone, Serialize)]
+pub struct Doomed {
+    pub id: i64,
+    pub siret: String,
+    pub hr_ref: String,
+    pub event: String,
+    pub state: String,
+    pub updated_at: String,
+}
+
+/// The declarations a purge with `cutoff` would remove, oldest first.
+pub fn doomed(conn: &Connection, cutoff: &str) -> Result<Vec<Doomed>, JournalError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT id, siret, hr_ref, event, state, updated_at FROM declarations
+          WHERE id IN ({}) ORDER BY updated_at, id",
+        purgeable_sql()
+    ))?;
+    let rows = stmt
+        .query_map(params![cutoff], |r| {
+            Ok(Doomed {
+                id: r.get(0)?,
+                siret: r.get(1)?,
+                hr_ref: r.get(2)?,
+                event: r.get(3)?,
+                state: r.get(4)?,
+                updated_at: r.get(5)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }
 
 /// The CPAM exchange rows of the marked declarations: returns, then deposits; and returns of
@@ -197,11 +264,11 @@ mod tests {
         j.write_blocking(|c| {
             // Stoppage OLD: arret deposited long ago, with its return. Stoppage MIX: an old
             // arret cancelled by a recent annulation (the cancel deposit targets the arret).
-            for (hr, event, at) in [("OLD", "arret", "2020-01-01T00:00:00.000Z"), ("MIX", "arret", "2020-01-01T00:00:00.000Z"), ("MIX", "annulation", "2026-11-01T00:00:00.000Z")] {
+            for (hr, event, state, at) in [("OLD", "arret", "accepted", "2020-01-01T00:00:00.000Z"), ("MIX", "arret", "cancelled", "2020-01-01T00:00:00.000Z"), ("MIX", "annulation", "cancelled", "2026-11-01T00:00:00.000Z")] {
                 c.execute(
                     "INSERT INTO declarations (siret, hr_ref, event, nir, state, revision, content_hash, payload, created_at, updated_at)
-                     VALUES ('73282932000074', ?1, ?2, '1850578006084', 'deposited', 1, 'h', '{}', ?3, ?3)",
-                    params![hr, event, at],
+                     VALUES ('73282932000074', ?1, ?2, '1850578006084', ?4, 1, 'h', '{}', ?3, ?3)",
+                    params![hr, event, at, state],
                 )?;
             }
             c.execute_batch(
@@ -241,12 +308,13 @@ mod tests {
             for (i, at) in [(1, old), (2, new)] {
                 c.execute(
                     "INSERT INTO declarations (siret, hr_ref, event, nir, state, revision, content_hash, payload, created_at, updated_at)
-                     VALUES ('73282932000074', ?1, 'arret', '1850578006084', 'validated', 1, 'h', '{}', ?2, ?2)",
+                     VALUES ('73282932000074', ?1, 'arret', '1850578006084', 'accepted', 1, 'h', '{}', ?2, ?2)",
                     params![format!("R{i}"), at],
                 )?;
                 let id = c.last_insert_rowid();
                 store::add_history(c, id, "received", None, None, None, at)?;
                 store::enqueue_outbox(c, Some(id), "hr", "n.json", b"{}", at)?;
+                c.execute("UPDATE outbox SET delivered_at = ?2 WHERE declaration_id = ?1", params![id, at])?;
                 let input = store::record_input(c, "spool", "f.csv", &format!("sha{i}"), 1, 1, at)?;
                 c.execute(
                     "INSERT INTO rejections (input_id, at, channel, source, errors) VALUES (?1, ?2, 'spool', '{}', '[]')",
@@ -285,6 +353,63 @@ mod tests {
             .write_blocking(|c| purge(c, &cutoff(Duration::from_secs(400 * 86_400))))
             .unwrap();
         assert_eq!(again, Purged::default());
+    }
+
+    /// Issue 16: `purge --older-than 1s` removed declarations still waiting for their CNAM
+    /// report. However old, a declaration in a non-terminal state, with an open task or with
+    /// a notice still owed keeps its whole stoppage.
+    #[test]
+    fn only_finished_stoppages_go() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(&d.path().join("j.db")).unwrap();
+        let old = "2020-01-01T00:00:00.000Z";
+        j.write_blocking(move |c| {
+            for (hr, state) in [
+                ("DONE", "accepted"),
+                ("WAIT31", "deposited"),
+                ("WAIT30", "acknowledged"),
+                ("QUEUED", "queued"),
+                ("DOCS", "documents_requested"),
+                ("TASK", "dsij_fallback"),
+                ("OWED", "refused"),
+                // A stoppage with one finished and one waiting declaration stays whole.
+                ("MIXED", "cancelled"),
+                ("MIXED ", "uncertain"),
+            ] {
+                // "MIXED " is the stoppage MIXED's second declaration (an annulation).
+                let (hr, event) = match hr.strip_suffix(' ') {
+                    Some(h) => (h, "annulation"),
+                    None => (hr, "arret"),
+                };
+                c.execute(
+                    "INSERT INTO declarations (siret, hr_ref, event, nir, state, revision, content_hash, payload, created_at, updated_at)
+                     VALUES ('73282932000074', ?1, ?4, '1850578006084', ?2, 1, 'h', '{}', ?3, ?3)",
+                    params![hr, state, old, event],
+                )?;
+                let id = c.last_insert_rowid();
+                if hr == "TASK" {
+                    c.execute("INSERT INTO tasks (declaration_id, kind, siret, hr_ref, state, created_at) VALUES (?1, 'dsij', 's', 'TASK', 'open', ?2)", params![id, old])?;
+                }
+                if hr == "OWED" {
+                    store::enqueue_outbox(c, Some(id), "hr", "n.json", b"{}", old)?;
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+        let cut = cutoff(Duration::from_secs(1));
+        let c2 = cut.clone();
+        let list = j.read_blocking(move |c| doomed(c, &c2)).unwrap();
+        assert_eq!(
+            list.iter().map(|d| d.hr_ref.as_str()).collect::<Vec<_>>(),
+            ["DONE"]
+        );
+        let p = j.write_blocking(move |c| purge(c, &cut)).unwrap();
+        assert_eq!(p.declarations, 1);
+        let left = j.read_blocking(|c| Ok(rows(c, "declarations"))).unwrap();
+        assert_eq!(left, 8);
+        let tasks = j.read_blocking(|c| Ok(rows(c, "tasks"))).unwrap();
+        assert_eq!(tasks, 1, "the open task stays");
     }
 
     #[test]

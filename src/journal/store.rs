@@ -279,8 +279,18 @@ pub fn transition(
     add_history(conn, id, what, Some(state), None, detail, at)
 }
 
-/// Queues a notice whose name is `<stem>_<outbox id>.<ext>`: the journal sequence makes it
-/// unique and increasing, so the HR tool can process notices in order.
+/// Digits of the sequence `n` in outbound file names, zero-padded so that a plain name sort
+/// (`ls`, Windows Explorer, a glob) is the journal order: 9 digits last a billion notices.
+pub const SEQ_WIDTH: usize = 9;
+
+/// `<stem>_<n>.<ext>` with `n` zero-padded to [`SEQ_WIDTH`].
+pub fn seq_name(stem: &str, n: i64, ext: &str) -> String {
+    format!("{stem}_{n:0width$}.{ext}", width = SEQ_WIDTH)
+}
+
+/// Queues a notice whose name is `<stem>_<n>.<ext>`, `n` its outbox id ([`seq_name`]): the
+/// journal sequence makes it unique and increasing, so the HR tool can process notices in
+/// order.
 pub fn enqueue_notice(
     conn: &Connection,
     declaration_id: Option<i64>,
@@ -290,11 +300,31 @@ pub fn enqueue_notice(
     body: &[u8],
     at: &str,
 ) -> Result<String, JournalError> {
-    let id = enqueue_outbox(conn, declaration_id, dest, "", body, at)?;
-    let name = format!("{stem}_{id}.{ext}");
-    conn.prepare_cached("UPDATE outbox SET file_name = ?2 WHERE id = ?1")?
-        .execute(params![id, name])?;
-    Ok(name)
+    Ok(enqueue_files(conn, declaration_id, dest, stem, &[(ext, body)], at)?.remove(0))
+}
+
+/// Queues the files of one message (an insurer message's XML and CSV, a BPIJ and its JSON
+/// summary) under one sequence number: all are named `<stem>_<n>.<ext>` with `n` the first
+/// file's outbox id, so they pair by name and sort together. They are written in the order
+/// given (outbox id order), the last one being the signal that the message is complete.
+pub fn enqueue_files(
+    conn: &Connection,
+    declaration_id: Option<i64>,
+    dest: &str,
+    stem: &str,
+    files: &[(&str, &[u8])],
+    at: &str,
+) -> Result<Vec<String>, JournalError> {
+    let mut names = Vec::with_capacity(files.len());
+    let mut n = None;
+    for (ext, body) in files {
+        let id = enqueue_outbox(conn, declaration_id, dest, "", body, at)?;
+        let name = seq_name(stem, *n.get_or_insert(id), ext);
+        conn.prepare_cached("UPDATE outbox SET file_name = ?2 WHERE id = ?1")?
+            .execute(params![id, name])?;
+        names.push(name);
+    }
+    Ok(names)
 }
 
 /// `ijgate retry ID`: puts the last failed or rejected deposit of a declaration back in the
@@ -343,4 +373,54 @@ pub fn retry_declaration(conn: &Connection, id: i64, at: &str) -> Result<i64, Jo
     )?;
     transition(conn, id, "queued", "queued", Some(&detail), at)?;
     Ok(dep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 16: `_1.xml` + `_2.csv` could not be paired, and `_13` sorted before `_2`. The
+    /// files of one message share `n`; names sort in journal order.
+    #[test]
+    fn the_files_of_a_message_pair_and_names_sort_in_journal_order() {
+        let d = tempfile::tempdir().unwrap();
+        let j = crate::journal::Journal::open(&d.path().join("j.db")).unwrap();
+        let names = j
+            .write_blocking(|c| {
+                let mut all = Vec::new();
+                for i in 0..25 {
+                    let files: &[(&str, &[u8])] = if i % 3 == 0 {
+                        &[("xml", b"<x/>"), ("csv", b"a;b\n")]
+                    } else {
+                        &[("json", b"{}")]
+                    };
+                    all.push(enqueue_files(c, None, "insurer/P", "R_stoppage", files, "t")?);
+                }
+                Ok(all)
+            })
+            .unwrap();
+        // Pairing: same stem and n, only the extension differs.
+        let pair = &names[0];
+        assert_eq!(pair.len(), 2);
+        assert_eq!(pair[0], "R_stoppage_000000001.xml");
+        assert_eq!(pair[1], "R_stoppage_000000001.csv");
+        assert_eq!(names[1], ["R_stoppage_000000003.json"]);
+        // Sort order: a plain name sort groups each message and follows the journal's order.
+        let flat: Vec<String> = names.iter().flatten().cloned().collect();
+        let mut sorted = flat.clone();
+        sorted.sort();
+        let seq = |n: &str| {
+            let stem = n.rsplit_once('.').unwrap().0;
+            stem.rsplit_once('_').unwrap().1.to_string()
+        };
+        let journal_order: Vec<String> = flat.iter().map(|n| seq(n)).collect();
+        let sorted_order: Vec<String> = sorted.iter().map(|n| seq(n)).collect();
+        let mut dedup_j = journal_order.clone();
+        dedup_j.dedup();
+        let mut dedup_s = sorted_order.clone();
+        dedup_s.dedup();
+        assert_eq!(dedup_j, dedup_s, "{sorted:?}");
+        assert!(flat.iter().any(|n| n.contains("_000000013.")));
+        assert_eq!(seq_name("s", 2, "xml").len(), "s_.xml".len() + SEQ_WIDTH);
+    }
 }

@@ -249,8 +249,9 @@ fn dispatch_one(
         .unwrap_or_default()
     };
     let all: Vec<&LineSummary> = lines.iter().collect();
-    for (ext, body) in [("xml", xml.to_vec()), ("json", summary(&all))] {
-        let f = store::enqueue_notice(conn, None, "hr", &stem, ext, &body, at)?;
+    // The slip and its summary share one sequence number (they pair by name).
+    let sum = summary(&all);
+    for f in store::enqueue_files(conn, None, "hr", &stem, &[("xml", xml), ("json", sum.as_slice())], at)? {
         crate::metrics::bpij_dispatched("hr", &f);
     }
     let mut files = 2;
@@ -266,11 +267,8 @@ fn dispatch_one(
             .iter()
             .map(|l| (l.siret.clone(), l.nir.clone()))
             .collect();
-        for (ext, body) in [
-            ("xml", reduced(&bpij, &keep).to_xml()),
-            ("json", summary(&ls)),
-        ] {
-            let f = store::enqueue_notice(conn, None, &dest, &stem, ext, &body, at)?;
+        let (x, j) = (reduced(&bpij, &keep).to_xml(), summary(&ls));
+        for f in store::enqueue_files(conn, None, &dest, &stem, &[("xml", x.as_slice()), ("json", j.as_slice())], at)? {
             crate::metrics::bpij_dispatched(&dest, &f);
         }
         files += 2;

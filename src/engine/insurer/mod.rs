@@ -388,25 +388,16 @@ pub(crate) fn enqueue_message(
     };
     let dest = format!("insurer/{}", link.insurer_code);
     let stem = crate::engine::notices::stem(Some(&link.hr_ref), kind.as_str());
-    let xml = store::enqueue_notice(
+    // One sequence for the message: `<stem>_<n>.xml` and `<stem>_<n>.csv` pair by name.
+    let files = store::enqueue_files(
         conn,
         Some(history_decl),
         &dest,
         &stem,
-        "xml",
-        &msg.to_xml(),
+        &[("xml", msg.to_xml().as_slice()), ("csv", msg.to_csv().as_slice())],
         at,
     )?;
-    let csv = store::enqueue_notice(
-        conn,
-        Some(history_decl),
-        &dest,
-        &stem,
-        "csv",
-        &msg.to_csv(),
-        at,
-    )?;
-    let detail = json!({"insurer": link.insurer_code, "kind": kind.as_str(), "files": [xml, csv]})
+    let detail = json!({"insurer": link.insurer_code, "kind": kind.as_str(), "files": files})
         .to_string();
     store::add_history(
         conn,

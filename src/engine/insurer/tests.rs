@@ -152,6 +152,11 @@ fn employee_data_goes_only_to_the_insurer_of_their_contract() {
         a.iter()
             .any(|(n, _)| n.starts_with("A1_stoppage_") && n.ends_with(".csv"))
     );
+    // The XML and the CSV of one message share their sequence number (issue 16).
+    for (n, _) in a.iter().filter(|(n, _)| n.ends_with(".xml")) {
+        let csv = n.replace(".xml", ".csv");
+        assert!(a.iter().any(|(m, _)| *m == csv), "{n} has no {csv}: {a:?}");
+    }
     assert!(
         b.iter()
             .all(|(_, body)| body.contains(NIR_2) && !body.contains(NIR_1))
@@ -771,6 +776,14 @@ fn purge_forgets_routing_only_once_the_declarations_are_gone() {
     let count = |j: &Journal| -> i64 { one(j, "SELECT COUNT(*) FROM insurer_stoppages") };
     j.write_blocking(|c| purge(c, "9999")).unwrap();
     assert_eq!(count(&j), 1, "declaration still there");
+    // Retention removes finished stoppages only.
+    j.write_blocking(|c| {
+        c.execute_batch(
+            "UPDATE declarations SET state = 'accepted'; UPDATE outbox SET delivered_at = '2020'",
+        )?;
+        Ok(())
+    })
+    .unwrap();
     j.write_blocking(|c| crate::journal::retention::purge(c, "9999"))
         .unwrap();
     assert_eq!(count(&j), 0);
