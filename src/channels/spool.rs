@@ -65,6 +65,10 @@ impl SpoolDirs {
 }
 
 /// True for names the spool never takes (temporary names of writers, hidden files).
+/// Folders of other doors that live inside `inbound/` (the DSN door reads `inbound/dsn/`):
+/// never candidates of this door, never moved aside.
+pub const DOOR_FOLDERS: &[&str] = &["dsn"];
+
 pub fn ignored(name: &str) -> bool {
     name.starts_with('.')
         || name.ends_with(".tmp")
@@ -250,6 +254,10 @@ fn note(
     let Ok(meta) = std::fs::symlink_metadata(&path) else {
         return;
     };
+    // Other doors' folders inside inbound/ (a real directory, not a link to one) are theirs.
+    if meta.is_dir() && DOOR_FOLDERS.contains(&name) {
+        return;
+    }
     let (size, mtime) = (meta.len(), meta.modified().ok());
     let c = candidates.entry(path).or_insert(Candidate {
         size,

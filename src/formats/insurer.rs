@@ -630,6 +630,19 @@ pub(crate) mod tests {
             ("subrogation_end", "2031-11-30"),
             ("iban", "FR7630006000011234567890189"),
             ("bic", "BNPAFRPP"),
+            // The individual and contract fields a signalement requires (neodes::required).
+            ("birth_place", "Nantes"),
+            ("birth_department", "44"),
+            ("birth_country", "FR"),
+            ("address", "5 rue du Test"),
+            ("postal_code", "44000"),
+            ("city", "Nantes"),
+            ("contract_nature", "01"),
+            ("job_title", "Comptable"),
+            ("pcs_ese", "461d"),
+            ("statut_conventionnel", "06"),
+            ("retirement_category", "04"),
+            ("idcc", "1486"),
         ] {
             r.fields.insert(k.into(), v.into());
         }
