@@ -527,8 +527,13 @@ impl Peer {
 
     fn client(&self, f: impl FnOnce(&mut NetEntConfig)) -> NetEntClient {
         // kit: services/auth/ServiceAuthentificationNetEImpl.java — the fixture declarant account.
-        let mut cfg =
-            NetEntConfig::for_base(&self.base(), "99900000300015", "declarant", "declarant", "Refonte01");
+        let mut cfg = NetEntConfig::for_base(
+            &self.base(),
+            "99900000300015",
+            "declarant",
+            "declarant",
+            "Refonte01",
+        );
         cfg.ca_file = Some(self.ca.clone());
         cfg.request_timeout = Duration::from_secs(10);
         f(&mut cfg);
@@ -571,7 +576,10 @@ fn gunzip(data: &[u8]) -> Vec<u8> {
 
 fn auth_body(f: &[Option<&str>; 5]) -> String {
     let mut x = String::from("<identifiants>");
-    for (name, v) in ["siret", "nom", "prenom", "motdepasse", "service"].iter().zip(f) {
+    for (name, v) in ["siret", "nom", "prenom", "motdepasse", "service"]
+        .iter()
+        .zip(f)
+    {
         if let Some(v) = v {
             x.push_str(&format!("<{name}>{v}</{name}>"));
         }
@@ -633,7 +641,10 @@ async fn replay(http: &reqwest::Client, base: &str, c: &Case) -> Vec<String> {
     if let Some(realm) = c.realm
         && hv("www-authenticate").as_deref() != Some(realm)
     {
-        bad.push(format!("WWW-Authenticate {:?}, kit {realm:?}", hv("www-authenticate")));
+        bad.push(format!(
+            "WWW-Authenticate {:?}, kit {realm:?}",
+            hv("www-authenticate")
+        ));
     }
     let ct = hv("content-type");
     match c.content_type {
@@ -641,7 +652,9 @@ async fn replay(http: &reqwest::Client, base: &str, c: &Case) -> Vec<String> {
         Ct::Absent if ct.is_some() => bad.push(format!("Content-Type {ct:?}, kit none")),
         Ct::Absent => {}
         Ct::Is(x) => {
-            let essence = ct.as_deref().map(|v| v.split(';').next().unwrap_or_default().trim());
+            let essence = ct
+                .as_deref()
+                .map(|v| v.split(';').next().unwrap_or_default().trim());
             if essence != Some(x) {
                 bad.push(format!("Content-Type {ct:?}, kit {x:?}"));
             }
@@ -650,10 +663,16 @@ async fn replay(http: &reqwest::Client, base: &str, c: &Case) -> Vec<String> {
     if let Some(r) = c.accept_ranges
         && hv("accept-ranges").as_deref() != Some(r)
     {
-        bad.push(format!("Accept-Ranges {:?}, kit {r:?}", hv("accept-ranges")));
+        bad.push(format!(
+            "Accept-Ranges {:?}, kit {r:?}",
+            hv("accept-ranges")
+        ));
     }
     if c.no_cache && hv("cache-control").as_deref() != Some("no-cache") {
-        bad.push(format!("Cache-Control {:?}, kit no-cache", hv("cache-control")));
+        bad.push(format!(
+            "Cache-Control {:?}, kit no-cache",
+            hv("cache-control")
+        ));
     }
     if status == 200 {
         if hv("expires").is_none() {
@@ -665,7 +684,10 @@ async fn replay(http: &reqwest::Client, base: &str, c: &Case) -> Vec<String> {
         if !body.is_empty() {
             bad.push(format!("{} bytes of body on a {status}", body.len()));
         }
-    } else if !matches!(DepositAnswer::parse(&body), Ok(DepositAnswer::Rejected { .. })) {
+    } else if !matches!(
+        DepositAnswer::parse(&body),
+        Ok(DepositAnswer::Rejected { .. })
+    ) {
         bad.push("422 deposit without an ARE (kit: TestData.are)".into());
     }
     bad
@@ -721,7 +743,10 @@ fn check_shape(c: &Case, ct: Option<&str>, body: &[u8]) -> Vec<String> {
             Err(e) => bad.push(format!("BPIJ listing unreadable: {e}")),
         }
     } else if p.starts_with("/deposer-dsn") {
-        if !matches!(DepositAnswer::parse(body), Ok(DepositAnswer::Accepted { .. })) {
+        if !matches!(
+            DepositAnswer::parse(body),
+            Ok(DepositAnswer::Accepted { .. })
+        ) {
             bad.push("200 deposit without an AEE".into());
         }
     } else if p.ends_with("/12345") {
@@ -729,7 +754,10 @@ fn check_shape(c: &Case, ct: Option<&str>, body: &[u8]) -> Vec<String> {
             bad.push("telecharger-retour 12345: not the kit's text".into());
         }
     } else if p.ends_with("/65432") {
-        if !matches!(DepositAnswer::parse(body), Ok(DepositAnswer::Accepted { .. })) {
+        if !matches!(
+            DepositAnswer::parse(body),
+            Ok(DepositAnswer::Accepted { .. })
+        ) {
             bad.push("telecharger-retour 65432: not the kit's AEE".into());
         }
     } else if p.starts_with("/authentifier") && body.is_empty() {
@@ -806,7 +834,13 @@ async fn client_reads_kit_listings_in_both_versions() {
     assert_eq!(a.flux[0].retours.len(), 4);
     assert_eq!(a.flux[1].retours[0].ops.as_deref(), Some("AUMGM1"));
     // rechercher200VideTest
-    assert!(v2.list_returns_flux("pasderetours").await.unwrap().flux.is_empty());
+    assert!(
+        v2.list_returns_flux("pasderetours")
+            .await
+            .unwrap()
+            .flux
+            .is_empty()
+    );
     // rechercher404IdFluxInconnuTest: unknown flux.
     assert_eq!(v2.returns_of_flux("23456").await.unwrap(), None);
     assert_eq!(v1.returns_of_flux("23456").await.unwrap(), None);
@@ -816,7 +850,10 @@ async fn client_reads_kit_listings_in_both_versions() {
     assert!(e.is_transient());
     // rechercher422IdFluxTropLongTest: refused before sending.
     let long = "012345678901234567890123456789012345678901234567890";
-    assert_eq!(kind(&v2.list_returns_flux(long).await.unwrap_err()), "config");
+    assert_eq!(
+        kind(&v2.list_returns_flux(long).await.unwrap_err()),
+        "config"
+    );
 
     // lister-retours-declarant and lister-depots (RechercherRetoursParDeclarantNetETest{,2},
     // RechercherDepotsParDeclarantTest{,2}): same values in JSON and XML.
@@ -853,11 +890,17 @@ async fn client_downloads_as_the_kit_answers() {
         delegataire: None,
     };
     assert_eq!(
-        c.download_return("abcdefghij", &entry("12345")).await.unwrap(),
+        c.download_return("abcdefghij", &entry("12345"))
+            .await
+            .unwrap(),
         b"Ceci est un retour TXT"
     );
     assert!(matches!(
-        DepositAnswer::parse(&c.download_return("abcdefghij", &entry("65432")).await.unwrap()),
+        DepositAnswer::parse(
+            &c.download_return("abcdefghij", &entry("65432"))
+                .await
+                .unwrap()
+        ),
         Ok(DepositAnswer::Accepted { .. })
     ));
     for (flux, id, k) in [
@@ -902,7 +945,12 @@ async fn client_authentication_errors_as_the_kit() {
     let peer = start_peer(KIT_SCENARIO);
     assert!(peer.client(|_| {}).authenticate().await.is_ok());
     // authentifier200DeclarantRATest
-    assert!(peer.client(|c| c.service = "94".into()).authenticate().await.is_ok());
+    assert!(
+        peer.client(|c| c.service = "94".into())
+            .authenticate()
+            .await
+            .is_ok()
+    );
     // authentifier401DeclarantErreurAuthentificationTest / NonInscrit: Basic realm.
     for f in [
         (|c: &mut NetEntConfig| c.siret = "99900000300325".into()) as fn(&mut NetEntConfig),
@@ -916,7 +964,9 @@ async fn client_authentication_errors_as_the_kit() {
     }
     // authentifier422NomTropLongTest
     let e = peer
-        .client(|c| c.nom = "declarant123456789abcdefghijklklklklklklklklklklklklklklklklklklk".into())
+        .client(|c| {
+            c.nom = "declarant123456789abcdefghijklklklklklklklklklklklklklklklklklklk".into()
+        })
         .authenticate()
         .await
         .unwrap_err();

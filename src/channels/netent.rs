@@ -431,7 +431,12 @@ pub fn realm_of(headers: &HeaderMap) -> Option<String> {
     let rest = rest.trim_start();
     Some(match rest.strip_prefix('"') {
         Some(q) => q.split('"').next().unwrap_or_default().to_string(),
-        None => rest.split(',').next().unwrap_or_default().trim().to_string(),
+        None => rest
+            .split(',')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     })
 }
 
@@ -534,7 +539,10 @@ impl NetEntClient {
                 return Err(NetEntError::permanent(
                     "auth_locked",
                     Some(403),
-                    format!("authentifier/1.0: account locked or forbidden: {}", truncate(&bytes)),
+                    format!(
+                        "authentifier/1.0: account locked or forbidden: {}",
+                        truncate(&bytes)
+                    ),
                 ));
             }
             tracing::warn!(
@@ -666,7 +674,8 @@ impl NetEntClient {
                 &[422],
             )
             .await?;
-        if status == StatusCode::UNPROCESSABLE_ENTITY && answer.iter().all(u8::is_ascii_whitespace) {
+        if status == StatusCode::UNPROCESSABLE_ENTITY && answer.iter().all(u8::is_ascii_whitespace)
+        {
             // kit: services/depot/ServiceDepot2.java — 422 without ARE = empty deposit.
             return Err(NetEntError::permanent(
                 "invalid_parameter",
@@ -886,7 +895,9 @@ impl NetEntClient {
             return Err(NetEntError::permanent(
                 "untrusted_url",
                 None,
-                format!("link to a host that is not a configured net-entreprises host, skipped: {url}"),
+                format!(
+                    "link to a host that is not a configured net-entreprises host, skipped: {url}"
+                ),
             ));
         }
         let (_, _, body) = self.call(|h| h.get(url), &[]).await?;
@@ -1205,13 +1216,47 @@ mod tests {
     }
 
     #[test]
+    fn unreadable_listing_names_the_service() {
+        let mut h = HeaderMap::new();
+        h.insert(reqwest::header::CONTENT_TYPE, "text/html".parse().unwrap());
+        let e = listing_format("lister-retours-flux/2.0", &h, b"<html>").unwrap_err();
+        assert_eq!(e.kind(), "bad_listing");
+        assert!(e.to_string().contains("lister-retours-flux/2.0"), "{e}");
+        assert!(e.to_string().contains("text/html"), "{e}");
+        h.insert(
+            reqwest::header::CONTENT_TYPE,
+            "application/json".parse().unwrap(),
+        );
+        let f = listing_format("lister-depots/2.0", &h, b"").unwrap();
+        let e = DepositsListing::parse_as(f, b"<depots/>")
+            .map_err(|e| bad_listing("lister-depots/2.0", e))
+            .unwrap_err();
+        assert_eq!(e.kind(), "bad_listing");
+        assert!(
+            e.to_string()
+                .starts_with("net-entreprises permanent error (bad_listing"),
+            "{e}"
+        );
+        assert!(
+            e.to_string().contains("lister-depots/2.0: listing: JSON"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn realms_as_the_kit_writes_them() {
         // kit: utils/SecurityUtils.java and services/auth/ServiceAuthentificationNetEImpl.java.
         let mut h = HeaderMap::new();
         assert_eq!(realm_of(&h), None);
         for (v, realm) in [
-            ("DSNLogin realm=\"Jeton manquant ou invalide\"", REALM_INVALID_TOKEN),
-            ("DSNLogin realm=\"Utilisateur non-inscrit au service\"", REALM_NOT_ENROLLED),
+            (
+                "DSNLogin realm=\"Jeton manquant ou invalide\"",
+                REALM_INVALID_TOKEN,
+            ),
+            (
+                "DSNLogin realm=\"Utilisateur non-inscrit au service\"",
+                REALM_NOT_ENROLLED,
+            ),
             ("Basic realm=\"net-entreprises.fr\"", "net-entreprises.fr"),
             ("Basic realm=x, charset=UTF-8", "x"),
         ] {

@@ -53,7 +53,9 @@ pub enum ListingError {
         value: String,
         expected: &'static str,
     },
-    #[error("listing: unexpected Content-Type {0:?} (expected application/json or application/xml)")]
+    #[error(
+        "listing: unexpected Content-Type {0:?} (expected application/json or application/xml)"
+    )]
     ContentType(String),
 }
 
@@ -428,10 +430,7 @@ pub struct DepositsListing {
 }
 
 impl DepositsListing {
-    pub fn parse_as(
-        format: ListingFormat,
-        bytes: &[u8],
-    ) -> Result<DepositsListing, ListingError> {
+    pub fn parse_as(format: ListingFormat, bytes: &[u8]) -> Result<DepositsListing, ListingError> {
         match format {
             ListingFormat::Json => Self::parse_json(bytes),
             ListingFormat::Xml => Self::parse(bytes),
@@ -824,7 +823,11 @@ mod tests {
         assert_eq!(json.flux[0].retours[3].statut, "KO");
         let oc = &json.flux[1].retours[0];
         assert_eq!(
-            (oc.nature.as_str(), oc.ops.as_deref(), oc.delegataire.as_deref()),
+            (
+                oc.nature.as_str(),
+                oc.ops.as_deref(),
+                oc.delegataire.as_deref()
+            ),
             ("51", Some("AUMGM1"), Some("DZ2114"))
         );
         assert_eq!(oc.publication, Some(ts("20220412034029")));
@@ -835,7 +838,10 @@ mod tests {
         assert_eq!(ReturnsListing::parse_json(out.as_bytes()).unwrap(), json);
         // The @JsonRootName-wrapped form is read too.
         let wrapped = format!("{{\"Retours\":{KIT_REPONSE_RECHERCHE_JSON}}}");
-        assert_eq!(ReturnsListing::parse_json(wrapped.as_bytes()).unwrap(), json);
+        assert_eq!(
+            ReturnsListing::parse_json(wrapped.as_bytes()).unwrap(),
+            json
+        );
         // kit: TestData.java `reponseRechercheVide` and its JSON (ListeRetours2.flux = []).
         assert_eq!(
             ReturnsListing::parse(b"<retours></retours>").unwrap(),
@@ -856,7 +862,10 @@ mod tests {
         assert_eq!(json.depots.len(), 2);
         assert_eq!(json.depots[1].statut, "KO");
         assert_eq!(json.depots[0].date, Some(ts("20130801123242")));
-        assert_eq!(DepositsListing::parse_json(json.to_json().as_bytes()).unwrap(), json);
+        assert_eq!(
+            DepositsListing::parse_json(json.to_json().as_bytes()).unwrap(),
+            json
+        );
         // No deposit: the kit's List is null (JAXB leaves it unset).
         let empty = DepositsListing::parse_json(
             br#"{"declarant":{"depot":null,"siret":"12345678901234","nom":null,"prenom":null}}"#,
@@ -885,7 +894,10 @@ mod tests {
     #[test]
     fn format_follows_content_type() {
         use ListingFormat::*;
-        assert_eq!(ListingFormat::detect(Some("application/json"), b"").unwrap(), Json);
+        assert_eq!(
+            ListingFormat::detect(Some("application/json"), b"").unwrap(),
+            Json
+        );
         assert_eq!(
             ListingFormat::detect(Some("application/xml;charset=UTF-8"), b"").unwrap(),
             Xml
@@ -895,7 +907,10 @@ mod tests {
             ListingFormat::detect(Some("text/html"), b"<html>"),
             Err(ListingError::ContentType(_))
         ));
-        assert_eq!(ListingFormat::detect(None, b"  {\"flux\":[]}").unwrap(), Json);
+        assert_eq!(
+            ListingFormat::detect(None, b"  {\"flux\":[]}").unwrap(),
+            Json
+        );
         assert_eq!(ListingFormat::detect(None, b"<retours/>").unwrap(), Xml);
         assert!(ListingFormat::detect(None, b"").is_err());
     }
@@ -918,11 +933,15 @@ mod tests {
         assert_eq!(e.to_string(), "listing: flux without id");
         let e = ReturnsListing::parse_json(br#"{"flux":"x"}"#).unwrap_err();
         assert!(matches!(e, ListingError::Json(_)));
-        let e = DepositsListing::parse_json(br#"{"declarant":{"depot":[{"date":"x","idflux":"A","statut":"OK"}]}}"#)
-            .unwrap_err();
+        let e = DepositsListing::parse_json(
+            br#"{"declarant":{"depot":[{"date":"x","idflux":"A","statut":"OK"}]}}"#,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("date"), "{e}");
-        let e = DepositsListing::parse(b"<depots><declarant><depot><date>20130801123242</date></depot></declarant></depots>")
-            .unwrap_err();
+        let e = DepositsListing::parse(
+            b"<depots><declarant><depot><date>20130801123242</date></depot></declarant></depots>",
+        )
+        .unwrap_err();
         assert_eq!(e.to_string(), "listing: depot without idflux");
     }
 

@@ -169,10 +169,8 @@ pub fn make_token(who: &Identity, issued: &str, serial: u64) -> String {
 
 /// base64 of `siret;nom;prenom` (kit: Declarant.getSNP then Base64Utils.encode).
 pub fn snp(who: &Identity) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!(
-        "{};{};{}",
-        who.siret, who.nom, who.prenom
-    ))
+    base64::engine::general_purpose::STANDARD
+        .encode(format!("{};{};{}", who.siret, who.nom, who.prenom))
 }
 
 /// Reads the header as the kit's services do. `needs_declarant`: the service wants
@@ -267,7 +265,10 @@ mod tests {
         let h = format!("DSNLogin concentrateur={ctr}");
         assert!(read_caller(Some(&h), false).is_ok());
         assert_eq!(read_caller(Some(&h), true), Err(Refusal::InvalidToken));
-        let h = format!("DSNLogin concentrateur={ctr},declarant={}", snp(&kit_declarant()));
+        let h = format!(
+            "DSNLogin concentrateur={ctr},declarant={}",
+            snp(&kit_declarant())
+        );
         match read_caller(Some(&h), true).unwrap() {
             Caller::Concentrateur { who, declarant } => {
                 assert_eq!(check_concentrateur(&who, declarant.as_ref()), Ok(()));
@@ -275,7 +276,8 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // Unencoded SNP: ';' is not base64.
-        let h = format!("DSNLogin concentrateur={ctr},declarant=98765432109876;declarant;declarant");
+        let h =
+            format!("DSNLogin concentrateur={ctr},declarant=98765432109876;declarant;declarant");
         assert_eq!(read_caller(Some(&h), true), Err(Refusal::InvalidToken));
         let other = Identity::new("01234567890123", "CTR1999", "concentrateur");
         assert_eq!(check_concentrateur(&other, None), Err(Refusal::NotEnrolled));

@@ -162,8 +162,7 @@ fn ok(ctx: &Ctx, content_type: &str, data: Vec<u8>, ae: AcceptEnc, no_cache: boo
         .map(|s| s.scenario.clock_skew)
         .unwrap_or_default();
     let expires = chrono::Utc::now() + chrono::Duration::seconds(skew + 120);
-    if let Ok(v) = HeaderValue::from_str(&expires.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
-    {
+    if let Ok(v) = HeaderValue::from_str(&expires.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) {
         r.headers_mut().insert(header::EXPIRES, v);
     }
     if no_cache {
@@ -249,9 +248,15 @@ pub async fn handle(ctx: Ctx, req: Request<Incoming>) -> Result<Resp, InjectedRe
         (Method::GET, ["lister-retours-flux", v @ ("1.0" | "2.0"), idflux]) => {
             list_returns_flux(&ctx, &req, ae, v, idflux)
         }
-        (Method::GET, ["lister-retours-declarant", v @ ("1.0" | "2.0"), debut, rest @ ..])
-            if rest.len() <= 1 =>
-        {
+        (
+            Method::GET,
+            [
+                "lister-retours-declarant",
+                v @ ("1.0" | "2.0"),
+                debut,
+                rest @ ..,
+            ],
+        ) if rest.len() <= 1 => {
             list_returns_declarant(&ctx, &req, ae, v, debut, rest.first().copied())
         }
         (Method::GET, ["telecharger-retour", "1.0", idflux, id]) => {
@@ -268,7 +273,7 @@ pub async fn handle(ctx: Ctx, req: Request<Incoming>) -> Result<Resp, InjectedRe
             let siret = match authorize(&ctx, &req, false, now) {
                 Ok(Principal::Declarant(s)) => s,
                 Ok(Principal::Kit) => return Ok(status(StatusCode::NOT_FOUND)),
-                Err(r) => return Ok(r),
+                Err(r) => return Ok(*r),
             };
             match ctx.state.lock().map(|s| s.bpij_body(&siret, id, now)) {
                 Ok(Some(b)) => ok(&ctx, "application/xml", b, ae, true),
@@ -321,7 +326,7 @@ fn authorize(
     req: &Request<Incoming>,
     needs_declarant: bool,
     now: NaiveDateTime,
-) -> Result<Principal, Resp> {
+) -> Result<Principal, Box<Resp>> {
     let header = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -332,8 +337,8 @@ fn authorize(
         .map(|mut s| s.authorize(header, needs_declarant, now))
     {
         Ok(Ok(p)) => Ok(p),
-        Ok(Err(refusal)) => Err(unauthorized(refusal.realm())),
-        Err(_) => Err(status(StatusCode::INTERNAL_SERVER_ERROR)),
+        Ok(Err(refusal)) => Err(Box::new(unauthorized(refusal.realm()))),
+        Err(_) => Err(Box::new(status(StatusCode::INTERNAL_SERVER_ERROR))),
     }
 }
 
@@ -354,19 +359,14 @@ fn window_bounds(
     debut: &str,
     fin: Option<&str>,
     now: NaiveDateTime,
-) -> Result<(NaiveDateTime, NaiveDateTime), Resp> {
-    let parse = |s: &str| {
-        (s.len() == 14)
-            .then(|| listing::parse_ts(s))
-            .flatten()
-            .ok_or_else(|| status(StatusCode::UNPROCESSABLE_ENTITY))
-    };
+) -> Option<(NaiveDateTime, NaiveDateTime)> {
+    let parse = |s: &str| (s.len() == 14).then(|| listing::parse_ts(s)).flatten();
     let a = parse(debut)?;
     let b = match fin {
         Some(f) => parse(f)?,
         None => now,
     };
-    Ok((a, b))
+    Some((a, b))
 }
 
 /// kit: 429 when `fin` is after `debut + plage` (a reversed window is not refused).
@@ -391,16 +391,15 @@ fn list_deposits(
     fin: Option<&str>,
 ) -> Resp {
     let now = peer_now(ctx);
-    let (a, b) = match window_bounds(debut, fin, now) {
-        Ok(w) => w,
-        Err(r) => return r,
+    let Some((a, b)) = window_bounds(debut, fin, now) else {
+        return status(StatusCode::UNPROCESSABLE_ENTITY);
     };
     if ae == AcceptEnc::Other {
         return status(StatusCode::NOT_ACCEPTABLE);
     }
     let principal = match authorize(ctx, req, true, now) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let plage = if is_concentrateur(req) {
         CONCENTRATEUR_WINDOW_MINUTES
@@ -414,18 +413,19 @@ fn list_deposits(
     let text = match principal {
         Principal::Kit => kit::deposits(format),
         Principal::Declarant(siret) => {
-            let Ok((mut l, lag)) = ctx.state.lock().map(|s| {
-                (
-                    s.deposits_between(&siret, a, b),
-                    s.scenario.listing_lag,
-                )
-            }) else {
+            let Ok((mut l, lag)) = ctx
+                .state
+                .lock()
+                .map(|s| (s.deposits_between(&siret, a, b), s.scenario.listing_lag))
+            else {
                 return status(StatusCode::INTERNAL_SERVER_ERROR);
             };
             // Knob `listing_lag`: a deposit is listed only that long after its reception.
             let lag = chrono::Duration::from_std(lag).unwrap_or(chrono::Duration::MAX);
-            l.depots
-                .retain(|d| d.date.is_some_and(|t| t.checked_add_signed(lag).is_some_and(|v| v <= now)));
+            l.depots.retain(|d| {
+                d.date
+                    .is_some_and(|t| t.checked_add_signed(lag).is_some_and(|v| v <= now))
+            });
             l.render(format)
         }
     };
@@ -452,7 +452,7 @@ fn list_returns_flux(
     let now = peer_now(ctx);
     let principal = match authorize(ctx, req, false, now) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if idflux == "kaboom" {
         return status(StatusCode::INTERNAL_SERVER_ERROR);
@@ -488,16 +488,15 @@ fn list_returns_declarant(
     fin: Option<&str>,
 ) -> Resp {
     let now = peer_now(ctx);
-    let (a, b) = match window_bounds(debut, fin, now) {
-        Ok(w) => w,
-        Err(r) => return r,
+    let Some((a, b)) = window_bounds(debut, fin, now) else {
+        return status(StatusCode::UNPROCESSABLE_ENTITY);
     };
     if ae == AcceptEnc::Other {
         return status(StatusCode::NOT_ACCEPTABLE);
     }
     let principal = match authorize(ctx, req, true, now) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if too_wide(a, b, MAX_WINDOW_MINUTES) {
         return status(StatusCode::TOO_MANY_REQUESTS);
@@ -540,7 +539,7 @@ fn download_return(
     let now = peer_now(ctx);
     let principal = match authorize(ctx, req, false, now) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match id {
         "purge" => return status(StatusCode::NOT_FOUND),
@@ -586,7 +585,7 @@ fn list_bpij(
     }
     let principal = match authorize(ctx, req, true, now) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let text = match principal {
         // The kit answers the empty sample for a window starting today, the full one otherwise.
@@ -681,7 +680,13 @@ async fn authenticate(ctx: &Ctx, req: Request<Incoming>, ae: AcceptEnc) -> Resp 
         return status(StatusCode::UNPROCESSABLE_ENTITY);
     }
     let token_ok = |token: String| {
-        let mut r = ok(ctx, "application/octet-stream", token.into_bytes(), AcceptEnc::Absent, false);
+        let mut r = ok(
+            ctx,
+            "application/octet-stream",
+            token.into_bytes(),
+            AcceptEnc::Absent,
+            false,
+        );
         r.headers_mut().remove(header::CACHE_CONTROL);
         r
     };
@@ -726,7 +731,11 @@ async fn deposit(ctx: &Ctx, req: Request<Incoming>, ae: AcceptEnc, version: &str
     let is_text = h
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/plain"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/plain")
+        });
     if !is_text {
         return status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
     }
@@ -756,7 +765,7 @@ async fn deposit(ctx: &Ctx, req: Request<Incoming>, ae: AcceptEnc, version: &str
     }
     let principal = match principal {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let ct = if version == "1.0" {
         "application/xml"
@@ -765,7 +774,13 @@ async fn deposit(ctx: &Ctx, req: Request<Incoming>, ae: AcceptEnc, version: &str
     };
     let answer = |code: StatusCode, b: Vec<u8>, force_gzip: bool| {
         let mut r = if code == StatusCode::OK {
-            ok(ctx, ct, b, if force_gzip { AcceptEnc::Gzip } else { ae }, false)
+            ok(
+                ctx,
+                ct,
+                b,
+                if force_gzip { AcceptEnc::Gzip } else { ae },
+                false,
+            )
         } else {
             body(code, ct, b, ae == AcceptEnc::Gzip)
         };
@@ -777,7 +792,11 @@ async fn deposit(ctx: &Ctx, req: Request<Incoming>, ae: AcceptEnc, version: &str
     match principal {
         Principal::Kit => {
             if !file.starts_with(b"S10") {
-                return answer(StatusCode::UNPROCESSABLE_ENTITY, kit::ARE.as_bytes().to_vec(), false);
+                return answer(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    kit::ARE.as_bytes().to_vec(),
+                    false,
+                );
             }
             if memchr::memmem::find(&file, b"KABOOM").is_some() {
                 return status(StatusCode::INTERNAL_SERVER_ERROR);
@@ -836,7 +855,7 @@ async fn pj_upload(ctx: &Ctx, req: Request<Incoming>, gz: bool) -> Resp {
 fn sandbox_route(ctx: &Ctx, _req: &Request<Incoming>, seg: &[String]) -> Resp {
     match seg.get(1).map(String::as_str) {
         Some("stats") => {
-            let now = (ctx.clock)();
+            let now = peer_now(ctx);
             match ctx.state.lock().map(|s| s.stats(now)) {
                 Ok(st) => json(StatusCode::OK, &st, false),
                 Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR),

@@ -110,7 +110,13 @@ mod tests {
                 .len(),
             2
         );
-        assert_eq!(BpijListing::parse(REPONSE_LISTER_BPIJ.as_bytes()).unwrap().links().count(), 2);
+        assert_eq!(
+            BpijListing::parse(REPONSE_LISTER_BPIJ.as_bytes())
+                .unwrap()
+                .links()
+                .count(),
+            2
+        );
         assert!(BpijListing::parse(REPONSE_LISTER_BPIJ_VIDE.as_bytes()).is_ok());
         assert!(matches!(
             DepositAnswer::parse(AEE.as_bytes()),
