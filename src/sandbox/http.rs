@@ -259,6 +259,22 @@ pub async fn handle(ctx: Ctx, req: Request<Incoming>) -> Result<Resp, InjectedRe
         ) if rest.len() <= 1 => {
             list_returns_declarant(&ctx, &req, ae, v, debut, rest.first().copied())
         }
+        (
+            Method::GET,
+            [
+                "lister-retours-concentrateur",
+                v @ ("1.0" | "2.0"),
+                debut,
+                rest @ ..,
+            ],
+        ) if rest.len() <= 1 => {
+            list_returns_concentrateur(&ctx, &req, ae, v, debut, rest.first().copied())
+        }
+        (Method::GET, ["lister-bpij-concentrateur", "1.0", debut, rest @ ..])
+            if rest.len() <= 1 =>
+        {
+            list_bpij_concentrateur(&ctx, &req, ae, debut, rest.first().copied())
+        }
         (Method::GET, ["telecharger-retour", "1.0", idflux, id]) => {
             download_return(&ctx, &req, ae, idflux, id)
         }
@@ -561,6 +577,91 @@ fn download_return(
             Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR),
         },
     }
+}
+
+/// The concentrateur-only services accept a concentrateur token and nothing else ("Pas un
+/// concentrateur" → invalid token; kit: ServiceRechercheParConcentrateur.java,
+/// ServiceRechercheBpijParConcentrateur.java). Served with the kit's data only.
+fn concentrateur_only(req: &Request<Incoming>) -> Result<(), auth::Refusal> {
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let pairs = auth::parse_header(header);
+    let Some((_, c)) = pairs.iter().find(|(k, _)| k == "concentrateur") else {
+        return Err(auth::Refusal::InvalidToken);
+    };
+    match auth::read_caller(Some(&format!("DSNLogin concentrateur={c}")), false)? {
+        auth::Caller::Concentrateur { who, .. } => auth::check_concentrateur(&who, None),
+        auth::Caller::Declarant { .. } => Err(auth::Refusal::InvalidToken),
+    }
+}
+
+/// kit: services/recherche/ServiceRechercheParConcentrateur.java (1.0 XML, 2.0 JSON; window
+/// of 10 minutes checked before Accept-Encoding and the token).
+fn list_returns_concentrateur(
+    ctx: &Ctx,
+    req: &Request<Incoming>,
+    ae: AcceptEnc,
+    version: &str,
+    debut: &str,
+    fin: Option<&str>,
+) -> Resp {
+    let now = peer_now(ctx);
+    let Some((a, b)) = window_bounds(debut, fin, now) else {
+        return status(StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    if too_wide(a, b, CONCENTRATEUR_WINDOW_MINUTES) {
+        return status(StatusCode::TOO_MANY_REQUESTS);
+    }
+    if ae == AcceptEnc::Other {
+        return status(StatusCode::NOT_ACCEPTABLE);
+    }
+    if let Err(r) = concentrateur_only(req) {
+        return unauthorized(r.realm());
+    }
+    let format = listing_format(version);
+    ranged_to(
+        ok(
+            ctx,
+            format.content_type(),
+            kit::returns_declarant(format).into_bytes(),
+            ae,
+            true,
+        ),
+        CONCENTRATEUR_WINDOW_MINUTES,
+    )
+}
+
+/// kit: services/recherche/ServiceRechercheBpijParConcentrateur.java.
+fn list_bpij_concentrateur(
+    ctx: &Ctx,
+    req: &Request<Incoming>,
+    ae: AcceptEnc,
+    debut: &str,
+    fin: Option<&str>,
+) -> Resp {
+    let now = peer_now(ctx);
+    let day = |s: &str| {
+        (s.len() == 8)
+            .then(|| NaiveDate::parse_from_str(s, "%Y%m%d").ok())
+            .flatten()
+    };
+    let (Some(a), Some(_)) = (day(debut), fin.map(day).unwrap_or(Some(now.date()))) else {
+        return status(StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    if ae == AcceptEnc::Other {
+        return status(StatusCode::NOT_ACCEPTABLE);
+    }
+    if let Err(r) = concentrateur_only(req) {
+        return unauthorized(r.realm());
+    }
+    let text = if a == now.date() {
+        kit::REPONSE_LISTER_BPIJ_VIDE
+    } else {
+        kit::REPONSE_LISTER_BPIJ
+    };
+    ok(ctx, "application/xml", text.as_bytes().to_vec(), ae, true)
 }
 
 /// kit: services/recherche/ServiceRechercheBpijParDeclarant.java (dates `AAAAMMJJ`).
