@@ -7,7 +7,7 @@
 //! - errors are either [`NetEntError::Transient`] (retry later: connect, timeout, reset, 5xx,
 //!   429 with `Retry-After`) or [`NetEntError::Permanent`] (other 4xx, unreadable answers);
 //!   each carries a stable `kind` string for metrics and alerts. An ARE is not an error: it
-//!   is [`DepositAnswer::Rejected`];
+//!   is [`crate::formats::rapport::DepositAnswer::Rejected`];
 //! - the status codes and `WWW-Authenticate` realms mean what the GIP-MDS kit says they mean
 //!   (kit: src/main/java/fr/gipmds/dsn/utils/SecurityUtils.java and services/**): 401
 //!   "Jeton manquant ou invalide" → the token is renewed once; 401 "Utilisateur non-inscrit
@@ -25,7 +25,6 @@
 //! - the token is only ever sent to the configured hosts (download URLs from listings are
 //!   checked against them);
 //! - the password is a [`Secret`]: never in `Debug`, logs or error texts.
-
 //!
 //! Layout: `error` (the error type and the mapping of the kit's statuses and realms), `auth`
 //! (`authentifier` and the token), `dsn` (deposits, listings, downloads, reconciliation), `pj`
