@@ -886,6 +886,26 @@ mod tests {
     }
 
     #[test]
+    fn listing_version_defaults_to_2_0_and_is_checked() {
+        let base = "[[employers]]\nsiret = \"73282932000074\"\nname = \"ACME\"\n";
+        let c = parse(base).unwrap();
+        assert_eq!(c.netent.listing_version, "2.0");
+        assert!(
+            !c.validate()
+                .iter()
+                .any(|m| m.starts_with("netent.listing_version"))
+        );
+        let c = parse(&format!("{base}[netent]\nlisting_version = \"3.0\"\n")).unwrap();
+        assert!(
+            c.validate()
+                .iter()
+                .any(|m| m.starts_with("netent.listing_version")),
+            "{:?}",
+            c.validate()
+        );
+    }
+
+    #[test]
     fn client_for_file_prefers_longest_prefix() {
         let c = parse(
             r#"

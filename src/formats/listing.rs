@@ -208,8 +208,14 @@ fn json_root<T: serde::de::DeserializeOwned>(
     let v: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| ListingError::Json(e.to_string()))?;
     let v = match v {
-        serde_json::Value::Object(mut m) if m.len() == 1 && m.contains_key(wrapper) => {
-            m.remove(wrapper).unwrap_or_default()
+        // Wrapped by the Jackson root name ("Retours") or the JAXB one ("retours"), if a
+        // deployment enables WRAP_ROOT_VALUE.
+        serde_json::Value::Object(m)
+            if m.len() == 1
+                && m.keys().all(|k| k.eq_ignore_ascii_case(wrapper))
+                && m.values().all(|v| v.is_object()) =>
+        {
+            m.into_iter().next().map(|(_, v)| v).unwrap_or_default()
         }
         serde_json::Value::Object(m) => serde_json::Value::Object(m),
         other => {
@@ -837,11 +843,15 @@ mod tests {
         assert!(out.contains("\"url\":null"), "{out}");
         assert_eq!(ReturnsListing::parse_json(out.as_bytes()).unwrap(), json);
         // The @JsonRootName-wrapped form is read too.
-        let wrapped = format!("{{\"Retours\":{KIT_REPONSE_RECHERCHE_JSON}}}");
-        assert_eq!(
-            ReturnsListing::parse_json(wrapped.as_bytes()).unwrap(),
-            json
-        );
+        for root in ["Retours", "retours"] {
+            let wrapped = format!("{{\"{root}\":{KIT_REPONSE_RECHERCHE_JSON}}}");
+            assert_eq!(
+                ReturnsListing::parse_json(wrapped.as_bytes()).unwrap(),
+                json
+            );
+        }
+        // A one-key object whose key is not the root name is not unwrapped.
+        assert!(ReturnsListing::parse_json(br#"{"flux":[]}"#).is_ok());
         // kit: TestData.java `reponseRechercheVide` and its JSON (ListeRetours2.flux = []).
         assert_eq!(
             ReturnsListing::parse(b"<retours></retours>").unwrap(),

@@ -702,3 +702,115 @@ async fn only_the_configured_ca_is_trusted() {
     assert!(err.is_transient());
     run.stop().await;
 }
+
+/// Knob `listing_lag`: a deposit is absent from lister-depots until the lag has passed, then
+/// listed (reconciliation must not take "absent" for "never deposited" too early).
+#[tokio::test]
+async fn listing_lag_hides_a_fresh_deposit() {
+    let mut sc = fast_scenario();
+    sc.listing_lag = Duration::from_millis(1500);
+    let run = start(sc).await;
+    let client = run.client();
+    let t0 = now() - chrono::Duration::minutes(1);
+    let idflux = deposit_ok(&client, &signalement(&SampleStop::default())).await;
+    let listed =
+        |l: &ijgate::formats::listing::DepositsListing| l.depots.iter().any(|d| d.idflux == idflux);
+    let first = client
+        .list_deposits(t0, now() + chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    assert!(!listed(&first), "listed before the lag");
+    let later = poll(60, Duration::from_millis(100), || async {
+        let l = client
+            .list_deposits(t0, now() + chrono::Duration::minutes(1))
+            .await
+            .ok()?;
+        listed(&l).then_some(l)
+    })
+    .await
+    .expect("listed after the lag");
+    assert!(later.depots.iter().any(|d| d.statut == "OK"));
+    run.stop().await;
+}
+
+/// Knob `deposit_status_ko_ratio`: refused deposits (ARE) are listed with statut "KO".
+#[tokio::test]
+async fn ko_ratio_refuses_and_lists_ko() {
+    let mut sc = fast_scenario();
+    sc.deposit_status_ko_ratio = 1.0;
+    let run = start(sc).await;
+    let client = run.client();
+    let t0 = now() - chrono::Duration::minutes(1);
+    match client
+        .deposit(&signalement(&SampleStop::default()))
+        .await
+        .unwrap()
+    {
+        DepositAnswer::Rejected { .. } => {}
+        other => panic!("expected an ARE, got {other:?}"),
+    }
+    let l = client
+        .list_deposits(t0, now() + chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(l.depots.len(), 1);
+    assert_eq!(l.depots[0].statut, "KO");
+    assert_eq!(run.sandbox.stats().deposits_accepted, 0);
+    run.stop().await;
+}
+
+/// Knob `clock_skew`: the peer timestamps deposits in its own (late) clock and reads window
+/// bounds in it; a window around our "now" misses the deposit, one around the peer's finds it.
+#[tokio::test]
+async fn clock_skew_shifts_timestamps_and_windows() {
+    let mut sc = fast_scenario();
+    sc.clock_skew = -3600;
+    let run = start(sc).await;
+    let client = run.client();
+    let idflux = deposit_ok(&client, &signalement(&SampleStop::default())).await;
+    let ours = now();
+    let near_us = client
+        .list_deposits(
+            ours - chrono::Duration::minutes(10),
+            ours + chrono::Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+    assert!(near_us.depots.iter().all(|d| d.idflux != idflux));
+    let peer = ours - chrono::Duration::hours(1);
+    let near_peer = client
+        .list_deposits(
+            peer - chrono::Duration::minutes(10),
+            peer + chrono::Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+    let d = near_peer
+        .depots
+        .iter()
+        .find(|d| d.idflux == idflux)
+        .expect("listed in the peer's frame");
+    let at = d.date.unwrap();
+    assert!((at - peer).num_seconds().abs() < 120, "{at} vs {peer}");
+    run.stop().await;
+}
+
+/// Knob `not_enrolled`: authentication works, every service answers the "non-inscrit" realm,
+/// which the client reports as a permanent `not_enrolled` without renewing in a loop.
+#[tokio::test]
+async fn not_enrolled_declarant_is_refused_permanently() {
+    let mut sc = fast_scenario();
+    sc.not_enrolled = vec![SIRET.to_string()];
+    let run = start(sc).await;
+    let client = run.client();
+    let e = client
+        .deposit(&signalement(&SampleStop::default()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "not_enrolled");
+    assert!(!e.is_transient());
+    assert!(!e.deposit_may_have_landed());
+    assert_eq!(run.sandbox.stats().auth_calls, 1);
+    assert_eq!(run.sandbox.stats().deposits_accepted, 0);
+    run.stop().await;
+}

@@ -259,6 +259,22 @@ pub async fn handle(ctx: Ctx, req: Request<Incoming>) -> Result<Resp, InjectedRe
         ) if rest.len() <= 1 => {
             list_returns_declarant(&ctx, &req, ae, v, debut, rest.first().copied())
         }
+        (
+            Method::GET,
+            [
+                "lister-retours-concentrateur",
+                v @ ("1.0" | "2.0"),
+                debut,
+                rest @ ..,
+            ],
+        ) if rest.len() <= 1 => {
+            list_returns_concentrateur(&ctx, &req, ae, v, debut, rest.first().copied())
+        }
+        (Method::GET, ["lister-bpij-concentrateur", "1.0", debut, rest @ ..])
+            if rest.len() <= 1 =>
+        {
+            list_bpij_concentrateur(&ctx, &req, ae, debut, rest.first().copied())
+        }
         (Method::GET, ["telecharger-retour", "1.0", idflux, id]) => {
             download_return(&ctx, &req, ae, idflux, id)
         }
@@ -273,7 +289,7 @@ pub async fn handle(ctx: Ctx, req: Request<Incoming>) -> Result<Resp, InjectedRe
             let siret = match authorize(&ctx, &req, false, now) {
                 Ok(Principal::Declarant(s)) => s,
                 Ok(Principal::Kit) => return Ok(status(StatusCode::NOT_FOUND)),
-                Err(r) => return Ok(r),
+                Err(r) => return Ok(*r),
             };
             match ctx.state.lock().map(|s| s.bpij_body(&siret, id, now)) {
                 Ok(Some(b)) => ok(&ctx, "application/xml", b, ae, true),
@@ -326,7 +342,7 @@ fn authorize(
     req: &Request<Incoming>,
     needs_declarant: bool,
     now: NaiveDateTime,
-) -> Result<Principal, Resp> {
+) -> Result<Principal, Box<Resp>> {
     let header = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -337,8 +353,8 @@ fn authorize(
         .map(|mut s| s.authorize(header, needs_declarant, now))
     {
         Ok(Ok(p)) => Ok(p),
-        Ok(Err(refusal)) => Err(unauthorized(refusal.realm())),
-        Err(_) => Err(status(StatusCode::INTERNAL_SERVER_ERROR)),
+        Ok(Err(refusal)) => Err(Box::new(unauthorized(refusal.realm()))),
+        Err(_) => Err(Box::new(status(StatusCode::INTERNAL_SERVER_ERROR))),
     }
 }
 
@@ -359,19 +375,14 @@ fn window_bounds(
     debut: &str,
     fin: Option<&str>,
     now: NaiveDateTime,
-) -> Result<(NaiveDateTime, NaiveDateTime), Resp> {
-    let parse = |s: &str| {
-        (s.len() == 14)
-            .then(|| listing::parse_ts(s))
-            .flatten()
-            .ok_or_else(|| status(StatusCode::UNPROCESSABLE_ENTITY))
-    };
+) -> Option<(NaiveDateTime, NaiveDateTime)> {
+    let parse = |s: &str| (s.len() == 14).then(|| listing::parse_ts(s)).flatten();
     let a = parse(debut)?;
     let b = match fin {
         Some(f) => parse(f)?,
         None => now,
     };
-    Ok((a, b))
+    Some((a, b))
 }
 
 /// kit: 429 when `fin` is after `debut + plage` (a reversed window is not refused).
@@ -396,16 +407,15 @@ fn list_deposits(
     fin: Option<&str>,
 ) -> Resp {
     let now = peer_now(ctx);
-    let (a, b) = match window_bounds(debut, fin, now) {
-        Ok(w) => w,
-        Err(r) => return r,
+    let Some((a, b)) = window_bounds(debut, fin, now) else {
+        return status(StatusCode::UNPROCESSABLE_ENTITY);
     };
     if ae == AcceptEnc::Other {
         return status(StatusCode::NOT_ACCEPTABLE);
     }
     let principal = match authorize(ctx, req, true, now) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let plage = if is_concentrateur(req) {
         CONCENTRATEUR_WINDOW_MINUTES
@@ -458,7 +468,7 @@ fn list_returns_flux(
     let now = peer_now(ctx);
     let principal = match authorize(ctx, req, false, now) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if idflux == "kaboom" {
         return status(StatusCode::INTERNAL_SERVER_ERROR);
@@ -494,16 +504,15 @@ fn list_returns_declarant(
     fin: Option<&str>,
 ) -> Resp {
     let now = peer_now(ctx);
-    let (a, b) = match window_bounds(debut, fin, now) {
-        Ok(w) => w,
-        Err(r) => return r,
+    let Some((a, b)) = window_bounds(debut, fin, now) else {
+        return status(StatusCode::UNPROCESSABLE_ENTITY);
     };
     if ae == AcceptEnc::Other {
         return status(StatusCode::NOT_ACCEPTABLE);
     }
     let principal = match authorize(ctx, req, true, now) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if too_wide(a, b, MAX_WINDOW_MINUTES) {
         return status(StatusCode::TOO_MANY_REQUESTS);
@@ -546,7 +555,7 @@ fn download_return(
     let now = peer_now(ctx);
     let principal = match authorize(ctx, req, false, now) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match id {
         "purge" => return status(StatusCode::NOT_FOUND),
@@ -568,6 +577,91 @@ fn download_return(
             Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR),
         },
     }
+}
+
+/// The concentrateur-only services accept a concentrateur token and nothing else ("Pas un
+/// concentrateur" → invalid token; kit: ServiceRechercheParConcentrateur.java,
+/// ServiceRechercheBpijParConcentrateur.java). Served with the kit's data only.
+fn concentrateur_only(req: &Request<Incoming>) -> Result<(), auth::Refusal> {
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let pairs = auth::parse_header(header);
+    let Some((_, c)) = pairs.iter().find(|(k, _)| k == "concentrateur") else {
+        return Err(auth::Refusal::InvalidToken);
+    };
+    match auth::read_caller(Some(&format!("DSNLogin concentrateur={c}")), false)? {
+        auth::Caller::Concentrateur { who, .. } => auth::check_concentrateur(&who, None),
+        auth::Caller::Declarant { .. } => Err(auth::Refusal::InvalidToken),
+    }
+}
+
+/// kit: services/recherche/ServiceRechercheParConcentrateur.java (1.0 XML, 2.0 JSON; window
+/// of 10 minutes checked before Accept-Encoding and the token).
+fn list_returns_concentrateur(
+    ctx: &Ctx,
+    req: &Request<Incoming>,
+    ae: AcceptEnc,
+    version: &str,
+    debut: &str,
+    fin: Option<&str>,
+) -> Resp {
+    let now = peer_now(ctx);
+    let Some((a, b)) = window_bounds(debut, fin, now) else {
+        return status(StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    if too_wide(a, b, CONCENTRATEUR_WINDOW_MINUTES) {
+        return status(StatusCode::TOO_MANY_REQUESTS);
+    }
+    if ae == AcceptEnc::Other {
+        return status(StatusCode::NOT_ACCEPTABLE);
+    }
+    if let Err(r) = concentrateur_only(req) {
+        return unauthorized(r.realm());
+    }
+    let format = listing_format(version);
+    ranged_to(
+        ok(
+            ctx,
+            format.content_type(),
+            kit::returns_declarant(format).into_bytes(),
+            ae,
+            true,
+        ),
+        CONCENTRATEUR_WINDOW_MINUTES,
+    )
+}
+
+/// kit: services/recherche/ServiceRechercheBpijParConcentrateur.java.
+fn list_bpij_concentrateur(
+    ctx: &Ctx,
+    req: &Request<Incoming>,
+    ae: AcceptEnc,
+    debut: &str,
+    fin: Option<&str>,
+) -> Resp {
+    let now = peer_now(ctx);
+    let day = |s: &str| {
+        (s.len() == 8)
+            .then(|| NaiveDate::parse_from_str(s, "%Y%m%d").ok())
+            .flatten()
+    };
+    let (Some(a), Some(_)) = (day(debut), fin.map(day).unwrap_or(Some(now.date()))) else {
+        return status(StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    if ae == AcceptEnc::Other {
+        return status(StatusCode::NOT_ACCEPTABLE);
+    }
+    if let Err(r) = concentrateur_only(req) {
+        return unauthorized(r.realm());
+    }
+    let text = if a == now.date() {
+        kit::REPONSE_LISTER_BPIJ_VIDE
+    } else {
+        kit::REPONSE_LISTER_BPIJ
+    };
+    ok(ctx, "application/xml", text.as_bytes().to_vec(), ae, true)
 }
 
 /// kit: services/recherche/ServiceRechercheBpijParDeclarant.java (dates `AAAAMMJJ`).
@@ -592,7 +686,7 @@ fn list_bpij(
     }
     let principal = match authorize(ctx, req, true, now) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let text = match principal {
         // The kit answers the empty sample for a window starting today, the full one otherwise.
@@ -772,7 +866,7 @@ async fn deposit(ctx: &Ctx, req: Request<Incoming>, ae: AcceptEnc, version: &str
     }
     let principal = match principal {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let ct = if version == "1.0" {
         "application/xml"
@@ -862,7 +956,7 @@ async fn pj_upload(ctx: &Ctx, req: Request<Incoming>, gz: bool) -> Resp {
 fn sandbox_route(ctx: &Ctx, _req: &Request<Incoming>, seg: &[String]) -> Resp {
     match seg.get(1).map(String::as_str) {
         Some("stats") => {
-            let now = (ctx.clock)();
+            let now = peer_now(ctx);
             match ctx.state.lock().map(|s| s.stats(now)) {
                 Ok(st) => json(StatusCode::OK, &st, false),
                 Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR),

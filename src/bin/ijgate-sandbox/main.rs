@@ -75,8 +75,18 @@ impl Sandbox {
         }
     }
 
+    /// The peer's clock: the injected one shifted by the scenario's `clock_skew`.
+    fn peer_now(&self) -> NaiveDateTime {
+        let skew = self
+            .state
+            .lock()
+            .map(|s| s.scenario.clock_skew)
+            .unwrap_or_default();
+        (self.clock)() + chrono::Duration::seconds(skew)
+    }
+
     pub fn stats(&self) -> Stats {
-        let now = (self.clock)();
+        let now = self.peer_now();
         self.state.lock().map(|s| s.stats(now)).unwrap_or_default()
     }
 
@@ -89,7 +99,7 @@ impl Sandbox {
         statut: &str,
         body: Vec<u8>,
     ) -> bool {
-        let now = (self.clock)();
+        let now = self.peer_now();
         self.state
             .lock()
             .map(|mut s| s.overwrite_return(idflux, nature, statut, body, now))
