@@ -597,6 +597,23 @@ impl Config {
                     }
                 }
             }
+            // Without employers, the declarant's own gaps are still listed now.
+            if self.employers.is_empty() {
+                let none = Employer::default();
+                p.extend(
+                    crate::formats::signalement::config_gaps(&self.declarant, &none, "employers")
+                        .into_iter()
+                        // Without declarant.siret the émetteur is each employer, with its
+                        // SIRET and address: not a gap of the declarant.
+                        .filter(|g| {
+                            g.starts_with("declarant.")
+                                && !(self.declarant.siret.is_none()
+                                    && ["siret:", "address:", "postal_code:", "city:"]
+                                        .iter()
+                                        .any(|k| g.starts_with(&format!("declarant.{k}"))))
+                        }),
+                );
+            }
             if !matches!(
                 self.netent.service.as_str(),
                 "25" | "26" | "94" | "97" | "98"
