@@ -689,6 +689,21 @@ impl Config {
         if self.netent.mode == NetEntMode::Remote && self.declarant.test_files {
             w.push("declarant.test_files: true with netent.mode = \"remote\": files are sent as essai (S10.G00.00.005 = 01), net-entreprises checks them and CPAM ignores them; nothing is declared".into());
         }
+        // The sandbox checks the same required rubrics: say now what its BAN would say.
+        if self.netent.mode == NetEntMode::Sandbox {
+            for (i, e) in self.employers.iter().enumerate() {
+                for g in crate::formats::signalement::config_gaps(
+                    &self.declarant,
+                    e,
+                    &format!("employers[{i}]"),
+                ) {
+                    let g = format!("{g} (signalements will not be built)");
+                    if !w.contains(&g) {
+                        w.push(g);
+                    }
+                }
+            }
+        }
         w
     }
 
@@ -841,7 +856,7 @@ mod tests {
         assert!(!p.iter().any(|m| m.starts_with("employers[0].ape:")));
         assert_eq!(c.warnings().len(), 1);
         assert!(c.warnings()[0].starts_with("declarant.test_files"));
-        // The same configuration in sandbox mode is not checked for it.
+        // The same configuration in sandbox mode is not refused, only warned about.
         let mut sandbox = c.clone();
         sandbox.netent.mode = NetEntMode::Sandbox;
         assert!(
@@ -850,7 +865,8 @@ mod tests {
                 .iter()
                 .any(|m| m.contains("required for S"))
         );
-        assert!(sandbox.warnings().is_empty());
+        assert!(sandbox.warnings().iter().any(|w| w
+            .starts_with("employers[0].head_office_nic: required for S21.G00.06.002")));
     }
 
     #[test]
