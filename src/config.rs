@@ -203,10 +203,13 @@ pub struct Declarant {
     /// SIRET of the émetteur (the employer itself, or its payroll service provider).
     pub siret: Option<String>,
     pub name: String,
+    /// The émetteur's address (S10.G00.01.004–.006); without `siret` the émetteur is each
+    /// employer and its address is used when these are unset.
     pub address: Option<String>,
     pub postal_code: Option<String>,
     pub city: Option<String>,
-    /// Contact: civilité 01 (M.) or 02 (Mme), name, e-mail, phone.
+    /// Contact: civilité 01 (M.) or 02 (Mme), name, e-mail, phone (S10.G00.02; e-mail and
+    /// phone are required for signalements, neodes::required).
     pub contact_civility: String,
     pub contact_name: String,
     pub contact_email: Option<String>,
