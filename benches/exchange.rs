@@ -23,8 +23,10 @@ fn env_usize(k: &str, d: usize) -> usize {
 
 fn row(hr: &str) -> String {
     format!(
-        "event;hr_ref;siret;nir;last_name;first_names;birth_date;sex;contract_number;contract_start;reason;last_day_worked;expected_end\n\
-         arret;{hr};{SIRET};2850578006048;Martin;Claire;12/05/1985;F;C2;01/03/2016;maladie;09/11/2026;20/11/2026\n"
+        "event;hr_ref;siret;nir;last_name;first_names;birth_date;sex;contract_number;contract_start;reason;last_day_worked;expected_end;subrogation;\
+         birth_place;birth_department;birth_country;address;postal_code;city;contract_nature;job_title;pcs_ese;statut_conventionnel;retirement_category;idcc\n\
+         arret;{hr};{SIRET};2850578006048;Martin;Claire;12/05/1985;F;C2;01/03/2016;maladie;09/11/2026;20/11/2026;non;\
+         Nantes;44;FR;5 rue du Test;44000;Nantes;01;Comptable;461d;06;04;1486\n"
     )
 }
 
@@ -95,7 +97,10 @@ fn main() {
         format!(
             "[daemon]\nstate_dir = \"var\"\n[spool]\ndir = \"spool\"\n[api]\nenabled = false\n\
              [netent]\nmode = \"sandbox\"\npoll_interval = \"{poll}\"\nconcurrency = 16\n\
-             [[employers]]\nsiret = \"{SIRET}\"\nname = \"Bench\"\n"
+             [[employers]]\nsiret = \"{SIRET}\"\nname = \"Bench\"\n\
+             ape = \"2511Z\"\napet = \"2511Z\"\naddress = \"1 rue A\"\npostal_code = \"75002\"\ncity = \"Paris\"\n\
+             head_office_nic = \"00010\"\ncontact_name = \"Paie\"\ncontact_phone = \"0102030405\"\n\
+             [declarant]\nname = \"Bench\"\ncontact_email = \"paie@bench.invalid\"\ncontact_phone = \"0102030405\"\ntest_files = false\n"
         ),
     )
     .unwrap();

@@ -41,7 +41,11 @@ fn decl(i: usize) -> serde_json::Value {
         "last_name": "Martin", "first_names": "Claire", "birth_date": "1985-05-12", "sex": "F",
         "contract_number": "C002", "contract_start": "2016-03-01", "reason": "maladie",
         "last_day_worked": "2026-11-09", "expected_end": "2026-11-20", "subrogation": "non",
-        "salaries": ["2800.00", "2800.00", "2750.50"]
+        "salaries": ["2800.00", "2800.00", "2750.50"],
+        "birth_place": "Nantes", "birth_department": "44", "birth_country": "FR",
+        "address": "5 rue du Test", "postal_code": "44000", "city": "Nantes",
+        "contract_nature": "01", "job_title": "Comptable", "pcs_ese": "461d",
+        "statut_conventionnel": "06", "retirement_category": "04", "idcc": "1486"
     })
 }
 
@@ -129,11 +133,13 @@ fn main() {
     // Spool: files of one declaration each, dropped by rename.
     let inbound = dir.path().join("spool/inbound");
     let archive = dir.path().join("spool/archive");
-    let header = "event;hr_ref;siret;nir;last_name;first_names;birth_date;sex;contract_number;contract_start;reason;last_day_worked;expected_end\n";
+    let header = "event;hr_ref;siret;nir;last_name;first_names;birth_date;sex;contract_number;contract_start;reason;last_day_worked;expected_end;subrogation;\
+                  birth_place;birth_department;birth_country;address;postal_code;city;contract_nature;job_title;pcs_ese;statut_conventionnel;retirement_category;idcc\n";
     let start = Instant::now();
     for i in 0..files {
         let body = format!(
-            "{header}arret;S-{i:08};{SIRET};2850578006048;Martin;Claire;12/05/1985;F;C2;01/03/2016;maladie;09/11/2026;20/11/2026\n"
+            "{header}arret;S-{i:08};{SIRET};2850578006048;Martin;Claire;12/05/1985;F;C2;01/03/2016;maladie;09/11/2026;20/11/2026;non;\
+             Nantes;44;FR;5 rue du Test;44000;Nantes;01;Comptable;461d;06;04;1486\n"
         );
         let tmp = inbound.join(format!(".f{i}.part"));
         std::fs::write(&tmp, body).unwrap();

@@ -203,10 +203,13 @@ pub struct Declarant {
     /// SIRET of the émetteur (the employer itself, or its payroll service provider).
     pub siret: Option<String>,
     pub name: String,
+    /// The émetteur's address (S10.G00.01.004–.006); without `siret` the émetteur is each
+    /// employer and its address is used when these are unset.
     pub address: Option<String>,
     pub postal_code: Option<String>,
     pub city: Option<String>,
-    /// Contact: civilité 01 (M.) or 02 (Mme), name, e-mail, phone.
+    /// Contact: civilité 01 (M.) or 02 (Mme), name, e-mail, phone (S10.G00.02; e-mail and
+    /// phone are required for signalements, neodes::required).
     pub contact_civility: String,
     pub contact_name: String,
     pub contact_email: Option<String>,
@@ -625,6 +628,23 @@ impl Config {
                     }
                 }
             }
+            // Without employers, the declarant's own gaps are still listed now.
+            if self.employers.is_empty() {
+                let none = Employer::default();
+                p.extend(
+                    crate::formats::signalement::config_gaps(&self.declarant, &none, "employers")
+                        .into_iter()
+                        // Without declarant.siret the émetteur is each employer, with its
+                        // SIRET and address: not a gap of the declarant.
+                        .filter(|g| {
+                            g.starts_with("declarant.")
+                                && !(self.declarant.siret.is_none()
+                                    && ["siret:", "address:", "postal_code:", "city:"]
+                                        .iter()
+                                        .any(|k| g.starts_with(&format!("declarant.{k}"))))
+                        }),
+                );
+            }
             if !matches!(
                 self.netent.service.as_str(),
                 "25" | "26" | "94" | "97" | "98"
@@ -719,6 +739,21 @@ impl Config {
         let mut w = Vec::new();
         if self.netent.mode == NetEntMode::Remote && self.declarant.test_files {
             w.push("declarant.test_files: true with netent.mode = \"remote\": files are sent as essai (S10.G00.00.005 = 01), net-entreprises checks them and CPAM ignores them; nothing is declared".into());
+        }
+        // The sandbox checks the same required rubrics: say now what its BAN would say.
+        if self.netent.mode == NetEntMode::Sandbox {
+            for (i, e) in self.employers.iter().enumerate() {
+                for g in crate::formats::signalement::config_gaps(
+                    &self.declarant,
+                    e,
+                    &format!("employers[{i}]"),
+                ) {
+                    let g = format!("{g} (signalements will not be built)");
+                    if !w.contains(&g) {
+                        w.push(g);
+                    }
+                }
+            }
         }
         w
     }
@@ -873,7 +908,7 @@ mod tests {
         assert!(!p.iter().any(|m| m.starts_with("employers[0].ape:")));
         assert_eq!(c.warnings().len(), 1);
         assert!(c.warnings()[0].starts_with("declarant.test_files"));
-        // The same configuration in sandbox mode is not checked for it.
+        // The same configuration in sandbox mode is not refused, only warned about.
         let mut sandbox = c.clone();
         sandbox.netent.mode = NetEntMode::Sandbox;
         assert!(
@@ -882,7 +917,8 @@ mod tests {
                 .iter()
                 .any(|m| m.contains("required for S"))
         );
-        assert!(sandbox.warnings().is_empty());
+        assert!(sandbox.warnings().iter().any(|w| w
+            .starts_with("employers[0].head_office_nic: required for S21.G00.06.002")));
     }
 
     #[test]

@@ -214,19 +214,25 @@ pub fn installation_id(conn: &Connection) -> Result<String, JournalError> {
 /// 2 176 782 335 deposits), and a letter for the kind of deposit: 15 characters, the norm's
 /// maximum (P26V01 YAML: type X, length 15), digits and capital letters only. Unique per
 /// declarant across reinstalls and sites, because each journal draws its own installation id.
-pub fn identifiant_metier(installation: &str, seq: i64, nature: Nature, t: DeclType) -> String {
+/// `None` past the last number (never reused: a wrapped sequence would repeat an identifiant).
+pub fn identifiant_metier(
+    installation: &str,
+    seq: i64,
+    nature: Nature,
+    t: DeclType,
+) -> Option<String> {
     const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    let mut n = u64::try_from(seq).unwrap_or(0) % 36u64.pow(6);
+    let mut n = u64::try_from(seq).ok().filter(|n| *n < 36u64.pow(6))?;
     let mut b36 = [b'0'; 6];
     for c in b36.iter_mut().rev() {
         *c = DIGITS[(n % 36) as usize];
         n /= 36;
     }
-    format!(
+    Some(format!(
         "{installation}{}{}",
         String::from_utf8_lossy(&b36),
         ident_suffix(nature, t)
-    )
+    ))
 }
 
 /// What planning did, for the notice and the log.
@@ -304,7 +310,12 @@ pub fn plan(conn: &Connection, id: i64, s: &Stoppage, at: &str) -> Result<Planne
             )?
             .execute(params![id, target, nature.code(), decl_type.code(), payload, at])?;
             let dep = conn.last_insert_rowid();
-            let ident = identifiant_metier(&installation_id(conn)?, dep, nature, decl_type);
+            let ident = identifiant_metier(&installation_id(conn)?, dep, nature, decl_type)
+                .ok_or_else(|| {
+                    JournalError::Data(format!(
+                        "deposit {dep}: the identifiant métier sequence (36^6) is exhausted"
+                    ))
+                })?;
             conn.prepare_cached("UPDATE deposits SET identifiant_metier = ?2 WHERE id = ?1")?
                 .execute(params![dep, ident])?;
             let detail = serde_json::json!({
@@ -604,7 +615,7 @@ mod tests {
                 "installation id drawn twice: {inst}"
             );
             for seq in 1..=50 {
-                let id = identifiant_metier(&inst, seq, Nature::Arret, DeclType::Normal);
+                let id = identifiant_metier(&inst, seq, Nature::Arret, DeclType::Normal).unwrap();
                 assert_eq!(id.len(), 15, "{id}");
                 assert!(
                     id.bytes()
@@ -614,8 +625,19 @@ mod tests {
             }
         }
         assert_eq!(
-            identifiant_metier("0A1B2C3D", 36 * 36 + 35, Nature::Reprise, DeclType::Normal),
-            "0A1B2C3D00010ZP"
+            identifiant_metier("0A1B2C3D", 36 * 36 + 35, Nature::Reprise, DeclType::Normal)
+                .as_deref(),
+            Some("0A1B2C3D00010ZP")
+        );
+        // Never wrapped: past the last number there is no identifiant.
+        let last = 36i64.pow(6) - 1;
+        assert_eq!(
+            identifiant_metier("0A1B2C3D", last, Nature::Arret, DeclType::Cancel).as_deref(),
+            Some("0A1B2C3DZZZZZZX")
+        );
+        assert_eq!(
+            identifiant_metier("0A1B2C3D", last + 1, Nature::Arret, DeclType::Normal),
+            None
         );
     }
 

@@ -242,6 +242,9 @@ const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO installation (id, installation_id, created_at)
         VALUES (1, upper(hex(randomblob(4))), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
+    -- Whether a declaration's latest file is an essai is asked for every notice
+    -- (store::declaration_is_test): by declaration as well as by target.
+    CREATE INDEX deposits_declaration ON deposits(declaration_id, id);
     "#,
 ];
 

@@ -430,4 +430,48 @@ mod tests {
         assert!(flat.iter().any(|n| n.contains("_000000013.")));
         assert_eq!(seq_name("s", 2, "xml").len(), "s_.xml".len() + SEQ_WIDTH);
     }
+
+    /// A declaration whose latest file is an essai is a test: its JSON notices get
+    /// `"test": true`, other files are left as they are; a later réel file ends it.
+    #[test]
+    fn essai_files_make_test_declarations_and_tagged_notices() {
+        let mut c = Connection::open_in_memory().unwrap();
+        crate::journal::migrate_for_tests(&mut c).unwrap();
+        let at = "2026-11-10T00:00:00.000Z";
+        c.execute(
+            "INSERT INTO declarations (siret, hr_ref, event, nir, state, revision, content_hash, payload, created_at, updated_at)
+             VALUES ('73282932000074', 'T-1', 'arret', 'x', 'queued', 1, 'h', '{}', ?1, ?1)",
+            [at],
+        )
+        .unwrap();
+        let id = c.last_insert_rowid();
+        assert!(!declaration_is_test(&c, id).unwrap(), "no file yet");
+        let deposit = |file: &[u8]| {
+            c.execute(
+                "INSERT INTO deposits (declaration_id, target_declaration_id, nature, decl_type, payload, file, state,
+                                       next_attempt_at, created_at, updated_at)
+                 VALUES (?1, ?1, '04', '01', '{}', ?2, 'deposited', ?3, ?3, ?3)",
+                params![id, file, at],
+            )
+            .unwrap();
+        };
+        deposit(b"S10.G00.00.001,'IJGATE'\r\nS10.G00.00.005,'01'\r\n");
+        assert!(declaration_is_test(&c, id).unwrap());
+        assert!(stoppage_is_test(&c, "73282932000074", "T-1").unwrap());
+        let n = enqueue_outbox(&c, Some(id), "hr", "n.json", b"{\"kind\":\"AEE\"}", at).unwrap();
+        let x = enqueue_outbox(&c, Some(id), "hr", "n.xml", b"<rapport/>", at).unwrap();
+        let body = |row: i64| -> Vec<u8> {
+            c.query_row("SELECT body FROM outbox WHERE id = ?1", [row], |r| r.get(0))
+                .unwrap()
+        };
+        let v: serde_json::Value = serde_json::from_slice(&body(n)).unwrap();
+        assert_eq!(v["test"], true);
+        assert_eq!(v["kind"], "AEE");
+        assert_eq!(body(x), b"<rapport/>");
+        deposit(b"S10.G00.00.001,'IJGATE'\r\nS10.G00.00.005,'02'\r\n");
+        assert!(!declaration_is_test(&c, id).unwrap());
+        let n = enqueue_outbox(&c, Some(id), "hr", "m.json", b"{\"kind\":\"AEE\"}", at).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body(n)).unwrap();
+        assert!(v.get("test").is_none());
+    }
 }

@@ -423,6 +423,18 @@ pub fn validate_at(
     let idcc = c.code_req("idcc", 4, needed("idcc"));
     let population = c.text("population", false, 30);
 
+    // The contract codes a signalement carries must be the norm's (S21.G00.40.002/.007).
+    for (f, v) in [
+        ("contract_nature", &contract_nature),
+        ("statut_conventionnel", &statut_conventionnel),
+    ] {
+        if let Some(v) = v
+            && let Err(e) = crate::neodes::required::check_hr_value(f, v)
+        {
+            c.err(f, Some(v), e);
+        }
+    }
+
     let reason = c.parse("reason", is_arret, |v| {
         Motif::parse(v).ok_or_else(|| "must be a DSN motif code 01-19 or a name (maladie, maternite, accident_travail, ...)".to_string())
     });
@@ -808,6 +820,14 @@ pub(crate) mod tests {
         assert!(check(&reprise).is_ok());
         assert!(
             errors_on(&with(good_arret(), "retirement_category", "03")) == ["retirement_category"]
+        );
+        assert_eq!(
+            errors_on(&with(good_arret(), "statut_conventionnel", "42")),
+            ["statut_conventionnel"]
+        );
+        assert_eq!(
+            errors_on(&with(good_arret(), "contract_nature", "00")),
+            ["contract_nature"]
         );
     }
 

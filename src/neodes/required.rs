@@ -262,6 +262,31 @@ pub fn hr_required(field: &str) -> bool {
     })
 }
 
+/// Checks an HR value against the norm of the rubric the table feeds from HR field `field`
+/// (length, codes of an enumeration): an HR row is then refused with its line and field
+/// rather than its file failing at deposit. `Ok` for a field the table does not source.
+pub fn check_hr_value(field: &str, value: &str) -> Result<(), String> {
+    let Some(rule) = TABLE
+        .iter()
+        .find(|r| matches!(r.source, Source::Hr(f) if f == field) && r.when != When::NotWritten)
+    else {
+        return Ok(());
+    };
+    let Some(spec) = rule
+        .rubric
+        .parse()
+        .ok()
+        .and_then(|id| crate::neodes::norm::lookup(&crate::neodes::norm::P26V01, id))
+    else {
+        return Ok(());
+    };
+    let Some(latin1) = crate::neodes::charset::to_latin1(value) else {
+        return Ok(()); // the character set is checked by the caller's own rules
+    };
+    crate::neodes::norm::check_value(spec, &latin1, value.chars().count())
+        .map_err(|e| format!("{} ({}): {e}", rule.rubric, rule.label))
+}
+
 /// Motifs for which the accident date is required (accident de trajet, maladie
 /// professionnelle, accident du travail).
 pub fn is_professional_motif(code: &str) -> bool {
@@ -372,6 +397,18 @@ mod tests {
                 assert!(rule(r).is_some(), "{r} of the sample is not in the table");
             }
         }
+    }
+
+    #[test]
+    fn hr_values_are_checked_against_the_norm() {
+        assert!(check_hr_value("contract_nature", "01").is_ok());
+        let e = check_hr_value("contract_nature", "00").unwrap_err();
+        assert!(e.starts_with("S21.G00.40.007 (nature du contrat): "), "{e}");
+        assert!(check_hr_value("retirement_category", "04").is_ok());
+        assert!(check_hr_value("retirement_category", "03").is_err());
+        assert!(check_hr_value("statut_conventionnel", "05").is_ok());
+        assert!(check_hr_value("statut_conventionnel", "42").is_err());
+        assert!(check_hr_value("not_a_field", "x").is_ok());
     }
 
     #[test]

@@ -313,6 +313,15 @@ pub fn read_facts(bytes: &[u8]) -> FileFacts {
                     s.subrogation = value == "01";
                 }
             }
+            // A known return (early return in a 04, or a 05) ends the stoppage the day
+            // before: CPAM pays no further (domain.md §1.4: .010 closes the stoppage).
+            "S21.G00.60.010" => {
+                if let (Some(s), Some(r)) = (d.stoppages.last_mut(), date(&value))
+                    && let Some(last_off) = r.pred_opt()
+                {
+                    s.expected_end = Some(s.expected_end.map_or(last_off, |e| e.min(last_off)));
+                }
+            }
             "S21.G00.51.001" => salary_period = date(&value),
             "S21.G00.51.011" => salary_type = value,
             "S21.G00.51.013" => {
@@ -486,6 +495,18 @@ mod tests {
         assert_eq!(s.prenoms, "Léa");
         assert!(s.subrogation);
         assert_eq!(s.last_day_worked, NaiveDate::from_ymd_opt(2026, 3, 1));
+    }
+
+    /// An early return written in the 04 ends the stoppage the day before it.
+    #[test]
+    fn a_known_return_ends_the_stoppage() {
+        let f = latin1(&signalement(&SampleStop::default())).replace(
+            "S21.G00.60.004,'01'",
+            "S21.G00.60.004,'01'\r\nS21.G00.60.010,'10032026'\r\nS21.G00.60.011,'01'",
+        );
+        let bytes: Vec<u8> = f.chars().map(|c| c as u8).collect();
+        let s = &read_facts(&bytes).declarations[0].stoppages[0];
+        assert_eq!(s.expected_end, NaiveDate::from_ymd_opt(2026, 3, 9));
     }
 
     #[test]
