@@ -38,6 +38,9 @@ retry_initial = "100ms"
 retry_max = "1s"
 request_timeout = "5s"
 concurrency = 8
+reconcile_min_age = "2s"
+reconcile_recheck_interval = "500ms"
+clock_tolerance = "2s"
 "#
     ));
     let pw = site.path("netent.password");

@@ -1,0 +1,514 @@
+//! Returns: the per-flux poller (deposits still waiting for their business answer), the
+//! declarant-wide poller (60-minute windows from a persisted cursor), and applying a return.
+//!
+//! Both pollers may see the same return at the same time: applying it is keyed (idflux,
+//! nature, return id, content hash) inside the journal job that does everything it causes,
+//! so it happens once ([`super::store::claim_return`]).
+
+use chrono::{NaiveDateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::json;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+use super::Exchange;
+use super::decide;
+use super::store::{
+    FaultKind, ReturnNotice, anomalies_json, claim_return, cursor, decl_info,
+    enqueue_return_notice, set_cursor,
+};
+use crate::channels::netent::NetEntError;
+use crate::formats::listing::{ReturnEntry, split_windows};
+use crate::formats::rapport::{Rapport, ReturnOutcome, Statut};
+use crate::journal::{JournalError, now, store};
+
+/// Cursor of the declarant-wide listing, and the windows that failed and are tried again.
+const CURSOR: &str = "retours_declarant";
+const RETRY_WINDOWS: &str = "retours_declarant:retry";
+/// Failed windows kept for another try (beyond, the per-flux poller still covers our flux).
+const MAX_RETRY_WINDOWS: usize = 200;
+const RETRY_WINDOW_DAYS: i64 = 7;
+/// Consecutive listing failures of different flux after which the pass stops (the peer is
+/// down rather than one flux being unlucky).
+const PASS_FAILURES: u32 = 8;
+
+/// The notice kind of a return (documented in the README).
+pub fn notice_kind(r: &Rapport) -> String {
+    let t = r.type_code.to_ascii_uppercase();
+    match (r.nature.as_deref(), t.as_str()) {
+        (_, "AEE") => "AEE".into(),
+        (_, "ARE") => "ARE".into(),
+        (_, "CCO") => "CCO".into(),
+        (_, "BAN") => "BAN".into(),
+        (Some("20"), _) => "BIS".into(),
+        (Some("21"), _) | (Some("22"), _) => "NON_RECONSTITUTION".into(),
+        (Some("23"), _) => "TPT_CONTROL".into(),
+        (Some("30"), _) | (Some("32"), _) => "AR_CNAM".into(),
+        (Some("31"), _) | (Some("33"), _) | (_, "GSIJ") => "CRM_CNAM".into(),
+        (Some("34"), _) => "TAUX_ATMP".into(),
+        (Some("51"), _) => "CRM_OC".into(),
+        (Some(n), _) => format!("RETURN_{n}"),
+        (None, _) => format!("RETURN_{t}"),
+    }
+}
+
+fn statut_str(s: &Statut) -> &'static str {
+    match s {
+        Statut::Ok => "OK",
+        Statut::Ano => "ANO",
+        Statut::Ko => "KO",
+        Statut::EnCours => "EN COURS",
+        Statut::Other(_) => "OTHER",
+    }
+}
+
+/// Per-flux retry times of the flux poller: one flux whose listing fails waits alone.
+#[derive(Default)]
+struct FluxBackoff {
+    failures: HashMap<String, (i64, Instant)>,
+}
+
+impl FluxBackoff {
+    fn ready(&self, idflux: &str, now: Instant) -> bool {
+        self.failures.get(idflux).is_none_or(|(_, at)| *at <= now)
+    }
+
+    fn failed(&mut self, idflux: &str, initial: Duration, max: Duration, now: Instant) {
+        let n = self.failures.get(idflux).map_or(0, |(n, _)| *n);
+        let d = decide::retry_delay(initial, max, n, rand::random_range(0.8..1.2), None);
+        self.failures.insert(idflux.to_string(), (n + 1, now + d));
+    }
+
+    fn ok(&mut self, idflux: &str) {
+        self.failures.remove(idflux);
+    }
+}
+
+impl Exchange {
+    /// Polls the returns of recent deposits still waiting for their business answer.
+    pub async fn run_flux_poller(self, stop: CancellationToken) {
+        let mut backoff = FluxBackoff::default();
+        loop {
+            let interval = self.config.load().netent.poll_interval;
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = stop.cancelled() => return,
+            }
+            let since = (Utc::now() - chrono::Duration::days(7))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let fluxes = self
+                .journal
+                .read(move |c| {
+                    let mut stmt = c.prepare_cached(
+                        "SELECT DISTINCT idflux FROM deposits WHERE idflux IS NOT NULL AND returns_done = 0 AND sent_at >= ?1 ORDER BY id",
+                    )?;
+                    let v = stmt.query_map([since], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+                    Ok(v)
+                })
+                .await;
+            let Ok(fluxes) = fluxes else { continue };
+            backoff.failures.retain(|f, _| fluxes.contains(f));
+            let (initial, max) = {
+                let c = self.config.load();
+                (c.netent.retry_initial, c.netent.retry_max)
+            };
+            let mut in_a_row = 0;
+            for idflux in fluxes {
+                if stop.is_cancelled() {
+                    return;
+                }
+                if !backoff.ready(&idflux, Instant::now()) {
+                    continue;
+                }
+                match self.client.list_returns_flux(&idflux).await {
+                    Ok(listing) => {
+                        in_a_row = 0;
+                        backoff.ok(&idflux);
+                        self.peer_ok();
+                        let entries: Vec<(String, ReturnEntry)> = listing
+                            .entries()
+                            .map(|(f, e)| (f.to_string(), e.clone()))
+                            .collect();
+                        self.process_returns(entries).await;
+                    }
+                    Err(e) => {
+                        self.peer_failed(&e);
+                        tracing::warn!(%idflux, kind = e.kind(), "exchange: cannot list returns");
+                        if super::is_malformed(e.kind()) {
+                            self.fault(
+                                "lister-retours-flux",
+                                e.kind(),
+                                format!("flux {idflux}: {e}"),
+                                FaultKind::Event,
+                            )
+                            .await;
+                        }
+                        // This flux waits; the others are polled now (a failure of one
+                        // declaration never delays the others).
+                        backoff.failed(&idflux, initial, max, Instant::now());
+                        in_a_row += 1;
+                        if in_a_row >= PASS_FAILURES {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads the declarant-wide listing in 60-minute windows from a persisted cursor.
+    pub async fn run_declarant_poller(self, stop: CancellationToken) {
+        loop {
+            let interval = self.config.load().netent.declarant_poll_interval;
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = stop.cancelled() => return,
+            }
+            match self.poll_declarant_once().await {
+                Ok(_) => self.peer_ok(),
+                Err(e) => {
+                    self.peer_failed(&e);
+                    tracing::warn!(kind = e.kind(), "exchange: declarant listing failed");
+                }
+            }
+        }
+    }
+
+    /// One pass over the declarant listing, from the cursor to now, after the windows that
+    /// failed before. A window that fails is put aside for another try and the cursor moves
+    /// past it: one bad window never pins the listing.
+    pub async fn poll_declarant_once(&self) -> Result<usize, NetEntError> {
+        let now_api = self.api_now();
+        let tolerance = chrono::Duration::from_std(self.config.load().netent.clock_tolerance)
+            .unwrap_or_default();
+        let (cur, retry) = self
+            .journal
+            .read(|c| Ok((cursor(c, CURSOR)?, cursor(c, RETRY_WINDOWS)?)))
+            .await
+            .unwrap_or((None, None));
+        let mut retry: Vec<(NaiveDateTime, NaiveDateTime)> = retry
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        // First run: look one day back. Each run re-reads 5 minutes before the cursor, because a
+        // return can be published with a slightly earlier timestamp than its listing time,
+        // widened by the clock tolerance (the peer stamps publications with its own clock).
+        let start = cur
+            .and_then(|s| NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S").ok())
+            .map(|t| t - chrono::Duration::minutes(5) - tolerance)
+            .unwrap_or(now_api - chrono::Duration::days(1));
+        let mut seen = 0;
+        let mut failed: Vec<(NaiveDateTime, NaiveDateTime)> = Vec::new();
+        let mut last_err: Option<NetEntError> = None;
+        let oldest = now_api - chrono::Duration::days(RETRY_WINDOW_DAYS);
+        retry.retain(|(_, b)| *b >= oldest);
+        for (a, b) in retry.drain(..) {
+            if last_err.as_ref().is_some_and(|e| e.is_transient()) {
+                failed.push((a, b));
+                continue;
+            }
+            match self.client.list_returns_declarant(a, b).await {
+                Ok(listing) => {
+                    let entries: Vec<(String, ReturnEntry)> = listing
+                        .entries()
+                        .map(|(f, e)| (f.to_string(), e.clone()))
+                        .collect();
+                    seen += entries.len();
+                    self.process_returns(entries).await;
+                }
+                Err(e) => {
+                    failed.push((a, b));
+                    last_err = Some(e);
+                }
+            }
+        }
+        for (a, b) in split_windows(start, now_api) {
+            if last_err.as_ref().is_some_and(|e| e.is_transient()) {
+                // The peer is in trouble: the rest waits for the next pass (cursor kept).
+                break;
+            }
+            match self.client.list_returns_declarant(a, b).await {
+                Ok(listing) => {
+                    let entries: Vec<(String, ReturnEntry)> = listing
+                        .entries()
+                        .map(|(f, e)| (f.to_string(), e.clone()))
+                        .collect();
+                    seen += entries.len();
+                    self.process_returns(entries).await;
+                }
+                Err(e) => {
+                    tracing::warn!(kind = e.kind(), window = %format!("{a}..{b}"), "exchange: declarant window failed; tried again later");
+                    failed.push((a, b));
+                    last_err = Some(e);
+                }
+            }
+            let value = b.format("%Y-%m-%dT%H:%M:%S").to_string();
+            let _ = self
+                .journal
+                .write(move |c| set_cursor(c, CURSOR, &value))
+                .await;
+        }
+        failed.truncate(MAX_RETRY_WINDOWS);
+        let value = serde_json::to_string(&failed).unwrap_or_else(|_| "[]".into());
+        let _ = self
+            .journal
+            .write(move |c| set_cursor(c, RETRY_WINDOWS, &value))
+            .await;
+        match last_err {
+            None => {
+                self.service_ok("lister-retours-declarant").await;
+                Ok(seen)
+            }
+            Some(e) => {
+                if super::is_malformed(e.kind()) {
+                    self.fault(
+                        "lister-retours-declarant",
+                        e.kind(),
+                        e.to_string(),
+                        FaultKind::Standing,
+                    )
+                    .await;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Downloads and applies returns not seen yet (or changed since: returns can be overwritten).
+    pub async fn process_returns(&self, entries: Vec<(String, ReturnEntry)>) {
+        for (idflux, entry) in entries {
+            let key = entry
+                .id
+                .clone()
+                .or(entry.url.clone())
+                .unwrap_or_else(|| entry.nature.clone());
+            let production = entry.production.map(|p| p.to_string());
+            let (i2, n2, k2, s2, p2) = (
+                idflux.clone(),
+                entry.nature.clone(),
+                key.clone(),
+                entry.statut.clone(),
+                production.clone(),
+            );
+            // Saves a download only; exactly-once is the claim inside the write below.
+            let known = self
+                .journal
+                .read(move |c| {
+                    Ok(c.prepare_cached(
+                        "SELECT 1 FROM returns WHERE idflux = ?1 AND nature = ?2 AND return_id = ?3
+                         AND statut IS ?4 AND production IS ?5",
+                    )?
+                    .query_row(params![i2, n2, k2, s2, p2], |_| Ok(()))
+                    .optional()?
+                    .is_some())
+                })
+                .await
+                .unwrap_or(false);
+            if known {
+                continue;
+            }
+            let doc = match self.client.download_return(&idflux, &entry).await {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::warn!(%idflux, nature = %entry.nature, kind = e.kind(), "exchange: cannot download a return");
+                    if !e.is_transient() {
+                        self.fault(
+                            "telecharger-retour",
+                            e.kind(),
+                            format!(
+                                "flux {idflux}, return {} (nature {}): {e}",
+                                key, entry.nature
+                            ),
+                            FaultKind::Event,
+                        )
+                        .await;
+                    }
+                    continue;
+                }
+            };
+            let res = self
+                .journal
+                .write(move |c| apply_return(c, &idflux, &entry, &key, production.as_deref(), &doc))
+                .await;
+            if let Err(e) = res {
+                tracing::error!(error = %e, "exchange: cannot journal a return");
+            }
+        }
+        self.outbox_wake.notify_one();
+    }
+}
+
+/// Which of our deposits a return concerns: by idflux, else by an identifiant métier it names.
+fn deposit_of(
+    c: &Connection,
+    idflux: &str,
+    rapport: Option<&Rapport>,
+) -> Result<Option<(i64, i64, bool)>, JournalError> {
+    let mut deposit: Option<(i64, i64, bool)> = c
+        .prepare_cached(
+            "SELECT id, declaration_id, test FROM deposits WHERE idflux = ?1 ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([idflux], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    if deposit.is_none()
+        && let Some(rapport) = rapport
+    {
+        for ident in rapport.identifiants_metier() {
+            deposit = c
+                .prepare_cached(
+                    "SELECT id, declaration_id, test FROM deposits WHERE identifiant_metier = ?1",
+                )?
+                .query_row([ident], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            if deposit.is_some() {
+                break;
+            }
+        }
+    }
+    Ok(deposit)
+}
+
+/// Upserts a downloaded return and moves its declaration forward, exactly once per content.
+pub(super) fn apply_return(
+    c: &Connection,
+    idflux: &str,
+    entry: &ReturnEntry,
+    key: &str,
+    production: Option<&str>,
+    doc: &[u8],
+) -> Result<(), JournalError> {
+    use sha2::{Digest, Sha256};
+    let at = now();
+    let sha = hex::encode(Sha256::digest(doc));
+    if !claim_return(c, idflux, &entry.nature, key, &sha, &at)? {
+        // Applied already (the other poller, or before a restart): only the listing facts.
+        c.execute(
+            "UPDATE returns SET statut = ?4, production = ?5 WHERE idflux = ?1 AND nature = ?2 AND return_id = ?3",
+            params![idflux, entry.nature, key, entry.statut, production],
+        )?;
+        return Ok(());
+    }
+    let rapport = match Rapport::parse(doc) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(%idflux, nature = %entry.nature, error = %e, "exchange: unreadable return kept raw");
+            c.execute(
+                "INSERT INTO returns (idflux, nature, return_id, statut, production, outcome, raw, fetched_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'unreadable', ?6, ?7, ?7)
+                 ON CONFLICT(idflux, nature, return_id) DO UPDATE SET statut = excluded.statut, production = excluded.production,
+                   raw = excluded.raw, outcome = excluded.outcome, updated_at = excluded.updated_at",
+                params![idflux, entry.nature, key, entry.statut, production, doc, at],
+            )?;
+            // Kept raw, the declaration stays where it is, one alert says which return.
+            let detail = format!("flux {idflux}, return {key} (nature {}): {e}", entry.nature);
+            super::store::record_fault(
+                c,
+                "telecharger-retour",
+                "bad_return",
+                &detail,
+                FaultKind::Event,
+                &at,
+            )?;
+            if let Some((deposit_id, decl, _)) = deposit_of(c, idflux, None)? {
+                let d = json!({"idflux": idflux, "nature": entry.nature, "deposit": deposit_id, "error": e.to_string()})
+                    .to_string();
+                store::add_history(c, decl, "return_unreadable", None, None, Some(&d), &at)?;
+            }
+            return Ok(());
+        }
+    };
+    let outcome = rapport.outcome(Some(&entry.nature));
+    let deposit = deposit_of(c, idflux, Some(&rapport))?;
+    c.execute(
+        "INSERT INTO returns (idflux, nature, return_id, statut, production, deposit_id, outcome, raw, fetched_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+         ON CONFLICT(idflux, nature, return_id) DO UPDATE SET statut = excluded.statut, production = excluded.production,
+           deposit_id = excluded.deposit_id, outcome = excluded.outcome, raw = excluded.raw, updated_at = excluded.updated_at",
+        params![idflux, entry.nature, key, entry.statut, production, deposit.map(|d| d.0), outcome.label(), doc, at],
+    )?;
+    let Some((deposit_id, decl, test)) = deposit else {
+        tracing::info!(%idflux, nature = %entry.nature, "exchange: return for a flux ijgate did not deposit; kept");
+        return Ok(());
+    };
+    // The AEE was already forwarded from the synchronous deposit answer: the copy published
+    // in the listing is kept, not forwarded twice.
+    if entry.nature == "10" {
+        let sync_aee: bool = c
+            .prepare_cached("SELECT 1 FROM returns WHERE idflux = ?1 AND nature = '10' AND return_id IN ('AEE', 'ARE')")?
+            .query_row([idflux], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if sync_aee {
+            return Ok(());
+        }
+    }
+    let (_, _, current) = decl_info(c, decl)?;
+    let anomalies = match &outcome {
+        ReturnOutcome::TechnicalRejected { anomalies }
+        | ReturnOutcome::Conformity { anomalies, .. }
+        | ReturnOutcome::CnamRejected { anomalies }
+        | ReturnOutcome::DocumentsRequested { anomalies, .. }
+        | ReturnOutcome::NonReconstitution { anomalies, .. } => anomalies.clone(),
+        _ => Vec::new(),
+    };
+    let json_anomalies = anomalies_json(&anomalies);
+    let mut extra = json!({});
+    if let ReturnOutcome::DocumentsRequested { types, .. } = &outcome {
+        extra = json!({ "documents_requested": types });
+    }
+    if let ReturnOutcome::NonReconstitution { message, .. } = &outcome {
+        extra = json!({ "message": message });
+    }
+    let detail = json!({"idflux": idflux, "nature": entry.nature, "statut": entry.statut, "outcome": outcome.label(),
+                        "anomalies": json_anomalies, "deposit": deposit_id, "test": test})
+    .to_string();
+    let what = format!("return_{}", entry.nature);
+    match decide::apply_return(current, &outcome, test) {
+        Some(new) => store::transition(c, decl, new.as_str(), &what, Some(&detail), &at)?,
+        None => store::add_history(c, decl, &what, None, None, Some(&detail), &at)?,
+    }
+    if decide::return_state(&outcome, test).is_some_and(decide::returns_done) {
+        c.execute(
+            "UPDATE deposits SET returns_done = 1 WHERE id = ?1",
+            [deposit_id],
+        )?;
+    }
+    let status = statut_str(&rapport.overall_status());
+    crate::engine::insurer::on_event(c, decl, None, &at)?;
+    enqueue_return_notice(
+        c,
+        ReturnNotice {
+            declaration_id: decl,
+            kind: &notice_kind(&rapport),
+            status,
+            idflux: Some(idflux),
+            nature: Some(&entry.nature),
+            outcome: Some(outcome.label()),
+            anomalies: json_anomalies,
+            extra,
+            raw: Some(doc),
+            test,
+        },
+        &at,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_flux_waits_alone() {
+        let mut b = FluxBackoff::default();
+        let t0 = Instant::now();
+        let s = Duration::from_secs;
+        b.failed("A", s(10), s(100), t0);
+        assert!(!b.ready("A", t0));
+        assert!(b.ready("B", t0));
+        assert!(b.ready("A", t0 + s(13)));
+        b.failed("A", s(10), s(100), t0);
+        assert!(!b.ready("A", t0 + s(13)), "second failure waits longer");
+        b.ok("A");
+        assert!(b.ready("A", t0));
+    }
+}
