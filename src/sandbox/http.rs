@@ -191,7 +191,11 @@ pub async fn handle(ctx: Ctx, req: Request<Incoming>) -> Result<Resp, InjectedRe
             match window(&ctx, debut, rest.first().copied()) {
                 Err(code) => status(code),
                 Ok((a, b)) => {
-                    let l = ctx.state.lock().map(|s| s.deposits_between(&siret, a, b));
+                    let now = (ctx.clock)();
+                    let l = ctx
+                        .state
+                        .lock()
+                        .map(|s| s.deposits_between(&siret, a, b, now));
                     match l {
                         Ok(l) => ranged(body(
                             StatusCode::OK,

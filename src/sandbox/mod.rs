@@ -61,6 +61,13 @@ impl Sandbox {
     }
 
     pub fn with_clock(scenario: Scenario, clock: Clock) -> Self {
+        // Scenario `clock_skew`: the whole sandbox runs on a clock that far from `clock`.
+        let skew = scenario.clock_skew;
+        let clock: Clock = if skew.is_zero() {
+            clock
+        } else {
+            Arc::new(move || clock() + skew)
+        };
         Sandbox {
             state: Arc::new(Mutex::new(state::State::new(scenario))),
             clock,

@@ -46,6 +46,19 @@ pub struct Scenario {
     pub outcome: OutcomeConfig,
     pub faults: Faults,
     pub bpij: BpijConfig,
+    // ---- listing realism (reconciliation tests) -----------------------------------------
+    /// `lister-depots` shows a deposit only this long after it was received (upstream
+    /// listings are not instantaneous).
+    #[serde(with = "humantime_serde")]
+    pub listing_lag: Duration,
+    /// Share of accepted deposits beside which `lister-depots` also lists, at the same second,
+    /// a refused file (status KO) of the same declarant, such as another sender's: what a busy
+    /// declarant account shows. Drawn from the fault RNG, only when non-zero.
+    pub deposit_status_ko_ratio: f64,
+    /// The sandbox's clock runs this far from the real one ("90s", "-2m"): its timestamps and
+    /// its idea of "now" (listing windows, publications) move together.
+    #[serde(with = "signed_duration")]
+    pub clock_skew: chrono::Duration,
 }
 
 impl Default for Scenario {
@@ -58,6 +71,9 @@ impl Default for Scenario {
             outcome: OutcomeConfig::default(),
             faults: Faults::default(),
             bpij: BpijConfig::default(),
+            listing_lag: Duration::ZERO,
+            deposit_status_ko_ratio: 0.0,
+            clock_skew: chrono::Duration::zero(),
         }
     }
 }
@@ -191,6 +207,25 @@ impl Default for BpijConfig {
     }
 }
 
+/// `"90s"`, `"-2m"`: a humantime duration with an optional minus sign.
+mod signed_duration {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<chrono::Duration, D::Error> {
+        let raw = String::deserialize(d)?;
+        let t = raw.trim();
+        let (neg, body) = match t.strip_prefix('-') {
+            Some(rest) => (true, rest.trim()),
+            None => (false, t.strip_prefix('+').unwrap_or(t).trim()),
+        };
+        let std = humantime::parse_duration(body)
+            .map_err(|e| serde::de::Error::custom(format!("clock_skew {raw:?}: {e}")))?;
+        let d = chrono::Duration::from_std(std)
+            .map_err(|e| serde::de::Error::custom(format!("clock_skew {raw:?}: {e}")))?;
+        Ok(if neg { -d } else { d })
+    }
+}
+
 mod delay_map {
     use std::collections::BTreeMap;
     use std::time::Duration;
@@ -256,6 +291,21 @@ mod tests {
         assert_eq!(s.faults.token_ttl, Some(Duration::from_secs(3600)));
         assert_eq!(s.bpij.code_cpam, "691");
         assert!(s.bpij.enabled);
+    }
+
+    #[test]
+    fn listing_realism_knobs() {
+        let s = Scenario::from_toml(
+            "listing_lag = \"3s\"\ndeposit_status_ko_ratio = 0.5\nclock_skew = \"-90s\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.listing_lag, Duration::from_secs(3));
+        assert_eq!(s.deposit_status_ko_ratio, 0.5);
+        assert_eq!(s.clock_skew, chrono::Duration::seconds(-90));
+        let s = Scenario::from_toml("clock_skew = \"2m\"").unwrap();
+        assert_eq!(s.clock_skew, chrono::Duration::seconds(120));
+        assert!(Scenario::from_toml("clock_skew = \"soon\"").is_err());
+        assert_eq!(Scenario::default().clock_skew, chrono::Duration::zero());
     }
 
     #[test]

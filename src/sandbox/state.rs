@@ -382,10 +382,33 @@ impl State {
             received_at: now,
             facts,
         };
+        self.maybe_list_a_foreign_ko(declarant_siret, now);
         self.push_return(&deposit, "10", "OK", aee.clone().into_bytes());
         self.schedule_returns(&deposit, essai);
         self.deposits.push(deposit);
         DepositResult::Accepted { idflux, body: aee }
+    }
+
+    // ---- listing realism (scenario `deposit_status_ko_ratio`, `listing_lag`) -------------
+
+    /// With probability `deposit_status_ko_ratio`, a refused file of the same declarant (not
+    /// one of ours: another sender's) is listed at the same second as an accepted deposit.
+    fn maybe_list_a_foreign_ko(&mut self, declarant_siret: &str, now: NaiveDateTime) {
+        let ratio = self.scenario.deposit_status_ko_ratio;
+        if ratio <= 0.0 {
+            return;
+        }
+        let x: f64 = self.fault_rng.random();
+        if x < ratio {
+            let idflux = self.random_id(23);
+            self.rejected
+                .push((idflux, declarant_siret.to_string(), now));
+        }
+    }
+
+    /// True once a deposit received at `received` shows in `lister-depots` at `now`.
+    fn listed_yet(&self, received: NaiveDateTime, now: NaiveDateTime) -> bool {
+        after(received, self.scenario.listing_lag) <= now
     }
 
     fn push_return(&mut self, dep: &Deposit, nature: &str, statut: &str, body: Vec<u8>) {
@@ -710,11 +733,13 @@ impl State {
         )
     }
 
+    /// Deposits received in `[debut, fin]` and already listed at `now` (`listing_lag`).
     pub fn deposits_between(
         &self,
         siret: &str,
         debut: NaiveDateTime,
         fin: NaiveDateTime,
+        now: NaiveDateTime,
     ) -> DepositsListing {
         let accepted = self
             .deposits
@@ -724,6 +749,7 @@ impl State {
         let mut depots: Vec<DepositEntry> = accepted
             .chain(refused)
             .filter(|(_, s, t, _)| *s == siret && sec(*t) >= debut && sec(*t) <= fin)
+            .filter(|(_, _, t, _)| self.listed_yet(*t, now))
             .map(|(i, _, t, statut)| DepositEntry {
                 idflux: i.clone(),
                 date: Some(sec(t)),
@@ -1024,9 +1050,32 @@ mod tests {
         }
         assert_eq!(s.stats(now).deposits_rejected, 1);
         assert!(s.deposits.is_empty());
-        let listed = s.deposits_between("12345678200010", now, now);
+        let listed = s.deposits_between("12345678200010", now, now, now);
         assert_eq!(listed.depots.len(), 1);
         assert_eq!(listed.depots[0].statut, "KO");
+    }
+
+    #[test]
+    fn listing_lag_and_foreign_ko_deposits() {
+        let mut sc = Scenario::default();
+        sc.listing_lag = Duration::from_secs(5);
+        sc.deposit_status_ko_ratio = 1.0;
+        let mut s = State::new(sc);
+        let now = t("20261125100000");
+        s.deposit("12345678200010", &signalement(&SampleStop::default()), now);
+        let (a, b) = (t("20261125095900"), t("20261125100100"));
+        assert!(
+            s.deposits_between("12345678200010", a, b, now)
+                .depots
+                .is_empty()
+        );
+        let later = t("20261125100005");
+        let l = s.deposits_between("12345678200010", a, b, later);
+        let statuses: Vec<&str> = l.depots.iter().map(|d| d.statut.as_str()).collect();
+        assert_eq!(statuses.len(), 2, "{statuses:?}");
+        assert!(statuses.contains(&"OK") && statuses.contains(&"KO"));
+        // The foreign file is not counted as a rejection of ours.
+        assert_eq!(s.stats(later).deposits_rejected, 0);
     }
 
     #[test]

@@ -342,14 +342,14 @@ pub(super) fn record_deposited(
         "UPDATE deposits SET state = ?4, idflux = ?2, last_error_kind = NULL, last_error = NULL, updated_at = ?3 WHERE id = ?1",
         params![row.id, idflux, at, to],
     )?;
-    if let Some(raw) = raw {
-        c.execute(
-            "INSERT INTO returns (idflux, nature, return_id, statut, deposit_id, outcome, raw, fetched_at, updated_at)
-             VALUES (?1, '10', 'AEE', 'OK', ?2, 'technical_accepted', ?3, ?4, ?4)
-             ON CONFLICT(idflux, nature, return_id) DO NOTHING",
-            params![idflux, row.id, raw, at],
-        )?;
-    }
+    // The AEE row marks the technical acceptance as announced (below); a found-again deposit
+    // has no document, and the copy published in the listing is then not announced twice.
+    c.execute(
+        "INSERT INTO returns (idflux, nature, return_id, statut, deposit_id, outcome, raw, fetched_at, updated_at)
+         VALUES (?1, '10', 'AEE', 'OK', ?2, 'technical_accepted', ?3, ?4, ?4)
+         ON CONFLICT(idflux, nature, return_id) DO NOTHING",
+        params![idflux, row.id, raw, at],
+    )?;
     set_decl_retry(c, row.declaration_id, row.attempts, None, None)?;
     let detail = json!({"deposit": row.id, "idflux": idflux, "identifiant_metier": row.ident, "reconciled": reconciled}).to_string();
     move_decl(
