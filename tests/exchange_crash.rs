@@ -89,7 +89,12 @@ reconcile_recheck_interval = "500ms"
             addr,
             ca,
         };
-        assert!(wait_until(Duration::from_secs(30), || peer.ca.exists()
+        // The CA file may be seen half written: wait for its end before reading it.
+        let ca_written = || {
+            std::fs::read_to_string(&peer.ca)
+                .is_ok_and(|s| s.trim_end().ends_with("-----END CERTIFICATE-----"))
+        };
+        assert!(wait_until(Duration::from_secs(30), || ca_written()
             && !sandbox_stats(peer.addr, &peer.ca).is_null()));
         peer
     }
@@ -326,11 +331,12 @@ fn batch_under(scenario_extra: &str, netent_extra: &str) {
 
 #[test]
 fn sigkill_with_a_lagging_listing_and_foreign_ko_deposits_sends_each_once() {
-    // The listing shows a deposit 3 s late: absence counts from 4 s on, twice in a row. Half
-    // the deposits have a refused file (KO) of the same declarant listed at the same second.
+    // The listing shows a deposit 9 s late, later than the end of its window (5 s timeout +
+    // 2 s tolerance): absence counts from 10 s on, twice in a row. Half the deposits have a
+    // refused file (KO) of the same declarant listed at the same second.
     batch_under(
-        "listing_lag = \"3s\"\ndeposit_status_ko_ratio = 0.5",
-        "reconcile_min_age = \"4s\"\nreconcile_rechecks = 2\nclock_tolerance = \"2s\"",
+        "listing_lag = \"9s\"\ndeposit_status_ko_ratio = 0.5",
+        "reconcile_min_age = \"10s\"\nreconcile_rechecks = 2\nclock_tolerance = \"2s\"",
     );
 }
 
