@@ -434,6 +434,45 @@ pub fn judge_listing(
     }
 }
 
+// ---- declarant-wide listing -----------------------------------------------------------------
+
+/// A listing window `[start, end]` (API time zone).
+pub type Window = (NaiveDateTime, NaiveDateTime);
+
+/// Failed windows kept for another try, and for how long (beyond, the per-flux poller still
+/// covers every flux of ours).
+pub const MAX_RETRY_WINDOWS: usize = 200;
+pub const RETRY_WINDOW_DAYS: i64 = 7;
+
+/// The fresh windows of one pass over `lister-retours-declarant`, from the cursor to `now`.
+/// First run: one day back. Later runs re-read 5 minutes before the cursor (a return can be
+/// published with a slightly earlier timestamp than its listing time), widened by the clock
+/// tolerance (the peer stamps publications with its own clock).
+pub fn declarant_windows(
+    cursor: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+    clock_tolerance: Duration,
+) -> Vec<Window> {
+    let start = cursor
+        .map(|t| t - chrono::Duration::minutes(5) - chrono_of(clock_tolerance))
+        .unwrap_or(now - chrono::Duration::days(1));
+    crate::formats::listing::split_windows(start, now)
+}
+
+/// The windows to try again next pass: those that failed now, newest kept first when there
+/// are too many, none older than [`RETRY_WINDOW_DAYS`]. A failed window never holds the cursor
+/// back: the pass moves past it, so one bad window cannot pin the listing.
+pub fn windows_to_retry(mut failed: Vec<Window>, now: NaiveDateTime) -> Vec<Window> {
+    let oldest = now - chrono::Duration::days(RETRY_WINDOW_DAYS);
+    failed.retain(|(_, b)| *b >= oldest);
+    failed.sort();
+    failed.dedup();
+    if failed.len() > MAX_RETRY_WINDOWS {
+        failed.drain(..failed.len() - MAX_RETRY_WINDOWS);
+    }
+    failed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -712,6 +751,32 @@ mod tests {
             judge_listing(sent, now, &undated, &none, 0, &p),
             ListingVerdict::Candidates(vec!["U".into()])
         );
+    }
+
+    #[test]
+    fn a_failing_declarant_window_does_not_pin_the_cursor() {
+        let now = t("20261125120000");
+        let first = declarant_windows(None, now, Duration::from_secs(180));
+        assert_eq!(first.len(), 24);
+        assert_eq!(first[0].0, t("20261124120000"));
+        // The first window fails for good; the pass goes on and the cursor ends at `now`.
+        let failed = vec![first[0]];
+        let cursor = first.last().unwrap().1;
+        let next = declarant_windows(Some(cursor), t("20261125121000"), Duration::from_secs(180));
+        assert_eq!(next[0].0, t("20261125115200"), "5 min + 3 min tolerance before");
+        assert!(next.iter().all(|w| w.0 > first[0].1), "the bad window is not the start");
+        // It is tried again later, for a week at most.
+        assert_eq!(windows_to_retry(failed.clone(), now), failed);
+        assert!(windows_to_retry(failed, t("20261202120001")).is_empty());
+        let many: Vec<Window> = (0..300)
+            .map(|i| {
+                let a = now - chrono::Duration::minutes(i);
+                (a, a)
+            })
+            .collect();
+        let kept = windows_to_retry(many, now);
+        assert_eq!(kept.len(), MAX_RETRY_WINDOWS);
+        assert_eq!(kept.last().unwrap().0, now, "the newest are kept");
     }
 
     #[test]

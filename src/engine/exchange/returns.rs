@@ -19,16 +19,13 @@ use super::store::{
     enqueue_return_notice, set_cursor,
 };
 use crate::channels::netent::NetEntError;
-use crate::formats::listing::{ReturnEntry, split_windows};
+use crate::formats::listing::ReturnEntry;
 use crate::formats::rapport::{Rapport, ReturnOutcome, Statut};
 use crate::journal::{JournalError, now, store};
 
 /// Cursor of the declarant-wide listing, and the windows that failed and are tried again.
 const CURSOR: &str = "retours_declarant";
 const RETRY_WINDOWS: &str = "retours_declarant:retry";
-/// Failed windows kept for another try (beyond, the per-flux poller still covers our flux).
-const MAX_RETRY_WINDOWS: usize = 200;
-const RETRY_WINDOW_DAYS: i64 = 7;
 /// Consecutive listing failures of different flux after which the pass stops (the peer is
 /// down rather than one flux being unlucky).
 const PASS_FAILURES: u32 = 8;
@@ -177,69 +174,57 @@ impl Exchange {
 
     /// One pass over the declarant listing, from the cursor to now, after the windows that
     /// failed before. A window that fails is put aside for another try and the cursor moves
-    /// past it: one bad window never pins the listing.
+    /// past it: one bad window never pins the listing ([`decide::windows_to_retry`]).
     pub async fn poll_declarant_once(&self) -> Result<usize, NetEntError> {
         let now_api = self.api_now();
-        let tolerance = chrono::Duration::from_std(self.config.load().netent.clock_tolerance)
-            .unwrap_or_default();
+        let tolerance = self.config.load().netent.clock_tolerance;
         let (cur, retry) = self
             .journal
             .read(|c| Ok((cursor(c, CURSOR)?, cursor(c, RETRY_WINDOWS)?)))
             .await
             .unwrap_or((None, None));
-        let mut retry: Vec<(NaiveDateTime, NaiveDateTime)> = retry
+        let retry: Vec<decide::Window> = retry
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default();
-        // First run: look one day back. Each run re-reads 5 minutes before the cursor, because a
-        // return can be published with a slightly earlier timestamp than its listing time,
-        // widened by the clock tolerance (the peer stamps publications with its own clock).
-        let start = cur
-            .and_then(|s| NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S").ok())
-            .map(|t| t - chrono::Duration::minutes(5) - tolerance)
-            .unwrap_or(now_api - chrono::Duration::days(1));
+        let cur = cur.and_then(|s| NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S").ok());
         let mut seen = 0;
-        let mut failed: Vec<(NaiveDateTime, NaiveDateTime)> = Vec::new();
+        let mut failed: Vec<decide::Window> = Vec::new();
         let mut last_err: Option<NetEntError> = None;
-        let oldest = now_api - chrono::Duration::days(RETRY_WINDOW_DAYS);
-        retry.retain(|(_, b)| *b >= oldest);
-        for (a, b) in retry.drain(..) {
-            if last_err.as_ref().is_some_and(|e| e.is_transient()) {
+        // Windows that failed before: each tried once per pass; a transient failure leaves
+        // the rest for the next pass. They never hold back the fresh windows.
+        let mut peer_down = false;
+        for (a, b) in retry {
+            if peer_down {
                 failed.push((a, b));
                 continue;
             }
             match self.client.list_returns_declarant(a, b).await {
-                Ok(listing) => {
-                    let entries: Vec<(String, ReturnEntry)> = listing
-                        .entries()
-                        .map(|(f, e)| (f.to_string(), e.clone()))
-                        .collect();
-                    seen += entries.len();
-                    self.process_returns(entries).await;
-                }
+                Ok(listing) => seen += self.process_listing(listing).await,
                 Err(e) => {
                     failed.push((a, b));
+                    peer_down = e.is_transient();
                     last_err = Some(e);
                 }
             }
         }
-        for (a, b) in split_windows(start, now_api) {
-            if last_err.as_ref().is_some_and(|e| e.is_transient()) {
-                // The peer is in trouble: the rest waits for the next pass (cursor kept).
-                break;
-            }
+        for (a, b) in decide::declarant_windows(cur, now_api, tolerance) {
             match self.client.list_returns_declarant(a, b).await {
-                Ok(listing) => {
-                    let entries: Vec<(String, ReturnEntry)> = listing
-                        .entries()
-                        .map(|(f, e)| (f.to_string(), e.clone()))
-                        .collect();
-                    seen += entries.len();
-                    self.process_returns(entries).await;
-                }
+                Ok(listing) => seen += self.process_listing(listing).await,
                 Err(e) => {
                     tracing::warn!(kind = e.kind(), window = %format!("{a}..{b}"), "exchange: declarant window failed; tried again later");
                     failed.push((a, b));
+                    let transient = e.is_transient();
                     last_err = Some(e);
+                    if transient {
+                        // The peer is in trouble: the rest waits for the next pass, after
+                        // this window (which waits in the retry list).
+                        let value = b.format("%Y-%m-%dT%H:%M:%S").to_string();
+                        let _ = self
+                            .journal
+                            .write(move |c| set_cursor(c, CURSOR, &value))
+                            .await;
+                        break;
+                    }
                 }
             }
             let value = b.format("%Y-%m-%dT%H:%M:%S").to_string();
@@ -248,8 +233,8 @@ impl Exchange {
                 .write(move |c| set_cursor(c, CURSOR, &value))
                 .await;
         }
-        failed.truncate(MAX_RETRY_WINDOWS);
-        let value = serde_json::to_string(&failed).unwrap_or_else(|_| "[]".into());
+        let keep = decide::windows_to_retry(failed, now_api);
+        let value = serde_json::to_string(&keep).unwrap_or_else(|_| "[]".into());
         let _ = self
             .journal
             .write(move |c| set_cursor(c, RETRY_WINDOWS, &value))
@@ -272,6 +257,16 @@ impl Exchange {
                 Err(e)
             }
         }
+    }
+
+    async fn process_listing(&self, listing: crate::formats::listing::ReturnsListing) -> usize {
+        let entries: Vec<(String, ReturnEntry)> = listing
+            .entries()
+            .map(|(f, e)| (f.to_string(), e.clone()))
+            .collect();
+        let n = entries.len();
+        self.process_returns(entries).await;
+        n
     }
 
     /// Downloads and applies returns not seen yet (or changed since: returns can be overwritten).
