@@ -763,8 +763,15 @@ mod tests {
         let failed = vec![first[0]];
         let cursor = first.last().unwrap().1;
         let next = declarant_windows(Some(cursor), t("20261125121000"), Duration::from_secs(180));
-        assert_eq!(next[0].0, t("20261125115200"), "5 min + 3 min tolerance before");
-        assert!(next.iter().all(|w| w.0 > first[0].1), "the bad window is not the start");
+        assert_eq!(
+            next[0].0,
+            t("20261125115200"),
+            "5 min + 3 min tolerance before"
+        );
+        assert!(
+            next.iter().all(|w| w.0 > first[0].1),
+            "the bad window is not the start"
+        );
         // It is tried again later, for a week at most.
         assert_eq!(windows_to_retry(failed.clone(), now), failed);
         assert!(windows_to_retry(failed, t("20261202120001")).is_empty());

@@ -507,3 +507,197 @@ mod tests {
         assert!(b.ready("A", t0));
     }
 }
+
+#[cfg(test)]
+mod apply_tests {
+    use super::*;
+    use crate::formats::rapport::{Declaration, RapportSpec, write_rapport};
+    use crate::journal::Journal;
+
+    fn rapport(nature: &str, conformity: bool) -> Vec<u8> {
+        let d = Declaration {
+            rang: Some(1),
+            nature: Some("04".into()),
+            type_decl: Some("01".into()),
+            fraction: None,
+            ordre: None,
+            mois: None,
+            identifiant_metier: Some("IJ000000001A".into()),
+            id_annulation: None,
+            siren: Some("732829320".into()),
+            nic_siege: None,
+            nic_affectation: Some("00074".into()),
+            etat: Statut::Ok,
+            salaries: Some(1),
+            conformite: conformity.then_some(Statut::Ok),
+            certificat_conformite: None,
+            anomalies: vec![],
+        };
+        write_rapport(&RapportSpec {
+            type_code: if nature == "11" {
+                "CCO".into()
+            } else {
+                nature.into()
+            },
+            message: None,
+            declarant: None,
+            idflux: "F1".into(),
+            essai_reel: None,
+            emetteur_siret: "73282932000074".into(),
+            received_at: crate::formats::listing::parse_ts("20261125100000").unwrap(),
+            envoi_etat: Statut::Ok,
+            envoi_anomalies: vec![],
+            declarations: vec![d],
+        })
+        .into_bytes()
+    }
+
+    fn entry(nature: &str, id: &str) -> ReturnEntry {
+        ReturnEntry {
+            id: Some(id.into()),
+            nature: nature.into(),
+            statut: "OK".into(),
+            publication: None,
+            production: None,
+            url: None,
+            ops: None,
+            delegataire: None,
+        }
+    }
+
+    /// A journal with one deposited declaration (flux F1); `test`: an essai file.
+    fn journal(test: bool) -> (tempfile::TempDir, Journal) {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(&d.path().join("j.db")).unwrap();
+        j.write_blocking(move |c| {
+            c.execute_batch(
+                "INSERT INTO declarations (siret, hr_ref, event, nir, state, revision, content_hash, payload, created_at, updated_at)
+                 VALUES ('73282932000074', 'R1', 'arret', '1850578006084', 'deposited', 1, 'h', '{}', 't', 't');",
+            )?;
+            c.execute(
+                "INSERT INTO deposits (declaration_id, target_declaration_id, nature, decl_type, identifiant_metier, payload, state,
+                                       next_attempt_at, idflux, sent_at, test, created_at, updated_at)
+                 VALUES (1, 1, '04', '01', 'IJ000000001A', '{}', 'deposited', 't', 'F1', 't', ?1, 't', 't')",
+                [test],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        (d, j)
+    }
+
+    fn count(j: &Journal, sql: &'static str) -> i64 {
+        j.read_blocking(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+            .unwrap()
+    }
+
+    fn state(j: &Journal) -> String {
+        j.read_blocking(|c| {
+            Ok(
+                c.query_row("SELECT state FROM declarations WHERE id = 1", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .unwrap()
+    }
+
+    fn apply(j: &Journal, nature: &'static str, id: &'static str, doc: Vec<u8>) {
+        j.write_blocking(move |c| apply_return(c, "F1", &entry(nature, id), id, None, &doc))
+            .unwrap();
+    }
+
+    #[test]
+    fn the_same_return_twice_is_applied_once() {
+        let (_d, j) = journal(false);
+        for _ in 0..3 {
+            apply(&j, "30", "r30", rapport("30", false));
+            apply(&j, "31", "r31", rapport("31", false));
+        }
+        assert_eq!(state(&j), "accepted");
+        assert_eq!(
+            count(
+                &j,
+                "SELECT count(*) FROM history WHERE what LIKE 'return_%'"
+            ),
+            2
+        );
+        // One JSON notice and one raw copy per return, for HR and for the insurer.
+        assert_eq!(
+            count(&j, "SELECT count(*) FROM outbox WHERE dest = 'hr'"),
+            4
+        );
+        assert_eq!(
+            count(&j, "SELECT count(*) FROM outbox WHERE dest LIKE 'insurer%'"),
+            4
+        );
+        // Overwritten upstream with new content: applied again, once.
+        let mut changed = rapport("31", false);
+        changed.extend_from_slice(b"\n");
+        apply(&j, "31", "r31", changed.clone());
+        apply(&j, "31", "r31", changed);
+        assert_eq!(
+            count(&j, "SELECT count(*) FROM history WHERE what = 'return_31'"),
+            2
+        );
+    }
+
+    #[test]
+    fn an_unreadable_return_is_kept_with_one_alert_and_the_state_stays() {
+        let (_d, j) = journal(false);
+        apply(&j, "31", "bad", b"<rapport><oops".to_vec());
+        apply(&j, "31", "bad", b"<rapport><oops".to_vec());
+        assert_eq!(state(&j), "deposited");
+        assert_eq!(
+            count(
+                &j,
+                "SELECT count(*) FROM returns WHERE outcome = 'unreadable' AND raw IS NOT NULL"
+            ),
+            1
+        );
+        assert_eq!(
+            count(
+                &j,
+                "SELECT count(*) FROM history WHERE what = 'return_unreadable'"
+            ),
+            1
+        );
+        let faults = j
+            .write_blocking(|c| super::super::store::faults_to_alert(c, "t"))
+            .unwrap();
+        assert_eq!(faults.len(), 1, "{faults:?}");
+        assert_eq!(
+            (faults[0].service.as_str(), faults[0].cause.as_str()),
+            ("telecharger-retour", "bad_return")
+        );
+        // The next, readable return still moves it on.
+        apply(&j, "30", "r30", rapport("30", false));
+        assert_eq!(state(&j), "acknowledged");
+    }
+
+    #[test]
+    fn an_essai_deposit_ends_in_test_accepted_and_its_notices_say_test() {
+        let (_d, j) = journal(true);
+        apply(&j, "11", "r11", rapport("11", true));
+        assert_eq!(state(&j), "test_accepted");
+        apply(&j, "30", "r30", rapport("30", false));
+        apply(&j, "31", "r31", rapport("31", false));
+        assert_eq!(state(&j), "test_accepted", "never accepted");
+        let bodies: Vec<Vec<u8>> = j
+            .read_blocking(|c| {
+                let mut s = c.prepare(
+                    "SELECT body FROM outbox WHERE dest = 'hr' AND file_name LIKE '%.json'",
+                )?;
+                let v = s
+                    .query_map([], |r| r.get(0))?
+                    .collect::<Result<Vec<Vec<u8>>, _>>()?;
+                Ok(v)
+            })
+            .unwrap();
+        assert_eq!(bodies.len(), 3);
+        for b in bodies {
+            let v: serde_json::Value = serde_json::from_slice(&b).unwrap();
+            assert_eq!(v["test"], true, "{v}");
+        }
+    }
+}
