@@ -1057,9 +1057,11 @@ mod tests {
 
     #[test]
     fn listing_lag_and_foreign_ko_deposits() {
-        let mut sc = Scenario::default();
-        sc.listing_lag = Duration::from_secs(5);
-        sc.deposit_status_ko_ratio = 1.0;
+        let sc = Scenario {
+            listing_lag: Duration::from_secs(5),
+            deposit_status_ko_ratio: 1.0,
+            ..Default::default()
+        };
         let mut s = State::new(sc);
         let now = t("20261125100000");
         s.deposit("12345678200010", &signalement(&SampleStop::default()), now);
