@@ -4,6 +4,10 @@
 //!
 //! Run: `cargo bench --bench exchange` (env IJGATE_BENCH_N = declarations, default 1000;
 //! IJGATE_BENCH_RATE = drops per second for the latency run, default 200).
+//!
+//! Peer faults: `IJGATE_BENCH_FAULTS=0.3 cargo bench --bench exchange` measures instead how
+//! fast a backlog of N declarations drains to `accepted` (the CNAM report notice) when that
+//! share of API requests fails (5xx, resets, 429, timeouts, as the sandbox injects them).
 
 mod support;
 
@@ -83,8 +87,95 @@ fn wait_all(run: &Run, n: usize, limit: Duration) {
     }
 }
 
+/// Watches outbound/hr for notices whose name contains `marker` (e.g. `_crm_cnam_`).
+fn watch_kind(dir: &std::path::Path, marker: &'static str) -> Run {
+    let arrivals: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let a = arrivals.clone();
+    let mut w = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
+        let t = Instant::now();
+        if let Ok(ev) = ev {
+            for p in ev.paths {
+                if let Some(n) = p.file_name().and_then(|n| n.to_str())
+                    && let Some((hr, _)) = n.split_once(marker)
+                    && n.ends_with(".json")
+                {
+                    a.lock().unwrap().entry(hr.to_string()).or_insert(t);
+                }
+            }
+        }
+    })
+    .unwrap();
+    w.watch(dir, RecursiveMode::NonRecursive).unwrap();
+    Run {
+        arrivals,
+        _watcher: w,
+    }
+}
+
+/// Backlog drain under injected peer faults: N files dropped at once, time until every
+/// declaration is accepted (its CNAM report notice is written).
+fn drain_under_faults(n: usize, rate: f64) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ijgate.toml");
+    // The 30 % split as in tests/exchange.rs: mostly 5xx, some resets, 429 and timeouts.
+    std::fs::write(
+        dir.path().join("scenario.toml"),
+        format!(
+            "seed = 3\n[delays]\n\"31\" = \"0s\"\n[bpij]\nenabled = false\n[faults]\n\
+             error_5xx_rate = {}\nreset_rate = {}\nthrottle_rate = {}\ntimeout_rate = {}\n\
+             timeout_delay = \"2s\"\nretry_after = \"500ms\"\n",
+            rate * 0.5,
+            rate / 6.0,
+            rate / 6.0,
+            rate / 6.0
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &cfg,
+        format!(
+            "[daemon]\nstate_dir = \"var\"\n[spool]\ndir = \"spool\"\n[api]\nenabled = false\n\
+             [netent]\nmode = \"sandbox\"\npoll_interval = \"1s\"\ndeclarant_poll_interval = \"5s\"\n\
+             concurrency = 16\nretry_initial = \"200ms\"\nretry_max = \"5s\"\nrequest_timeout = \"3s\"\n\
+             reconcile_min_age = \"2s\"\nreconcile_recheck_interval = \"500ms\"\nclock_tolerance = \"1s\"\n\
+             [sandbox]\nscenario = \"{}\"\n\
+             [[employers]]\nsiret = \"{SIRET}\"\nname = \"Bench\"\n",
+            dir.path().join("scenario.toml").display()
+        ),
+    )
+    .unwrap();
+    let (child, _) = support::start_daemon(&cfg);
+    let inbound = dir.path().join("spool/inbound");
+    let run = watch_kind(&dir.path().join("spool/outbound/hr"), "_crm_cnam_");
+    let t0 = Instant::now();
+    for i in 0..n {
+        drop_file(&inbound, &format!("D{i:06}"));
+    }
+    let mut marks = Vec::new();
+    for q in [n / 2, n] {
+        wait_all(&run, q, Duration::from_secs(1800));
+        marks.push(t0.elapsed());
+    }
+    let e = marks[1];
+    println!(
+        "exchange backlog drain under {:.0} % peer faults: {n} declarations accepted in {:.1} s ({:.0} declarations/min; first half in {:.1} s)",
+        rate * 100.0,
+        e.as_secs_f64(),
+        n as f64 / e.as_secs_f64() * 60.0,
+        marks[0].as_secs_f64()
+    );
+    support::stop_daemon(child);
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    if let Some(rate) = std::env::var("IJGATE_BENCH_FAULTS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+    {
+        drain_under_faults(env_usize("IJGATE_BENCH_N", 500), rate);
         return;
     }
     let n = env_usize("IJGATE_BENCH_N", 1000);

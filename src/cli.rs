@@ -155,9 +155,13 @@ pub fn run(cli: Cli) -> i32 {
             // busy timeout), and the deposit worker picks the deposit up at its next look.
             let r = rusqlite::Connection::open(&db)
                 .map_err(journal::JournalError::from)
-                .and_then(|c| {
+                .and_then(|mut c| {
                     c.busy_timeout(std::time::Duration::from_secs(10))?;
-                    let tx = c.unchecked_transaction()?;
+                    // IMMEDIATE: take the write lock first (waiting up to the busy timeout). A
+                    // deferred transaction that reads and then writes gets "database is locked"
+                    // at once when the daemon commits in between.
+                    let tx =
+                        c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                     let dep = journal::store::retry_declaration(&tx, id, &journal::now())?;
                     tx.commit()?;
                     Ok(dep)

@@ -231,7 +231,9 @@ impl Default for Declarant {
             contact_name: "Service paie".into(),
             contact_email: None,
             contact_phone: None,
-            test_files: true,
+            // Réel by default: an essai file is never processed by the CPAM (it ends in
+            // `test_accepted`), which is only meant for a deliberate test.
+            test_files: false,
         }
     }
 }
@@ -300,6 +302,18 @@ pub struct NetEnt {
     /// Version of the listing services called (`lister-depots`, `lister-retours-flux`,
     /// `lister-retours-declarant`): "2.0" (JSON, default) or "1.0" (XML).
     pub listing_version: String,
+    /// Reconciliation of a deposit whose answer was lost: absence from `lister-depots` counts
+    /// only once the deposit is this old (the listing may show a deposit late).
+    #[serde(with = "humantime_serde")]
+    pub reconcile_min_age: Duration,
+    /// Consecutive empty looks at `lister-depots` before sending such a deposit again.
+    pub reconcile_rechecks: u32,
+    /// Delay between two looks.
+    #[serde(with = "humantime_serde")]
+    pub reconcile_recheck_interval: Duration,
+    /// Largest difference between our clock and net-entreprises' (widens every time window).
+    #[serde(with = "humantime_serde")]
+    pub clock_tolerance: Duration,
 }
 
 impl Default for NetEnt {
@@ -328,6 +342,10 @@ impl Default for NetEnt {
             concurrency: 8,
             request_timeout: Duration::from_secs(120),
             listing_version: "2.0".into(),
+            reconcile_min_age: Duration::from_secs(300),
+            reconcile_rechecks: 2,
+            reconcile_recheck_interval: Duration::from_secs(60),
+            clock_tolerance: Duration::from_secs(180),
         }
     }
 }

@@ -230,7 +230,11 @@ fn super_decl(hr: &str, nir: &str, sex: &str, birth: &str) -> serde_json::Value 
 
 #[test]
 fn thirty_percent_faults_and_token_expiry_still_deposit_each_once() {
-    let site = exchange_site(
+    let site = Site::new(&format!(
+        "{FAST_EXCHANGE}\n[admin]\nenabled = true\nlisten = \"127.0.0.1:0\"\n"
+    ));
+    std::fs::write(
+        site.path("scenario.toml"),
         r#"
 seed = 11
 [delays]
@@ -244,7 +248,8 @@ timeout_delay = "4s"
 retry_after = "200ms"
 token_expiry_calls = 7
 "#,
-    );
+    )
+    .unwrap();
     let d = site.start();
     let rows: Vec<String> = (0..40)
         .map(|i| csv_row(&format!("F-{i:03}"), SIRET_A))
@@ -276,6 +281,15 @@ token_expiry_calls = 7
         st["auth_calls"].as_u64().unwrap() > 1,
         "the token expired and was renewed: {st:#}"
     );
+    // Every failed deposit call is counted by kind.
+    let (status, body) = http_get(d.admin.unwrap(), "/metrics", None).unwrap();
+    assert_eq!(status, 200);
+    let failures: u64 = body
+        .lines()
+        .filter(|l| l.starts_with("ijgate_deposit_failures_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum();
+    assert!(failures > 0, "{body}");
 }
 
 #[test]

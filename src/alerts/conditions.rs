@@ -81,6 +81,8 @@ pub const EVENT_ALERTS: &[&str] = &[
     "bpij_unreadable",
     "no_insurer_contract",
     "insurer_push_failed",
+    // A net-entreprises service answered something unusable (`peer_fault:<service>:<cause>`).
+    "peer_fault",
 ];
 
 /// The kind of an event condition (`bpij_unmatched:42` → `bpij_unmatched`).
@@ -114,6 +116,7 @@ pub fn title(condition: &str) -> String {
         "bpij_unreadable" => "BPIJ payment slip cannot be read".into(),
         "no_insurer_contract" => "no insurer contract covers this stoppage".into(),
         "insurer_push_failed" => "delivery to the insurer's endpoint keeps failing".into(),
+        "peer_fault" => "net-entreprises service fault".into(),
         c if c.starts_with("cert_expiry") => "certificate about to expire".into(),
         c => c.replace('_', " "),
     }

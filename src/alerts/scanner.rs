@@ -129,6 +129,20 @@ pub fn read_facts(conn: &Connection, cfg: &Config) -> Result<Facts, JournalError
     for row in rows {
         f.events.push(row?);
     }
+    // Faults of net-entreprises services (a malformed listing, an untrusted link): one alert
+    // per service and cause while it lasts (declaration 0: installation-wide).
+    for x in crate::engine::exchange::store::faults_to_alert(conn, &crate::journal::now())? {
+        f.events.push(EventFact {
+            declaration_id: 0,
+            siret: String::new(),
+            hr_ref: String::new(),
+            what: format!("peer_fault:{}:{}", x.service, x.cause),
+            detail: format!(
+                "service {} — {}: {} ({} time(s) since {})",
+                x.service, x.cause, x.detail, x.count, x.first_at
+            ),
+        });
+    }
     // The insurer side records its alertable events apart (an unmatched BPIJ line has no
     // declaration): each becomes its own alert, keyed by the event id, and is marked as taken.
     let events = crate::engine::insurer::events::pending(conn, 500)?;

@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use super::compose;
 use super::store::{Delivery, Due};
@@ -43,11 +42,8 @@ pub fn recipients(cfg: &Config, siret: Option<&str>) -> Vec<String> {
     v
 }
 
-/// Delay before the next attempt after `attempts` failures.
-pub fn backoff(initial: Duration, max: Duration, attempts: i64) -> Duration {
-    let shift = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
-    initial.saturating_mul(1u32 << shift).min(max)
-}
+/// Delay before the next attempt after `attempts` failures: the crate's one backoff.
+pub use crate::engine::exchange::decide::backoff;
 
 /// One mail of a round and the alerts it carries.
 #[derive(Debug, Clone)]
@@ -219,7 +215,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
-        let s = Duration::from_secs;
+        let s = std::time::Duration::from_secs;
         assert_eq!(backoff(s(1), s(10), 0), s(1));
         assert_eq!(backoff(s(1), s(10), 3), s(8));
         assert_eq!(backoff(s(1), s(10), 4), s(10));

@@ -444,6 +444,10 @@ bpij_poll_interval = "1s"
 retry_initial = "100ms"
 retry_max = "1s"
 request_timeout = "3s"
+# The in-process sandbox lists a deposit at once and shares our clock.
+reconcile_min_age = "1s"
+reconcile_recheck_interval = "300ms"
+clock_tolerance = "1s"
 [sandbox]
 scenario = "scenario.toml"
 "#;

@@ -65,6 +65,11 @@ pub struct Scenario {
     /// SIRETs whose authentication succeeds but whose service calls are answered 401
     /// `DSNLogin realm="Utilisateur non-inscrit au service"`.
     pub not_enrolled: Vec<String>,
+    /// Share of accepted deposits beside which `lister-depots` also lists, at the same second,
+    /// a refused file (status KO) of the same declarant, such as another sender's: what a busy
+    /// declarant account shows, and what reconciliation must not take for one of its own
+    /// deposits. Drawn from the fault RNG, only when non-zero.
+    pub foreign_ko_ratio: f64,
 }
 
 impl Default for Scenario {
@@ -81,6 +86,7 @@ impl Default for Scenario {
             deposit_status_ko_ratio: 0.0,
             clock_skew: 0,
             not_enrolled: Vec::new(),
+            foreign_ko_ratio: 0.0,
         }
     }
 }
@@ -279,6 +285,20 @@ mod tests {
         assert_eq!(s.faults.token_ttl, Some(Duration::from_secs(3600)));
         assert_eq!(s.bpij.code_cpam, "691");
         assert!(s.bpij.enabled);
+    }
+
+    #[test]
+    fn listing_realism_knobs() {
+        let s = Scenario::from_toml(
+            "listing_lag = \"3s\"\ndeposit_status_ko_ratio = 0.5\nforeign_ko_ratio = 0.25\nclock_skew = -90\n",
+        )
+        .unwrap();
+        assert_eq!(s.listing_lag, Duration::from_secs(3));
+        assert_eq!(s.deposit_status_ko_ratio, 0.5);
+        assert_eq!(s.foreign_ko_ratio, 0.25);
+        assert_eq!(s.clock_skew, -90);
+        assert!(Scenario::from_toml("clock_skew = \"soon\"").is_err());
+        assert_eq!(Scenario::default().clock_skew, 0);
     }
 
     #[test]

@@ -457,10 +457,28 @@ impl State {
             received_at: now,
             facts,
         };
+        self.maybe_list_a_foreign_ko(declarant_siret, now);
         self.push_return(&deposit, "10", "OK", aee.clone().into_bytes());
         self.schedule_returns(&deposit, essai, check::check_required(latin1));
         self.deposits.push(deposit);
         DepositResult::Accepted { idflux, body: aee }
+    }
+
+    // ---- listing realism (scenario `foreign_ko_ratio`) -----------------------------------
+
+    /// With probability `foreign_ko_ratio`, a refused file of the same declarant (not
+    /// one of ours: another sender's) is listed at the same second as an accepted deposit.
+    fn maybe_list_a_foreign_ko(&mut self, declarant_siret: &str, now: NaiveDateTime) {
+        let ratio = self.scenario.foreign_ko_ratio;
+        if ratio <= 0.0 {
+            return;
+        }
+        let x: f64 = self.fault_rng.random();
+        if x < ratio {
+            let idflux = self.random_id(23);
+            self.rejected
+                .push((idflux, declarant_siret.to_string(), now));
+        }
     }
 
     fn push_return(&mut self, dep: &Deposit, nature: &str, statut: &str, body: Vec<u8>) {
@@ -809,6 +827,7 @@ impl State {
         )
     }
 
+    /// Deposits received in `[debut, fin]` (the `listing_lag` knob is applied by the caller).
     pub fn deposits_between(
         &self,
         siret: &str,
@@ -1191,6 +1210,25 @@ mod tests {
         let listed = s.deposits_between("12345678200010", now, now);
         assert_eq!(listed.depots.len(), 1);
         assert_eq!(listed.depots[0].statut, "KO");
+    }
+
+    #[test]
+    fn foreign_ko_deposits() {
+        let sc = Scenario {
+            foreign_ko_ratio: 1.0,
+            ..Default::default()
+        };
+        let mut s = State::new(sc);
+        let now = t("20261125100000");
+        s.deposit("12345678200010", &signalement(&SampleStop::default()), now);
+        let (a, b) = (t("20261125095900"), t("20261125100100"));
+        let later = t("20261125100005");
+        let l = s.deposits_between("12345678200010", a, b);
+        let statuses: Vec<&str> = l.depots.iter().map(|d| d.statut.as_str()).collect();
+        assert_eq!(statuses.len(), 2, "{statuses:?}");
+        assert!(statuses.contains(&"OK") && statuses.contains(&"KO"));
+        // The foreign file is not counted as a rejection of ours.
+        assert_eq!(s.stats(later).deposits_rejected, 0);
     }
 
     #[test]
