@@ -119,7 +119,7 @@ fn each_planted_defect_is_found_at_its_line() {
         bool,
         &'static [(&'static str, u64)],
     );
-    let cases: [Case; 13] = [
+    let cases: [Case; 14] = [
         (
             "lac_eadh02_unknown_contract.dsn",
             "EADH02",
@@ -215,6 +215,14 @@ fn each_planted_defect_is_found_at_its_line() {
             "S21.G00.70.014",
             false,
             &[],
+        ),
+        (
+            "lac_ecin98_base_without_contribution.dsn",
+            "ECIN98",
+            85,
+            "S21.G00.78.001",
+            false,
+            &[("ECVE98", 35)],
         ),
         (
             "lac_ecin01_affiliation_without_base.dsn",

@@ -143,6 +143,9 @@ pub struct EstablishmentSums {
     declared: HashMap<String, Decimal>,
     /// Per contract: Σ (declared − expected) of the contributions found wrong, and the first.
     contribution_gaps: HashMap<String, (Decimal, Cause)>,
+    /// Per contract: the first base 31 without a contribution 059 (ECIN98), which leaves the
+    /// declared sum short of what was paid.
+    missing_contribution: HashMap<String, Cause>,
     /// Contributions whose contract is unknown (broken link), and the first such link anomaly.
     unattributed: Decimal,
     unattributed_cause: Option<Cause>,
@@ -652,7 +655,7 @@ fn check_base(
     };
     if declared.is_none() {
         let (line, r) = at!(b, "S21.G00.78", 1);
-        ctx.push(
+        let cause = ctx.push(
             "ECIN98",
             line,
             r,
@@ -660,6 +663,11 @@ fn check_base(
             "base 31 without an individual contribution 059 (S21.G00.81.001)".to_string(),
             context(),
         );
+        if let Some(r) = contract_ref {
+            sums.missing_contribution
+                .entry(r.to_string())
+                .or_insert(cause);
+        }
     }
     if let (Some(r), Some(d)) = (contract_ref, declared) {
         *sums.declared.entry(r.to_string()).or_default() += d;
@@ -787,6 +795,13 @@ fn check_payments(
                     .or_else(|| {
                         sums.unattributed_cause
                             .filter(|_| explained(sums.unattributed))
+                    })
+                    .or_else(|| {
+                        // Paid more than declared where a base lacks its contribution.
+                        sums.missing_contribution
+                            .get(contract.as_str())
+                            .copied()
+                            .filter(|_| gap > Decimal::ZERO)
                     });
                 let msg =
                     format!("contract {contract:?}: contributions declared {amount}, paid {p}");
