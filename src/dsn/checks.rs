@@ -151,12 +151,19 @@ pub struct EstablishmentSums {
     unattributed_cause: Option<Cause>,
 }
 
+/// Most anomalies one declaration keeps in memory (the CRM carries at most 2000); beyond, they
+/// are counted only ([`Checked::dropped`]), so a file wrong on every line stays in bounded
+/// memory.
+pub const MAX_KEPT_PER_DECLARATION: usize = 20_000;
+
 struct Ctx<'a> {
     decl: &'a Declaration,
     fiche: Option<&'a Fiche>,
     tol: Tolerance,
     out: Vec<Anomaly>,
     siret: String,
+    /// Anomalies beyond [`MAX_KEPT_PER_DECLARATION`]: (all, blocking).
+    dropped: (usize, usize),
 }
 
 impl Ctx<'_> {
@@ -184,6 +191,11 @@ impl Ctx<'_> {
         context: Vec<(RubricId, String)>,
         caused_by: Option<Cause>,
     ) -> Cause {
+        if self.out.len() >= MAX_KEPT_PER_DECLARATION {
+            self.dropped.0 += 1;
+            self.dropped.1 += usize::from(blocking);
+            return Cause { code, line };
+        }
         self.out.push(Anomaly {
             code,
             line,
@@ -255,6 +267,15 @@ pub struct DeclarationChecker<'a> {
     tol: Tolerance,
     sums: Vec<EstablishmentSums>,
     out: Vec<Anomaly>,
+    dropped: (usize, usize),
+}
+
+/// The anomalies of one declaration, ordered by line, and how many more were only counted.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub anomalies: Vec<Anomaly>,
+    /// Anomalies beyond [`MAX_KEPT_PER_DECLARATION`] (all, blocking).
+    pub dropped: (usize, usize),
 }
 
 impl<'a> DeclarationChecker<'a> {
@@ -264,6 +285,7 @@ impl<'a> DeclarationChecker<'a> {
             tol,
             sums: Vec::new(),
             out: Vec::new(),
+            dropped: (0, 0),
         }
     }
 
@@ -283,19 +305,22 @@ impl<'a> DeclarationChecker<'a> {
             tol: self.tol,
             out: std::mem::take(&mut self.out),
             siret: decl.siret(e),
+            dropped: self.dropped,
         };
         check_individual(&mut ctx, e, i, &mut self.sums[e_index]);
         self.out = ctx.out;
+        self.dropped = ctx.dropped;
     }
 
     /// Establishment-level checks; the anomalies of the declaration, ordered by line.
-    pub fn finish(mut self, decl: &Declaration) -> Vec<Anomaly> {
+    pub fn finish(mut self, decl: &Declaration) -> Checked {
         let mut ctx = Ctx {
             decl,
             fiche: self.fiche,
             tol: self.tol,
             out: std::mem::take(&mut self.out),
             siret: String::new(),
+            dropped: self.dropped,
         };
         for (k, e) in decl.establishments.iter().enumerate() {
             ctx.siret = decl.siret(e);
@@ -305,7 +330,10 @@ impl<'a> DeclarationChecker<'a> {
         }
         let mut out = ctx.out;
         out.sort_by_key(|a| a.line);
-        out
+        Checked {
+            anomalies: out,
+            dropped: ctx.dropped,
+        }
     }
 }
 
@@ -319,7 +347,7 @@ pub fn check_declaration(decl: &Declaration, fiches: &[Fiche], tol: Tolerance) -
             c.individual(decl, k, i);
         }
     }
-    c.finish(decl)
+    c.finish(decl).anomalies
 }
 
 /// Adhesions against the fiche; returns the contracts found unknown (EADH02) with that anomaly.
