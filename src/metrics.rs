@@ -220,6 +220,16 @@ pub fn reload_done(ok: bool) {
     RELOADS.inc(if ok { "success" } else { "failure" });
 }
 
+/// The DSN door's daily check found an establishment of the fiches without its DSN (MDSN01).
+pub fn dsn_declaration_missing(siret: &str, month: &str) {
+    DSN_MISSING_DECLARATIONS.inc();
+    tracing::warn!(
+        siret,
+        month,
+        "dsn: MDSN01 no DSN received after its due day"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,14 +276,4 @@ mod tests {
         assert!(out.contains("ijgate_g 3\n"));
         assert!(out.contains("ijgate_h{state=\"validated\"} 1\n"));
     }
-}
-
-/// The DSN door's daily check found an establishment of the fiches without its DSN (MDSN01).
-pub fn dsn_declaration_missing(siret: &str, month: &str) {
-    DSN_MISSING_DECLARATIONS.inc();
-    tracing::warn!(
-        siret,
-        month,
-        "dsn: MDSN01 no DSN received after its due day"
-    );
 }

@@ -111,7 +111,15 @@ fn clean_fixture_has_no_anomaly_and_a_balanced_call() {
 #[test]
 fn each_planted_defect_is_found_at_its_line() {
     // (file, code, line, rubric, blocking, consequences (code, line))
-    let cases: [(&str, &str, u64, &str, bool, &[(&str, u64)]); 13] = [
+    type Case = (
+        &'static str,
+        &'static str,
+        u64,
+        &'static str,
+        bool,
+        &'static [(&'static str, u64)],
+    );
+    let cases: [Case; 14] = [
         (
             "lac_eadh02_unknown_contract.dsn",
             "EADH02",
@@ -207,6 +215,14 @@ fn each_planted_defect_is_found_at_its_line() {
             "S21.G00.70.014",
             false,
             &[],
+        ),
+        (
+            "lac_ecin98_base_without_contribution.dsn",
+            "ECIN98",
+            85,
+            "S21.G00.78.001",
+            false,
+            &[("ECVE98", 35)],
         ),
         (
             "lac_ecin01_affiliation_without_base.dsn",

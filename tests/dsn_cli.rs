@@ -190,7 +190,7 @@ fn help_documents_the_exit_statuses() {
 /// a declared month once the due day of the next month has passed.
 #[test]
 fn check_reports_a_missing_declaration_after_its_due_day() {
-    let fiches = vec![fx("fiche_lac_p0999.xml"), fx("fiche_lac_p0999_etab2.xml")];
+    let fiches = [fx("fiche_lac_p0999.xml"), fx("fiche_lac_p0999_etab2.xml")];
     let run_on = |day: u32| {
         std::process::Command::new(env!("CARGO_BIN_EXE_ijgate"))
             .args(["dsn", "check"])

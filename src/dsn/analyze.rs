@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::dsn::calls::Calls;
-use crate::dsn::checks::{Anomaly, DeclarationChecker, Tolerance};
+use crate::dsn::checks::{Anomaly, DeclarationChecker, MAX_KEPT_PER_DECLARATION, Tolerance};
 use crate::dsn::extract::Extractor;
 use crate::dsn::fiche::Fiche;
 use crate::dsn::manques::{AffiliatedSnapshot, MonthToMonth};
@@ -22,6 +22,9 @@ use crate::neodes::reader::{Diagnostic, Event, Options, Reader, Severity, Stats}
 
 /// Most codec diagnostics kept in memory (the count is always exact).
 pub const MAX_KEPT_DIAGNOSTICS: usize = 10_000;
+
+/// Most anomalies an analysis keeps in memory (the counts are always exact).
+pub const MAX_KEPT_ANOMALIES: usize = 20_000;
 
 /// A one-line view of a declaration.
 #[derive(Debug, Clone, Serialize)]
@@ -44,7 +47,11 @@ pub struct Analysis {
     pub stats: Stats,
     pub diagnostics: Vec<Diagnostic>,
     pub declarations: Vec<DeclarationSummary>,
+    /// The anomalies, at most [`MAX_KEPT_ANOMALIES`] of them.
     pub anomalies: Vec<Anomaly>,
+    /// Exact counts, kept or not: all anomalies, blocking ones.
+    pub anomaly_count: usize,
+    pub blocking_count: usize,
     pub stoppages: Vec<StoppageRef>,
     #[serde(skip)]
     pub calls: Calls,
@@ -61,7 +68,7 @@ impl Analysis {
 
     /// True when nothing blocks: no codec error and no blocking anomaly.
     pub fn is_clean(&self) -> bool {
-        self.stats.errors == 0 && !self.anomalies.iter().any(|a| a.blocking)
+        self.stats.errors == 0 && self.blocking_count == 0
     }
 }
 
@@ -175,7 +182,9 @@ pub fn analyze_named<'a, R: Read>(
     };
     let mut finish = |d: Box<Declaration>, st: Option<InProgress<'a>>, out: &mut Analysis| {
         let st = st.unwrap_or_else(|| InProgress::new(&d, file, fiches, opts, previous));
-        let mut anomalies = st.checker.finish(&d);
+        let checked = st.checker.finish(&d);
+        let (dropped, dropped_blocking) = checked.dropped;
+        let mut anomalies = checked.anomalies;
         let mut manques = st.anomalies;
         // A month-to-month ECIN01 where the declaration itself found one: keep one, located in
         // both months.
@@ -193,6 +202,13 @@ pub fn analyze_named<'a, R: Read>(
         });
         anomalies.extend(manques);
         st.month_to_month.finish(&d, &mut anomalies);
+        let (mut dropped, mut dropped_blocking) = (dropped, dropped_blocking);
+        if anomalies.len() > MAX_KEPT_PER_DECLARATION {
+            for a in anomalies.drain(MAX_KEPT_PER_DECLARATION..) {
+                dropped += 1;
+                dropped_blocking += usize::from(a.blocking);
+            }
+        }
         on_declaration(&d, &anomalies);
         out.calls.add_establishments(&d, fiches);
         out.declarations.push(DeclarationSummary {
@@ -204,13 +220,16 @@ pub fn analyze_named<'a, R: Read>(
             establishments: d.establishments.iter().map(|e| d.siret(e)).collect(),
             employees: d.employee_count(),
             stoppages: st.stoppages,
-            anomalies: anomalies.len(),
-            blocking: anomalies.iter().filter(|a| a.blocking).count(),
+            anomalies: anomalies.len() + dropped,
+            blocking: anomalies.iter().filter(|a| a.blocking).count() + dropped_blocking,
         });
+        out.anomaly_count += anomalies.len() + dropped;
+        out.blocking_count += anomalies.iter().filter(|a| a.blocking).count() + dropped_blocking;
         if let Some(snap) = st.snapshot {
             out.snapshots.push(snap);
         }
-        out.anomalies.extend(anomalies);
+        let room = MAX_KEPT_ANOMALIES.saturating_sub(out.anomalies.len());
+        out.anomalies.extend(anomalies.into_iter().take(room));
     };
     while let Some(ev) = reader.next_event() {
         match ev {

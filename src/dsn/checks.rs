@@ -143,10 +143,18 @@ pub struct EstablishmentSums {
     declared: HashMap<String, Decimal>,
     /// Per contract: Σ (declared − expected) of the contributions found wrong, and the first.
     contribution_gaps: HashMap<String, (Decimal, Cause)>,
+    /// Per contract: the first base 31 without a contribution 059 (ECIN98), which leaves the
+    /// declared sum short of what was paid.
+    missing_contribution: HashMap<String, Cause>,
     /// Contributions whose contract is unknown (broken link), and the first such link anomaly.
     unattributed: Decimal,
     unattributed_cause: Option<Cause>,
 }
+
+/// Most anomalies one declaration keeps in memory (the CRM carries at most 2000); beyond, they
+/// are counted only ([`Checked::dropped`]), so a file wrong on every line stays in bounded
+/// memory.
+pub const MAX_KEPT_PER_DECLARATION: usize = 20_000;
 
 struct Ctx<'a> {
     decl: &'a Declaration,
@@ -154,6 +162,8 @@ struct Ctx<'a> {
     tol: Tolerance,
     out: Vec<Anomaly>,
     siret: String,
+    /// Anomalies beyond [`MAX_KEPT_PER_DECLARATION`]: (all, blocking).
+    dropped: (usize, usize),
 }
 
 impl Ctx<'_> {
@@ -181,6 +191,11 @@ impl Ctx<'_> {
         context: Vec<(RubricId, String)>,
         caused_by: Option<Cause>,
     ) -> Cause {
+        if self.out.len() >= MAX_KEPT_PER_DECLARATION {
+            self.dropped.0 += 1;
+            self.dropped.1 += usize::from(blocking);
+            return Cause { code, line };
+        }
         self.out.push(Anomaly {
             code,
             line,
@@ -252,6 +267,15 @@ pub struct DeclarationChecker<'a> {
     tol: Tolerance,
     sums: Vec<EstablishmentSums>,
     out: Vec<Anomaly>,
+    dropped: (usize, usize),
+}
+
+/// The anomalies of one declaration, ordered by line, and how many more were only counted.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub anomalies: Vec<Anomaly>,
+    /// Anomalies beyond [`MAX_KEPT_PER_DECLARATION`] (all, blocking).
+    pub dropped: (usize, usize),
 }
 
 impl<'a> DeclarationChecker<'a> {
@@ -261,6 +285,7 @@ impl<'a> DeclarationChecker<'a> {
             tol,
             sums: Vec::new(),
             out: Vec::new(),
+            dropped: (0, 0),
         }
     }
 
@@ -280,19 +305,22 @@ impl<'a> DeclarationChecker<'a> {
             tol: self.tol,
             out: std::mem::take(&mut self.out),
             siret: decl.siret(e),
+            dropped: self.dropped,
         };
         check_individual(&mut ctx, e, i, &mut self.sums[e_index]);
         self.out = ctx.out;
+        self.dropped = ctx.dropped;
     }
 
     /// Establishment-level checks; the anomalies of the declaration, ordered by line.
-    pub fn finish(mut self, decl: &Declaration) -> Vec<Anomaly> {
+    pub fn finish(mut self, decl: &Declaration) -> Checked {
         let mut ctx = Ctx {
             decl,
             fiche: self.fiche,
             tol: self.tol,
             out: std::mem::take(&mut self.out),
             siret: String::new(),
+            dropped: self.dropped,
         };
         for (k, e) in decl.establishments.iter().enumerate() {
             ctx.siret = decl.siret(e);
@@ -302,7 +330,10 @@ impl<'a> DeclarationChecker<'a> {
         }
         let mut out = ctx.out;
         out.sort_by_key(|a| a.line);
-        out
+        Checked {
+            anomalies: out,
+            dropped: ctx.dropped,
+        }
     }
 }
 
@@ -316,7 +347,7 @@ pub fn check_declaration(decl: &Declaration, fiches: &[Fiche], tol: Tolerance) -
             c.individual(decl, k, i);
         }
     }
-    c.finish(decl)
+    c.finish(decl).anomalies
 }
 
 /// Adhesions against the fiche; returns the contracts found unknown (EADH02) with that anomaly.
@@ -652,7 +683,7 @@ fn check_base(
     };
     if declared.is_none() {
         let (line, r) = at!(b, "S21.G00.78", 1);
-        ctx.push(
+        let cause = ctx.push(
             "ECIN98",
             line,
             r,
@@ -660,6 +691,11 @@ fn check_base(
             "base 31 without an individual contribution 059 (S21.G00.81.001)".to_string(),
             context(),
         );
+        if let Some(r) = contract_ref {
+            sums.missing_contribution
+                .entry(r.to_string())
+                .or_insert(cause);
+        }
     }
     if let (Some(r), Some(d)) = (contract_ref, declared) {
         *sums.declared.entry(r.to_string()).or_default() += d;
@@ -787,6 +823,13 @@ fn check_payments(
                     .or_else(|| {
                         sums.unattributed_cause
                             .filter(|_| explained(sums.unattributed))
+                    })
+                    .or_else(|| {
+                        // Paid more than declared where a base lacks its contribution.
+                        sums.missing_contribution
+                            .get(contract.as_str())
+                            .copied()
+                            .filter(|_| gap > Decimal::ZERO)
                     });
                 let msg =
                     format!("contract {contract:?}: contributions declared {amount}, paid {p}");

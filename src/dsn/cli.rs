@@ -59,7 +59,7 @@ impl Outcome {
     pub fn of(a: &Analysis) -> Self {
         if !a.is_clean() {
             Self::Blocking
-        } else if !a.anomalies.is_empty() || a.stats.warnings > 0 {
+        } else if a.anomaly_count > 0 || a.stats.warnings > 0 {
             Self::AnomaliesOnly
         } else {
             Self::Clean
@@ -297,8 +297,8 @@ pub fn process_file(
         file: path.to_path_buf(),
         declarations: analysis.declarations.len(),
         codec_errors: analysis.stats.errors,
-        anomalies: analysis.anomalies.len(),
-        blocking: analysis.anomalies.iter().filter(|a| a.blocking).count(),
+        anomalies: analysis.anomaly_count,
+        blocking: analysis.blocking_count,
         written,
         months: analysis
             .declarations

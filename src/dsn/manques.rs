@@ -150,6 +150,7 @@ impl AffiliatedSnapshot {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn finding(
     check: &'static str,
     code: &'static str,
