@@ -50,10 +50,14 @@ pub struct Exchange {
 /// Health check name: net-entreprises (or the sandbox) answered recently.
 pub const PEER_CHECK: &str = "netent_peer";
 
-/// Error kinds that mean "the peer answered something we cannot read" (the client's current
-/// `bad_answer`, and the finer kinds of the rewritten client): raised as a fault alert.
+/// Error kinds raised as a fault alert: the peer answered something we cannot read (the
+/// client's `bad_answer`, and the finer `bad_listing` of the rewritten client), or refuses us
+/// in a way no retry heals (`not_enrolled`: the user is not enrolled for the service).
 pub fn is_malformed(kind: &str) -> bool {
-    matches!(kind, "bad_answer" | "bad_listing" | "unsupported_encoding")
+    matches!(
+        kind,
+        "bad_answer" | "bad_listing" | "unsupported_encoding" | "not_enrolled"
+    )
 }
 
 impl Exchange {
