@@ -351,10 +351,24 @@ fn dispatch(
                 // Left in inbound/: the next rescan takes it again.
                 tracing::error!(file = %path.display(), error = %e, "spool: processing failed, will retry");
             }
+            release_memory();
             if let Ok(mut f) = in_flight.lock() {
                 f.remove(&path);
             }
         });
+    }
+}
+
+/// Gives freed heap back to the system after a file. A 20 MB, 100k-row CSV needs a few
+/// hundred MB while it is parsed and journaled; glibc keeps freed memory in its per-thread
+/// arenas, so without a trim the daemon's RSS stayed at its peak until shutdown (issue 17).
+/// `malloc_trim(0)` returns the free pages of every arena (glibc ≥ 2.8); cheap when there is
+/// nothing to give back.
+fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator; no pointer is involved.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
