@@ -204,6 +204,11 @@ pub fn alert_sent(condition: &str, to: &str) {
     tracing::info!(condition, to, "alert sent");
 }
 
+/// The web service closed a connection or refused a body because of a limit (`[api]`).
+pub fn api_connection_closed(reason: &str) {
+    API_REFUSALS.inc(reason);
+}
+
 /// A spool file left inbound/ (`outcome` "archived" or "rejected"), or failed and stays.
 pub fn spool_file(outcome: &str) {
     SPOOL_FILES.inc(outcome);
@@ -266,9 +271,4 @@ mod tests {
         assert!(out.contains("ijgate_g 3\n"));
         assert!(out.contains("ijgate_h{state=\"validated\"} 1\n"));
     }
-}
-
-/// The web service closed a connection or refused a body because of a limit (`[api]`).
-pub fn api_connection_closed(reason: &str) {
-    API_REFUSALS.inc(reason);
 }
