@@ -64,7 +64,10 @@ fn main() {
     let mut peak = baseline;
     while std::fs::read_dir(&archive).map(|d| d.count()).unwrap_or(0) == 0 {
         peak = peak.max(rss_mib(pid));
-        assert!(start.elapsed() < Duration::from_secs(1800), "file not archived");
+        assert!(
+            start.elapsed() < Duration::from_secs(1800),
+            "file not archived"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let took = start.elapsed();
