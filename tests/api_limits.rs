@@ -180,7 +180,7 @@ async fn closed_within(
 
 #[test]
 fn idle_connections_are_closed_and_connections_per_identity_capped() {
-    let site = site_with_api("idle_timeout = \"1s\"\nmax_connections_per_client = 2");
+    let site = site_with_api("idle_timeout = \"3s\"\nmax_connections_per_client = 2");
     let d = site.start();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -189,8 +189,9 @@ fn idle_connections_are_closed_and_connections_per_identity_capped() {
         // The third connection of rh-a is closed at once; rh-b has its own allowance.
         let mut a3 = open_tls(&site, &d, "rh-a").await;
         assert!(
-            closed_within(&mut a3, Duration::from_millis(900)).await,
-            "third rh-a connection kept"
+            closed_within(&mut a3, Duration::from_millis(2500)).await,
+            "third rh-a connection kept: {}",
+            d.log_text()
         );
         let mut b1 = open_tls(&site, &d, "rh-b").await;
         assert!(
@@ -204,7 +205,7 @@ fn idle_connections_are_closed_and_connections_per_identity_capped() {
             "idle connection kept"
         );
         assert!(closed_within(&mut a2, Duration::from_secs(10)).await);
-        assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+        assert!(t0.elapsed() < Duration::from_secs(9), "{:?}", t0.elapsed());
         // Slots are given back: rh-a can connect and be served again.
         let c = http(&site, "rh-a", true);
         let r = c

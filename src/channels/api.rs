@@ -9,7 +9,7 @@
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode, header};
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -384,6 +384,74 @@ fn internal(e: impl std::fmt::Display) -> Response<Body> {
     )
 }
 
+enum BodyError {
+    TooLarge,
+    Broken,
+}
+
+/// Most of an oversized HTTP/1.1 body read and discarded before the 413 (below).
+const DRAIN_MAX: usize = 64 * 1024 * 1024;
+
+/// Reads a request body of at most `max` bytes.
+///
+/// Over the limit (declared by `content-length`, or seen while reading) the answer is 413 over
+/// HTTP/1.1 and HTTP/2 alike (issue 17). HTTP/2 ends the stream after the answer; an HTTP/1.1
+/// client is still writing, and a server that closes at once makes it fail with a broken pipe
+/// before it reads the 413, so the rest of the body is read and discarded first, up to
+/// `DRAIN_MAX` and `DRAIN_TIME` (then the connection is closed anyway).
+async fn read_body(req: Request<Incoming>, max: usize) -> Result<Bytes, BodyError> {
+    const DRAIN_TIME: Duration = Duration::from_secs(10);
+    let h1 = req.version() < hyper::Version::HTTP_2;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let mut body = req.into_body();
+    let drain = |mut body: Incoming| async move {
+        if h1 {
+            let _ = tokio::time::timeout(DRAIN_TIME, async {
+                let mut n = 0usize;
+                while let Some(Ok(f)) = body.frame().await {
+                    n += f.data_ref().map_or(0, |d| d.len());
+                    if n > DRAIN_MAX {
+                        break;
+                    }
+                }
+            })
+            .await;
+        }
+    };
+    if declared.is_some_and(|n| n > max as u64) {
+        drain(body).await;
+        return Err(BodyError::TooLarge);
+    }
+    let mut buf = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(BodyError::Broken);
+        };
+        if let Some(d) = frame.data_ref() {
+            if buf.len() + d.len() > max {
+                drain(body).await;
+                return Err(BodyError::TooLarge);
+            }
+            buf.extend_from_slice(d);
+        }
+    }
+    Ok(buf.freeze())
+}
+
+fn broken_body() -> Response<Body> {
+    problem(
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "Unreadable body",
+        "the request body could not be read",
+        None,
+    )
+}
+
 fn too_large(max_body: usize) -> Response<Body> {
     crate::metrics::api_connection_closed("body_too_large");
     problem(
@@ -402,19 +470,10 @@ async fn post_stoppages(
     client: &HrClient,
     max_body: usize,
 ) -> Response<Body> {
-    // A declared length over the limit is answered at once, before any of the body is read:
-    // over HTTP/2 the client then gets its 413 instead of a stream reset mid-upload.
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max_body as u64) {
-        return too_large(max_body);
-    }
-    let body = match Limited::new(req.into_body(), max_body).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => return too_large(max_body),
+    let body = match read_body(req, max_body).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => return too_large(max_body),
+        Err(BodyError::Broken) => return broken_body(),
     };
     let parsed = hr_json::read(&body);
     if !parsed.file_errors.is_empty() {
@@ -555,12 +614,10 @@ async fn post_document(
         .find_map(|kv| kv.strip_prefix("type="))
         .map(|v| v.to_ascii_uppercase())
         .unwrap_or_default();
-    let body = match Limited::new(req.into_body(), documents::MAX_SIZE)
-        .collect()
-        .await
-    {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
+    let body = match read_body(req, documents::MAX_SIZE).await {
+        Ok(b) => b,
+        Err(BodyError::Broken) => return broken_body(),
+        Err(BodyError::TooLarge) => {
             return problem(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too-large",
