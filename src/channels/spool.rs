@@ -72,6 +72,10 @@ pub fn ignored(name: &str) -> bool {
         || name.ends_with(".errors.json")
 }
 
+/// Folders of `inbound/` that belong to other doors (the DSN lots door reads `inbound/dsn/`):
+/// every other folder dropped in `inbound/` is moved aside like any non-regular entry.
+pub const OWN_DIRS: &[&str] = &["dsn"];
+
 #[derive(Debug)]
 struct Candidate {
     size: u64,
@@ -250,6 +254,9 @@ fn note(
     let Ok(meta) = std::fs::symlink_metadata(&path) else {
         return;
     };
+    if meta.is_dir() && OWN_DIRS.contains(&name) {
+        return; // another door's folder (inbound/dsn/)
+    }
     let (size, mtime) = (meta.len(), meta.modified().ok());
     let c = candidates.entry(path).or_insert(Candidate {
         size,
