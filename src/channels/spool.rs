@@ -24,7 +24,7 @@ use super::fsio::{self, Perms};
 use crate::engine::ingest::{Engine, IngestReport, InputMeta};
 use crate::formats::hr_csv::{self, Parsed};
 use crate::formats::hr_json;
-use crate::model::validate::{FieldError, Location};
+use crate::model::validate::{ECHO_MAX, FieldError, Location, excerpt};
 
 /// The spool's folders.
 #[derive(Debug, Clone)]
@@ -517,7 +517,18 @@ fn finish(
     report: &IngestReport,
     perms: Perms,
 ) -> Result<(), SpoolError> {
-    let errors = report.all_errors();
+    // Whatever a reader put in an error, the report quotes a bounded, escaped excerpt only:
+    // a file that is not what its name says is never echoed back whole (issue 17).
+    let errors: Vec<FieldError> = report
+        .all_errors()
+        .into_iter()
+        .map(|mut e| {
+            e.field = excerpt(&e.field, ECHO_MAX);
+            e.value = e.value.map(|v| excerpt(&v, ECHO_MAX));
+            e.reason = excerpt(&e.reason, 400);
+            e
+        })
+        .collect();
     let any_accepted = report.accepted() > 0;
     if !errors.is_empty() {
         // Same input replayed after a crash → same names (overwrite); another file that
