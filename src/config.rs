@@ -138,6 +138,15 @@ pub struct Api {
     pub dev_certs: bool,
     /// Largest request body accepted.
     pub max_body: usize,
+    /// A connection with no request in flight for this long is closed (HTTP/1 keep-alive and
+    /// HTTP/2 alike; also the longest wait for a request's headers).
+    #[serde(with = "humantime_serde")]
+    pub idle_timeout: Duration,
+    /// Longest TLS handshake.
+    #[serde(with = "humantime_serde")]
+    pub handshake_timeout: Duration,
+    /// Open connections allowed per client certificate identity; more are closed at once.
+    pub max_connections_per_client: usize,
 }
 
 impl Default for Api {
@@ -150,6 +159,9 @@ impl Default for Api {
             client_ca_file: "certs/ca.pem".into(),
             dev_certs: false,
             max_body: 4 * 1024 * 1024,
+            idle_timeout: Duration::from_secs(30),
+            handshake_timeout: Duration::from_secs(10),
+            max_connections_per_client: 32,
         }
     }
 }

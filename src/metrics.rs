@@ -147,8 +147,13 @@ pub static ALERTS_SENT: LabeledCounter = LabeledCounter::new(
 );
 pub static SPOOL_FILES: LabeledCounter = LabeledCounter::new(
     "ijgate_spool_files_total",
-    "Spool input files processed, by outcome (archived, rejected, failed).",
+    "Spool input files processed, by outcome (archived, rejected, refused = not a regular file, failed).",
     "outcome",
+);
+pub static API_REFUSALS: LabeledCounter = LabeledCounter::new(
+    "ijgate_api_refusals_total",
+    "Web service connections closed or bodies refused by a limit, by reason (idle, handshake_timeout, too_many_connections, body_too_large).",
+    "reason",
 );
 pub static HEARTBEAT_FAILURES: Counter = Counter::new(
     "ijgate_heartbeat_failures_total",
@@ -172,6 +177,7 @@ fn families(out: &mut String) {
     BPIJ_DISPATCHED.render(out);
     ALERTS_SENT.render(out);
     SPOOL_FILES.render(out);
+    API_REFUSALS.render(out);
     HEARTBEAT_FAILURES.render(out);
     RELOADS.render(out);
 }
@@ -202,6 +208,11 @@ pub fn bpij_dispatched(dest: &str, file: &str) {
 pub fn alert_sent(condition: &str, to: &str) {
     ALERTS_SENT.inc(condition);
     tracing::info!(condition, to, "alert sent");
+}
+
+/// The web service closed a connection or refused a body because of a limit (`[api]`).
+pub fn api_connection_closed(reason: &str) {
+    API_REFUSALS.inc(reason);
 }
 
 /// A spool file left inbound/ (`outcome` "archived" or "rejected"), or failed and stays.

@@ -161,3 +161,37 @@ fn mixed_utf8_and_latin1_file_is_refused_whole_at_the_latin1_line() {
     assert_eq!(rep["accepted"], 0);
     assert_eq!(site.count_in_state("validated"), 0);
 }
+
+/// A file that is not the CSV its name says (a key, a dump) is never echoed back whole: the
+/// report quotes bounded, escaped excerpts only.
+#[test]
+fn a_file_that_fails_to_parse_is_not_echoed_back() {
+    let site = Site::new("");
+    let d = site.start();
+    let mut secret = b"-----BEGIN PRIVATE KEY-----\x1b[2J".to_vec();
+    secret.extend(std::iter::repeat_n(b'k', 1_000_000));
+    secret.extend_from_slice(b"\n-----END PRIVATE KEY-----\n");
+    site.drop_file("key.csv", &secret);
+    let mut dsn = b"S10.G00.00.001,'".to_vec();
+    dsn.extend(std::iter::repeat_n(b'd', 100_000));
+    dsn.extend_from_slice(b"'\n");
+    site.drop_file("lot.dsn", &dsn);
+    assert!(
+        wait_until(T, || site
+            .path("spool/rejected/key.csv.errors.json")
+            .exists()
+            && site.path("spool/rejected/lot.dsn.errors.json").exists()),
+        "{}",
+        d.log_text()
+    );
+    for n in ["key.csv", "lot.dsn"] {
+        let text =
+            std::fs::read_to_string(site.path(&format!("spool/rejected/{n}.errors.json"))).unwrap();
+        assert!(text.len() < 4096, "{n}: {} bytes", text.len());
+        assert!(
+            !text.contains(&"k".repeat(100)) && !text.contains(&"d".repeat(100)),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}'), "{text}");
+    }
+}

@@ -27,6 +27,12 @@ cargo clippy --all-targets -- -D warnings
 # Benches are checked by clippy above and run by hand (README, "Benchmarks").
 cargo test "$@"
 
+# Fuzzing (issue 17): replays the committed corpus, then 60 s per target; a crash fails the
+# run. fuzz/run.sh installs cargo-fuzz when missing. IJGATE_SKIP_FUZZ=1 skips it locally.
+if [ "${IJGATE_SKIP_FUZZ:-}" != 1 ]; then
+  fuzz/run.sh 60
+fi
+
 # The Debian package: built (release) and its contents checked (set IJGATE_SKIP_DEB=1 to skip
 # locally; CI always builds it).
 if [ "${IJGATE_SKIP_DEB:-}" != 1 ]; then

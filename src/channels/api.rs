@@ -9,7 +9,7 @@
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode, header};
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -70,15 +70,99 @@ fn problem(
     r
 }
 
+/// Connection limits of the web service (`[api]`), read at start.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_body: usize,
+    pub idle_timeout: Duration,
+    pub handshake_timeout: Duration,
+    pub max_connections_per_client: usize,
+}
+
+impl From<&crate::config::Api> for Limits {
+    fn from(a: &crate::config::Api) -> Limits {
+        Limits {
+            max_body: a.max_body,
+            idle_timeout: a.idle_timeout,
+            handshake_timeout: a.handshake_timeout,
+            max_connections_per_client: a.max_connections_per_client,
+        }
+    }
+}
+
+/// Open connections per client identity; a slot is given back when its guard drops.
+#[derive(Default)]
+struct Slots(std::sync::Mutex<std::collections::HashMap<String, usize>>);
+
+struct Slot {
+    slots: Arc<Slots>,
+    key: String,
+}
+
+impl Slots {
+    fn take(self: &Arc<Self>, key: &str, max: usize) -> Option<Slot> {
+        let mut m = self.0.lock().ok()?;
+        let n = m.entry(key.to_string()).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Slot {
+            slots: self.clone(),
+            key: key.to_string(),
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut m) = self.slots.0.lock()
+            && let Some(n) = m.get_mut(&self.key)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// Requests in flight on one connection and when the last one ended: the idle clock.
+struct Activity {
+    in_flight: std::sync::atomic::AtomicUsize,
+    last: std::sync::Mutex<std::time::Instant>,
+}
+
+impl Activity {
+    fn touch(&self) {
+        if let Ok(mut l) = self.last.lock() {
+            *l = std::time::Instant::now();
+        }
+    }
+
+    fn idle_for(&self) -> Option<Duration> {
+        if self.in_flight.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            return None;
+        }
+        self.last.lock().ok().map(|l| l.elapsed())
+    }
+}
+
 /// Serves the web service on `listener` until `stop`; open connections are drained gracefully.
+///
+/// Hostile clients (issue 17): a TLS handshake has `handshake_timeout`; a connection with no
+/// request in flight for `idle_timeout` is closed (HTTP/1 and HTTP/2: graceful shutdown, a
+/// GOAWAY for HTTP/2); one certificate identity holds at most `max_connections_per_client`
+/// connections, further ones are closed right after the handshake.
 pub async fn serve(
     listener: TcpListener,
     tls: Arc<ArcSwap<ServerConfig>>,
     engine: Engine,
-    max_body: usize,
+    limits: Limits,
     stop: CancellationToken,
 ) {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let tracker = tokio_util::task::TaskTracker::new();
+    let slots: Arc<Slots> = Arc::default();
     loop {
         let Some((tcp, peer)) = super::accept::next(&listener, &stop, "api").await else {
             break;
@@ -86,17 +170,17 @@ pub async fn serve(
         let _ = tcp.set_nodelay(true);
         // The current TLS configuration (swapped atomically on reload).
         let acceptor = tokio_rustls::TlsAcceptor::from(tls.load_full());
-        let engine = engine.clone();
-        let watcher = graceful.watcher();
-        tokio::spawn(async move {
+        let (engine, slots, stop) = (engine.clone(), slots.clone(), stop.clone());
+        tracker.spawn(async move {
             let stream =
-                match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                match tokio::time::timeout(limits.handshake_timeout, acceptor.accept(tcp)).await {
                     Ok(Ok(s)) => s,
                     Ok(Err(e)) => {
                         tracing::info!(%peer, error = %e, "api: TLS handshake refused");
                         return;
                     }
                     Err(_) => {
+                        crate::metrics::api_connection_closed("handshake_timeout");
                         tracing::info!(%peer, "api: TLS handshake timed out");
                         return;
                     }
@@ -108,22 +192,82 @@ pub async fn serve(
                 .and_then(|c| c.first())
                 .map(identities)
                 .unwrap_or_default();
+            let key = ids.first().cloned().unwrap_or_default();
+            let Some(_slot) = slots.take(&key, limits.max_connections_per_client.max(1)) else {
+                crate::metrics::api_connection_closed("too_many_connections");
+                tracing::warn!(%peer, identity = %key, max = limits.max_connections_per_client,
+                    "api: too many connections for this client identity, closed");
+                return;
+            };
             let ids = Arc::new(ids);
+            let activity = Arc::new(Activity {
+                in_flight: 0.into(),
+                last: std::sync::Mutex::new(std::time::Instant::now()),
+            });
+            let act = activity.clone();
             let svc = hyper::service::service_fn(move |req| {
-                let (engine, ids) = (engine.clone(), ids.clone());
+                let (engine, ids, act) = (engine.clone(), ids.clone(), act.clone());
                 async move {
-                    Ok::<_, std::convert::Infallible>(handle(req, &engine, &ids, max_body).await)
+                    act.in_flight
+                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let r = handle(req, &engine, &ids, limits.max_body).await;
+                    act.touch();
+                    act.in_flight
+                        .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                    Ok::<_, std::convert::Infallible>(r)
                 }
             });
-            let builder = auto::Builder::new(TokioExecutor::new());
+            let mut builder = auto::Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.idle_timeout);
             let conn = builder.serve_connection(TokioIo::new(stream), svc);
-            if let Err(e) = watcher.watch(conn.into_owned()).await {
-                tracing::debug!(%peer, error = %e, "api: connection ended with an error");
+            tokio::pin!(conn);
+            let tick = (limits.idle_timeout / 4)
+                .clamp(Duration::from_millis(20), Duration::from_secs(5));
+            let mut ticker = tokio::time::interval(tick);
+            let mut closing = false;
+            loop {
+                tokio::select! {
+                    r = conn.as_mut() => {
+                        if let Err(e) = r {
+                            tracing::debug!(%peer, error = %e, "api: connection ended with an error");
+                        }
+                        break;
+                    }
+                    _ = stop.cancelled(), if !closing => {
+                        // Stop: requests in flight finish (each answers after its commit).
+                        conn.as_mut().graceful_shutdown();
+                        closing = true;
+                    }
+                    _ = ticker.tick(), if !closing => {
+                        if activity.idle_for().is_some_and(|d| d >= limits.idle_timeout) {
+                            crate::metrics::api_connection_closed("idle");
+                            tracing::debug!(%peer, "api: idle connection closed");
+                            conn.as_mut().graceful_shutdown();
+                            closing = true;
+                        }
+                    }
+                }
             }
         });
     }
-    // Stop accepting; let requests in flight finish (each answers only after its commit).
-    graceful.shutdown().await;
+    // Stop accepting; let connections in flight finish.
+    tracker.close();
+    tracker.wait().await;
+}
+
+/// The methods a known route accepts, for `405 Method Not Allowed` with `Allow`.
+fn allowed_methods(segments: &[&str]) -> Option<&'static str> {
+    match segments {
+        ["openapi.json"] => Some("GET"),
+        ["v1", "stoppages"] => Some("GET, POST"),
+        ["v1", "stoppages", _] => Some("GET"),
+        ["v1", "stoppages", _, "documents"] => Some("POST"),
+        ["v1", "tasks", _, "done"] => Some("POST"),
+        _ => None,
+    }
 }
 
 fn client_for<'a>(cfg: &'a crate::config::Config, ids: &[String]) -> Option<&'a HrClient> {
@@ -192,13 +336,30 @@ async fn handle(
             Ok(id) => task_done(engine, &client, id).await,
             Err(_) => not_found(),
         },
-        _ => problem(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            "Not found",
-            &format!("no route for {path}"),
-            None,
-        ),
+        (method, segs) => match allowed_methods(segs) {
+            Some(allow) => {
+                let mut r = problem(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "method-not-allowed",
+                    "Method not allowed",
+                    &format!("{method} is not allowed here; allowed: {allow}"),
+                    None,
+                );
+                r.headers_mut()
+                    .insert(header::ALLOW, header::HeaderValue::from_static(allow));
+                r
+            }
+            None => problem(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                &format!(
+                    "no route for {}",
+                    crate::model::validate::excerpt(&path, 200)
+                ),
+                None,
+            ),
+        },
     }
 }
 
@@ -223,6 +384,85 @@ fn internal(e: impl std::fmt::Display) -> Response<Body> {
     )
 }
 
+enum BodyError {
+    TooLarge,
+    Broken,
+}
+
+/// Most of an oversized HTTP/1.1 body read and discarded before the 413 (below).
+const DRAIN_MAX: usize = 64 * 1024 * 1024;
+
+/// Reads a request body of at most `max` bytes.
+///
+/// Over the limit (declared by `content-length`, or seen while reading) the answer is 413 over
+/// HTTP/1.1 and HTTP/2 alike (issue 17). HTTP/2 ends the stream after the answer; an HTTP/1.1
+/// client is still writing, and a server that closes at once makes it fail with a broken pipe
+/// before it reads the 413, so the rest of the body is read and discarded first, up to
+/// `DRAIN_MAX` and `DRAIN_TIME` (then the connection is closed anyway).
+async fn read_body(req: Request<Incoming>, max: usize) -> Result<Bytes, BodyError> {
+    const DRAIN_TIME: Duration = Duration::from_secs(10);
+    let h1 = req.version() < hyper::Version::HTTP_2;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let mut body = req.into_body();
+    let drain = |mut body: Incoming| async move {
+        if h1 {
+            let _ = tokio::time::timeout(DRAIN_TIME, async {
+                let mut n = 0usize;
+                while let Some(Ok(f)) = body.frame().await {
+                    n += f.data_ref().map_or(0, |d| d.len());
+                    if n > DRAIN_MAX {
+                        break;
+                    }
+                }
+            })
+            .await;
+        }
+    };
+    if declared.is_some_and(|n| n > max as u64) {
+        drain(body).await;
+        return Err(BodyError::TooLarge);
+    }
+    let mut buf = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(BodyError::Broken);
+        };
+        if let Some(d) = frame.data_ref() {
+            if buf.len() + d.len() > max {
+                drain(body).await;
+                return Err(BodyError::TooLarge);
+            }
+            buf.extend_from_slice(d);
+        }
+    }
+    Ok(buf.freeze())
+}
+
+fn broken_body() -> Response<Body> {
+    problem(
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "Unreadable body",
+        "the request body could not be read",
+        None,
+    )
+}
+
+fn too_large(max_body: usize) -> Response<Body> {
+    crate::metrics::api_connection_closed("body_too_large");
+    problem(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too-large",
+        "Body too large",
+        &format!("at most {max_body} bytes"),
+        None,
+    )
+}
+
 async fn post_stoppages(
     req: Request<Incoming>,
     engine: &Engine,
@@ -230,17 +470,10 @@ async fn post_stoppages(
     client: &HrClient,
     max_body: usize,
 ) -> Response<Body> {
-    let body = match Limited::new(req.into_body(), max_body).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
-            return problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too-large",
-                "Body too large",
-                &format!("at most {max_body} bytes"),
-                None,
-            );
-        }
+    let body = match read_body(req, max_body).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => return too_large(max_body),
+        Err(BodyError::Broken) => return broken_body(),
     };
     let parsed = hr_json::read(&body);
     if !parsed.file_errors.is_empty() {
@@ -381,12 +614,10 @@ async fn post_document(
         .find_map(|kv| kv.strip_prefix("type="))
         .map(|v| v.to_ascii_uppercase())
         .unwrap_or_default();
-    let body = match Limited::new(req.into_body(), documents::MAX_SIZE)
-        .collect()
-        .await
-    {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
+    let body = match read_body(req, documents::MAX_SIZE).await {
+        Ok(b) => b,
+        Err(BodyError::Broken) => return broken_body(),
+        Err(BodyError::TooLarge) => {
             return problem(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too-large",

@@ -222,7 +222,7 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
             listener,
             tls_cfg,
             engine.clone(),
-            cfg.api.max_body,
+            api::Limits::from(&cfg.api),
             stop.clone(),
         ));
     }

@@ -85,6 +85,18 @@ pub fn restart_only_changes(old: &Config, new: &Config) -> Vec<String> {
     cmp("api.enabled", old.api.enabled != new.api.enabled);
     cmp("api.listen", old.api.listen != new.api.listen);
     cmp("api.max_body", old.api.max_body != new.api.max_body);
+    cmp(
+        "api.idle_timeout",
+        old.api.idle_timeout != new.api.idle_timeout,
+    );
+    cmp(
+        "api.handshake_timeout",
+        old.api.handshake_timeout != new.api.handshake_timeout,
+    );
+    cmp(
+        "api.max_connections_per_client",
+        old.api.max_connections_per_client != new.api.max_connections_per_client,
+    );
     cmp("admin.enabled", old.admin.enabled != new.admin.enabled);
     cmp("admin.listen", old.admin.listen != new.admin.listen);
     v

@@ -1,22 +1,23 @@
 //! HR JSON inputs (one object or an array of objects) → records of canonical fields.
 //!
-//! Values may be strings, numbers or booleans; salaries may also come as an array `salaries`
-//! (most recent first). Numbers are taken through their shortest textual form, which is exact
-//! for amounts written with two decimals; strings are preferred and documented.
+//! Values are strings (openapi.json: `type: string`, salaries an array of strings, most
+//! recent first); `null` means absent. A number or a boolean is refused, never converted:
+//! `"hr_ref": true` once became `"oui"` and `2500.1` loses its written form (issue 17).
 
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 use super::hr_csv::Parsed;
-use crate::model::validate::{FieldError, Location, Record};
+use crate::model::validate::{ECHO_MAX, FieldError, Location, Record, excerpt};
 
 fn scalar(v: &Value) -> Option<Result<String, &'static str>> {
     match v {
         Value::Null => None,
         Value::String(s) => Some(Ok(s.clone())),
-        Value::Number(n) => Some(Ok(n.to_string())),
-        Value::Bool(b) => Some(Ok(if *b { "oui" } else { "non" }.to_string())),
-        _ => Some(Err("must be a string, a number or a boolean")),
+        Value::Number(_) | Value::Bool(_) => Some(Err(
+            "must be a string (write numbers and amounts in quotes)",
+        )),
+        _ => Some(Err("must be a string")),
     }
 }
 
@@ -30,11 +31,13 @@ pub fn record_from_object(
         fields: BTreeMap::new(),
     };
     let mut errors = Vec::new();
-    let mut err = |field: &str, reason: &str| {
+    let mut err = |field: &str, value: &Value, reason: &str| {
         errors.push(FieldError {
             location,
-            field: field.into(),
-            value: None,
+            field: excerpt(field, ECHO_MAX),
+            // NIR and IBAN are not echoed even partially when they come with a wrong type.
+            value: (!matches!(field, "nir" | "iban"))
+                .then(|| excerpt(&value.to_string(), ECHO_MAX)),
             reason: reason.into(),
         })
     };
@@ -47,13 +50,14 @@ pub fn record_from_object(
                             Some(Ok(s)) => {
                                 rec.fields.insert(format!("salary_{}", i + 1), s);
                             }
-                            Some(Err(r)) => err(&format!("salaries[{i}]"), r),
+                            Some(Err(r)) => err(&format!("salaries[{i}]"), item, r),
                             None => {}
                         }
                     }
                 }
                 _ => err(
                     "salaries",
+                    v,
                     "must be an array of at most 12 amounts, most recent first",
                 ),
             }
@@ -63,7 +67,7 @@ pub fn record_from_object(
             Some(Ok(s)) => {
                 rec.fields.insert(k.clone(), s);
             }
-            Some(Err(r)) => err(k, r),
+            Some(Err(r)) => err(k, v, r),
             None => {}
         }
     }
@@ -125,16 +129,39 @@ mod tests {
     #[test]
     fn object_and_array() {
         let p = read(
-            br#"{"event":"arret","hr_ref":"A","salary_1":2500.1,"subrogation":true,"iban":null}"#,
+            br#"{"event":"arret","hr_ref":"A","salary_1":"2500.10","subrogation":"oui","iban":null}"#,
         );
         assert!(p.file_errors.is_empty());
-        assert_eq!(p.records[0].fields["salary_1"], "2500.1");
+        assert_eq!(p.records[0].fields["salary_1"], "2500.10");
         assert_eq!(p.records[0].fields["subrogation"], "oui");
         assert!(!p.records[0].fields.contains_key("iban"));
         let p = read(br#"[{"event":"arret","salaries":["2500.00","2400.00"]}, 3]"#);
         assert_eq!(p.records.len(), 1);
         assert_eq!(p.records[0].fields["salary_2"], "2400.00");
         assert_eq!(p.file_errors[0].location.item, Some(1));
+    }
+
+    /// Issue 17: `"hr_ref": true` became `"oui"`; openapi.json says every field is a string.
+    #[test]
+    fn strings_are_strings() {
+        let p = read(
+            br#"{"event":"arret","hr_ref":true,"salary_1":2500.1,"salaries":[1,"2"],"nir":185057800608}"#,
+        );
+        assert!(p.records.is_empty());
+        let mut fields: Vec<_> = p.file_errors.iter().map(|e| e.field.as_str()).collect();
+        fields.sort();
+        assert_eq!(fields, ["hr_ref", "nir", "salaries[0]", "salary_1"]);
+        assert!(p.file_errors.iter().all(|e| e.reason.contains("string")));
+        let hr = p.file_errors.iter().find(|e| e.field == "hr_ref").unwrap();
+        assert_eq!(hr.value.as_deref(), Some("true"));
+        assert!(
+            p.file_errors
+                .iter()
+                .find(|e| e.field == "nir")
+                .unwrap()
+                .value
+                .is_none()
+        );
     }
 
     #[test]
