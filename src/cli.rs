@@ -113,6 +113,37 @@ pub enum CertsCommand {
     },
 }
 
+/// Commands that keep SIGPIPE ignored (see `main`): the daemon and those that talk to peers.
+pub fn keeps_sigpipe_ignored(cmd: &Command) -> bool {
+    matches!(
+        cmd,
+        Command::Run | Command::Reload | Command::Alert(crate::alerts::cli::AlertCommand::Test { .. })
+    )
+}
+
+/// The configuration for a command that only reads the journal (`status`, `show`): parsed but
+/// not validated, so that a missing certificate or an unreachable SMTP password — exactly when
+/// one needs to look — does not hide the journal. Problems are announced in one line.
+pub fn load_for_reading(path: &Path) -> Result<Config, i32> {
+    match Config::parse_file(path) {
+        Ok(cfg) => {
+            let problems = cfg.validate();
+            if !problems.is_empty() {
+                eprintln!(
+                    "ijgate: warning: {}: {} configuration problem(s) (ijgate check-config lists them)",
+                    path.display(),
+                    problems.len()
+                );
+            }
+            Ok(cfg)
+        }
+        Err(e) => {
+            eprintln!("ijgate: {e}");
+            Err(EXIT_CONFIG)
+        }
+    }
+}
+
 fn load(path: &Path) -> Result<Config, i32> {
     Config::load(path).map_err(|e| {
         eprintln!("ijgate: {e}");
@@ -128,14 +159,13 @@ pub fn run(cli: Cli) -> i32 {
             let Some(rt) = runtime() else { return 1 };
             match rt.block_on(crate::engine::daemon::run(&path)) {
                 Ok(()) => 0,
+                // One message per fatal error (the logs, or stderr when they are elsewhere).
                 Err(crate::engine::daemon::DaemonError::Config(e)) => {
-                    tracing::error!("{e}");
-                    eprintln!("ijgate: {e}");
+                    crate::logging::fatal(&e.to_string());
                     EXIT_CONFIG
                 }
                 Err(e) => {
-                    tracing::error!("{e}");
-                    eprintln!("ijgate: {e}");
+                    crate::logging::fatal(&e.to_string());
                     1
                 }
             }
@@ -209,7 +239,7 @@ pub fn run(cli: Cli) -> i32 {
             Err(code) => code,
         },
         Command::Status { json } => {
-            let cfg = match load(&path) {
+            let cfg = match load_for_reading(&path) {
                 Ok(c) => c,
                 Err(code) => return code,
             };
@@ -272,7 +302,7 @@ pub fn run(cli: Cli) -> i32 {
             })
         }
         Command::Show { id, hr_ref, json } => {
-            let cfg = match load(&path) {
+            let cfg = match load_for_reading(&path) {
                 Ok(c) => c,
                 Err(code) => return code,
             };
