@@ -225,7 +225,10 @@ pub fn run(cli: Cli) -> i32 {
             Err(code) => code,
         },
         Command::CheckConfig => match Config::load(&path) {
-            Ok(_) => {
+            Ok(cfg) => {
+                for w in cfg.warnings() {
+                    eprintln!("warning: {w}");
+                }
                 println!("{}: OK", path.display());
                 0
             }

@@ -143,3 +143,28 @@ fn alert_list_says_no_open_alert_under_a_header() {
     let o = site.cli(&["alert", "list", "--json"]);
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "[]");
 }
+
+/// Issue 16: an unwritable spool passed check-config, then `run` failed (a restart loop
+/// under systemd), and TOML errors came one at a time.
+#[test]
+fn check_config_lists_every_problem_and_an_unwritable_spool() {
+    let site = Site::new("[daemon]\nlog_formt = \"json\"\n[api]\nlisten_port = 1\n");
+    let toml = std::fs::read_to_string(&site.config).unwrap();
+    // The generated file already has [daemon] and [api]: rename the duplicates' headers.
+    let toml = toml
+        .replacen("[daemon]\nlog_formt", "[sandbox]\nlog_formt", 1)
+        .replacen("[api]\nlisten_port", "[admin]\nlisten_port", 1)
+        .replace("dir = \"spool\"", "dir = \"/proc/ijgate-spool\"");
+    std::fs::write(&site.config, toml).unwrap();
+    let o = site.cli(&["check-config"]);
+    assert_eq!(o.status.code(), Some(78));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("unknown field `log_formt`"), "{err}");
+    assert!(err.contains("unknown field `listen_port`"), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.contains("spool.dir") && l.contains("not writable")),
+        "{err}"
+    );
+    assert!(err.contains("line "), "{err}");
+}
