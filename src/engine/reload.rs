@@ -161,7 +161,7 @@ impl Reloader {
         service::reloading();
         self.generation += 1;
         let old = self.config.load_full();
-        let outcome = self.prepare(&old);
+        let outcome = self.prepare();
         let status = match outcome {
             Ok((mut new, tls_cfg)) => {
                 // `old` holds the running values of the start-bound settings (see
@@ -203,7 +203,7 @@ impl Reloader {
     }
 
     /// Everything that can fail, before anything is swapped.
-    fn prepare(&self, old: &Config) -> Result<(Config, Option<Arc<ServerConfig>>), String> {
+    fn prepare(&self) -> Result<(Config, Option<Arc<ServerConfig>>), String> {
         let new = Config::load(&self.path).map_err(|e| e.to_string())?;
         // Bound at start: the running values stay (`keep_running`, in `reload`) so that every
         // reader of the swapped configuration agrees with what the daemon actually uses.
