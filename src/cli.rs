@@ -160,7 +160,9 @@ pub enum CertsCommand {
 pub fn keeps_sigpipe_ignored(cmd: &Command) -> bool {
     matches!(
         cmd,
-        Command::Run | Command::Reload | Command::Alert(crate::alerts::cli::AlertCommand::Test { .. })
+        Command::Run
+            | Command::Reload
+            | Command::Alert(crate::alerts::cli::AlertCommand::Test { .. })
     )
 }
 

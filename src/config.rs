@@ -456,7 +456,10 @@ impl Config {
     /// Folders the daemon writes to, by setting name.
     pub fn writable_folders(&self) -> Vec<(String, PathBuf)> {
         let mut v = vec![
-            ("daemon.state_dir".to_string(), self.daemon.state_dir.clone()),
+            (
+                "daemon.state_dir".to_string(),
+                self.daemon.state_dir.clone(),
+            ),
             ("spool.dir".to_string(), self.spool.dir.clone()),
         ];
         let mut extra: Vec<(String, PathBuf)> =
@@ -820,7 +823,10 @@ fn toml_problems(text: &str, first: toml::de::Error) -> (Vec<String>, Option<Con
             return (problems, None);
         };
         let at = |off: usize| current[..off.min(current.len())].matches('\n').count();
-        let (first_line, last_line) = (at(span.start), at(span.end.saturating_sub(1).max(span.start)));
+        let (first_line, last_line) = (
+            at(span.start),
+            at(span.end.saturating_sub(1).max(span.start)),
+        );
         let first_line = first_line.min(lines.len().saturating_sub(1));
         if lines.is_empty() || !dropped.insert(first_line) {
             problems.push(format!("line {}: {message}", first_line + 1));
@@ -870,12 +876,20 @@ pub struct UnitSandbox {
 impl UnitSandbox {
     /// The installed unit, if any (a development machine has none: no warning).
     pub fn read_installed() -> Option<UnitSandbox> {
-        let unit = ["/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"]
-            .iter()
-            .map(|d| Path::new(d).join("ijgate.service"))
-            .find(|p| p.is_file())?;
+        let unit = [
+            "/etc/systemd/system",
+            "/usr/lib/systemd/system",
+            "/lib/systemd/system",
+        ]
+        .iter()
+        .map(|d| Path::new(d).join("ijgate.service"))
+        .find(|p| p.is_file())?;
         let mut texts = vec![std::fs::read_to_string(&unit).ok()?];
-        for dir in ["/usr/lib/systemd/system", "/etc/systemd/system", "/run/systemd/system"] {
+        for dir in [
+            "/usr/lib/systemd/system",
+            "/etc/systemd/system",
+            "/run/systemd/system",
+        ] {
             let Ok(rd) = std::fs::read_dir(Path::new(dir).join("ijgate.service.d")) else {
                 continue;
             };
@@ -887,7 +901,9 @@ impl UnitSandbox {
             confs.sort();
             texts.extend(confs.iter().filter_map(|p| std::fs::read_to_string(p).ok()));
         }
-        Some(Self::parse(&texts.iter().map(String::as_str).collect::<Vec<_>>()))
+        Some(Self::parse(
+            &texts.iter().map(String::as_str).collect::<Vec<_>>(),
+        ))
     }
 
     /// The unit then its drop-ins, in order (an empty `ReadWritePaths=` resets the list).
@@ -905,10 +921,9 @@ impl UnitSandbox {
                         v.split_whitespace()
                             .map(|p| PathBuf::from(p.trim_start_matches(['-', '+']))),
                     ),
-                    "StateDirectory" => u.writable.extend(
-                        v.split_whitespace()
-                            .map(|d| Path::new("/var/lib").join(d)),
-                    ),
+                    "StateDirectory" => u
+                        .writable
+                        .extend(v.split_whitespace().map(|d| Path::new("/var/lib").join(d))),
                     _ => {}
                 }
             }
@@ -1040,7 +1055,10 @@ mod tests {
             .map(|p| p.split(' ').next().unwrap())
             .collect();
         assert_eq!(lines, ["3", "5", "7", "8"], "{problems:#?}");
-        assert!(problems[0].contains("unknown field `colour`"), "{problems:#?}");
+        assert!(
+            problems[0].contains("unknown field `colour`"),
+            "{problems:#?}"
+        );
         assert!(problems[2].contains("invalid type"), "{problems:#?}");
         assert!(problems[3].contains("`apii`"), "{problems:#?}");
         // Validation of what remains: the empty employer name.
@@ -1139,6 +1157,10 @@ mod tests {
         assert!(w[0].contains("/mnt/smb/b") && w[0].contains("systemctl edit ijgate"));
         assert!(UnitSandbox::parse(&[unit]).outside(&folders).len() == 2);
         // Not strict: nothing to say.
-        assert!(UnitSandbox::parse(&["ReadWritePaths=/x\n"]).outside(&folders).is_empty());
+        assert!(
+            UnitSandbox::parse(&["ReadWritePaths=/x\n"])
+                .outside(&folders)
+                .is_empty()
+        );
     }
 }

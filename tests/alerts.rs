@@ -194,7 +194,10 @@ fn late_31_gives_one_alert_then_a_resolved_mail_when_it_arrives() {
     assert!(parsed.date().is_some(), "Date");
     let text = body(&first[0]);
     assert!(text.contains("heure de Paris, UTC+0"), "{text}");
-    assert!(text.contains("déposé le") && !text.contains(" UTC\n"), "{text}");
+    assert!(
+        text.contains("déposé le") && !text.contains(" UTC\n"),
+        "{text}"
+    );
     // The declaration was still waiting for its 31 when the alert went out.
     let st = states(&site, "LATE-31")[0].1.clone();
     assert!(matches!(st.as_str(), "deposited" | "acknowledged"), "{st}");

@@ -66,13 +66,23 @@ fn colours_only_on_a_terminal_and_never_with_no_color() {
     let has_esc = |b: &[u8]| b.contains(&0x1b);
     // A log file (stderr redirected): plain text.
     let out = Command::new(BIN)
-        .args(["--config", "/nonexistent/ijgate.toml", "--log-format", "human", "run"])
+        .args([
+            "--config",
+            "/nonexistent/ijgate.toml",
+            "--log-format",
+            "human",
+            "run",
+        ])
         .env_remove("NO_COLOR")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(78));
     assert!(!out.stderr.is_empty());
-    assert!(!has_esc(&out.stderr), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        !has_esc(&out.stderr),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // A terminal: colours (this proves the check above can fail)...
     let tty = on_a_terminal(
         "--config /nonexistent/ijgate.toml --log-format human --log-target stderr run",
@@ -91,7 +101,13 @@ fn colours_only_on_a_terminal_and_never_with_no_color() {
 #[test]
 fn a_fatal_error_is_printed_once() {
     let out = Command::new(BIN)
-        .args(["--config", "/nonexistent/ijgate.toml", "--log-format", "human", "run"])
+        .args([
+            "--config",
+            "/nonexistent/ijgate.toml",
+            "--log-format",
+            "human",
+            "run",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(78));
@@ -99,7 +115,13 @@ fn a_fatal_error_is_printed_once() {
     assert_eq!(err.matches("/nonexistent/ijgate.toml").count(), 1, "{err}");
     // The same with JSON logs.
     let out = Command::new(BIN)
-        .args(["--config", "/nonexistent/ijgate.toml", "--log-format", "json", "run"])
+        .args([
+            "--config",
+            "/nonexistent/ijgate.toml",
+            "--log-format",
+            "json",
+            "run",
+        ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -111,7 +133,11 @@ fn status_reads_the_journal_when_a_certificate_is_missing() {
     let site = site_with_journal();
     // A production configuration (no development certificates) whose certificate is gone.
     let toml = std::fs::read_to_string(&site.config).unwrap();
-    std::fs::write(&site.config, toml.replace("dev_certs = true", "dev_certs = false")).unwrap();
+    std::fs::write(
+        &site.config,
+        toml.replace("dev_certs = true", "dev_certs = false"),
+    )
+    .unwrap();
     std::fs::remove_file(site.path("certs/server.pem")).unwrap();
     // check-config still refuses...
     assert_eq!(site.cli(&["check-config"]).status.code(), Some(78));
@@ -120,7 +146,10 @@ fn status_reads_the_journal_when_a_certificate_is_missing() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(String::from_utf8_lossy(&o.stdout).contains("declarations: 0"));
-    assert!(err.contains("check-config") && err.lines().count() == 1, "{err}");
+    assert!(
+        err.contains("check-config") && err.lines().count() == 1,
+        "{err}"
+    );
     let v = site.status();
     assert_eq!(v["declarations_total"], 0, "{v}");
 }
@@ -138,7 +167,10 @@ fn alert_list_says_no_open_alert_under_a_header() {
     let out = String::from_utf8_lossy(&o.stdout);
     let mut lines = out.lines();
     let header = lines.next().unwrap_or_default();
-    assert!(header.contains("CONDITION") && header.contains("STATE"), "{out}");
+    assert!(
+        header.contains("CONDITION") && header.contains("STATE"),
+        "{out}"
+    );
     assert_eq!(lines.next(), Some("no open alert"), "{out}");
     let o = site.cli(&["alert", "list", "--json"]);
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "[]");

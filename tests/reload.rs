@@ -190,10 +190,7 @@ fn reverting_a_restart_only_setting_needs_no_restart() {
         serde_json::from_slice(&std::fs::read(site.path("var/reload.status")).unwrap()).unwrap()
     };
     let original = std::fs::read_to_string(&site.config).unwrap();
-    let changed = original.replace(
-        "listen = \"127.0.0.1:0\"",
-        "listen = \"127.0.0.1:1\"",
-    );
+    let changed = original.replace("listen = \"127.0.0.1:0\"", "listen = \"127.0.0.1:1\"");
     assert_ne!(original, changed);
     write(&site.config, &changed);
     let o = reload(&site);
@@ -210,7 +207,10 @@ fn reverting_a_restart_only_setting_needs_no_restart() {
     let s = status();
     assert_eq!(s["generation"], 2, "{s}");
     assert_eq!(s["needs_restart"], serde_json::json!([]), "{s}");
-    assert!(!String::from_utf8_lossy(&o.stdout).contains("restart"), "{o:?}");
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains("restart"),
+        "{o:?}"
+    );
     // A second reload of the changed file still says it (the running value did not move).
     write(&site.config, &changed);
     reload(&site);

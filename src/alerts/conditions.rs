@@ -102,7 +102,9 @@ pub fn title(condition: &str) -> String {
         "missing_11" => "pas de certificat de conformité (11) dans le délai".into(),
         "missing_30" => "pas d'accusé de réception CNAM (30) dans le délai".into(),
         "missing_31" => "pas de compte rendu métier CNAM (31) dans le délai".into(),
-        "missing_51" => "pas de compte rendu de l'organisme complémentaire (51) dans le délai".into(),
+        "missing_51" => {
+            "pas de compte rendu de l'organisme complémentaire (51) dans le délai".into()
+        }
         "not_deposited" => "signalement non déposé dans le délai".into(),
         "rejected" => "dépôt rejeté (ARE)".into(),
         "refused" => "signalement refusé par la CNAM (31 KO)".into(),
@@ -110,10 +112,14 @@ pub fn title(condition: &str) -> String {
         "documents_requested" => "la CPAM demande des pièces justificatives".into(),
         "failed" => "échec du dépôt".into(),
         "delivery_failures" => "échecs de dépôt répétés".into(),
-        "bpij_unmatched" => "bordereau de paiement d'IJ (BPIJ) sans déclaration correspondante".into(),
+        "bpij_unmatched" => {
+            "bordereau de paiement d'IJ (BPIJ) sans déclaration correspondante".into()
+        }
         "bpij_unreadable" => "bordereau de paiement d'IJ (BPIJ) illisible".into(),
         "no_insurer_contract" => "aucun contrat de prévoyance ne couvre cet arrêt".into(),
-        "insurer_push_failed" => "l'envoi à l'organisme de prévoyance échoue de façon répétée".into(),
+        "insurer_push_failed" => {
+            "l'envoi à l'organisme de prévoyance échoue de façon répétée".into()
+        }
         c if c.starts_with("cert_expiry") => "certificat proche de son expiration".into(),
         c => c.replace('_', " "),
     }

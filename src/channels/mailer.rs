@@ -403,7 +403,8 @@ mod tests {
             assert!(id.ends_with("@rh.example.fr"), "{id}");
             ids.push(id.to_string());
             assert!(
-                p.header_raw("MIME-Version").is_some_and(|v| v.trim() == "1.0"),
+                p.header_raw("MIME-Version")
+                    .is_some_and(|v| v.trim() == "1.0"),
                 "{}",
                 String::from_utf8_lossy(raw)
             );

@@ -163,7 +163,10 @@ pub fn run_cli(cfg: &Config, o: Options) -> i32 {
             );
         }
         if r.declarations.len() > 50 {
-            println!("  … and {} more (--json lists them all)", r.declarations.len() - 50);
+            println!(
+                "  … and {} more (--json lists them all)",
+                r.declarations.len() - 50
+            );
         }
         println!(
             "  {verb} {} declaration(s) with {} history event(s), {} notice(s), {} rejection(s), {} input(s)",

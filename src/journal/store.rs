@@ -342,7 +342,14 @@ mod tests {
                     } else {
                         &[("json", b"{}")]
                     };
-                    all.push(enqueue_files(c, None, "insurer/P", "R_stoppage", files, "t")?);
+                    all.push(enqueue_files(
+                        c,
+                        None,
+                        "insurer/P",
+                        "R_stoppage",
+                        files,
+                        "t",
+                    )?);
                 }
                 Ok(all)
             })

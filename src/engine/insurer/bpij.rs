@@ -251,7 +251,14 @@ fn dispatch_one(
     let all: Vec<&LineSummary> = lines.iter().collect();
     // The slip and its summary share one sequence number (they pair by name).
     let sum = summary(&all);
-    for f in store::enqueue_files(conn, None, "hr", &stem, &[("xml", xml), ("json", sum.as_slice())], at)? {
+    for f in store::enqueue_files(
+        conn,
+        None,
+        "hr",
+        &stem,
+        &[("xml", xml), ("json", sum.as_slice())],
+        at,
+    )? {
         crate::metrics::bpij_dispatched("hr", &f);
     }
     let mut files = 2;
@@ -268,7 +275,14 @@ fn dispatch_one(
             .map(|l| (l.siret.clone(), l.nir.clone()))
             .collect();
         let (x, j) = (reduced(&bpij, &keep).to_xml(), summary(&ls));
-        for f in store::enqueue_files(conn, None, &dest, &stem, &[("xml", x.as_slice()), ("json", j.as_slice())], at)? {
+        for f in store::enqueue_files(
+            conn,
+            None,
+            &dest,
+            &stem,
+            &[("xml", x.as_slice()), ("json", j.as_slice())],
+            at,
+        )? {
             crate::metrics::bpij_dispatched(&dest, &f);
         }
         files += 2;

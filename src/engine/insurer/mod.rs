@@ -394,11 +394,14 @@ pub(crate) fn enqueue_message(
         Some(history_decl),
         &dest,
         &stem,
-        &[("xml", msg.to_xml().as_slice()), ("csv", msg.to_csv().as_slice())],
+        &[
+            ("xml", msg.to_xml().as_slice()),
+            ("csv", msg.to_csv().as_slice()),
+        ],
         at,
     )?;
-    let detail = json!({"insurer": link.insurer_code, "kind": kind.as_str(), "files": files})
-        .to_string();
+    let detail =
+        json!({"insurer": link.insurer_code, "kind": kind.as_str(), "files": files}).to_string();
     store::add_history(
         conn,
         history_decl,

@@ -124,7 +124,11 @@ fn row_fr(r: &Row) -> Vec<String> {
         status_fr(&r.status).to_string(),
         opt(&r.insurer),
         opt(&r.franchise_days),
-        r.franchise.as_deref().map(franchise_fr).unwrap_or_default().to_string(),
+        r.franchise
+            .as_deref()
+            .map(franchise_fr)
+            .unwrap_or_default()
+            .to_string(),
         crate::alerts::compose::paris_text(&r.hr_entry_at),
         opt(&r.minutes_to_aee),
         opt(&r.minutes_to_30),
@@ -297,7 +301,11 @@ pub fn to_html(rep: &Report) -> Vec<u8> {
         gen = esc(&crate::alerts::compose::paris_text(&rep.generated_at)),
     );
     h.push_str("<div class=\"charts\"><figure><h2>Arrêts par mois</h2>");
-    h.push_str(&bar_chart("per-month", "Arrêts par mois (premier jour)", &months));
+    h.push_str(&bar_chart(
+        "per-month",
+        "Arrêts par mois (premier jour)",
+        &months,
+    ));
     h.push_str("</figure><figure><h2>Délai entre la saisie RH et le compte rendu CNAM (31)</h2>");
     h.push_str(&bar_chart(
         "delays",
@@ -442,7 +450,21 @@ mod tests {
         assert!(!h.contains("<th>declaration_id</th>"));
         assert!(h.contains("max-width:1360px") && h.contains("overflow-x:auto"));
         assert!(h.contains("<td class=\"n\">10,50</td>"));
-        // Two 640 px charts and their gaps fit in 1360 px.
-        assert!(2 * 640 + 16 * 3 <= 1360);
+        // The page's width and the two charts side by side (with a 1em gap) fit 1400 px.
+        let page: usize = h
+            .split("max-width:")
+            .nth(1)
+            .and_then(|r| r.split("px").next())
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        let charts: usize = h
+            .split("<svg ")
+            .skip(1)
+            .filter_map(|r| r.split("width=\"").nth(1))
+            .filter_map(|r| r.split('"').next())
+            .filter_map(|n| n.parse::<usize>().ok())
+            .sum();
+        assert!(page <= 1400 - 2 * 16, "{page}");
+        assert!(charts + 16 <= page, "{charts} + gap > {page}");
     }
 }
