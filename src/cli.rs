@@ -101,6 +101,49 @@ pub enum Command {
     /// Manual tasks (DSIJ fallback attestations): list, close.
     #[command(subcommand)]
     Task(crate::tasks::cli::TaskCommand),
+    /// Packaging: write the man pages or the shell completions into DIR (called by
+    /// packaging/build-deb.sh; generated from this very command-line definition).
+    #[command(hide = true)]
+    Generate {
+        #[arg(value_enum)]
+        what: Generated,
+        dir: PathBuf,
+    },
+}
+
+/// What `ijgate generate` writes.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Generated {
+    /// ijgate.1 and one page per subcommand (ijgate-status.1, ...), roff.
+    Man,
+    /// bash (ijgate.bash), zsh (_ijgate) and fish (ijgate.fish).
+    Completions,
+}
+
+/// `ijgate generate`: the files the Debian package ships under /usr/share/man and the
+/// shell-completion folders. Returns the files written.
+pub fn generate(what: Generated, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    use clap::CommandFactory;
+    std::fs::create_dir_all(dir)?;
+    let cmd = Cli::command();
+    let mut written = Vec::new();
+    match what {
+        Generated::Man => {
+            clap_mangen::generate_to(cmd, dir)?;
+            for e in std::fs::read_dir(dir)? {
+                written.push(e?.path());
+            }
+            written.sort();
+        }
+        Generated::Completions => {
+            use clap_complete::Shell;
+            for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+                let mut c = cmd.clone();
+                written.push(clap_complete::generate_to(shell, &mut c, "ijgate", dir)?);
+            }
+        }
+    }
+    Ok(written)
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +154,39 @@ pub enum CertsCommand {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+/// Commands that keep SIGPIPE ignored (see `main`): the daemon and those that talk to peers.
+pub fn keeps_sigpipe_ignored(cmd: &Command) -> bool {
+    matches!(
+        cmd,
+        Command::Run
+            | Command::Reload
+            | Command::Alert(crate::alerts::cli::AlertCommand::Test { .. })
+    )
+}
+
+/// The configuration for a command that only reads the journal (`status`, `show`): parsed but
+/// not validated, so that a missing certificate or an unreachable SMTP password — exactly when
+/// one needs to look — does not hide the journal. Problems are announced in one line.
+pub fn load_for_reading(path: &Path) -> Result<Config, i32> {
+    match Config::parse_file(path) {
+        Ok(cfg) => {
+            let problems = cfg.validate();
+            if !problems.is_empty() {
+                eprintln!(
+                    "ijgate: warning: {}: {} configuration problem(s) (ijgate check-config lists them)",
+                    path.display(),
+                    problems.len()
+                );
+            }
+            Ok(cfg)
+        }
+        Err(e) => {
+            eprintln!("ijgate: {e}");
+            Err(EXIT_CONFIG)
+        }
+    }
 }
 
 fn load(path: &Path) -> Result<Config, i32> {
@@ -128,14 +204,13 @@ pub fn run(cli: Cli) -> i32 {
             let Some(rt) = runtime() else { return 1 };
             match rt.block_on(crate::engine::daemon::run(&path)) {
                 Ok(()) => 0,
+                // One message per fatal error (the logs, or stderr when they are elsewhere).
                 Err(crate::engine::daemon::DaemonError::Config(e)) => {
-                    tracing::error!("{e}");
-                    eprintln!("ijgate: {e}");
+                    crate::logging::fatal(&e.to_string());
                     EXIT_CONFIG
                 }
                 Err(e) => {
-                    tracing::error!("{e}");
-                    eprintln!("ijgate: {e}");
+                    crate::logging::fatal(&e.to_string());
                     1
                 }
             }
@@ -216,7 +291,7 @@ pub fn run(cli: Cli) -> i32 {
             Err(code) => code,
         },
         Command::Status { json } => {
-            let cfg = match load(&path) {
+            let cfg = match load_for_reading(&path) {
                 Ok(c) => c,
                 Err(code) => return code,
             };
@@ -279,7 +354,7 @@ pub fn run(cli: Cli) -> i32 {
             })
         }
         Command::Show { id, hr_ref, json } => {
-            let cfg = match load(&path) {
+            let cfg = match load_for_reading(&path) {
                 Ok(c) => c,
                 Err(code) => return code,
             };
@@ -317,6 +392,18 @@ pub fn run(cli: Cli) -> i32 {
                 Ok(0)
             })
         }
+        Command::Generate { what, dir } => match generate(what, &dir) {
+            Ok(files) => {
+                for f in files {
+                    println!("wrote {}", f.display());
+                }
+                0
+            }
+            Err(e) => {
+                eprintln!("ijgate generate: {}: {e}", dir.display());
+                1
+            }
+        },
         Command::Dsn(cmd) => crate::dsn::cli::run(cmd),
         Command::Alert(cmd) => crate::alerts::cli::run(&path, cmd),
         Command::Task(cmd) => crate::tasks::cli::run(&path, cmd),
@@ -422,5 +509,32 @@ fn print_declaration(d: &query::Declaration) {
             .map(|d| format!("  {d}"))
             .unwrap_or_default();
         println!("    {}  {:<24}{src}{detail}", h.at, h.what);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The package's man pages and completions come from this definition (issue 16).
+    #[test]
+    fn man_pages_and_completions_are_generated_without_the_hidden_command() {
+        let d = tempfile::tempdir().unwrap();
+        let man = generate(Generated::Man, &d.path().join("man")).unwrap();
+        let names: Vec<String> = man
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        for page in ["ijgate.1", "ijgate-purge.1", "ijgate-check-config.1"] {
+            assert!(names.iter().any(|n| n == page), "{page}: {names:?}");
+        }
+        assert!(!names.iter().any(|n| n.contains("generate")), "{names:?}");
+        let purge = std::fs::read_to_string(d.path().join("man/ijgate-purge.1")).unwrap();
+        assert!(purge.starts_with(".ie") || purge.contains(".TH"), "{purge}");
+        assert!(purge.contains("force"));
+        let comp = generate(Generated::Completions, &d.path().join("comp")).unwrap();
+        assert_eq!(comp.len(), 3);
+        let bash = std::fs::read_to_string(d.path().join("comp/ijgate.bash")).unwrap();
+        assert!(bash.contains("check-config") && bash.contains("--older-than"));
     }
 }

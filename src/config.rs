@@ -481,16 +481,56 @@ impl Config {
             path: path.into(),
             source,
         })?;
-        let mut cfg: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: path.into(),
-            message: e.to_string(),
-        })?;
-        cfg.source = path.to_path_buf();
         // Absolute, so that paths compare equal to what the file watcher reports.
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let base = std::path::absolute(&base).unwrap_or(base);
+        let mut cfg: Config = match toml::from_str(&text) {
+            Ok(c) => c,
+            Err(first) => {
+                // Every TOML-level problem at once, then what validation finds in the rest.
+                let (mut problems, rest) = toml_problems(&text, first);
+                if let Some(mut rest) = rest {
+                    rest.source = path.to_path_buf();
+                    rest.resolve_paths(&base);
+                    problems.extend(rest.validate());
+                }
+                return Err(ConfigError::Invalid {
+                    path: path.into(),
+                    problems,
+                });
+            }
+        };
+        cfg.source = path.to_path_buf();
         cfg.resolve_paths(&base);
         Ok(cfg)
+    }
+
+    /// Advice that does not stop the daemon (`check-config` prints it, exit 0): configured
+    /// folders outside the systemd unit's writable paths (`ProtectSystem=strict`).
+    fn unit_warnings(&self) -> Vec<String> {
+        let Some(unit) = UnitSandbox::read_installed() else {
+            return Vec::new();
+        };
+        unit.outside(&self.writable_folders())
+    }
+
+    /// Folders the daemon writes to, by setting name.
+    pub fn writable_folders(&self) -> Vec<(String, PathBuf)> {
+        let mut v = vec![
+            (
+                "daemon.state_dir".to_string(),
+                self.daemon.state_dir.clone(),
+            ),
+            ("spool.dir".to_string(), self.spool.dir.clone()),
+        ];
+        let mut extra: Vec<(String, PathBuf)> =
+            crate::engine::insurer::config::outbound_overrides(&self.insurers)
+                .into_iter()
+                .map(|(dest, dir)| (format!("insurers ({dest}) outbound"), dir))
+                .collect();
+        extra.sort();
+        v.extend(extra);
+        v
     }
 
     /// Reads and validates; the error lists every problem.
@@ -743,6 +783,12 @@ impl Config {
         {
             p.push(format!("api.key_file: {e}"));
         }
+        p.extend(self.placeholders());
+        for (name, dir) in self.writable_folders() {
+            if let Err(e) = crate::channels::fsio::check_writable(&dir) {
+                p.push(format!("{name}: {e}"));
+            }
+        }
         p.extend(self.admin.validate());
         p.extend(self.retention.validate());
         p.extend(crate::engine::insurer::config::validate(
@@ -785,7 +831,54 @@ impl Config {
                 }
             }
         }
+        w.extend(self.unit_warnings());
         w
+    }
+
+    /// Values left as the packaged example has them: they would be sent to net-entreprises
+    /// or printed in documents as is.
+    fn placeholders(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        let zeros = |s: &str| !s.is_empty() && s.chars().all(|c| c == '0');
+        let placeholder = |s: &str| {
+            matches!(
+                s.trim().to_lowercase().as_str(),
+                "nom" | "prenom" | "prénom" | "name" | "changeme" | "todo" | "xxx"
+            )
+        };
+        if self.netent.mode == NetEntMode::Remote {
+            if placeholder(&self.netent.nom) {
+                p.push(format!(
+                    "netent.nom: {:?} is the example's placeholder: the declarant account's last name",
+                    self.netent.nom
+                ));
+            }
+            if placeholder(&self.netent.prenom) {
+                p.push(format!(
+                    "netent.prenom: {:?} is the example's placeholder: the declarant account's first name",
+                    self.netent.prenom
+                ));
+            }
+        }
+        for (name, v) in [
+            ("netent.siret", self.netent.siret.as_deref()),
+            ("declarant.siret", self.declarant.siret.as_deref()),
+        ] {
+            if let Some(v) = v
+                && zeros(v)
+            {
+                p.push(format!("{name}: {v:?} is a placeholder, not a SIRET"));
+            }
+        }
+        for (i, e) in self.employers.iter().enumerate() {
+            if zeros(&e.siret) {
+                p.push(format!(
+                    "employers[{i}].siret: {:?} is a placeholder, not a SIRET",
+                    e.siret
+                ));
+            }
+        }
+        p
     }
 
     /// Every configured employer SIRET.
@@ -832,6 +925,152 @@ impl HrClient {
                 .map(|(k, v)| (normalise_word(k), v.clone()))
                 .collect(),
         }
+    }
+}
+
+/// Every TOML-level problem of `text` (syntax, unknown keys, wrong types), each with its line,
+/// instead of the first one only: the offending lines are commented out and the parse is
+/// retried (line numbers stay as in the file). A table header's whole table goes with it.
+/// Returns the problems and, when the rest parses, the configuration without those lines
+/// (so that validation can report on it too).
+fn toml_problems(text: &str, first: toml::de::Error) -> (Vec<String>, Option<Config>) {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut problems = Vec::new();
+    let mut err = first;
+    let mut dropped = HashSet::new();
+    for _ in 0..200 {
+        let current = lines.join("\n");
+        let message = err.message().trim().replace('\n', " ");
+        let Some(span) = err.span() else {
+            problems.push(message);
+            return (problems, None);
+        };
+        let at = |off: usize| current[..off.min(current.len())].matches('\n').count();
+        let (first_line, last_line) = (
+            at(span.start),
+            at(span.end.saturating_sub(1).max(span.start)),
+        );
+        let first_line = first_line.min(lines.len().saturating_sub(1));
+        if lines.is_empty() || !dropped.insert(first_line) {
+            problems.push(format!("line {}: {message}", first_line + 1));
+            return (problems, None);
+        }
+        let shown = lines[first_line].trim();
+        problems.push(format!("line {} ({shown}): {message}", first_line + 1));
+        let mut last = last_line.min(lines.len() - 1).max(first_line);
+        if shown.starts_with('[') {
+            // The table goes whole: its keys would otherwise land in the previous table.
+            last = (first_line + 1..lines.len())
+                .find(|&i| lines[i].trim_start().starts_with('['))
+                .map_or(lines.len() - 1, |i| i - 1);
+        }
+        for l in &mut lines[first_line..=last] {
+            *l = format!("# {l}");
+        }
+        match toml::from_str::<Config>(&lines.join("\n")) {
+            Ok(c) => return (by_line(problems), Some(c)),
+            Err(e) => err = e,
+        }
+    }
+    (by_line(problems), None)
+}
+
+/// TOML problems in file order (the parser reports outer tables first).
+fn by_line(mut problems: Vec<String>) -> Vec<String> {
+    let line = |p: &String| -> usize {
+        p.strip_prefix("line ")
+            .and_then(|r| r.split([' ', ':']).next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(usize::MAX)
+    };
+    problems.sort_by_key(line);
+    problems
+}
+
+/// What the installed systemd unit lets the service write (`ProtectSystem=strict` makes the
+/// rest of the file system read-only): `ReadWritePaths=` of the unit and of its drop-ins
+/// (`systemctl edit ijgate`), plus the `StateDirectory=`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnitSandbox {
+    pub strict: bool,
+    pub writable: Vec<PathBuf>,
+}
+
+impl UnitSandbox {
+    /// The installed unit, if any (a development machine has none: no warning).
+    pub fn read_installed() -> Option<UnitSandbox> {
+        let unit = [
+            "/etc/systemd/system",
+            "/usr/lib/systemd/system",
+            "/lib/systemd/system",
+        ]
+        .iter()
+        .map(|d| Path::new(d).join("ijgate.service"))
+        .find(|p| p.is_file())?;
+        let mut texts = vec![std::fs::read_to_string(&unit).ok()?];
+        for dir in [
+            "/usr/lib/systemd/system",
+            "/etc/systemd/system",
+            "/run/systemd/system",
+        ] {
+            let Ok(rd) = std::fs::read_dir(Path::new(dir).join("ijgate.service.d")) else {
+                continue;
+            };
+            let mut confs: Vec<PathBuf> = rd
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "conf"))
+                .collect();
+            confs.sort();
+            texts.extend(confs.iter().filter_map(|p| std::fs::read_to_string(p).ok()));
+        }
+        Some(Self::parse(
+            &texts.iter().map(String::as_str).collect::<Vec<_>>(),
+        ))
+    }
+
+    /// The unit then its drop-ins, in order (an empty `ReadWritePaths=` resets the list).
+    pub fn parse(texts: &[&str]) -> UnitSandbox {
+        let mut u = UnitSandbox::default();
+        for t in texts {
+            for line in t.lines().map(str::trim) {
+                let Some((k, v)) = line.split_once('=') else {
+                    continue;
+                };
+                match k.trim() {
+                    "ProtectSystem" => u.strict = v.trim() == "strict",
+                    "ReadWritePaths" if v.trim().is_empty() => u.writable.clear(),
+                    "ReadWritePaths" => u.writable.extend(
+                        v.split_whitespace()
+                            .map(|p| PathBuf::from(p.trim_start_matches(['-', '+']))),
+                    ),
+                    "StateDirectory" => u
+                        .writable
+                        .extend(v.split_whitespace().map(|d| Path::new("/var/lib").join(d))),
+                    _ => {}
+                }
+            }
+        }
+        u
+    }
+
+    /// A sentence per folder the daemon must write that the unit keeps read-only.
+    pub fn outside(&self, folders: &[(String, PathBuf)]) -> Vec<String> {
+        if !self.strict {
+            return Vec::new();
+        }
+        folders
+            .iter()
+            .filter(|(_, dir)| !self.writable.iter().any(|w| dir.starts_with(w)))
+            .map(|(name, dir)| {
+                format!(
+                    "{name}: {} is read-only for the service (ProtectSystem=strict); allow it \
+                     with `systemctl edit ijgate`: [Service] ReadWritePaths={}",
+                    dir.display(),
+                    dir.display()
+                )
+            })
+            .collect()
     }
 }
 
@@ -992,5 +1231,135 @@ mod tests {
         assert_eq!(c.client_for_file("paie_rh_1.csv").unwrap().name, "b");
         assert_eq!(c.client_for_file("paie1.csv").unwrap().name, "a");
         assert!(c.client_for_file("x.csv").is_none());
+    }
+
+    /// Issue 16: TOML-level errors came one at a time. Every unknown key and wrong type is
+    /// listed with its line, in file order, with what validation finds in the rest.
+    #[test]
+    fn every_toml_problem_with_its_line() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("c.toml");
+        std::fs::write(
+            &f,
+            "[netent]\nmode = \"disabled\"\ncolour = \"blue\"\n[daemon]\nlog_formt = \"json\"\n\
+             [spool]\nrescan_interval = 5\n[apii]\nlisten = \"x\"\n[[employers]]\nsiret = \"12345678200010\"\nname = \"\"\n",
+        )
+        .unwrap();
+        let Err(ConfigError::Invalid { problems, .. }) = Config::parse_file(&f) else {
+            panic!("accepted");
+        };
+        let lines: Vec<&str> = problems
+            .iter()
+            .filter_map(|p| p.strip_prefix("line "))
+            .map(|p| p.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(lines, ["3", "5", "7", "8"], "{problems:#?}");
+        assert!(
+            problems[0].contains("unknown field `colour`"),
+            "{problems:#?}"
+        );
+        assert!(problems[2].contains("invalid type"), "{problems:#?}");
+        assert!(problems[3].contains("`apii`"), "{problems:#?}");
+        // Validation of what remains: the empty employer name.
+        assert!(
+            problems.iter().any(|p| p.starts_with("employers[0].name")),
+            "{problems:#?}"
+        );
+        // A syntax error stops there, with its line.
+        std::fs::write(&f, "[daemon]\nstate_dir = \n").unwrap();
+        let Err(ConfigError::Invalid { problems, .. }) = Config::parse_file(&f) else {
+            panic!("accepted");
+        };
+        assert!(problems[0].starts_with("line 2"), "{problems:#?}");
+    }
+
+    #[test]
+    fn the_packaged_placeholders_are_refused() {
+        let c = parse(
+            r#"
+            [netent]
+            mode = "remote"
+            base_url = "https://x.example"
+            siret = "00000000000000"
+            nom = "NOM"
+            prenom = "Prenom"
+            [[employers]]
+            siret = "73282932000074"
+            name = "ACME"
+            "#,
+        )
+        .unwrap();
+        let p = c.validate();
+        for key in ["netent.nom", "netent.prenom", "netent.siret: \"000"] {
+            assert!(p.iter().any(|m| m.starts_with(key)), "{key}: {p:#?}");
+        }
+        // The packaged file itself.
+        let packaged = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/ijgate.toml"),
+        )
+        .unwrap();
+        let p = parse(&packaged).unwrap().validate();
+        assert!(p.iter().any(|m| m.starts_with("netent.nom")), "{p:#?}");
+    }
+
+    #[test]
+    fn an_unwritable_folder_is_a_problem() {
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join("a-file");
+        std::fs::write(&file, "").unwrap();
+        let c = parse(&format!(
+            "[spool]\ndir = \"{}/spool\"\n[[employers]]\nsiret = \"73282932000074\"\nname = \"A\"\n",
+            file.display()
+        ))
+        .unwrap();
+        let p = c.validate();
+        assert!(
+            p.iter()
+                .any(|m| m.starts_with("spool.dir") && m.contains("not a folder")),
+            "{p:#?}"
+        );
+        // /proc refuses new files even to root.
+        let c = parse("[spool]\ndir = \"/proc/ijgate\"\n").unwrap();
+        assert!(
+            c.validate()
+                .iter()
+                .any(|m| m.starts_with("spool.dir") && m.contains("not writable")),
+            "{:#?}",
+            c.validate()
+        );
+        assert!(crate::channels::fsio::check_writable(d.path()).is_ok());
+        assert!(
+            std::fs::read_dir(d.path()).unwrap().count() == 1,
+            "the probe is removed"
+        );
+    }
+
+    #[test]
+    fn folders_outside_the_units_writable_paths_are_warned_about() {
+        let unit = "[Service]\nStateDirectory=ijgate\nReadWritePaths=/var/spool/ijgate /var/lib/ijgate\nProtectSystem=strict\n";
+        let dropin = "[Service]\nReadWritePaths=-/srv/prevoyance\n";
+        let u = UnitSandbox::parse(&[unit, dropin]);
+        assert!(u.strict);
+        let folders = vec![
+            ("spool.dir".to_string(), PathBuf::from("/var/spool/ijgate")),
+            (
+                "insurers (insurer/A) outbound".to_string(),
+                PathBuf::from("/srv/prevoyance/out"),
+            ),
+            (
+                "insurers (insurer/B) outbound".to_string(),
+                PathBuf::from("/mnt/smb/b"),
+            ),
+        ];
+        let w = u.outside(&folders);
+        assert_eq!(w.len(), 1, "{w:#?}");
+        assert!(w[0].contains("/mnt/smb/b") && w[0].contains("systemctl edit ijgate"));
+        assert!(UnitSandbox::parse(&[unit]).outside(&folders).len() == 2);
+        // Not strict: nothing to say.
+        assert!(
+            UnitSandbox::parse(&["ReadWritePaths=/x\n"])
+                .outside(&folders)
+                .is_empty()
+        );
     }
 }

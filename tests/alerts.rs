@@ -91,21 +91,20 @@ fn mails(folder: &Path) -> Vec<String> {
         .collect()
 }
 
-/// The Subject header, unfolded (long headers are folded over several lines).
+/// The Subject header, decoded by a real mail parser (RFC 2047 words, folding).
 fn subject(mail: &str) -> String {
-    let mut out = None::<String>;
-    for l in mail.lines() {
-        match &mut out {
-            None => {
-                if let Some(s) = l.strip_prefix("Subject: ") {
-                    out = Some(s.to_string());
-                }
-            }
-            Some(s) if l.starts_with(' ') || l.starts_with('\t') => s.push_str(l),
-            Some(_) => break,
-        }
-    }
-    out.unwrap_or_default()
+    mail_parser::MessageParser::default()
+        .parse(mail.as_bytes())
+        .and_then(|m| m.subject().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The text body, decoded (quoted-printable, charset).
+fn body(mail: &str) -> String {
+    mail_parser::MessageParser::default()
+        .parse(mail.as_bytes())
+        .and_then(|m| m.body_text(0).map(|b| b.into_owned()))
+        .unwrap_or_default()
 }
 
 fn mails_about(folder: &Path, hr_ref: &str) -> Vec<String> {
@@ -174,11 +173,31 @@ fn late_31_gives_one_alert_then_a_resolved_mail_when_it_arrives() {
     let first = mails_about(box_dir.path(), "LATE-31");
     assert_eq!(first.len(), 1);
     assert!(
-        subject(&first[0]).contains("ALERT: no CNAM business report (31)"),
+        subject(&first[0]).contains("ALERTE : pas de compte rendu métier CNAM (31)"),
         "{}",
         first[0]
     );
     assert!(first[0].contains("X-Envelope-To: ops@example.fr"));
+    // What the SMTP server received, parsed by a real mail parser (issue 16): the headers
+    // relays score, and French text with Paris times, never bare UTC.
+    let parsed = mail_parser::MessageParser::default()
+        .parse(first[0].as_bytes())
+        .unwrap();
+    let id = parsed.message_id().expect("Message-ID");
+    assert!(id.contains('@'), "{id}");
+    assert_eq!(
+        parsed.header_raw("MIME-Version").map(str::trim),
+        Some("1.0"),
+        "{}",
+        first[0]
+    );
+    assert!(parsed.date().is_some(), "Date");
+    let text = body(&first[0]);
+    assert!(text.contains("heure de Paris, UTC+0"), "{text}");
+    assert!(
+        text.contains("déposé le") && !text.contains(" UTC\n"),
+        "{text}"
+    );
     // The declaration was still waiting for its 31 when the alert went out.
     let st = states(&site, "LATE-31")[0].1.clone();
     assert!(matches!(st.as_str(), "deposited" | "acknowledged"), "{st}");
@@ -189,7 +208,7 @@ fn late_31_gives_one_alert_then_a_resolved_mail_when_it_arrives() {
     );
     let all = mails_about(box_dir.path(), "LATE-31");
     assert_eq!(all.len(), 2, "{all:#?}");
-    assert!(subject(&all[1]).contains("RESOLVED"), "{}", all[1]);
+    assert!(subject(&all[1]).contains("RÉSOLU"), "{}", all[1]);
     assert_eq!(states(&site, "LATE-31")[0].1, "accepted");
     let rows = alert_rows(&site, "missing_31");
     assert_eq!(rows.len(), 1);
@@ -579,9 +598,10 @@ fn many_alerts_at_once_become_one_digest() {
         .all(|r| r.1 == "sent")));
     let all = mails(box_dir.path());
     assert_eq!(all.len(), 1, "{all:#?}");
-    assert!(subject(&all[0]).contains("6 alerts"), "{}", all[0]);
+    assert!(subject(&all[0]).contains("6 alertes"), "{}", all[0]);
+    let text = body(&all[0]);
     for r in &refs {
-        assert!(all[0].contains(r.as_str()), "{r} missing from the digest");
+        assert!(text.contains(r.as_str()), "{r} missing from the digest");
     }
 }
 

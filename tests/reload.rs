@@ -179,3 +179,43 @@ fn reload_swaps_allow_list_and_certificates_without_dropping_work() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is the daemon running?"));
 }
+
+/// Issue 16: reload compared with the last file, not with the running values: change
+/// `api.listen`, reload, revert, reload still said "needs a restart".
+#[test]
+fn reverting_a_restart_only_setting_needs_no_restart() {
+    let site = Site::new("");
+    let mut d = site.start();
+    let status = || -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(site.path("var/reload.status")).unwrap()).unwrap()
+    };
+    let original = std::fs::read_to_string(&site.config).unwrap();
+    let changed = original.replace("listen = \"127.0.0.1:0\"", "listen = \"127.0.0.1:1\"");
+    assert_ne!(original, changed);
+    write(&site.config, &changed);
+    let o = reload(&site);
+    assert_eq!(o.status.code(), Some(0), "{o:?}\n{}", d.log_text());
+    assert_eq!(
+        status()["needs_restart"],
+        serde_json::json!(["api.listen"]),
+        "{}",
+        status()
+    );
+    write(&site.config, &original);
+    let o = reload(&site);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let s = status();
+    assert_eq!(s["generation"], 2, "{s}");
+    assert_eq!(s["needs_restart"], serde_json::json!([]), "{s}");
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains("restart"),
+        "{o:?}"
+    );
+    // A second reload of the changed file still says it (the running value did not move).
+    write(&site.config, &changed);
+    reload(&site);
+    write(&site.config, &changed);
+    assert_eq!(reload(&site).status.code(), Some(0));
+    assert_eq!(status()["needs_restart"], serde_json::json!(["api.listen"]));
+    assert_eq!(d.stop(), Some(0));
+}

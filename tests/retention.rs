@@ -79,6 +79,23 @@ fn purge_removes_old_data_only() {
     assert_eq!(v["files"], 3, "{v}");
     assert_eq!(site.status()["declarations_total"], 2);
 
+    // On a terminal, without --yes: a dry run that lists what would go.
+    let tty = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{BIN} --config {} purge", site.config.display()),
+            "/dev/null",
+        ])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert!(
+        shown.contains("OLD-1") && shown.contains("--yes"),
+        "{shown}"
+    );
+    assert!(shown.contains("would remove 1 declaration"), "{shown}");
+    assert_eq!(site.status()["declarations_total"], 2, "{shown}");
+
     let o = site.cli(&["purge", "--older-than", "400d", "--json"]);
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

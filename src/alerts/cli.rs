@@ -21,12 +21,18 @@ pub enum AlertCommand {
 }
 
 pub fn run(path: &Path, cmd: AlertCommand) -> i32 {
-    let cfg = match Config::load(path) {
-        Ok(c) => c,
-        Err(e) => {
+    // Listing only reads the journal: a partial configuration is enough (see
+    // `cli::load_for_reading`); sending a test mail needs a valid one.
+    let loaded = match cmd {
+        AlertCommand::List { .. } => crate::cli::load_for_reading(path),
+        AlertCommand::Test { .. } => Config::load(path).map_err(|e| {
             eprintln!("ijgate: {e}");
-            return crate::cli::EXIT_CONFIG;
-        }
+            crate::cli::EXIT_CONFIG
+        }),
+    };
+    let cfg = match loaded {
+        Ok(c) => c,
+        Err(code) => return code,
     };
     match cmd {
         AlertCommand::Test { to } => {
@@ -64,14 +70,25 @@ pub fn run(path: &Path, cmd: AlertCommand) -> i32 {
                     0
                 }
                 Ok(rows) => {
+                    println!(
+                        "{:>5}  {:<28} {:<16} {:<9} {:<8} {:<20} LAST ERROR",
+                        "ID", "CONDITION", "HR REF", "MAIL", "STATE", "RESOLVED"
+                    );
+                    if !rows
+                        .iter()
+                        .any(|r| r.resolved_at.is_none() && r.state != "dropped")
+                    {
+                        println!("no open alert");
+                    }
                     for r in rows {
                         println!(
-                            "{:>5}  {:<28} {:<16} {:<9} {:<8} {}",
+                            "{:>5}  {:<28} {:<16} {:<9} {:<8} {:<20} {}",
                             r.id,
                             r.condition,
                             r.hr_ref.unwrap_or_default(),
                             r.mail_kind,
                             r.state,
+                            r.resolved_at.unwrap_or_else(|| "open".into()),
                             r.last_error.unwrap_or_default()
                         );
                     }

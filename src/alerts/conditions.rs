@@ -101,23 +101,29 @@ pub fn mails_resolution(condition: &str) -> bool {
 /// Human title of a condition, for subjects and digests.
 pub fn title(condition: &str) -> String {
     match condition {
-        "missing_11" => "no certificate of conformity (11) in time".into(),
-        "missing_30" => "no CNAM acknowledgement (30) in time".into(),
-        "missing_31" => "no CNAM business report (31) in time".into(),
-        "missing_51" => "no insurer CRM (51) in time".into(),
-        "not_deposited" => "signalement not deposited in time".into(),
-        "rejected" => "deposit rejected (ARE)".into(),
-        "refused" => "CNAM refused the signalement (31 KO)".into(),
-        "dsij_fallback" => "DSIJ needed: salary attestation to send by hand".into(),
-        "documents_requested" => "CPAM asks for supporting documents".into(),
-        "failed" => "deposit failed".into(),
-        "delivery_failures" => "repeated delivery failures".into(),
-        "bpij_unmatched" => "BPIJ payment slip matches no declaration".into(),
-        "bpij_unreadable" => "BPIJ payment slip cannot be read".into(),
-        "no_insurer_contract" => "no insurer contract covers this stoppage".into(),
-        "insurer_push_failed" => "delivery to the insurer's endpoint keeps failing".into(),
-        "peer_fault" => "net-entreprises service fault".into(),
-        c if c.starts_with("cert_expiry") => "certificate about to expire".into(),
+        "missing_11" => "pas de certificat de conformité (11) dans le délai".into(),
+        "missing_30" => "pas d'accusé de réception CNAM (30) dans le délai".into(),
+        "missing_31" => "pas de compte rendu métier CNAM (31) dans le délai".into(),
+        "missing_51" => {
+            "pas de compte rendu de l'organisme complémentaire (51) dans le délai".into()
+        }
+        "not_deposited" => "signalement non déposé dans le délai".into(),
+        "rejected" => "dépôt rejeté (ARE)".into(),
+        "refused" => "signalement refusé par la CNAM (31 KO)".into(),
+        "dsij_fallback" => "DSIJ nécessaire : attestation de salaire à envoyer à la main".into(),
+        "documents_requested" => "la CPAM demande des pièces justificatives".into(),
+        "failed" => "échec du dépôt".into(),
+        "delivery_failures" => "échecs de dépôt répétés".into(),
+        "bpij_unmatched" => {
+            "bordereau de paiement d'IJ (BPIJ) sans déclaration correspondante".into()
+        }
+        "bpij_unreadable" => "bordereau de paiement d'IJ (BPIJ) illisible".into(),
+        "no_insurer_contract" => "aucun contrat de prévoyance ne couvre cet arrêt".into(),
+        "insurer_push_failed" => {
+            "l'envoi à l'organisme de prévoyance échoue de façon répétée".into()
+        }
+        "peer_fault" => "incident d'un service net-entreprises".into(),
+        c if c.starts_with("cert_expiry") => "certificat proche de son expiration".into(),
         c => c.replace('_', " "),
     }
 }
@@ -171,10 +177,10 @@ pub fn evaluate(
                 &d.siret,
                 &d.hr_ref,
                 format!(
-                    "declaration {} ({}) entered {} is still {}",
+                    "la déclaration {} ({}) reçue le {} est toujours à l'état {}",
                     d.id,
                     d.event,
-                    d.created_at.format("%Y-%m-%d %H:%M UTC"),
+                    super::compose::paris_time(d.created_at),
                     d.state
                 ),
             );
@@ -194,8 +200,8 @@ pub fn evaluate(
                         &p.siret,
                         &p.hr_ref,
                         format!(
-                            "flux {flux} deposited {} has no return {nature} yet",
-                            sent.format("%Y-%m-%d %H:%M UTC")
+                            "le flux {flux} déposé le {} n'a pas encore de retour {nature}",
+                            super::compose::paris_time(sent)
                         ),
                     );
                 }
@@ -226,9 +232,9 @@ pub fn evaluate(
                 &p.siret,
                 &p.hr_ref,
                 format!(
-                    "deposit attempted {} times without success (last error: {})",
+                    "dépôt tenté {} fois sans succès (dernière erreur : {})",
                     p.attempts,
-                    p.last_error.as_deref().unwrap_or("unknown")
+                    p.last_error.as_deref().unwrap_or("inconnue")
                 ),
             );
         }
@@ -254,10 +260,10 @@ pub fn evaluate(
                 siret: None,
                 hr_ref: None,
                 detail: format!(
-                    "{} ({}) expires {}",
+                    "{} ({}) expire le {}",
                     c.setting,
                     c.path,
-                    c.not_after.format("%Y-%m-%d %H:%M UTC")
+                    super::compose::paris_time(c.not_after)
                 ),
             });
         }

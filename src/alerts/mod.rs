@@ -157,9 +157,11 @@ pub async fn send_test(cfg: &Config, to: Option<String>) -> Result<Vec<String>, 
         .send(&Mail {
             from: cfg.alerts.from.clone(),
             to: to.clone(),
-            subject: "[ijgate] TEST: alert mail".into(),
+            subject: "[ijgate] TEST : message d'alerte".into(),
             text: format!(
-                "This is a test mail from ijgate on {host}.\nIf you read it, alerts reach you.\n"
+                "Ceci est un message de test envoyé par ijgate depuis {host} le {}.\n\
+                 Si vous le lisez, les alertes vous parviennent.\n",
+                compose::paris_time(chrono::Utc::now())
             ),
         })
         .await?;

@@ -199,7 +199,7 @@ mod tests {
         assert_eq!(two.len(), 4, "two mails each for two recipients");
         let three = plan(&c, &[due(1, s), due(2, s), due(3, s)]);
         assert_eq!(three.len(), 2, "one digest per recipient");
-        assert!(three[0].subject.contains("3 alerts"));
+        assert!(three[0].subject.contains("3 alertes"));
         assert_eq!(three[0].alerts, vec![1, 2, 3]);
     }
 

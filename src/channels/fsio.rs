@@ -294,6 +294,40 @@ pub fn secret_mode_ok(mode: u32, file_gid: u32, groups: &[u32]) -> Result<(), St
     Ok(())
 }
 
+/// Whether this process can create files in `dir` (or, when it does not exist yet, in the
+/// nearest existing parent, where the daemon will create it): a real attempt, so that a
+/// read-only mount, a missing permission or a systemd `ProtectSystem=strict` sandbox
+/// (`check-config` runs as `ExecStartPre=`, inside it) is found before `run` fails.
+pub fn check_writable(dir: &Path) -> Result<(), String> {
+    let mut at = dir;
+    while !at.exists() {
+        match at.parent() {
+            Some(p) if !p.as_os_str().is_empty() => at = p,
+            _ => return Ok(()),
+        }
+    }
+    if !at.is_dir() {
+        return Err(format!("{} is not a folder", at.display()));
+    }
+    // A dot name ending in .tmp: ignored by the spool reader, removed as a stale temp.
+    let probe = at.join(format!(".ijgate-check.{}.tmp", std::process::id()));
+    match OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(_) => {
+            let _ = fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(format!(
+            "{}{}: not writable by this user: {e}",
+            at.display(),
+            if at == dir {
+                String::new()
+            } else {
+                format!(" (where {} is to be created)", dir.display())
+            }
+        )),
+    }
+}
+
 /// Reads a secret (password) from a file after checking its mode; trailing newline dropped.
 pub fn read_secret(path: &Path) -> Result<String, String> {
     check_secret_mode(path)?;

@@ -9,6 +9,7 @@
 //! certificate through `TlsParametersBuilder` — the same rustls verifier, with the ring provider.
 
 use lettre::message::{Mailbox, header::ContentType};
+// ContentType is used for attachments.
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -180,6 +181,24 @@ fn address(a: &str) -> Result<Mailbox, MailError> {
     })
 }
 
+/// The headers every mail carries, which corporate relays score when absent: From, Subject,
+/// `Date` (now), and a `Message-ID` in the sender's domain (random part: 128 bits), so that
+/// it is unique and does not reveal the host name. MIME-Version comes with the MIME body.
+fn builder(from: &str, subject: &str) -> Result<lettre::message::MessageBuilder, MailError> {
+    let from = address(from)?;
+    let domain = from.email.domain().to_string();
+    let id = format!(
+        "<{}.{}@{domain}>",
+        chrono::Utc::now().format("%Y%m%d%H%M%S"),
+        hex::encode(rand::random::<[u8; 16]>())
+    );
+    Ok(Message::builder()
+        .from(from)
+        .subject(subject.to_string())
+        .date_now()
+        .message_id(Some(id)))
+}
+
 impl Mailer {
     /// Builds the transport (reads the password file and the CA now). Must be called, and
     /// the mailer dropped, inside the tokio runtime (lettre's pool runs a task).
@@ -235,9 +254,7 @@ impl Mailer {
         } else {
             &mail.from
         };
-        let mut b = Message::builder()
-            .from(address(from)?)
-            .subject(mail.subject.clone());
+        let mut b = builder(from, &mail.subject)?;
         for to in &mail.to {
             b = b.to(address(to)?);
         }
@@ -274,14 +291,13 @@ impl Mailer {
         } else {
             &mail.from
         };
-        let mut b = Message::builder()
-            .from(address(from)?)
-            .subject(mail.subject.clone())
-            .header(ContentType::TEXT_PLAIN);
+        let mut b = builder(from, &mail.subject)?;
         for to in &mail.to {
             b = b.to(address(to)?);
         }
-        b.body(mail.text.clone())
+        // A MIME single part: MIME-Version, Content-Type text/plain; charset=utf-8 and a
+        // transfer encoding fit for the accents.
+        b.singlepart(lettre::message::SinglePart::plain(mail.text.clone()))
             .map_err(|e| MailError::Build(e.to_string()))
     }
 
@@ -355,5 +371,49 @@ mod tests {
             Mailer::new(&SmtpConfig::default()),
             Err(MailError::NotConfigured)
         ));
+    }
+
+    /// Issue 16: mails lacked Message-ID and MIME-Version (spam score). Parsed back with a
+    /// real mail parser: the headers are there and the French text survives its encoding.
+    #[tokio::test]
+    async fn messages_carry_message_id_mime_version_and_date() {
+        use mail_parser::MessageParser;
+        crate::channels::tls::install_crypto_provider();
+        let m = Mailer::new(&cfg(
+            "host = \"127.0.0.1\"\nsecurity = \"none\"\nfrom = \"ijgate <alertes@rh.example.fr>\"",
+        ))
+        .unwrap();
+        let mail = Mail {
+            from: String::new(),
+            to: vec!["paie@example.fr".into()],
+            subject: "[ijgate] ALERTE : pas de compte rendu métier CNAM (31)".into(),
+            text: "Déposé le 25/11/2026 à 11:00 (heure de Paris, UTC+01:00).\n".into(),
+        };
+        let att = [Attachment {
+            name: "appel.csv".into(),
+            content_type: "text/csv; charset=utf-8".into(),
+            body: b"a;b\n".to_vec(),
+        }];
+        let plain = m.message(&mail).unwrap().formatted();
+        let multi = m.message_with(&mail, &att).unwrap().formatted();
+        let mut ids = Vec::new();
+        for raw in [&plain, &multi] {
+            let p = MessageParser::default().parse(raw.as_slice()).unwrap();
+            let id = p.message_id().expect("Message-ID");
+            assert!(id.ends_with("@rh.example.fr"), "{id}");
+            ids.push(id.to_string());
+            assert!(
+                p.header_raw("MIME-Version")
+                    .is_some_and(|v| v.trim() == "1.0"),
+                "{}",
+                String::from_utf8_lossy(raw)
+            );
+            let date = p.date().expect("Date");
+            let age = chrono::Utc::now().timestamp() - date.to_timestamp();
+            assert!((0..120).contains(&age), "{date}");
+            assert_eq!(p.subject(), Some(mail.subject.as_str()));
+            assert!(p.body_text(0).unwrap().contains("heure de Paris"));
+        }
+        assert_ne!(ids[0], ids[1], "one Message-ID per mail");
     }
 }

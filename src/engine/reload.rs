@@ -102,6 +102,25 @@ pub fn restart_only_changes(old: &Config, new: &Config) -> Vec<String> {
     v
 }
 
+/// Puts the running values of the settings bound at start back into a newly read
+/// configuration. The swapped configuration then always holds what the daemon really uses,
+/// so the next reload compares the file with the *running* values: change `api.listen`,
+/// reload ("needs a restart"), revert, reload → nothing to restart.
+pub fn keep_running(running: &Config, new: &mut Config) {
+    new.daemon.state_dir = running.daemon.state_dir.clone();
+    new.daemon.log_format = running.daemon.log_format.clone();
+    new.spool.dir = running.spool.dir.clone();
+    new.spool.shared_group = running.spool.shared_group;
+    new.spool.rescan_interval = running.spool.rescan_interval;
+    new.spool.settle_time = running.spool.settle_time;
+    new.spool.max_file_size = running.spool.max_file_size;
+    new.api.enabled = running.api.enabled;
+    new.api.listen = running.api.listen;
+    new.api.max_body = running.api.max_body;
+    new.admin.enabled = running.admin.enabled;
+    new.admin.listen = running.admin.listen;
+}
+
 /// Applies reloads for the running daemon.
 pub struct Reloader {
     path: PathBuf,
@@ -154,10 +173,13 @@ impl Reloader {
         service::reloading();
         self.generation += 1;
         let old = self.config.load_full();
-        let outcome = self.prepare(&old);
+        let outcome = self.prepare();
         let status = match outcome {
-            Ok((new, tls_cfg)) => {
+            Ok((mut new, tls_cfg)) => {
+                // `old` holds the running values of the start-bound settings (see
+                // `keep_running`): compare the file with them, then keep them.
                 let needs_restart = restart_only_changes(&old, &new);
+                keep_running(&old, &mut new);
                 for s in &needs_restart {
                     tracing::warn!(setting = %s, "reload: changed setting needs a restart; keeping the running value");
                 }
@@ -193,12 +215,10 @@ impl Reloader {
     }
 
     /// Everything that can fail, before anything is swapped.
-    fn prepare(&self, old: &Config) -> Result<(Config, Option<Arc<ServerConfig>>), String> {
-        let mut new = Config::load(&self.path).map_err(|e| e.to_string())?;
-        // Bound at start: the running values stay (and are reported) so that every reader
-        // of the swapped configuration agrees with what the daemon actually uses.
-        new.daemon.state_dir = old.daemon.state_dir.clone();
-        new.spool.dir = old.spool.dir.clone();
+    fn prepare(&self) -> Result<(Config, Option<Arc<ServerConfig>>), String> {
+        let new = Config::load(&self.path).map_err(|e| e.to_string())?;
+        // Bound at start: the running values stay (`keep_running`, in `reload`) so that every
+        // reader of the swapped configuration agrees with what the daemon actually uses.
         let tls_cfg = match &self.tls {
             Some(_) if new.api.enabled => {
                 super::daemon::ensure_dev_certs(&new).map_err(|e| e.to_string())?;

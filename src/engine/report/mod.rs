@@ -195,7 +195,10 @@ pub struct ReportArgs {
     /// Only the stoppages of this insurer code.
     #[arg(long)]
     pub insurer: Option<String>,
-    #[arg(long, value_parser = ["csv", "json", "html"], default_value = "csv")]
+    /// csv and json: for programs (English column names, codes, ISO dates, decimal point, no
+    /// BOM); csv-fr and html: for people (French labels, motif names, decimal comma; csv-fr
+    /// has a BOM and opens right in French Excel).
+    #[arg(long, value_parser = ["csv", "csv-fr", "json", "html"], default_value = "csv")]
     pub format: String,
     /// Write here instead of stdout.
     #[arg(long)]
@@ -232,6 +235,7 @@ pub fn run_cli(cfg: &crate::config::Config, args: &ReportArgs) -> i32 {
     let body = match args.format.as_str() {
         "json" => render::to_json(&rep),
         "html" => render::to_html(&rep),
+        "csv-fr" => render::to_csv_fr(&rep),
         _ => render::to_csv(&rep),
     };
     let written = match &args.out {
