@@ -89,7 +89,9 @@ pub fn run(path: &Path, cmd: TaskCommand) -> i32 {
                 )
             });
             let res = open_rw(&db).and_then(|mut c| {
-                let tx = c.transaction()?;
+                // IMMEDIATE: a deferred read-then-write transaction gets "database is locked"
+                // at once when the daemon commits in between; this one waits for the lock.
+                let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 let r = super::close(&tx, id, None, &by, &crate::journal::now())?;
                 tx.commit()?;
                 Ok(r)
