@@ -81,6 +81,11 @@ pub const EVENT_ALERTS: &[&str] = &[
     "bpij_unreadable",
     "no_insurer_contract",
     "insurer_push_failed",
+    // Prest'IJ (engine::prestij)
+    "prestij_rejected",
+    "prestij_arl_missing",
+    "prestij_flow_refused",
+    "prestij_bad_file",
 ];
 
 /// The kind of an event condition (`bpij_unmatched:42` → `bpij_unmatched`).
@@ -114,6 +119,10 @@ pub fn title(condition: &str) -> String {
         "bpij_unreadable" => "BPIJ payment slip cannot be read".into(),
         "no_insurer_contract" => "no insurer contract covers this stoppage".into(),
         "insurer_push_failed" => "delivery to the insurer's endpoint keeps failing".into(),
+        "prestij_rejected" => "Prest'IJ enrolment rejected by the CNAM".into(),
+        "prestij_arl_missing" => "Prest'IJ acknowledgement (ARL GESTIP) missing in time".into(),
+        "prestij_flow_refused" => "Prest'IJ GESTIP flow refused (ARL KO)".into(),
+        "prestij_bad_file" => "Prest'IJ file cannot be read".into(),
         c if c.starts_with("cert_expiry") => "certificate about to expire".into(),
         c => c.replace('_', " "),
     }

@@ -115,6 +115,13 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         stop.clone(),
     ));
     tasks.spawn(spool::run(engine.clone(), dirs.clone(), opts, stop.clone()));
+    // Prest'IJ (engine::prestij): GESTIP out, ARL/CR and BPIJ in, for insurers that have it.
+    tasks.spawn(super::prestij::worker::run(
+        journal.clone(),
+        engine.config.clone(),
+        engine.insurer_wake.clone(),
+        stop.clone(),
+    ));
     if cfg.dsn.enabled {
         let dsn_dirs = crate::channels::dsn_spool::DsnDirs::new(&cfg.spool.dir);
         dsn_dirs.prepare(perms).map_err(io("spool/inbound/dsn"))?;

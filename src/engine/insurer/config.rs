@@ -36,6 +36,10 @@ pub struct Insurer {
     pub push_key_file: Option<PathBuf>,
     #[serde(default)]
     pub contracts: Vec<InsurerContract>,
+    /// Prest'IJ (engine::prestij): enrol this insurer's insured with the CNAM and take in
+    /// their BPIJ.
+    #[serde(default)]
+    pub prestij: Option<crate::engine::prestij::config::PrestijConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
