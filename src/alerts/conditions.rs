@@ -86,6 +86,8 @@ pub const EVENT_ALERTS: &[&str] = &[
     "prestij_arl_missing",
     "prestij_flow_refused",
     "prestij_bad_file",
+    "prestij_transfer_failed",
+    "prestij_transfer_restored",
 ];
 
 /// The kind of an event condition (`bpij_unmatched:42` → `bpij_unmatched`).
@@ -123,6 +125,8 @@ pub fn title(condition: &str) -> String {
         "prestij_arl_missing" => "Prest'IJ acknowledgement (ARL GESTIP) missing in time".into(),
         "prestij_flow_refused" => "Prest'IJ GESTIP flow refused (ARL KO)".into(),
         "prestij_bad_file" => "Prest'IJ file cannot be read".into(),
+        "prestij_transfer_failed" => "Prest'IJ SFTP transfer failing (retried with backoff)".into(),
+        "prestij_transfer_restored" => "Prest'IJ SFTP transfer works again (resolved)".into(),
         c if c.starts_with("cert_expiry") => "certificate about to expire".into(),
         c => c.replace('_', " "),
     }

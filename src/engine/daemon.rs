@@ -290,6 +290,13 @@ async fn start_sandbox(
     if let Some(s) = &cfg.sandbox.scenario {
         cmd.arg("--scenario").arg(s);
     }
+    // The sandbox also plays the CNAM's Prest'IJ side on each insurer's exchange folder.
+    for i in &cfg.insurers {
+        if let Some(p) = &i.prestij {
+            cmd.arg("--prestij-dir")
+                .arg(p.folder_of(&cfg.spool.dir, &i.code));
+        }
+    }
     // SAFETY: prctl is async-signal-safe; it only asks the kernel to SIGTERM the child when
     // its parent dies (kill -9 included), so no orphaned peer keeps the port. The kernel ties
     // this to the forking *thread*: we fork from a runtime worker (or the main thread), which

@@ -283,6 +283,8 @@ const MIGRATIONS: &[&str] = &[
         updated_at    TEXT NOT NULL
     );
     CREATE INDEX prestij_flows_id ON prestij_flows(flow_id);
+    -- The last BPIJ line a guarantee_start complement was recomputed with (IJSS actually paid).
+    ALTER TABLE insurer_stoppages ADD COLUMN complement_bpij_line INTEGER;
     "#,
 ];
 

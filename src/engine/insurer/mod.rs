@@ -17,6 +17,7 @@
 
 pub mod bpij;
 pub mod complement;
+pub mod complement_update;
 pub mod config;
 pub mod events;
 pub mod franchise;

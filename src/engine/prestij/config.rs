@@ -22,6 +22,10 @@ pub struct PrestijConfig {
     /// An ARL not received this long after a GESTIP is delivered raises an alert.
     #[serde(default = "default_arl_deadline", with = "humantime_serde")]
     pub arl_deadline: Duration,
+    /// SFTP mode: the GESTIP of `out/` are put on the server, the server's answers and BPIJ
+    /// are taken into `in/` (the folder is then ijgate's own staging area).
+    #[serde(default)]
+    pub sftp: Option<crate::channels::sftp::SftpConfig>,
 }
 
 fn default_cycle() -> Duration {

@@ -35,6 +35,8 @@ pub const EV_REJECTED: &str = "prestij_rejected";
 pub const EV_ARL_MISSING: &str = "prestij_arl_missing";
 pub const EV_ARL_KO: &str = "prestij_flow_refused";
 pub const EV_BAD_FILE: &str = "prestij_bad_file";
+pub const EV_TRANSFER_FAILED: &str = "prestij_transfer_failed";
+pub const EV_TRANSFER_RESTORED: &str = "prestij_transfer_restored";
 
 /// Where an enrolment is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -464,6 +466,35 @@ pub fn enrolments_of(conn: &Connection, siret: &str, hr_ref: &str) -> Result<Vec
         })
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// `bpij.source` of the slips taken from a Prest'IJ channel.
+pub const BPIJ_SOURCE: &str = "prestij";
+
+/// The employer's share of a Prest'IJ slip: the (SIRET, NIR as written) of its subrogated
+/// employees (a prestation with `IJSub` true) and the slip reduced to them; `None` when no
+/// line is subrogated (the employer pays nothing in advance and gets nothing).
+pub fn employer_share(b: &crate::formats::bpij::Bpij) -> (Vec<(String, String)>, Option<Vec<u8>>) {
+    let mut keep = Vec::new();
+    for d in &b.declares {
+        for c in &d.caisses {
+            for a in &c.assures {
+                let subrogated = a
+                    .assurances
+                    .iter()
+                    .flat_map(|s| &s.prestations)
+                    .any(|p| p.ij_sub == Some(true));
+                if subrogated {
+                    keep.push((d.siret.clone(), a.nir.expose().to_string()));
+                }
+            }
+        }
+    }
+    if keep.is_empty() {
+        return (keep, None);
+    }
+    let x = crate::engine::insurer::bpij::reduced(b, &keep).to_xml();
+    (keep, Some(x))
 }
 
 /// The `/metrics` gauges of [`summary`].

@@ -50,11 +50,100 @@ impl Folders {
     }
 
     fn prepare(&self, perms: Perms) -> std::io::Result<()> {
-        for d in [&self.out, &self.inbound, &self.archive, &self.rejected] {
+        for d in [&self.out, &self.inbound, &self.archive, &self.rejected, &self.sent()] {
             fsio::ensure_dir(d, perms)?;
         }
         Ok(())
     }
+}
+
+impl Folders {
+    /// SFTP mode: GESTIP put on the server are moved here.
+    pub fn sent(&self) -> PathBuf {
+        self.out.with_file_name("sent")
+    }
+}
+
+/// The SFTP link of one insurer: retry with backoff, one alert per incident and a notice
+/// when it works again (events `prestij_transfer_failed` / `prestij_transfer_restored`).
+#[derive(Default)]
+struct SftpLink {
+    failures: u32,
+    next_try: Option<tokio::time::Instant>,
+}
+
+impl SftpLink {
+    async fn sync(
+        &mut self,
+        journal: &Journal,
+        code: &str,
+        cfg: &crate::channels::sftp::SftpConfig,
+        folders: &Folders,
+        perms: Perms,
+    ) {
+        if self.next_try.is_some_and(|t| t > tokio::time::Instant::now()) {
+            return;
+        }
+        match transfer(cfg, folders, perms).await {
+            Ok(()) => {
+                if self.failures > 0 {
+                    tracing::info!(insurer = %code, "prestij: SFTP transfer works again");
+                    record(journal, super::EV_TRANSFER_RESTORED, code, serde_json::json!({"host": cfg.host})).await;
+                }
+                self.failures = 0;
+                self.next_try = None;
+            }
+            Err(e) => {
+                PRESTIJ_FILES.inc("failed");
+                if self.failures == 0 {
+                    record(journal, super::EV_TRANSFER_FAILED, code, serde_json::json!({"host": cfg.host, "error": e.to_string()})).await;
+                }
+                let wait = crate::channels::sftp::backoff(self.failures);
+                self.failures = self.failures.saturating_add(1);
+                self.next_try = Some(tokio::time::Instant::now() + wait);
+                tracing::warn!(insurer = %code, error = %e, retry_in = ?wait, "prestij: SFTP transfer failed");
+            }
+        }
+    }
+}
+
+async fn record(journal: &Journal, kind: &'static str, code: &str, detail: serde_json::Value) {
+    let code = code.to_string();
+    let _ = journal
+        .write(move |c| events::record(c, kind, Some(&code), None, None, &detail, &now()))
+        .await;
+}
+
+/// One SFTP exchange: every GESTIP of `out/` put (then moved to `sent/`), every remote file
+/// taken into `in/`.
+async fn transfer(
+    cfg: &crate::channels::sftp::SftpConfig,
+    folders: &Folders,
+    perms: Perms,
+) -> Result<(), crate::channels::sftp::SftpError> {
+    let local = |d: &Path, e: std::io::Error| crate::channels::sftp::SftpError::Local(d.display().to_string(), e);
+    let mut names: Vec<String> = std::fs::read_dir(&folders.out)
+        .map_err(|e| local(&folders.out, e))?
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !crate::channels::spool::ignored(n))
+        .collect();
+    names.sort();
+    let session = crate::channels::sftp::connect(cfg).await?;
+    for n in names {
+        let path = folders.out.join(&n);
+        let data = std::fs::read(&path).map_err(|e| local(&path, e))?;
+        session.put(&cfg.remote_out, &n, &data).await?;
+        let dest = fsio::free_name(&folders.sent(), &n);
+        fsio::move_durable(&path, &dest).map_err(|e| local(&path, e))?;
+        PRESTIJ_FILES.inc("sftp_put");
+    }
+    let taken = session.take_all(&cfg.remote_in, &folders.inbound, perms).await?;
+    if taken > 0 {
+        tracing::info!(files = taken, "prestij: files taken from the SFTP server");
+    }
+    Ok(())
 }
 
 /// Runs until `stop`.
@@ -65,6 +154,7 @@ pub async fn run(
     stop: CancellationToken,
 ) {
     let mut next_build: HashMap<String, tokio::time::Instant> = HashMap::new();
+    let mut links: HashMap<String, SftpLink> = HashMap::new();
     loop {
         let cfg = config.load_full();
         let perms = Perms::for_spool(cfg.spool.shared_group);
@@ -88,6 +178,10 @@ pub async fn run(
             if let Err(e) = deliver(&journal, &ins.code, p, &folders, perms).await {
                 PRESTIJ_FILES.inc("failed");
                 tracing::warn!(insurer = %ins.code, error = %e, "prestij: GESTIP delivery failed; retried next cycle");
+            }
+            if let Some(sftp) = &p.sftp {
+                let link = links.entry(ins.code.clone()).or_default();
+                link.sync(&journal, &ins.code, sftp, &folders, perms).await;
             }
             scan_inbound(&journal, &ins.code, &folders, perms, &insurer_wake).await;
         }

@@ -1,0 +1,213 @@
+//! Prest'IJ end to end with the real binaries, folder mode: a non-subrogated stoppage declared
+//! by HR is enrolled (GESTIP), answered by the sandbox CNAM peer (ARL, CR), and its BPIJ comes
+//! back through Prest'IJ to the insurer with the prévoyance complement recomputed — no human
+//! step; a rejected enrolment alerts; kill -9 loses no enrolment and sends none twice.
+
+mod common;
+
+use common::*;
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(60);
+/// A NIR the sandbox referential does not know (birth month 50: a provisional number;
+/// src/bin/ijgate-sandbox/prestij.rs). Valid for the NEOReS pattern (key computed by the HR
+/// validator is not required in the CSV: 13 characters).
+const NIR_UNKNOWN: &str = "1855078006084";
+
+fn site(extra_insurer: &str) -> Site {
+    let site = Site::new(&format!(
+        r#"{FAST_EXCHANGE}
+[[insurers]]
+code = "PREV"
+name = "Prévoyance P"
+alert_emails = ["gestion@prev.invalid"]
+[insurers.prestij]
+access_key = "CLE-TEST"
+cycle = "1s"
+{extra_insurer}
+[[insurers.contracts]]
+reference = "C-0042"
+sirets = ["{SIRET_A}"]
+franchise_days = 1
+prevoyance_contract = "prevoyance.toml"
+"#
+    ));
+    std::fs::write(site.path("scenario.toml"), "[delays]\n\"31\" = \"0s\"\n").unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/conf/prevoyance-example.toml"),
+        site.path("prevoyance.toml"),
+    )
+    .unwrap();
+    site
+}
+
+/// The fixture row without subrogation (the employer advances nothing: the API DSN gives it
+/// no BPIJ, only Prest'IJ brings the slip to the insurer).
+fn non_subrogated(hr_ref: &str, nir: &str) -> String {
+    let row = csv_row(hr_ref, SIRET_A).replace("1850578006084", nir);
+    row.replace(
+        "oui;10/11/2026;20/11/2026;FR7630006000011234567890189;BNPAFRPP",
+        "non;;;;",
+    )
+}
+
+fn named(site: &Site, dir: &str, part: &str) -> Vec<String> {
+    site.files(dir)
+        .into_iter()
+        .filter(|n| n.contains(part))
+        .collect()
+}
+
+fn query_i64(site: &Site, sql: &str) -> i64 {
+    site.db().query_row(sql, [], |r| r.get(0)).unwrap_or(-1)
+}
+
+fn enrolment_state(site: &Site) -> Vec<String> {
+    let db = site.db();
+    let Ok(mut s) = db.prepare("SELECT state FROM prestij_enrolments ORDER BY id") else {
+        return vec![];
+    };
+    s.query_map([], |r| r.get::<_, String>(0))
+        .map(|rows| rows.flatten().collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_non_subrogated_stoppage_reaches_the_insurer_through_prestij() {
+    let site = site("");
+    let mut d = site.start();
+    site.drop_file("rh-a_p1.csv", &csv(&[non_subrogated("P-1", "1850578006084")]));
+    // Enrolment → GESTIP → ARL/CR (sandbox) → accepted.
+    assert!(
+        wait_until(T, || enrolment_state(&site) == ["accepted"]),
+        "{:?}\n{}",
+        enrolment_state(&site),
+        d.log_text()
+    );
+    let gestip = named(&site, "spool/prestij/PREV/out", "GESTIP-PREV-");
+    let kept = named(&site, "spool/prestij/PREV/peer", "GESTIP-PREV-");
+    assert!(gestip.len() + kept.len() >= 1, "the flow was written");
+    // The CNAM pays (31 OK) → the sandbox publishes the BPIJ in Prest'IJ → journaled once,
+    // source prestij → to the insurer, not to the employer (not subrogated).
+    assert!(
+        wait_until(T, || named(&site, "spool/outbound/insurer/PREV", "bpij_").len() == 2),
+        "{}",
+        d.log_text()
+    );
+    assert_eq!(
+        query_i64(&site, "SELECT count(*) FROM bpij WHERE source = 'prestij'"),
+        1
+    );
+    assert!(
+        named(&site, "spool/outbound/hr", "bpij_").is_empty(),
+        "a non-subrogated employer gets no slip"
+    );
+    // The complement is recomputed with the IJSS actually paid: a second guarantee_start.
+    assert!(
+        wait_until(T, || query_i64(
+            &site,
+            "SELECT count(*) FROM history WHERE what = 'complement_recomputed'"
+        ) == 1),
+        "{}",
+        d.log_text()
+    );
+    let gs = named(&site, "spool/outbound/insurer/PREV", "guarantee_start");
+    assert!(gs.iter().filter(|n| n.ends_with(".xml")).count() >= 2, "{gs:?}");
+    // Visible in status.
+    let out = site.cli(&["status"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Prest'IJ enrolments:"), "{text}");
+    assert!(text.contains("prestij 1"), "{text}");
+    // The slip is never taken twice: the sandbox keeps publishing nothing new.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        query_i64(&site, "SELECT count(*) FROM bpij WHERE source = 'prestij'"),
+        1
+    );
+    d.stop();
+}
+
+#[test]
+fn a_rejected_enrolment_alerts_with_the_masked_nir_and_the_reason() {
+    let site = site("");
+    let mut d = site.start();
+    site.drop_file("rh-a_p2.csv", &csv(&[non_subrogated("P-2", NIR_UNKNOWN)]));
+    assert!(
+        wait_until(T, || enrolment_state(&site) == ["rejected"]),
+        "{:?}\n{}",
+        enrolment_state(&site),
+        d.log_text()
+    );
+    // The alert engine turns the event into an alert naming the employee (masked) and reason.
+    assert!(
+        wait_until(T, || query_i64(
+            &site,
+            "SELECT count(*) FROM alerts WHERE condition LIKE 'prestij_rejected:%'"
+        ) == 1),
+        "{}",
+        d.log_text()
+    );
+    let detail: String = site
+        .db()
+        .query_row(
+            "SELECT detail FROM alerts WHERE condition LIKE 'prestij_rejected:%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(detail.contains("185**********"), "{detail}");
+    assert!(detail.contains("NIR inconnu"), "{detail}");
+    assert!(!detail.contains(NIR_UNKNOWN), "never a full NIR: {detail}");
+    // show names the enrolment and its reason.
+    let out = site.cli(&["show", "--hr-ref", "P-2"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Prest'IJ: insurer PREV"), "{text}");
+    assert!(text.contains("rejected"), "{text}");
+    d.stop();
+}
+
+#[test]
+fn kill_9_loses_no_enrolment_and_sends_none_twice() {
+    let site = site("");
+    let rows: Vec<String> = (0..6)
+        .map(|i| non_subrogated(&format!("K-{i}"), &format!("18505780060{:02}", 10 + i)))
+        .collect();
+    let mut d = site.start();
+    site.drop_file("rh-a_k.csv", &csv(&rows));
+    // Kill at several instants of the cycle, restarting each time.
+    for pause in [150u64, 400, 900] {
+        std::thread::sleep(Duration::from_millis(pause));
+        d.kill9();
+        d = site.start();
+    }
+    assert!(
+        wait_until(T, || enrolment_state(&site).len() == 6
+            && enrolment_state(&site).iter().all(|s| s == "accepted")),
+        "{:?}\n{}",
+        enrolment_state(&site),
+        d.log_text()
+    );
+    // Each employee was in exactly one flow, and the peer answered each flow once.
+    assert_eq!(
+        query_i64(
+            &site,
+            "SELECT count(DISTINCT flow_id) FROM prestij_enrolments"
+        ),
+        query_i64(&site, "SELECT count(*) FROM prestij_flows")
+    );
+    let db = site.db();
+    let mut s = db.prepare("SELECT flow_id FROM prestij_flows").unwrap();
+    let flows: Vec<String> = s
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .flatten()
+        .collect();
+    let mut lines = 0;
+    for f in &flows {
+        let kept = site.path(&format!("spool/prestij/PREV/peer/{f}.xml"));
+        let body = std::fs::read_to_string(&kept).unwrap_or_default();
+        lines += body.matches("<Assure>").count();
+    }
+    assert_eq!(lines, 6, "every employee sent once: {flows:?}");
+    d.stop();
+}
