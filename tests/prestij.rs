@@ -211,3 +211,259 @@ fn kill_9_loses_no_enrolment_and_sends_none_twice() {
     assert_eq!(lines, 6, "every employee sent once: {flows:?}");
     d.stop();
 }
+
+// ---- SFTP against a real OpenSSH sshd (Debian openssh-server, tests/run.sh installs it) ----
+
+/// An sshd on localhost with a temporary configuration, host key and authorized key; the
+/// served folder is `<dir>/remote`. Stopped (by its own pid) when dropped.
+struct Sshd {
+    dir: tempfile::TempDir,
+    port: u16,
+    child: Option<std::process::Child>,
+}
+
+fn keygen(path: &std::path::Path) {
+    let st = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", ""])
+        .arg("-f")
+        .arg(path)
+        .status()
+        .expect("ssh-keygen (openssh-client)");
+    assert!(st.success());
+}
+
+impl Sshd {
+    fn prepare() -> Sshd {
+        let dir = tempfile::tempdir().unwrap();
+        keygen(&dir.path().join("host_key"));
+        keygen(&dir.path().join("client_key"));
+        std::fs::copy(
+            dir.path().join("client_key.pub"),
+            dir.path().join("authorized_keys"),
+        )
+        .unwrap();
+        for d in ["remote/out", "remote/in"] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let p = dir.path().display();
+        std::fs::write(
+            dir.path().join("sshd_config"),
+            format!(
+                "ListenAddress 127.0.0.1:{port}\nHostKey {p}/host_key\nPidFile none\nAuthorizedKeysFile {p}/authorized_keys\n\
+PasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\nPermitRootLogin prohibit-password\n\
+UsePAM no\nStrictModes no\nSubsystem sftp internal-sftp\nLogLevel VERBOSE\n"
+            ),
+        )
+        .unwrap();
+        Sshd {
+            dir,
+            port,
+            child: None,
+        }
+    }
+
+    fn start(&mut self) {
+        // sshd run as root wants its privilege-separation folder.
+        let _ = std::fs::create_dir_all("/run/sshd");
+        let child = std::process::Command::new("/usr/sbin/sshd")
+            .args(["-D", "-e", "-f"])
+            .arg(self.dir.path().join("sshd_config"))
+            .stderr(std::fs::File::create(self.dir.path().join("sshd.log")).unwrap())
+            .spawn()
+            .expect("/usr/sbin/sshd (openssh-server)");
+        self.child = Some(child);
+        let port = self.port;
+        assert!(
+            wait_until(Duration::from_secs(10), || std::net::TcpStream::connect(
+                ("127.0.0.1", port)
+            )
+            .is_ok()),
+            "sshd did not start: {}",
+            std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
+        );
+    }
+
+    fn remote(&self, rel: &str) -> std::path::PathBuf {
+        self.dir.path().join("remote").join(rel)
+    }
+
+    /// The `[insurers.prestij.sftp]` section; `pin` is the host key line to trust.
+    fn section(&self, pin: &str) -> String {
+        let key = self.dir.path().join("client_key");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let user = String::from_utf8(
+            std::process::Command::new("id")
+                .arg("-un")
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap();
+        format!(
+            "[insurers.prestij.sftp]\nhost = \"127.0.0.1\"\nport = {}\nuser = \"{}\"\nkey_file = \"{}\"\nhost_key = \"{}\"\nremote_out = \"{}\"\nremote_in = \"{}\"\ntimeout = \"5s\"\n",
+            self.port,
+            user.trim(),
+            key.display(),
+            pin.trim(),
+            self.remote("out").display(),
+            self.remote("in").display(),
+        )
+    }
+
+    fn host_pub(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("host_key.pub")).unwrap()
+    }
+
+    fn other_pub(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("client_key.pub")).unwrap()
+    }
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.child {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// An insurer in SFTP mode, no net-entreprises exchange: the sandbox CNAM peer is started by
+/// the test on the server's folder (`ijgate-sandbox --prestij-dir`), behind the real sshd.
+fn sftp_site(section: &str) -> Site {
+    Site::new(&format!(
+        r#"
+[[insurers]]
+code = "PREV"
+name = "Prévoyance P"
+[insurers.prestij]
+access_key = "CLE-TEST"
+cycle = "1s"
+{section}
+[[insurers.contracts]]
+reference = "C-0042"
+sirets = ["{SIRET_A}"]
+franchise_days = 400
+"#
+    ))
+}
+
+struct Peer(std::process::Child);
+
+impl Peer {
+    fn start(sshd: &Sshd) -> Peer {
+        let child = std::process::Command::new(SANDBOX_BIN)
+            .args(["--listen", "127.0.0.1:0", "--ca-out"])
+            .arg(sshd.dir.path().join("peer-ca.pem"))
+            .arg("--prestij-dir")
+            .arg(sshd.dir.path().join("remote"))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Peer(child)
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn events(site: &Site, kind: &str) -> Vec<String> {
+    let db = site.db();
+    let Ok(mut s) = db.prepare("SELECT detail FROM insurer_events WHERE kind = ?1 ORDER BY id")
+    else {
+        return vec![];
+    };
+    s.query_map([kind], |r| r.get::<_, String>(0))
+        .map(|rows| rows.flatten().collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn sftp_enrolment_round_trip_through_a_real_sshd() {
+    let mut sshd = Sshd::prepare();
+    sshd.start();
+    let _peer = Peer::start(&sshd);
+    let site = sftp_site(&sshd.section(&sshd.host_pub()));
+    let mut d = site.start();
+    site.drop_file("rh-a_s1.csv", &csv(&[non_subrogated("S-1", "1850578006084")]));
+    assert!(
+        wait_until(T, || enrolment_state(&site) == ["accepted"]),
+        "{:?}\n{}",
+        enrolment_state(&site),
+        d.log_text()
+    );
+    // Put on the server, answered there, taken back: nothing left remotely, no partial file.
+    assert!(wait_until(T, || std::fs::read_dir(sshd.remote("in"))
+        .unwrap()
+        .next()
+        .is_none()));
+    assert_eq!(
+        named(&site, "spool/prestij/PREV/sent", "GESTIP-PREV-").len(),
+        1
+    );
+    assert!(events(&site, "prestij_transfer_failed").is_empty());
+    d.stop();
+}
+
+#[test]
+fn sftp_server_down_alerts_once_then_resolves_and_delivers() {
+    let mut sshd = Sshd::prepare();
+    let _peer = Peer::start(&sshd);
+    let site = sftp_site(&sshd.section(&sshd.host_pub()));
+    let mut d = site.start();
+    site.drop_file("rh-a_s2.csv", &csv(&[non_subrogated("S-2", "1850578006084")]));
+    assert!(
+        wait_until(T, || events(&site, "prestij_transfer_failed").len() == 1),
+        "{}",
+        d.log_text()
+    );
+    // Several retries (backoff 1 s, 2 s…), still one incident.
+    assert!(wait_until(T, || d
+        .log_text()
+        .matches("prestij: SFTP transfer failed")
+        .count()
+        >= 3));
+    assert_eq!(events(&site, "prestij_transfer_failed").len(), 1);
+    assert_eq!(enrolment_state(&site), ["sent"]);
+    sshd.start();
+    assert!(
+        wait_until(T, || enrolment_state(&site) == ["accepted"]),
+        "{}",
+        d.log_text()
+    );
+    assert_eq!(events(&site, "prestij_transfer_restored").len(), 1);
+    assert_eq!(events(&site, "prestij_transfer_failed").len(), 1);
+    d.stop();
+}
+
+#[test]
+fn sftp_unknown_host_key_is_refused_and_nothing_is_put() {
+    let mut sshd = Sshd::prepare();
+    sshd.start();
+    // Pinned: another key than the server's.
+    let site = sftp_site(&sshd.section(&sshd.other_pub()));
+    let mut d = site.start();
+    site.drop_file("rh-a_s3.csv", &csv(&[non_subrogated("S-3", "1850578006084")]));
+    assert!(
+        wait_until(T, || events(&site, "prestij_transfer_failed").len() == 1),
+        "{}",
+        d.log_text()
+    );
+    let ev = &events(&site, "prestij_transfer_failed")[0];
+    assert!(ev.contains("host key"), "{ev}");
+    assert!(
+        std::fs::read_dir(sshd.remote("out")).unwrap().next().is_none(),
+        "nothing may reach an unverified server"
+    );
+    d.stop();
+}

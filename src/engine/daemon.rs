@@ -292,7 +292,7 @@ async fn start_sandbox(
     }
     // The sandbox also plays the CNAM's Prest'IJ side on each insurer's exchange folder.
     for i in &cfg.insurers {
-        if let Some(p) = &i.prestij {
+        if let Some(p) = i.prestij.as_ref().filter(|p| p.sftp.is_none()) {
             cmd.arg("--prestij-dir")
                 .arg(p.folder_of(&cfg.spool.dir, &i.code));
         }
