@@ -76,7 +76,10 @@ fn enrolment_state(site: &Site) -> Vec<String> {
 fn a_non_subrogated_stoppage_reaches_the_insurer_through_prestij() {
     let site = site("");
     let mut d = site.start();
-    site.drop_file("rh-a_p1.csv", &csv(&[non_subrogated("P-1", "1850578006084")]));
+    site.drop_file(
+        "rh-a_p1.csv",
+        &csv(&[non_subrogated("P-1", "1850578006084")]),
+    );
     // Enrolment → GESTIP → ARL/CR (sandbox) → accepted.
     assert!(
         wait_until(T, || enrolment_state(&site) == ["accepted"]),
@@ -90,7 +93,9 @@ fn a_non_subrogated_stoppage_reaches_the_insurer_through_prestij() {
     // The CNAM pays (31 OK) → the sandbox publishes the BPIJ in Prest'IJ → journaled once,
     // source prestij → to the insurer, not to the employer (not subrogated).
     assert!(
-        wait_until(T, || named(&site, "spool/outbound/insurer/PREV", "bpij_").len() == 2),
+        wait_until(T, || named(&site, "spool/outbound/insurer/PREV", "bpij_")
+            .len()
+            == 2),
         "{}",
         d.log_text()
     );
@@ -112,7 +117,10 @@ fn a_non_subrogated_stoppage_reaches_the_insurer_through_prestij() {
         d.log_text()
     );
     let gs = named(&site, "spool/outbound/insurer/PREV", "guarantee_start");
-    assert!(gs.iter().filter(|n| n.ends_with(".xml")).count() >= 2, "{gs:?}");
+    assert!(
+        gs.iter().filter(|n| n.ends_with(".xml")).count() >= 2,
+        "{gs:?}"
+    );
     // Visible in status.
     let out = site.cli(&["status"]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -124,6 +132,35 @@ fn a_non_subrogated_stoppage_reaches_the_insurer_through_prestij() {
         query_i64(&site, "SELECT count(*) FROM bpij WHERE source = 'prestij'"),
         1
     );
+    d.stop();
+}
+
+#[test]
+fn a_subrogated_slip_from_the_api_and_from_prestij_is_taken_once() {
+    let site = site("");
+    let mut d = site.start();
+    // The fixture row is subrogated: the employer's API listing carries the slip, and the
+    // sandbox CNAM publishes the very same bytes in Prest'IJ for the enrolled employee.
+    site.drop_file("rh-a_p3.csv", &csv(&[csv_row("P-3", SIRET_A)]));
+    assert!(
+        wait_until(T, || query_i64(&site, "SELECT count(*) FROM bpij WHERE source = 'prestij'")
+            == 1
+            && query_i64(&site, "SELECT count(*) FROM bpij WHERE source != 'prestij'") == 1
+            && query_i64(&site, "SELECT count(*) FROM bpij WHERE dispatched_at IS NULL") == 0),
+        "{}",
+        d.log_text()
+    );
+    assert_eq!(
+        query_i64(&site, "SELECT count(DISTINCT sha256) FROM bpij"),
+        1,
+        "same content under two references"
+    );
+    // Dispatched once: one slip (xml + json) to the employer and one to the insurer.
+    assert!(wait_until(T, || named(&site, "spool/outbound/hr", "bpij_").len() == 2
+        && named(&site, "spool/outbound/insurer/PREV", "bpij_").len() == 2));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(named(&site, "spool/outbound/hr", "bpij_").len(), 2);
+    assert_eq!(named(&site, "spool/outbound/insurer/PREV", "bpij_").len(), 2);
     d.stop();
 }
 
@@ -197,11 +234,7 @@ fn kill_9_loses_no_enrolment_and_sends_none_twice() {
     );
     let db = site.db();
     let mut s = db.prepare("SELECT flow_id FROM prestij_flows").unwrap();
-    let flows: Vec<String> = s
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .flatten()
-        .collect();
+    let flows: Vec<String> = s.query_map([], |r| r.get(0)).unwrap().flatten().collect();
     let mut lines = 0;
     for f in &flows {
         let kept = site.path(&format!("spool/prestij/PREV/peer/{f}.xml"));
@@ -279,9 +312,10 @@ UsePAM no\nStrictModes no\nSubsystem sftp internal-sftp\nLogLevel VERBOSE\n"
         self.child = Some(child);
         let port = self.port;
         assert!(
-            wait_until(Duration::from_secs(10), || std::net::TcpStream::connect(
-                ("127.0.0.1", port)
-            )
+            wait_until(Duration::from_secs(10), || std::net::TcpStream::connect((
+                "127.0.0.1",
+                port
+            ))
             .is_ok()),
             "sshd did not start: {}",
             std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
@@ -395,7 +429,10 @@ fn sftp_enrolment_round_trip_through_a_real_sshd() {
     let _peer = Peer::start(&sshd);
     let site = sftp_site(&sshd.section(&sshd.host_pub()));
     let mut d = site.start();
-    site.drop_file("rh-a_s1.csv", &csv(&[non_subrogated("S-1", "1850578006084")]));
+    site.drop_file(
+        "rh-a_s1.csv",
+        &csv(&[non_subrogated("S-1", "1850578006084")]),
+    );
     assert!(
         wait_until(T, || enrolment_state(&site) == ["accepted"]),
         "{:?}\n{}",
@@ -421,7 +458,10 @@ fn sftp_server_down_alerts_once_then_resolves_and_delivers() {
     let _peer = Peer::start(&sshd);
     let site = sftp_site(&sshd.section(&sshd.host_pub()));
     let mut d = site.start();
-    site.drop_file("rh-a_s2.csv", &csv(&[non_subrogated("S-2", "1850578006084")]));
+    site.drop_file(
+        "rh-a_s2.csv",
+        &csv(&[non_subrogated("S-2", "1850578006084")]),
+    );
     assert!(
         wait_until(T, || events(&site, "prestij_transfer_failed").len() == 1),
         "{}",
@@ -453,7 +493,10 @@ fn sftp_unknown_host_key_is_refused_and_nothing_is_put() {
     // Pinned: another key than the server's.
     let site = sftp_site(&sshd.section(&sshd.other_pub()));
     let mut d = site.start();
-    site.drop_file("rh-a_s3.csv", &csv(&[non_subrogated("S-3", "1850578006084")]));
+    site.drop_file(
+        "rh-a_s3.csv",
+        &csv(&[non_subrogated("S-3", "1850578006084")]),
+    );
     assert!(
         wait_until(T, || events(&site, "prestij_transfer_failed").len() == 1),
         "{}",
@@ -462,7 +505,10 @@ fn sftp_unknown_host_key_is_refused_and_nothing_is_put() {
     let ev = &events(&site, "prestij_transfer_failed")[0];
     assert!(ev.contains("host key"), "{ev}");
     assert!(
-        std::fs::read_dir(sshd.remote("out")).unwrap().next().is_none(),
+        std::fs::read_dir(sshd.remote("out"))
+            .unwrap()
+            .next()
+            .is_none(),
         "nothing may reach an unverified server"
     );
     d.stop();

@@ -73,10 +73,14 @@ struct Pinned {
 impl client::Handler for Pinned {
     type Error = russh::Error;
 
-    async fn check_server_key(&mut self, server: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+    async fn check_server_key(
+        &mut self,
+        server: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
         let ok = matches!(server, PublicKeyOrCertificate::PublicKey { key, .. } if key.key_data() == self.key.key_data());
         if !ok {
-            self.mismatch.store(true, std::sync::atomic::Ordering::Relaxed);
+            self.mismatch
+                .store(true, std::sync::atomic::Ordering::Relaxed);
         }
         Ok(ok)
     }
@@ -140,8 +144,13 @@ pub async fn connect(cfg: &SftpConfig) -> Result<Session, SftpError> {
     }
     let t = |e: &dyn std::fmt::Display| SftpError::Transfer(what.clone(), e.to_string());
     let channel = handle.channel_open_session().await.map_err(|e| t(&e))?;
-    channel.request_subsystem(true, "sftp").await.map_err(|e| t(&e))?;
-    let sftp = SftpSession::new(channel.into_stream()).await.map_err(|e| t(&e))?;
+    channel
+        .request_subsystem(true, "sftp")
+        .await
+        .map_err(|e| t(&e))?;
+    let sftp = SftpSession::new(channel.into_stream())
+        .await
+        .map_err(|e| t(&e))?;
     Ok(Session {
         sftp,
         _handle: handle,
@@ -160,10 +169,19 @@ impl Session {
         use tokio::io::AsyncWriteExt;
         let tmp = format!("{dir}/.{name}.tmp");
         let dest = format!("{dir}/{name}");
-        let mut f = self.sftp.create(tmp.clone()).await.map_err(|e| self.err(&tmp, e))?;
+        let mut f = self
+            .sftp
+            .create(tmp.clone())
+            .await
+            .map_err(|e| self.err(&tmp, e))?;
         f.write_all(data).await.map_err(|e| self.err(&tmp, e))?;
         f.shutdown().await.map_err(|e| self.err(&tmp, e))?;
-        if self.sftp.try_exists(dest.clone()).await.map_err(|e| self.err(&dest, e))? {
+        if self
+            .sftp
+            .try_exists(dest.clone())
+            .await
+            .map_err(|e| self.err(&dest, e))?
+        {
             let _ = self.sftp.remove_file(tmp).await;
             return Ok(());
         }
@@ -175,8 +193,17 @@ impl Session {
 
     /// Moves every complete file of remote `dir` to local `local` (temp + rename + fsync),
     /// then removes it remotely. Dot-prefixed and `.tmp` names are someone's partial upload.
-    pub async fn take_all(&self, dir: &str, local: &Path, perms: Perms) -> Result<usize, SftpError> {
-        let entries = self.sftp.read_dir(dir.to_string()).await.map_err(|e| self.err(dir, e))?;
+    pub async fn take_all(
+        &self,
+        dir: &str,
+        local: &Path,
+        perms: Perms,
+    ) -> Result<usize, SftpError> {
+        let entries = self
+            .sftp
+            .read_dir(dir.to_string())
+            .await
+            .map_err(|e| self.err(dir, e))?;
         let mut names: Vec<String> = entries
             .filter(|e| e.file_type().is_file())
             .map(|e| e.file_name())
@@ -185,10 +212,18 @@ impl Session {
         names.sort();
         for n in &names {
             let remote = format!("{dir}/{n}");
-            let data = self.sftp.read(remote.clone()).await.map_err(|e| self.err(&remote, e))?;
+            let data = self
+                .sftp
+                .read(remote.clone())
+                .await
+                .map_err(|e| self.err(&remote, e))?;
             let dest = local.join(n);
-            fsio::write_atomic(&dest, &data, perms).map_err(|e| SftpError::Local(dest.display().to_string(), e))?;
-            self.sftp.remove_file(remote.clone()).await.map_err(|e| self.err(&remote, e))?;
+            fsio::write_atomic(&dest, &data, perms)
+                .map_err(|e| SftpError::Local(dest.display().to_string(), e))?;
+            self.sftp
+                .remove_file(remote.clone())
+                .await
+                .map_err(|e| self.err(&remote, e))?;
         }
         Ok(names.len())
     }

@@ -69,7 +69,9 @@ impl Peer {
         if !self.loaded {
             // A restarted peer: what it accepted before is in its own folder.
             for name in xml_files(&mine)? {
-                if let Ok(g) = gestip::read_gestip(&std::fs::read(mine.join(&name)).map_err(io(&mine))?) {
+                if let Ok(g) =
+                    gestip::read_gestip(&std::fs::read(mine.join(&name)).map_err(io(&mine))?)
+                {
                     self.remember(&g);
                 }
             }
@@ -88,8 +90,14 @@ impl Peer {
                         reason: Some(format!("flux illisible : {e}")),
                         received: now(),
                     };
-                    fsio::write_atomic(&inbound.join(format!("ARL_{name}")), gestip::write_arl(&arl).as_bytes(), Perms::PRIVATE).map_err(io(&inbound))?;
-                    fsio::move_durable(&path, &mine.join(format!("{name}.bad"))).map_err(io(&path))?;
+                    fsio::write_atomic(
+                        &inbound.join(format!("ARL_{name}")),
+                        gestip::write_arl(&arl).as_bytes(),
+                        Perms::PRIVATE,
+                    )
+                    .map_err(io(&inbound))?;
+                    fsio::move_durable(&path, &mine.join(format!("{name}.bad")))
+                        .map_err(io(&path))?;
                     continue;
                 }
             };
@@ -116,7 +124,9 @@ impl Peer {
                         nir: l.nir.clone(),
                         accepted: ok,
                         code: (!ok).then(|| "NIR_INCONNU".to_string()),
-                        reason: (!ok).then(|| "NIR inconnu du référentiel de l'Assurance Maladie".to_string()),
+                        reason: (!ok).then(|| {
+                            "NIR inconnu du référentiel de l'Assurance Maladie".to_string()
+                        }),
                     }
                 })
                 .collect();
@@ -127,8 +137,18 @@ impl Peer {
             };
             // Answers first, then the flow is kept: a crash in between answers it again
             // (the gateway ignores an answer it has applied), never not at all.
-            fsio::write_atomic(&inbound.join(format!("ARL_{}.xml", g.flow_id)), gestip::write_arl(&arl).as_bytes(), Perms::PRIVATE).map_err(io(&inbound))?;
-            fsio::write_atomic(&inbound.join(format!("CR_{}.xml", g.flow_id)), gestip::write_cr(&cr).as_bytes(), Perms::PRIVATE).map_err(io(&inbound))?;
+            fsio::write_atomic(
+                &inbound.join(format!("ARL_{}.xml", g.flow_id)),
+                gestip::write_arl(&arl).as_bytes(),
+                Perms::PRIVATE,
+            )
+            .map_err(io(&inbound))?;
+            fsio::write_atomic(
+                &inbound.join(format!("CR_{}.xml", g.flow_id)),
+                gestip::write_cr(&cr).as_bytes(),
+                Perms::PRIVATE,
+            )
+            .map_err(io(&inbound))?;
             fsio::move_durable(&path, &kept).map_err(io(&path))?;
             tracing::info!(flow = %g.flow_id, "sandbox prestij: GESTIP answered");
             self.remember(&g);
@@ -140,7 +160,10 @@ impl Peer {
         for c in &g.companies {
             for l in &c.lines {
                 if l.operation == Operation::Enrol && known_nir(l.nir.expose()) {
-                    let e = self.enrolled.entry(l.nir.without_key().to_string()).or_default();
+                    let e = self
+                        .enrolled
+                        .entry(l.nir.without_key().to_string())
+                        .or_default();
                     if !e.contains(&(c.siret.clone(), l.cover_from)) {
                         e.push((c.siret.clone(), l.cover_from));
                     }
@@ -161,7 +184,10 @@ impl Peer {
         let mut done: HashSet<String> = HashSet::new();
         for dep in &state.deposits {
             let paid = state.returns.iter().any(|r| {
-                r.idflux == dep.idflux && r.nature == "31" && r.statut != "KO" && r.publication <= now
+                r.idflux == dep.idflux
+                    && r.nature == "31"
+                    && r.statut != "KO"
+                    && r.publication <= now
             });
             if !paid {
                 continue;
@@ -219,7 +245,12 @@ impl Peer {
                         })
                     };
                     let Some(body) = body else { continue };
-                    fsio::write_atomic(&inbound.join(format!("BPIJ_{key}.xml")), &body, Perms::PRIVATE).map_err(io(inbound))?;
+                    fsio::write_atomic(
+                        &inbound.join(format!("BPIJ_{key}.xml")),
+                        &body,
+                        Perms::PRIVATE,
+                    )
+                    .map_err(io(inbound))?;
                     fsio::write_atomic(&marker, b"", Perms::PRIVATE).map_err(io(mine))?;
                     tracing::info!(key = %key, "sandbox prestij: BPIJ published");
                 }

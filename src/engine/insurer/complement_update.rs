@@ -33,7 +33,11 @@ pub fn may_be_needed(conn: &Connection) -> Result<bool, JournalError> {
 }
 
 /// Queues the recomputed complements; returns how many messages.
-pub fn recompute(conn: &Connection, at: &str, contracts: &Contracts) -> Result<usize, JournalError> {
+pub fn recompute(
+    conn: &Connection,
+    at: &str,
+    contracts: &Contracts,
+) -> Result<usize, JournalError> {
     let rows = conn
         .prepare_cached(&format!(
             "SELECT s.id, s.siret, s.hr_ref, s.insurer_code, s.insurer_name, s.employer_name, s.contract_ref,
@@ -44,8 +48,10 @@ pub fn recompute(conn: &Connection, at: &str, contracts: &Contracts) -> Result<u
         .collect::<Result<Vec<_>, _>>()?;
     let mut queued = 0;
     for (l, last_line) in rows {
-        conn.prepare_cached("UPDATE insurer_stoppages SET complement_bpij_line = ?2 WHERE id = ?1")?
-            .execute(params![l.id, last_line])?;
+        conn.prepare_cached(
+            "UPDATE insurer_stoppages SET complement_bpij_line = ?2 WHERE id = ?1",
+        )?
+        .execute(params![l.id, last_line])?;
         let Some(pc) = contracts.get(&(l.insurer_code.clone(), l.contract_ref.clone())) else {
             continue;
         };
@@ -73,8 +79,17 @@ pub fn recompute(conn: &Connection, at: &str, contracts: &Contracts) -> Result<u
             Some(guarantee),
             at,
         )?;
-        let detail = serde_json::json!({"insurer": l.insurer_code, "bpij_line": last_line}).to_string();
-        store::add_history(conn, view.arret_id, "complement_recomputed", None, None, Some(&detail), at)?;
+        let detail =
+            serde_json::json!({"insurer": l.insurer_code, "bpij_line": last_line}).to_string();
+        store::add_history(
+            conn,
+            view.arret_id,
+            "complement_recomputed",
+            None,
+            None,
+            Some(&detail),
+            at,
+        )?;
         queued += 1;
     }
     Ok(queued)

@@ -1,7 +1,7 @@
 //! Prest'IJ for insurers: enrol the employees of an insurer's stoppages with the CNAM (GESTIP),
 //! follow the answers (ARL, CR), and take in the BPIJ the CNAM then sends.
 //!
-//! - [`config`]: `[insurers.prestij]`;
+//! - [`config`] — `[insurers.prestij]`;
 //! - this file: the journal side, pure over a `Connection` (no I/O): enrolment
 //!   ([`on_stoppage`]), batching ([`build_flow`]), answers ([`apply_answer`]), deadlines
 //!   ([`check_arl_deadlines`]) and the figures of `status` and `/metrics` ([`summary`]);
@@ -105,9 +105,7 @@ pub struct Subject<'a> {
 /// something changed.
 pub fn on_stoppage(conn: &Connection, s: &Subject<'_>, at: &str) -> Result<bool, JournalError> {
     let emp = s.view.stoppage.as_ref().map(|st| &st.employee);
-    let last = emp
-        .and_then(|e| e.last_name.clone())
-        .unwrap_or_default();
+    let last = emp.and_then(|e| e.last_name.clone()).unwrap_or_default();
     let first = emp.and_then(|e| e.first_names.clone());
     let nir = s.view.nir.as_str();
     let from = s.view.first_day().to_string();
@@ -117,7 +115,9 @@ pub fn on_stoppage(conn: &Connection, s: &Subject<'_>, at: &str) -> Result<bool,
             "SELECT id, nir, last_name, first_name FROM prestij_enrolments
              WHERE link_id = ?1 AND state = 'rejected' ORDER BY id DESC LIMIT 1",
         )?
-        .query_row([s.link_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .query_row([s.link_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
     if let Some((id, old_nir, old_last, old_first)) = rejected
         && (old_nir != nir || old_last != last || old_first != first)
@@ -200,16 +200,24 @@ pub fn build_flow(
     let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d");
     for (id, siret, nir, last, first, from, to) in rows {
         // Dates were written by us; an unreadable one means a damaged journal: refuse loudly.
-        let cover_from = day(&from).map_err(|_| JournalError::Data(format!("prestij_enrolments {id}: cover_from {from:?}")))?;
+        let cover_from = day(&from).map_err(|_| {
+            JournalError::Data(format!("prestij_enrolments {id}: cover_from {from:?}"))
+        })?;
         let cover_to = match to {
-            Some(t) => Some(day(&t).map_err(|_| JournalError::Data(format!("prestij_enrolments {id}: cover_to {t:?}")))?),
+            Some(t) => Some(day(&t).map_err(|_| {
+                JournalError::Data(format!("prestij_enrolments {id}: cover_to {t:?}"))
+            })?),
             None => None,
         };
         let line = Line {
             reference: format!("E{id}"),
             operation: Operation::Enrol,
             nir: Nir::new(nir),
-            last_name: if last.is_empty() { "INCONNU".into() } else { last },
+            last_name: if last.is_empty() {
+                "INCONNU".into()
+            } else {
+                last
+            },
             first_name: first,
             cover_from,
             cover_to,
@@ -240,7 +248,10 @@ pub fn build_flow(
 }
 
 /// Flows journaled but not yet delivered: (flow_id, body).
-pub fn undelivered(conn: &Connection, insurer: &str) -> Result<Vec<(String, Vec<u8>)>, JournalError> {
+pub fn undelivered(
+    conn: &Connection,
+    insurer: &str,
+) -> Result<Vec<(String, Vec<u8>)>, JournalError> {
     let mut stmt = conn.prepare_cached(
         "SELECT flow_id, body FROM prestij_flows WHERE insurer_code = ?1 AND state = 'built' ORDER BY id",
     )?;
@@ -270,8 +281,13 @@ pub fn mark_delivered(
 pub enum Applied {
     /// The answer names a flow we never sent, or was applied already.
     Ignored(&'static str),
-    Arl { accepted: bool },
-    Cr { accepted: usize, rejected: usize },
+    Arl {
+        accepted: bool,
+    },
+    Cr {
+        accepted: usize,
+        rejected: usize,
+    },
 }
 
 /// Applies an ARL or a CR (in one transaction with the file's archiving decision).
@@ -292,7 +308,11 @@ pub fn apply_answer(conn: &Connection, answer: &Answer, at: &str) -> Result<Appl
             if !matches!(state.as_str(), "built" | "delivered") {
                 return Ok(Applied::Ignored("ARL already applied"));
             }
-            let new = if a.accepted { FlowState::Acknowledged } else { FlowState::Refused };
+            let new = if a.accepted {
+                FlowState::Acknowledged
+            } else {
+                FlowState::Refused
+            };
             conn.prepare_cached(
                 "UPDATE prestij_flows SET state = ?2, arl_at = ?3, updated_at = ?3, reason = ?4 WHERE flow_id = ?1",
             )?
@@ -313,7 +333,9 @@ pub fn apply_answer(conn: &Connection, answer: &Answer, at: &str) -> Result<Appl
                     at,
                 )?;
             }
-            Ok(Applied::Arl { accepted: a.accepted })
+            Ok(Applied::Arl {
+                accepted: a.accepted,
+            })
         }
         Answer::Cr(c) => {
             if state == "reported" {
@@ -326,7 +348,11 @@ pub fn apply_answer(conn: &Connection, answer: &Answer, at: &str) -> Result<Appl
             .execute(params![flow_id, at])?;
             let (mut ok, mut ko) = (0, 0);
             for l in &c.lines {
-                let Some(id) = l.reference.strip_prefix('E').and_then(|s| s.parse::<i64>().ok()) else {
+                let Some(id) = l
+                    .reference
+                    .strip_prefix('E')
+                    .and_then(|s| s.parse::<i64>().ok())
+                else {
                     continue;
                 };
                 let row: Option<(String, Option<i64>)> = conn
@@ -378,7 +404,10 @@ pub fn apply_answer(conn: &Connection, answer: &Answer, at: &str) -> Result<Appl
                     )?;
                 }
             }
-            Ok(Applied::Cr { accepted: ok, rejected: ko })
+            Ok(Applied::Cr {
+                accepted: ok,
+                rejected: ko,
+            })
         }
     }
 }
@@ -391,7 +420,13 @@ pub fn check_arl_deadlines(conn: &Connection, now: DateTime<Utc>) -> Result<usiz
          WHERE state = 'delivered' AND arl_alerted = 0 AND arl_due_at <= ?1",
     )?;
     let late = stmt
-        .query_map([&at], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
+        .query_map([&at], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     for (flow, insurer, delivered) in &late {
         events::record(
@@ -449,7 +484,11 @@ pub struct EnrolmentView {
 }
 
 /// The enrolments of a stoppage (`insurer_stoppages` of siret/hr_ref).
-pub fn enrolments_of(conn: &Connection, siret: &str, hr_ref: &str) -> Result<Vec<EnrolmentView>, JournalError> {
+pub fn enrolments_of(
+    conn: &Connection,
+    siret: &str,
+    hr_ref: &str,
+) -> Result<Vec<EnrolmentView>, JournalError> {
     let mut stmt = conn.prepare_cached(
         "SELECT e.insurer_code, e.nir, e.cover_from, e.state, e.flow_id, e.reject_reason
          FROM prestij_enrolments e JOIN insurer_stoppages s ON s.id = e.link_id
@@ -499,7 +538,11 @@ pub fn employer_share(b: &crate::formats::bpij::Bpij) -> (Vec<(String, String)>,
 
 /// The `/metrics` gauges of [`summary`].
 pub fn render_metrics(out: &mut String, s: &Summary) {
-    let f = |v: &[(String, i64)]| v.iter().map(|(k, n)| (k.clone(), *n as f64)).collect::<Vec<_>>();
+    let f = |v: &[(String, i64)]| {
+        v.iter()
+            .map(|(k, n)| (k.clone(), *n as f64))
+            .collect::<Vec<_>>()
+    };
     crate::metrics::gauge(
         out,
         "ijgate_prestij_enrolments",
@@ -544,7 +587,9 @@ pub fn print_status(conn: &Connection) {
 
 /// The `ijgate show` lines of a stoppage's enrolments.
 pub fn print_show(conn: &Connection, siret: &str, hr_ref: &str) {
-    let Ok(list) = enrolments_of(conn, siret, hr_ref) else { return };
+    let Ok(list) = enrolments_of(conn, siret, hr_ref) else {
+        return;
+    };
     for e in list {
         println!(
             "Prest'IJ: insurer {} NIR {} cover from {}: {}{}{}",
@@ -553,7 +598,9 @@ pub fn print_show(conn: &Connection, siret: &str, hr_ref: &str) {
             e.cover_from,
             e.state,
             e.flow.map(|f| format!(" (flow {f})")).unwrap_or_default(),
-            e.reject_reason.map(|r| format!(", reason: {r}")).unwrap_or_default()
+            e.reject_reason
+                .map(|r| format!(", reason: {r}"))
+                .unwrap_or_default()
         );
     }
 }

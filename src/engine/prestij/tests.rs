@@ -65,7 +65,9 @@ fn submit(j: &Journal, r: &Arc<Routing>, v: serde_json::Value) -> i64 {
 
 fn enrolments(j: &Journal) -> Vec<(String, String, String, Option<String>)> {
     j.read_blocking(|c| {
-        let mut s = c.prepare("SELECT nir, cover_from, state, flow_id FROM prestij_enrolments ORDER BY id")?;
+        let mut s = c.prepare(
+            "SELECT nir, cover_from, state, flow_id FROM prestij_enrolments ORDER BY id",
+        )?;
         let rows = s
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<Result<Vec<_>, _>>()?;
@@ -95,7 +97,10 @@ fn events_of(j: &Journal, kind: &'static str) -> Vec<serde_json::Value> {
         let rows = s
             .query_map([kind], |r| r.get::<_, String>(0))?
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows.into_iter().map(|d| serde_json::from_str(&d).unwrap()).collect())
+        Ok(rows
+            .into_iter()
+            .map(|d| serde_json::from_str(&d).unwrap())
+            .collect())
     })
     .unwrap()
 }
@@ -122,7 +127,11 @@ fn a_stoppage_enrols_its_employee_once_retroactively() {
 #[test]
 fn no_enrolment_without_prestij() {
     let (_d, j) = journal();
-    submit(&j, &routing(false), arret("A1", NIR_1, "2026-01-09", "2026-01-20"));
+    submit(
+        &j,
+        &routing(false),
+        arret("A1", NIR_1, "2026-01-09", "2026-01-20"),
+    );
     assert!(enrolments(&j).is_empty());
 }
 
@@ -136,7 +145,10 @@ fn pending_enrolments_are_batched_into_one_flow() {
     assert_eq!(flow, "GESTIP-PREVP-000001");
     assert_eq!(build(&j), None, "nothing left to send");
     let e = enrolments(&j);
-    assert!(e.iter().all(|x| x.2 == "sent" && x.3.as_deref() == Some(flow.as_str())));
+    assert!(
+        e.iter()
+            .all(|x| x.2 == "sent" && x.3.as_deref() == Some(flow.as_str()))
+    );
     let bodies = j.read_blocking(|c| undelivered(c, "PREVP")).unwrap();
     assert_eq!(bodies.len(), 1);
     let g = gestip::read_gestip(&bodies[0].1).unwrap();
@@ -180,14 +192,23 @@ fn a_rejected_employee_is_alerted_masked_and_resent_once_fixed() {
     let applied = j
         .write_blocking(move |c| apply_answer(c, &a, &crate::journal::now()))
         .unwrap();
-    assert_eq!(applied, Applied::Cr { accepted: 1, rejected: 1 });
+    assert_eq!(
+        applied,
+        Applied::Cr {
+            accepted: 1,
+            rejected: 1
+        }
+    );
     let states: Vec<String> = enrolments(&j).into_iter().map(|e| e.2).collect();
     assert_eq!(states, ["accepted", "rejected"]);
     let ev = events_of(&j, EV_REJECTED);
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0]["nir"], "285**********");
     assert_eq!(ev[0]["reason"], "NIR inconnu");
-    assert!(!ev[0].to_string().contains(NIR_2), "no full NIR in an alert");
+    assert!(
+        !ev[0].to_string().contains(NIR_2),
+        "no full NIR in an alert"
+    );
     // The same CR again changes nothing and alerts nothing.
     let a = cr(&flow, true);
     let again = j
@@ -202,12 +223,18 @@ fn a_rejected_employee_is_alerted_masked_and_resent_once_fixed() {
             .unwrap()
     };
     let link_id: i64 = j
-        .read_blocking(|c| Ok(c.query_row("SELECT id FROM insurer_stoppages WHERE hr_ref = 'A2'", [], |r| r.get(0))?))
+        .read_blocking(|c| {
+            Ok(c.query_row(
+                "SELECT id FROM insurer_stoppages WHERE hr_ref = 'A2'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
         .unwrap();
     let v = view_of(&j);
     let v2 = v.clone();
-    assert!(!j
-        .write_blocking(move |c| on_stoppage(
+    assert!(
+        !j.write_blocking(move |c| on_stoppage(
             c,
             &Subject {
                 insurer_code: "PREVP",
@@ -217,12 +244,13 @@ fn a_rejected_employee_is_alerted_masked_and_resent_once_fixed() {
             },
             &crate::journal::now()
         ))
-        .unwrap());
+        .unwrap()
+    );
     // The NIR corrected: back to pending, and in the next flow.
     let mut fixed = v.clone();
     fixed.nir = "2850578006099".into();
-    assert!(j
-        .write_blocking(move |c| on_stoppage(
+    assert!(
+        j.write_blocking(move |c| on_stoppage(
             c,
             &Subject {
                 insurer_code: "PREVP",
@@ -232,7 +260,8 @@ fn a_rejected_employee_is_alerted_masked_and_resent_once_fixed() {
             },
             &crate::journal::now()
         ))
-        .unwrap());
+        .unwrap()
+    );
     assert_eq!(enrolments(&j)[1].2, "pending");
     assert_eq!(build(&j).as_deref(), Some("GESTIP-PREVP-000002"));
 }
@@ -247,10 +276,22 @@ fn a_missing_arl_alerts_once_and_an_arl_ko_rejects_the_flow() {
     let t0 = chrono::Utc::now();
     j.write_blocking(move |c| mark_delivered(c, &f, t0, std::time::Duration::from_secs(3600)))
         .unwrap();
-    assert_eq!(j.write_blocking(move |c| check_arl_deadlines(c, t0)).unwrap(), 0);
+    assert_eq!(
+        j.write_blocking(move |c| check_arl_deadlines(c, t0))
+            .unwrap(),
+        0
+    );
     let later = t0 + chrono::Duration::hours(2);
-    assert_eq!(j.write_blocking(move |c| check_arl_deadlines(c, later)).unwrap(), 1);
-    assert_eq!(j.write_blocking(move |c| check_arl_deadlines(c, later)).unwrap(), 0);
+    assert_eq!(
+        j.write_blocking(move |c| check_arl_deadlines(c, later))
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        j.write_blocking(move |c| check_arl_deadlines(c, later))
+            .unwrap(),
+        0
+    );
     assert_eq!(events_of(&j, EV_ARL_MISSING).len(), 1);
     let s = j.read_blocking(summary).unwrap();
     assert_eq!(s.awaiting_answer, 1);

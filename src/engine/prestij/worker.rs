@@ -50,7 +50,13 @@ impl Folders {
     }
 
     fn prepare(&self, perms: Perms) -> std::io::Result<()> {
-        for d in [&self.out, &self.inbound, &self.archive, &self.rejected, &self.sent()] {
+        for d in [
+            &self.out,
+            &self.inbound,
+            &self.archive,
+            &self.rejected,
+            &self.sent(),
+        ] {
             fsio::ensure_dir(d, perms)?;
         }
         Ok(())
@@ -81,14 +87,23 @@ impl SftpLink {
         folders: &Folders,
         perms: Perms,
     ) {
-        if self.next_try.is_some_and(|t| t > tokio::time::Instant::now()) {
+        if self
+            .next_try
+            .is_some_and(|t| t > tokio::time::Instant::now())
+        {
             return;
         }
         match transfer(cfg, folders, perms).await {
             Ok(()) => {
                 if self.failures > 0 {
                     tracing::info!(insurer = %code, "prestij: SFTP transfer works again");
-                    record(journal, super::EV_TRANSFER_RESTORED, code, serde_json::json!({"host": cfg.host})).await;
+                    record(
+                        journal,
+                        super::EV_TRANSFER_RESTORED,
+                        code,
+                        serde_json::json!({"host": cfg.host}),
+                    )
+                    .await;
                 }
                 self.failures = 0;
                 self.next_try = None;
@@ -96,7 +111,13 @@ impl SftpLink {
             Err(e) => {
                 PRESTIJ_FILES.inc("failed");
                 if self.failures == 0 {
-                    record(journal, super::EV_TRANSFER_FAILED, code, serde_json::json!({"host": cfg.host, "error": e.to_string()})).await;
+                    record(
+                        journal,
+                        super::EV_TRANSFER_FAILED,
+                        code,
+                        serde_json::json!({"host": cfg.host, "error": e.to_string()}),
+                    )
+                    .await;
                 }
                 let wait = crate::channels::sftp::backoff(self.failures);
                 self.failures = self.failures.saturating_add(1);
@@ -121,7 +142,9 @@ async fn transfer(
     folders: &Folders,
     perms: Perms,
 ) -> Result<(), crate::channels::sftp::SftpError> {
-    let local = |d: &Path, e: std::io::Error| crate::channels::sftp::SftpError::Local(d.display().to_string(), e);
+    let local = |d: &Path, e: std::io::Error| {
+        crate::channels::sftp::SftpError::Local(d.display().to_string(), e)
+    };
     let mut names: Vec<String> = std::fs::read_dir(&folders.out)
         .map_err(|e| local(&folders.out, e))?
         .flatten()
@@ -139,7 +162,9 @@ async fn transfer(
         fsio::move_durable(&path, &dest).map_err(|e| local(&path, e))?;
         PRESTIJ_FILES.inc("sftp_put");
     }
-    let taken = session.take_all(&cfg.remote_in, &folders.inbound, perms).await?;
+    let taken = session
+        .take_all(&cfg.remote_in, &folders.inbound, perms)
+        .await?;
     if taken > 0 {
         tracing::info!(files = taken, "prestij: files taken from the SFTP server");
     }
@@ -338,8 +363,12 @@ async fn take(
                 "errors": [{"field": "file", "reason": crate::model::validate::excerpt(&reason, 300)}],
             });
             let body = serde_json::to_vec_pretty(&report).unwrap_or_default();
-            fsio::write_atomic(&folders.rejected.join(format!("{name}.errors.json")), &body, perms)
-                .map_err(|e| e.to_string())?;
+            fsio::write_atomic(
+                &folders.rejected.join(format!("{name}.errors.json")),
+                &body,
+                perms,
+            )
+            .map_err(|e| e.to_string())?;
             let (n, r, s) = (name.to_string(), reason.clone(), sha.clone());
             journal
                 .write(move |c| {

@@ -6,7 +6,9 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::{Answer, Arl, Company, Cr, CrLine, Gestip, GestipError, Line, MODEL_VERSION, Operation};
+use super::{
+    Answer, Arl, Company, Cr, CrLine, Gestip, GestipError, Line, MODEL_VERSION, Operation,
+};
 use crate::formats::masked::Nir;
 use crate::formats::xml_tree::{self, Element};
 
@@ -67,7 +69,10 @@ pub fn write_gestip(g: &Gestip) -> String {
 pub fn write_arl(a: &Arl) -> String {
     root("ARL_GESTIP")
         .with_child(Element::leaf("IdFlux", &a.flow_id))
-        .with_child(Element::leaf("Statut", if a.accepted { "OK" } else { "KO" }))
+        .with_child(Element::leaf(
+            "Statut",
+            if a.accepted { "OK" } else { "KO" },
+        ))
         .with_opt("Motif", a.reason.clone())
         .with_child(Element::leaf(
             "DateReception",
@@ -137,7 +142,12 @@ fn open(bytes: &[u8]) -> Result<(Element, Locator), GestipError> {
         text: xml_tree::decode_text(bytes),
     };
     if el.ns.as_deref() != Some(NAMESPACE) {
-        return Err(loc.field(&el.name, &el.name, 0, format!("namespace must be {NAMESPACE}")));
+        return Err(loc.field(
+            &el.name,
+            &el.name,
+            0,
+            format!("namespace must be {NAMESPACE}"),
+        ));
     }
     match el.attr("Version") {
         Some(MODEL_VERSION) => {}
@@ -168,16 +178,33 @@ fn datetime(s: &str, field: &str, loc: &Locator, tag: &str) -> Result<NaiveDateT
         .map_err(|_| loc.field(field, tag, 0, format!("not a date-time: {s:?}")))
 }
 
-fn date(s: &str, field: &str, loc: &Locator, tag: &str, nth: usize) -> Result<NaiveDate, GestipError> {
+fn date(
+    s: &str,
+    field: &str,
+    loc: &Locator,
+    tag: &str,
+    nth: usize,
+) -> Result<NaiveDate, GestipError> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| loc.field(field, tag, nth, format!("not a date: {s:?}")))
 }
 
-fn check_nir(s: &str, field: &str, loc: &Locator, tag: &str, nth: usize) -> Result<Nir, GestipError> {
+fn check_nir(
+    s: &str,
+    field: &str,
+    loc: &Locator,
+    tag: &str,
+    nth: usize,
+) -> Result<Nir, GestipError> {
     let ok = (s.len() == 13 || s.len() == 15) && s.chars().all(|c| c.is_ascii_alphanumeric());
     if !ok {
         // Never echo a NIR-like value in full.
-        return Err(loc.field(field, tag, nth, format!("not a NIR: {}", crate::model::nir::mask(s))));
+        return Err(loc.field(
+            field,
+            tag,
+            nth,
+            format!("not a NIR: {}", crate::model::nir::mask(s)),
+        ));
     }
     Ok(Nir::new(s))
 }
@@ -203,7 +230,14 @@ fn read_arl(bytes: &[u8]) -> Result<Arl, GestipError> {
     let accepted = match statut {
         "OK" => true,
         "KO" => false,
-        s => return Err(loc.field("ARL_GESTIP/Statut", "Statut", 0, format!("must be OK or KO, not {s:?}"))),
+        s => {
+            return Err(loc.field(
+                "ARL_GESTIP/Statut",
+                "Statut",
+                0,
+                format!("must be OK or KO, not {s:?}"),
+            ));
+        }
     };
     Ok(Arl {
         flow_id: req(&el, "IdFlux", p, &loc, ("IdFlux", 0))?.to_string(),
@@ -229,12 +263,23 @@ fn read_cr(bytes: &[u8]) -> Result<Cr, GestipError> {
             "ACCEPTE" => true,
             "REJETE" => false,
             s => {
-                return Err(loc.field(&format!("{path}/Statut"), "Ligne", i, format!("must be ACCEPTE or REJETE, not {s:?}")));
+                return Err(loc.field(
+                    &format!("{path}/Statut"),
+                    "Ligne",
+                    i,
+                    format!("must be ACCEPTE or REJETE, not {s:?}"),
+                ));
             }
         };
         lines.push(CrLine {
             reference: req(l, "RefInscription", &path, &loc, at)?.to_string(),
-            nir: check_nir(req(l, "NIR", &path, &loc, at)?, &format!("{path}/NIR"), &loc, "Ligne", i)?,
+            nir: check_nir(
+                req(l, "NIR", &path, &loc, at)?,
+                &format!("{path}/NIR"),
+                &loc,
+                "Ligne",
+                i,
+            )?,
             accepted,
             code: l.child_text("CodeRejet").map(str::to_string),
             reason: l.child_text("Motif").map(str::to_string),
@@ -278,15 +323,34 @@ pub fn read_gestip(bytes: &[u8]) -> Result<Gestip, GestipError> {
             let operation = match req(a, "Operation", &path, &loc, at)? {
                 "INS" => Operation::Enrol,
                 "RAD" => Operation::Withdraw,
-                s => return Err(loc.field(&format!("{path}/Operation"), "Assure", n, format!("must be INS or RAD, not {s:?}"))),
+                s => {
+                    return Err(loc.field(
+                        &format!("{path}/Operation"),
+                        "Assure",
+                        n,
+                        format!("must be INS or RAD, not {s:?}"),
+                    ));
+                }
             };
             lines.push(Line {
                 reference: req(a, "RefInscription", &path, &loc, at)?.to_string(),
                 operation,
-                nir: check_nir(req(a, "NIR", &path, &loc, at)?, &format!("{path}/NIR"), &loc, "Assure", n)?,
+                nir: check_nir(
+                    req(a, "NIR", &path, &loc, at)?,
+                    &format!("{path}/NIR"),
+                    &loc,
+                    "Assure",
+                    n,
+                )?,
                 last_name: req(a, "Nom", &path, &loc, at)?.to_string(),
                 first_name: a.child_text("Prenom").map(str::to_string),
-                cover_from: date(req(a, "DateDebut", &path, &loc, at)?, &format!("{path}/DateDebut"), &loc, "Assure", n)?,
+                cover_from: date(
+                    req(a, "DateDebut", &path, &loc, at)?,
+                    &format!("{path}/DateDebut"),
+                    &loc,
+                    "Assure",
+                    n,
+                )?,
                 cover_to: match a.child_text("DateFin") {
                     Some(s) => Some(date(s, &format!("{path}/DateFin"), &loc, "Assure", n)?),
                     None => None,
@@ -302,8 +366,22 @@ pub fn read_gestip(bytes: &[u8]) -> Result<Gestip, GestipError> {
     Ok(Gestip {
         flow_id: req(head, "IdFlux", hp, &loc, ("IdFlux", 0))?.to_string(),
         access_key: req(head, "CleAcces", hp, &loc, ("CleAcces", 0))?.to_string(),
-        insurer_code: req(org, "Code", "GESTIP/Entete/Organisme", &loc, ("Organisme", 0))?.to_string(),
-        insurer_name: req(org, "Nom", "GESTIP/Entete/Organisme", &loc, ("Organisme", 0))?.to_string(),
+        insurer_code: req(
+            org,
+            "Code",
+            "GESTIP/Entete/Organisme",
+            &loc,
+            ("Organisme", 0),
+        )?
+        .to_string(),
+        insurer_name: req(
+            org,
+            "Nom",
+            "GESTIP/Entete/Organisme",
+            &loc,
+            ("Organisme", 0),
+        )?
+        .to_string(),
         created: datetime(
             req(head, "DateCreation", hp, &loc, ("DateCreation", 0))?,
             "GESTIP/Entete/DateCreation",
@@ -326,7 +404,11 @@ mod tests {
     /// Validates with xmllint (libxml2-utils, in tests/run.sh's package list): the writer must
     /// follow the documented schema, not only our own reader.
     fn xmllint(doc: &str) -> Result<(), String> {
-        let dir = std::env::temp_dir().join(format!("gestip-{}-{}", std::process::id(), rand::random::<u32>()));
+        let dir = std::env::temp_dir().join(format!(
+            "gestip-{}-{}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("doc.xml");
         std::fs::write(&f, doc).unwrap();
@@ -447,9 +529,18 @@ mod tests {
             }
         );
         let v2 = cr.replace("model-v1", "model-v9");
-        assert!(matches!(read_answer(v2.as_bytes()), Err(GestipError::Version { .. })));
-        assert!(matches!(read_answer(b"<x/>"), Err(GestipError::UnknownRoot { .. })));
-        assert!(matches!(read_answer(b"<CR_GESTIP"), Err(GestipError::Xml(_))));
+        assert!(matches!(
+            read_answer(v2.as_bytes()),
+            Err(GestipError::Version { .. })
+        ));
+        assert!(matches!(
+            read_answer(b"<x/>"),
+            Err(GestipError::UnknownRoot { .. })
+        ));
+        assert!(matches!(
+            read_answer(b"<CR_GESTIP"),
+            Err(GestipError::Xml(_))
+        ));
         let no_status = cr.replace("<Statut>ACCEPTE</Statut>", "");
         let e = read_answer(no_status.as_bytes()).unwrap_err().to_string();
         assert_eq!(e, "line 5, field CR_GESTIP/Ligne[1]/Statut: missing");
