@@ -143,10 +143,18 @@ fn a_subrogated_slip_from_the_api_and_from_prestij_is_taken_once() {
     // sandbox CNAM publishes the very same bytes in Prest'IJ for the enrolled employee.
     site.drop_file("rh-a_p3.csv", &csv(&[csv_row("P-3", SIRET_A)]));
     assert!(
-        wait_until(T, || query_i64(&site, "SELECT count(*) FROM bpij WHERE source = 'prestij'")
-            == 1
-            && query_i64(&site, "SELECT count(*) FROM bpij WHERE source != 'prestij'") == 1
-            && query_i64(&site, "SELECT count(*) FROM bpij WHERE dispatched_at IS NULL") == 0),
+        wait_until(T, || query_i64(
+            &site,
+            "SELECT count(*) FROM bpij WHERE source = 'prestij'"
+        ) == 1
+            && query_i64(
+                &site,
+                "SELECT count(*) FROM bpij WHERE source != 'prestij'"
+            ) == 1
+            && query_i64(
+                &site,
+                "SELECT count(*) FROM bpij WHERE dispatched_at IS NULL"
+            ) == 0),
         "{}",
         d.log_text()
     );
@@ -156,11 +164,17 @@ fn a_subrogated_slip_from_the_api_and_from_prestij_is_taken_once() {
         "same content under two references"
     );
     // Dispatched once: one slip (xml + json) to the employer and one to the insurer.
-    assert!(wait_until(T, || named(&site, "spool/outbound/hr", "bpij_").len() == 2
-        && named(&site, "spool/outbound/insurer/PREV", "bpij_").len() == 2));
+    assert!(wait_until(T, || named(&site, "spool/outbound/hr", "bpij_")
+        .len()
+        == 2
+        && named(&site, "spool/outbound/insurer/PREV", "bpij_").len()
+            == 2));
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(named(&site, "spool/outbound/hr", "bpij_").len(), 2);
-    assert_eq!(named(&site, "spool/outbound/insurer/PREV", "bpij_").len(), 2);
+    assert_eq!(
+        named(&site, "spool/outbound/insurer/PREV", "bpij_").len(),
+        2
+    );
     d.stop();
 }
 

@@ -182,6 +182,12 @@ pub fn validate(insurers: &[Insurer], employers: &HashSet<String>) -> Vec<String
         if !codes.insert(ins.code.clone()) {
             p.push(format!("{at}.code: {:?} is configured twice", ins.code));
         }
+        if let Some(pj) = &ins.prestij {
+            p.extend(crate::engine::prestij::config::validate(
+                pj,
+                &format!("{at}.prestij"),
+            ));
+        }
         if let Some(url) = &ins.push_url {
             if super::push::Endpoint::parse(url).is_none() {
                 p.push(format!(

@@ -46,3 +46,56 @@ impl PrestijConfig {
         }
     }
 }
+
+/// Problems of one `[insurers.prestij]` (`at` names it in the messages).
+pub fn validate(p: &PrestijConfig, at: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let key = p.access_key.trim();
+    if key.is_empty() || key.chars().count() > 80 || key.chars().any(char::is_control) {
+        out.push(format!(
+            "{at}.access_key: must be 1 to 80 printable characters (gestip-model-v1.xsd CleAcces)"
+        ));
+    }
+    if p.cycle.is_zero() {
+        out.push(format!("{at}.cycle: must be more than 0"));
+    }
+    if let Some(s) = &p.sftp {
+        if s.host.trim().is_empty() || s.user.trim().is_empty() {
+            out.push(format!("{at}.sftp: host and user are required"));
+        }
+        if let Err(e) = crate::channels::sftp::parse_pin(&s.host_key) {
+            out.push(format!("{at}.sftp.host_key: {e}"));
+        }
+        if let Err(e) = crate::channels::fsio::check_secret_mode(&s.key_file) {
+            out.push(format!("{at}.sftp.key_file: {}: {e}", s.key_file.display()));
+        }
+        for (name, dir) in [("remote_out", &s.remote_out), ("remote_in", &s.remote_in)] {
+            if dir.trim().is_empty() {
+                out.push(format!("{at}.sftp.{name}: required"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_sections_are_named() {
+        let ok: PrestijConfig = toml::from_str("access_key = \"K\"").unwrap();
+        assert!(validate(&ok, "insurers[0].prestij").is_empty());
+        assert_eq!(ok.cycle, Duration::from_secs(60));
+        let bad: PrestijConfig = toml::from_str(
+            "access_key = \"\"\ncycle = \"0s\"\n[sftp]\nhost = \"h\"\nuser = \"u\"\nkey_file = \"/nonexistent/key\"\nhost_key = \"ssh-ed25519\"\nremote_out = \"/o\"\nremote_in = \"\"\n",
+        )
+        .unwrap();
+        let p = validate(&bad, "insurers[0].prestij");
+        assert_eq!(p.len(), 5, "{p:#?}");
+        assert!(p[0].starts_with("insurers[0].prestij.access_key"));
+        assert!(p.iter().any(|m| m.contains("sftp.host_key")));
+        assert!(p.iter().any(|m| m.contains("sftp.key_file")));
+        assert!(p.iter().any(|m| m.contains("sftp.remote_in")));
+    }
+}
