@@ -349,6 +349,7 @@ pub fn run(cli: Cli) -> i32 {
                     }
                     println!("inputs journaled: {}", s.inputs);
                     println!("notices waiting to be written: {}", s.outbox_pending);
+                    crate::engine::prestij::print_status(c);
                 }
                 Ok(0)
             })
@@ -387,6 +388,9 @@ pub fn run(cli: Cli) -> i32 {
                 } else {
                     for d in &decls {
                         print_declaration(d);
+                    }
+                    if let Some(d) = decls.first() {
+                        crate::engine::prestij::print_show(c, &d.siret, &d.hr_ref);
                     }
                 }
                 Ok(0)

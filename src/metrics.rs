@@ -170,8 +170,15 @@ pub static DSN_MISSING_DECLARATIONS: Counter = Counter::new(
     "Establishments of the fiches found without a DSN after its due day (MDSN01).",
 );
 
+pub static PRESTIJ_FILES: LabeledCounter = LabeledCounter::new(
+    "ijgate_prestij_files_total",
+    "Prest'IJ exchange files, by outcome (gestip_sent, answer, bpij, rejected, failed).",
+    "outcome",
+);
+
 /// Every registered counter family, in exposition order.
 fn families(out: &mut String) {
+    PRESTIJ_FILES.render(out);
     DSN_MISSING_DECLARATIONS.render(out);
     DEPOSIT_FAILURES.render(out);
     BPIJ_DISPATCHED.render(out);

@@ -11,6 +11,7 @@ command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
 command -v lintian >/dev/null 2>&1 || missing+=(lintian)
+command -v /usr/sbin/sshd >/dev/null 2>&1 || missing+=(openssh-server)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${missing[*]}"
   as_root apt-get update -qq

@@ -83,6 +83,13 @@ pub const EVENT_ALERTS: &[&str] = &[
     "insurer_push_failed",
     // A net-entreprises service answered something unusable (`peer_fault:<service>:<cause>`).
     "peer_fault",
+    // Prest'IJ (engine::prestij)
+    "prestij_rejected",
+    "prestij_arl_missing",
+    "prestij_flow_refused",
+    "prestij_bad_file",
+    "prestij_transfer_failed",
+    "prestij_transfer_restored",
 ];
 
 /// The kind of an event condition (`bpij_unmatched:42` → `bpij_unmatched`).
@@ -123,6 +130,14 @@ pub fn title(condition: &str) -> String {
             "l'envoi à l'organisme de prévoyance échoue de façon répétée".into()
         }
         "peer_fault" => "incident d'un service net-entreprises".into(),
+        "prestij_rejected" => "inscription Prest'IJ rejetée par la CNAM".into(),
+        "prestij_arl_missing" => "accusé de réception Prest'IJ (ARL GESTIP) absent dans le délai".into(),
+        "prestij_flow_refused" => "flux GESTIP Prest'IJ refusé (ARL KO)".into(),
+        "prestij_bad_file" => "fichier Prest'IJ illisible".into(),
+        "prestij_transfer_failed" => {
+            "transfert SFTP Prest'IJ en échec (nouvel essai avec délai croissant)".into()
+        }
+        "prestij_transfer_restored" => "transfert SFTP Prest'IJ rétabli".into(),
         c if c.starts_with("cert_expiry") => "certificat proche de son expiration".into(),
         c => c.replace('_', " "),
     }

@@ -246,6 +246,10 @@ pub async fn scrape(engine: &Engine, cfg: &crate::config::Config) -> String {
             metrics::gauge(&mut out, name, help, "", &[(String::new(), v as f64)]);
         }
     }
+    // Prest'IJ (engine::prestij): enrolled, awaiting ARL/CR, rejected, BPIJ per source.
+    if let Ok(p) = engine.journal.read(crate::engine::prestij::summary).await {
+        crate::engine::prestij::render_metrics(&mut out, &p);
+    }
     let now_unix = chrono::Utc::now().timestamp() as f64;
     if let Ok(x) = engine
         .journal

@@ -10,5 +10,6 @@ pub mod mailer;
 pub mod mtls_client;
 pub mod netent;
 pub mod outbound;
+pub mod sftp;
 pub mod spool;
 pub mod tls;

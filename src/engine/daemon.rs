@@ -115,6 +115,13 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         stop.clone(),
     ));
     tasks.spawn(spool::run(engine.clone(), dirs.clone(), opts, stop.clone()));
+    // Prest'IJ (engine::prestij): GESTIP out, ARL/CR and BPIJ in, for insurers that have it.
+    tasks.spawn(super::prestij::worker::run(
+        journal.clone(),
+        engine.config.clone(),
+        engine.insurer_wake.clone(),
+        stop.clone(),
+    ));
     if cfg.dsn.enabled {
         let dsn_dirs = crate::channels::dsn_spool::DsnDirs::new(&cfg.spool.dir);
         dsn_dirs.prepare(perms).map_err(io("spool/inbound/dsn"))?;
@@ -282,6 +289,13 @@ async fn start_sandbox(
         .kill_on_drop(true);
     if let Some(s) = &cfg.sandbox.scenario {
         cmd.arg("--scenario").arg(s);
+    }
+    // The sandbox also plays the CNAM's Prest'IJ side on each insurer's exchange folder.
+    for i in &cfg.insurers {
+        if let Some(p) = i.prestij.as_ref().filter(|p| p.sftp.is_none()) {
+            cmd.arg("--prestij-dir")
+                .arg(p.folder_of(&cfg.spool.dir, &i.code));
+        }
     }
     // SAFETY: prctl is async-signal-safe; it only asks the kernel to SIGTERM the child when
     // its parent dies (kill -9 included), so no orphaned peer keeps the port. The kernel ties

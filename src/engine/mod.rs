@@ -7,6 +7,7 @@ pub mod exchange;
 pub mod ingest;
 pub mod insurer;
 pub mod notices;
+pub mod prestij;
 pub mod purge;
 pub mod reload;
 pub mod report;

@@ -4,6 +4,7 @@
 
 pub mod bpij;
 pub mod dsn_signalement;
+pub mod gestip;
 pub mod hr_csv;
 pub mod hr_json;
 pub mod insurer;

@@ -368,6 +368,49 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (service, cause)
     );
     "#,
+    // 7: Prest'IJ (engine::prestij): one enrolment per (insurer, NIR, cover start), the
+    // GESTIP flows that carry them (body kept: a crash after the build delivers the same bytes)
+    // and their ARL/CR outcome.
+    r#"
+    CREATE TABLE prestij_enrolments (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        insurer_code  TEXT NOT NULL,
+        siret         TEXT NOT NULL,
+        nir           TEXT NOT NULL,
+        last_name     TEXT NOT NULL,
+        first_name    TEXT,
+        cover_from    TEXT NOT NULL,
+        cover_to      TEXT,
+        source        TEXT NOT NULL,
+        link_id       INTEGER REFERENCES insurer_stoppages(id),
+        state         TEXT NOT NULL,
+        flow_id       TEXT,
+        reject_code   TEXT,
+        reject_reason TEXT,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        UNIQUE (insurer_code, nir, cover_from)
+    );
+    CREATE INDEX prestij_enrolments_state ON prestij_enrolments(insurer_code, state);
+    CREATE TABLE prestij_flows (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        flow_id       TEXT NOT NULL,
+        insurer_code  TEXT NOT NULL,
+        state         TEXT NOT NULL,
+        body          BLOB NOT NULL,
+        reason        TEXT,
+        delivered_at  TEXT,
+        arl_due_at    TEXT,
+        arl_alerted   INTEGER NOT NULL DEFAULT 0,
+        arl_at        TEXT,
+        cr_at         TEXT,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+    CREATE INDEX prestij_flows_id ON prestij_flows(flow_id);
+    -- The last BPIJ line a guarantee_start complement was recomputed with (IJSS actually paid).
+    ALTER TABLE insurer_stoppages ADD COLUMN complement_bpij_line INTEGER;
+    "#,
 ];
 
 /// The schema version this binary writes.

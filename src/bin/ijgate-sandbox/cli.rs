@@ -28,6 +28,9 @@ pub struct SandboxArgs {
     /// Where to write the generated development CA (PEM).
     #[arg(long, default_value = "sandbox-ca.pem")]
     pub ca_out: PathBuf,
+    /// Prest'IJ exchange folders to serve as the CNAM peer (folder mode; repeatable).
+    #[arg(long = "prestij-dir")]
+    pub prestij_dirs: Vec<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +94,11 @@ pub async fn run_cli(args: SandboxArgs) -> Result<(), CliError> {
     }
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(io("SIGTERM handler"))?;
-    Sandbox::new(scenario)
+    let sandbox = Sandbox::new(scenario);
+    for d in &args.prestij_dirs {
+        tokio::spawn(super::prestij::run(sandbox.clone(), d.clone()));
+    }
+    sandbox
         .serve(listener, tls, async move {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
@@ -139,6 +146,7 @@ mod tests {
             cert: None,
             key: None,
             ca_out: dir.path().join("ca.pem"),
+            prestij_dirs: Vec::new(),
         };
         let err = run_cli(args.clone()).await.unwrap_err();
         assert!(err.to_string().contains("missing.toml"), "{err}");

@@ -23,6 +23,7 @@ pub mod http;
 pub mod ijss;
 pub mod kit;
 pub mod pj;
+pub mod prestij;
 pub mod scenario;
 pub mod state;
 

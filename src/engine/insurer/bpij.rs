@@ -249,19 +249,44 @@ fn dispatch_one(
         .unwrap_or_default()
     };
     let all: Vec<&LineSummary> = lines.iter().collect();
-    // The slip and its summary share one sequence number (they pair by name).
-    let sum = summary(&all);
-    for f in store::enqueue_files(
-        conn,
-        None,
-        "hr",
-        &stem,
-        &[("xml", xml), ("json", sum.as_slice())],
-        at,
-    )? {
-        crate::metrics::bpij_dispatched("hr", &f);
+    let mut files = 0;
+    if source == crate::engine::prestij::BPIJ_SOURCE {
+        // Prest'IJ slips are the insurer's feed: the employer gets only its subrogated lines.
+        let (keep, hr_xml) = crate::engine::prestij::employer_share(&bpij);
+        let ls: Vec<&LineSummary> = all
+            .iter()
+            .copied()
+            .filter(|l| keep.iter().any(|(s, n)| *s == l.siret && *n == l.nir))
+            .collect();
+        if let Some(x) = hr_xml {
+            let sum = summary(&ls);
+            for f in store::enqueue_files(
+                conn,
+                None,
+                "hr",
+                &stem,
+                &[("xml", x.as_slice()), ("json", sum.as_slice())],
+                at,
+            )? {
+                crate::metrics::bpij_dispatched("hr", &f);
+            }
+            files += 2;
+        }
+    } else {
+        // The slip and its summary share one sequence number (they pair by name).
+        let sum = summary(&all);
+        for f in store::enqueue_files(
+            conn,
+            None,
+            "hr",
+            &stem,
+            &[("xml", xml), ("json", sum.as_slice())],
+            at,
+        )? {
+            crate::metrics::bpij_dispatched("hr", &f);
+        }
+        files += 2;
     }
-    let mut files = 2;
     let mut by_insurer: BTreeMap<&str, Vec<&LineSummary>> = BTreeMap::new();
     for l in &lines {
         if let Some(code) = &l.insurer {

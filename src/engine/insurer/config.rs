@@ -36,6 +36,10 @@ pub struct Insurer {
     pub push_key_file: Option<PathBuf>,
     #[serde(default)]
     pub contracts: Vec<InsurerContract>,
+    /// Prest'IJ (engine::prestij): enrol this insurer's insured with the CNAM and take in
+    /// their BPIJ.
+    #[serde(default)]
+    pub prestij: Option<crate::engine::prestij::config::PrestijConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -177,6 +181,12 @@ pub fn validate(insurers: &[Insurer], employers: &HashSet<String>) -> Vec<String
         }
         if !codes.insert(ins.code.clone()) {
             p.push(format!("{at}.code: {:?} is configured twice", ins.code));
+        }
+        if let Some(pj) = &ins.prestij {
+            p.extend(crate::engine::prestij::config::validate(
+                pj,
+                &format!("{at}.prestij"),
+            ));
         }
         if let Some(url) = &ins.push_url {
             if super::push::Endpoint::parse(url).is_none() {

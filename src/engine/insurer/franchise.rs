@@ -92,7 +92,7 @@ pub fn fire_due(conn: &Connection, at: &str, contracts: &Contracts) -> Result<us
 }
 
 /// IJSS paid for a stoppage according to its dispatched BPIJ lines.
-fn paid_ijss(
+pub(crate) fn paid_ijss(
     conn: &Connection,
     arret_id: i64,
 ) -> Result<Vec<super::complement::PaidIjss>, JournalError> {
@@ -144,7 +144,13 @@ pub async fn run(
             .ok()
             .flatten()
             .is_some_and(|t| t <= at);
-        // Contract files are read only when something is due (the operator may edit them).
+        // Contract files are read only when something is due (the operator may edit them),
+        // or when a BPIJ may change a complement already sent (complement_update).
+        let due_now = due_now
+            || journal
+                .read(super::complement_update::may_be_needed)
+                .await
+                .unwrap_or(false);
         let contracts = if due_now {
             super::config::prevoyance_contracts(&config.load().insurers)
         } else {
@@ -152,7 +158,9 @@ pub async fn run(
         };
         let work = journal
             .write(move |c| {
-                Ok(fire_due(c, &at, &contracts)? + super::bpij::dispatch_pending(c, &at)?)
+                Ok(fire_due(c, &at, &contracts)?
+                    + super::bpij::dispatch_pending(c, &at)?
+                    + super::complement_update::recompute(c, &at, &contracts)?)
             })
             .await;
         match work {

@@ -17,6 +17,7 @@
 
 pub mod bpij;
 pub mod complement;
+pub mod complement_update;
 pub mod config;
 pub mod events;
 pub mod franchise;
@@ -362,6 +363,20 @@ pub fn on_event(
             }
         }
     };
+    // Prest'IJ: enrol the employee when the insurer receives its BPIJ through Prest'IJ.
+    if routing.is_some_and(|r| {
+        r.insurers
+            .iter()
+            .any(|i| i.code == link.insurer_code && i.prestij.is_some())
+    }) {
+        let subject = crate::engine::prestij::Subject {
+            insurer_code: &link.insurer_code,
+            siret: &siret,
+            link_id: link.id,
+            view: &view,
+        };
+        crate::engine::prestij::on_stoppage(conn, &subject, at)?;
+    }
     enqueue_message(
         conn,
         &link,

@@ -1,0 +1,396 @@
+//! The Prest'IJ cycle, folder mode: for every insurer with `[insurers.prestij]`, build the
+//! GESTIP of the enrolments waiting (once per `cycle`), deliver built flows to `out/`, take
+//! the ARL, CR and BPIJ dropped in `in/`, and raise the ARL deadline alerts.
+//!
+//! Crash reasoning: a flow is built in one transaction and delivered under its flow id
+//! (temp name, fsync, rename, fsync folder) before it is marked delivered; an input file
+//! leaves `in/` (to `archive/` or `rejected/`) only after the journal commit of what it
+//! carried, and applying it again is a no-op (answers check the flow state; a BPIJ's `ref`
+//! is unique), so a kill -9 at any instant loses nothing and does nothing twice.
+
+use arc_swap::ArcSwap;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::config::PrestijConfig;
+use crate::channels::fsio::{self, Perms};
+use crate::config::Config;
+use crate::engine::insurer::events;
+use crate::formats::{bpij::Bpij, gestip, xml_tree};
+use crate::journal::{Journal, now};
+use crate::metrics::PRESTIJ_FILES;
+
+/// How often `in/` is looked at (answers and BPIJ are taken between two GESTIP cycles).
+const SCAN_EVERY: Duration = Duration::from_secs(1);
+/// Largest exchange file accepted.
+const MAX_FILE: u64 = 64 * 1024 * 1024;
+
+/// The four folders of an insurer's exchange folder.
+#[derive(Debug, Clone)]
+pub struct Folders {
+    pub out: PathBuf,
+    pub inbound: PathBuf,
+    pub archive: PathBuf,
+    pub rejected: PathBuf,
+}
+
+impl Folders {
+    pub fn new(root: &Path) -> Folders {
+        Folders {
+            out: root.join("out"),
+            inbound: root.join("in"),
+            archive: root.join("archive"),
+            rejected: root.join("rejected"),
+        }
+    }
+
+    fn prepare(&self, perms: Perms) -> std::io::Result<()> {
+        for d in [
+            &self.out,
+            &self.inbound,
+            &self.archive,
+            &self.rejected,
+            &self.sent(),
+        ] {
+            fsio::ensure_dir(d, perms)?;
+        }
+        Ok(())
+    }
+}
+
+impl Folders {
+    /// SFTP mode: GESTIP put on the server are moved here.
+    pub fn sent(&self) -> PathBuf {
+        self.out.with_file_name("sent")
+    }
+}
+
+/// The SFTP link of one insurer: retry with backoff, one alert per incident and a notice
+/// when it works again (events `prestij_transfer_failed` / `prestij_transfer_restored`).
+#[derive(Default)]
+struct SftpLink {
+    failures: u32,
+    next_try: Option<tokio::time::Instant>,
+}
+
+impl SftpLink {
+    async fn sync(
+        &mut self,
+        journal: &Journal,
+        code: &str,
+        cfg: &crate::channels::sftp::SftpConfig,
+        folders: &Folders,
+        perms: Perms,
+    ) {
+        if self
+            .next_try
+            .is_some_and(|t| t > tokio::time::Instant::now())
+        {
+            return;
+        }
+        match transfer(cfg, folders, perms).await {
+            Ok(()) => {
+                if self.failures > 0 {
+                    tracing::info!(insurer = %code, "prestij: SFTP transfer works again");
+                    record(
+                        journal,
+                        super::EV_TRANSFER_RESTORED,
+                        code,
+                        serde_json::json!({"host": cfg.host}),
+                    )
+                    .await;
+                }
+                self.failures = 0;
+                self.next_try = None;
+            }
+            Err(e) => {
+                PRESTIJ_FILES.inc("failed");
+                if self.failures == 0 {
+                    record(
+                        journal,
+                        super::EV_TRANSFER_FAILED,
+                        code,
+                        serde_json::json!({"host": cfg.host, "error": e.to_string()}),
+                    )
+                    .await;
+                }
+                let wait = crate::channels::sftp::backoff(self.failures);
+                self.failures = self.failures.saturating_add(1);
+                self.next_try = Some(tokio::time::Instant::now() + wait);
+                tracing::warn!(insurer = %code, error = %e, retry_in = ?wait, "prestij: SFTP transfer failed");
+            }
+        }
+    }
+}
+
+async fn record(journal: &Journal, kind: &'static str, code: &str, detail: serde_json::Value) {
+    let code = code.to_string();
+    let _ = journal
+        .write(move |c| events::record(c, kind, Some(&code), None, None, &detail, &now()))
+        .await;
+}
+
+/// One SFTP exchange: every GESTIP of `out/` put (then moved to `sent/`), every remote file
+/// taken into `in/`.
+async fn transfer(
+    cfg: &crate::channels::sftp::SftpConfig,
+    folders: &Folders,
+    perms: Perms,
+) -> Result<(), crate::channels::sftp::SftpError> {
+    let local = |d: &Path, e: std::io::Error| {
+        crate::channels::sftp::SftpError::Local(d.display().to_string(), e)
+    };
+    let mut names: Vec<String> = std::fs::read_dir(&folders.out)
+        .map_err(|e| local(&folders.out, e))?
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !crate::channels::spool::ignored(n))
+        .collect();
+    names.sort();
+    let session = crate::channels::sftp::connect(cfg).await?;
+    for n in names {
+        let path = folders.out.join(&n);
+        let data = std::fs::read(&path).map_err(|e| local(&path, e))?;
+        session.put(&cfg.remote_out, &n, &data).await?;
+        let dest = fsio::free_name(&folders.sent(), &n);
+        fsio::move_durable(&path, &dest).map_err(|e| local(&path, e))?;
+        PRESTIJ_FILES.inc("sftp_put");
+    }
+    let taken = session
+        .take_all(&cfg.remote_in, &folders.inbound, perms)
+        .await?;
+    if taken > 0 {
+        tracing::info!(files = taken, "prestij: files taken from the SFTP server");
+    }
+    Ok(())
+}
+
+/// Runs until `stop`.
+pub async fn run(
+    journal: Journal,
+    config: Arc<ArcSwap<Config>>,
+    insurer_wake: Arc<Notify>,
+    stop: CancellationToken,
+) {
+    let mut next_build: HashMap<String, tokio::time::Instant> = HashMap::new();
+    let mut links: HashMap<String, SftpLink> = HashMap::new();
+    loop {
+        let cfg = config.load_full();
+        let perms = Perms::for_spool(cfg.spool.shared_group);
+        for ins in &cfg.insurers {
+            let Some(p) = &ins.prestij else { continue };
+            let folders = Folders::new(&p.folder_of(&cfg.spool.dir, &ins.code));
+            if let Err(e) = folders.prepare(perms) {
+                PRESTIJ_FILES.inc("failed");
+                tracing::warn!(insurer = %ins.code, error = %e, "prestij: cannot prepare the exchange folder");
+                continue;
+            }
+            let due = next_build
+                .get(&ins.code)
+                .is_none_or(|t| *t <= tokio::time::Instant::now());
+            if due {
+                next_build.insert(ins.code.clone(), tokio::time::Instant::now() + p.cycle);
+                if let Err(e) = build(&journal, &ins.code, &ins.name, p).await {
+                    tracing::warn!(insurer = %ins.code, error = %e, "prestij: GESTIP build failed");
+                }
+            }
+            if let Err(e) = deliver(&journal, &ins.code, p, &folders, perms).await {
+                PRESTIJ_FILES.inc("failed");
+                tracing::warn!(insurer = %ins.code, error = %e, "prestij: GESTIP delivery failed; retried next cycle");
+            }
+            if let Some(sftp) = &p.sftp {
+                let link = links.entry(ins.code.clone()).or_default();
+                link.sync(&journal, &ins.code, sftp, &folders, perms).await;
+            }
+            scan_inbound(&journal, &ins.code, &folders, perms, &insurer_wake).await;
+        }
+        let _ = journal
+            .write(|c| super::check_arl_deadlines(c, chrono::Utc::now()))
+            .await;
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(SCAN_EVERY) => {}
+        }
+    }
+}
+
+async fn build(
+    journal: &Journal,
+    code: &str,
+    name: &str,
+    p: &PrestijConfig,
+) -> Result<Option<String>, crate::journal::JournalError> {
+    let (code, name, key) = (code.to_string(), name.to_string(), p.access_key.clone());
+    let flow = journal
+        .write(move |c| {
+            super::build_flow(
+                c,
+                &super::Sender {
+                    code: &code,
+                    name: &name,
+                    access_key: &key,
+                },
+                chrono::Utc::now(),
+            )
+        })
+        .await?;
+    if let Some(f) = &flow {
+        tracing::info!(flow = %f, "prestij: GESTIP built");
+    }
+    Ok(flow)
+}
+
+async fn deliver(
+    journal: &Journal,
+    code: &str,
+    p: &PrestijConfig,
+    folders: &Folders,
+    perms: Perms,
+) -> Result<(), String> {
+    let c = code.to_string();
+    let flows = journal
+        .read(move |conn| super::undelivered(conn, &c))
+        .await
+        .map_err(|e| e.to_string())?;
+    for (flow_id, body) in flows {
+        let dest = folders.out.join(format!("{flow_id}.xml"));
+        fsio::write_atomic(&dest, &body, perms).map_err(|e| format!("{}: {e}", dest.display()))?;
+        let deadline = p.arl_deadline;
+        let f = flow_id.clone();
+        journal
+            .write(move |conn| super::mark_delivered(conn, &f, chrono::Utc::now(), deadline))
+            .await
+            .map_err(|e| e.to_string())?;
+        PRESTIJ_FILES.inc("gestip_sent");
+        tracing::info!(flow = %flow_id, "prestij: GESTIP delivered");
+    }
+    Ok(())
+}
+
+/// What one input file turned out to be.
+enum Input {
+    Answer(gestip::Answer),
+    Bpij { siret: String },
+}
+
+fn classify(bytes: &[u8]) -> Result<Input, String> {
+    let root = xml_tree::parse(bytes).map_err(|e| e.to_string())?;
+    if root.name == "BPIJ" {
+        let b = Bpij::parse(bytes).map_err(|e| e.to_string())?;
+        return Ok(Input::Bpij {
+            siret: b.declarant_siret,
+        });
+    }
+    gestip::read_answer(bytes)
+        .map(Input::Answer)
+        .map_err(|e| e.to_string())
+}
+
+async fn scan_inbound(
+    journal: &Journal,
+    code: &str,
+    folders: &Folders,
+    perms: Perms,
+    insurer_wake: &Notify,
+) {
+    let Ok(rd) = std::fs::read_dir(&folders.inbound) else {
+        return;
+    };
+    let mut names: Vec<String> = rd
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !crate::channels::spool::ignored(n))
+        .collect();
+    names.sort();
+    for name in names {
+        let path = folders.inbound.join(&name);
+        if let Err(e) = take(journal, code, folders, perms, &path, &name, insurer_wake).await {
+            PRESTIJ_FILES.inc("failed");
+            tracing::warn!(file = %name, error = %e, "prestij: input file left in place; retried");
+        }
+    }
+}
+
+async fn take(
+    journal: &Journal,
+    code: &str,
+    folders: &Folders,
+    perms: Perms,
+    path: &Path,
+    name: &str,
+    insurer_wake: &Notify,
+) -> Result<(), String> {
+    let bytes = fsio::read_regular(path, MAX_FILE).map_err(|e| format!("{e:?}"))?;
+    let sha = hex::encode(Sha256::digest(&bytes));
+    let code = code.to_string();
+    match classify(&bytes) {
+        Ok(Input::Answer(a)) => {
+            let applied = journal
+                .write(move |c| super::apply_answer(c, &a, &now()))
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!(file = %name, ?applied, "prestij: answer applied");
+            PRESTIJ_FILES.inc("answer");
+        }
+        Ok(Input::Bpij { siret }) => {
+            // ref = content hash: the same slip under two file names is stored once, and
+            // the dispatch skips bytes already received from the API DSN (same SHA-256).
+            let id = journal
+                .write(move |c| {
+                    c.execute(
+                        "INSERT OR IGNORE INTO bpij (source, ref, sha256, siret, xml, fetched_at) VALUES ('prestij', ?1, ?2, ?3, ?4, ?5)",
+                        rusqlite::params![format!("prestij:{sha}"), sha, siret, bytes, now()],
+                    )?;
+                    Ok(c.query_row("SELECT id FROM bpij WHERE sha256 = ?1 ORDER BY id LIMIT 1", [&sha], |r| r.get::<_, i64>(0))?)
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            insurer_wake.notify_one();
+            tracing::info!(file = %name, bpij = id, "prestij: BPIJ stored");
+            PRESTIJ_FILES.inc("bpij");
+        }
+        Err(reason) => {
+            let report = serde_json::json!({
+                "file": name,
+                "input_sha256": sha,
+                "errors": [{"field": "file", "reason": crate::model::validate::excerpt(&reason, 300)}],
+            });
+            let body = serde_json::to_vec_pretty(&report).unwrap_or_default();
+            fsio::write_atomic(
+                &folders.rejected.join(format!("{name}.errors.json")),
+                &body,
+                perms,
+            )
+            .map_err(|e| e.to_string())?;
+            let (n, r, s) = (name.to_string(), reason.clone(), sha.clone());
+            journal
+                .write(move |c| {
+                    // Once per file content: a crash before the move below replays this.
+                    let seen: bool = c
+                        .prepare_cached("SELECT 1 FROM insurer_events WHERE kind = ?1 AND detail LIKE ?2")?
+                        .query_row(rusqlite::params![super::EV_BAD_FILE, format!("%{s}%")], |_| Ok(()))
+                        .is_ok();
+                    if seen {
+                        return Ok(0);
+                    }
+                    let detail = serde_json::json!({"file": n, "sha256": s, "reason": crate::model::validate::excerpt(&r, 300)});
+                    events::record(c, super::EV_BAD_FILE, Some(&code), None, None, &detail, &now())
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::warn!(file = %name, error = %reason, "prestij: unreadable input moved aside");
+            PRESTIJ_FILES.inc("rejected");
+            let dest = fsio::free_name(&folders.rejected, name);
+            return fsio::move_durable(path, &dest).map_err(|e| e.to_string());
+        }
+    }
+    let dest = fsio::free_name(&folders.archive, name);
+    fsio::move_durable(path, &dest).map_err(|e| e.to_string())
+}
