@@ -26,7 +26,7 @@ for t in "${targets[@]}"; do
   # Exit status is non-zero on a crash: set -e fails the run.
   cargo fuzz run -s none "$t" "$scratch/$t" "fuzz/corpus/$t" -- \
     -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
-    2>&1 | tee "$scratch/$t.log" | grep -E "^(stat::|INFO: (seed|loaded)|==|SUMMARY|thread '|panicked|Done)" || true
+    2>&1 | tee "$scratch/$t.log" | grep -E "^(stat::number_of_executed_units|#[0-9]+[[:space:]]+DONE|INFO: seed corpus|==[0-9]+==|SUMMARY|thread .|Done)" || true
   if grep -qE "^(==[0-9]+== ERROR|SUMMARY: libFuzzer|thread '.*' panicked)" "$scratch/$t.log" \
      || [ -n "$(ls -A "fuzz/artifacts/$t" 2>/dev/null)" ]; then
     echo "fuzz/run.sh: $t FAILED (see fuzz/artifacts/$t)"
