@@ -174,6 +174,7 @@ fn families(out: &mut String) {
     SPOOL_FILES.render(out);
     HEARTBEAT_FAILURES.render(out);
     RELOADS.render(out);
+    crate::console::EVENTS.render(out);
 }
 
 /// The registry in the Prometheus text format.

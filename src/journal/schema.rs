@@ -243,6 +243,19 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO installation (id, installation_id, created_at)
         VALUES (1, upper(hex(randomblob(4))), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
     "#,
+    // 6: what operators did in the console (retry, task done, alert acknowledged), with the
+    // identity of their client certificate (or the configured local identity).
+    r#"
+    CREATE TABLE console_actions (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        at       TEXT NOT NULL,
+        operator TEXT NOT NULL,
+        action   TEXT NOT NULL,
+        target   INTEGER NOT NULL,
+        detail   TEXT
+    );
+    CREATE INDEX console_actions_target ON console_actions(action, target);
+    "#,
 ];
 
 /// The schema version this binary writes.
