@@ -67,7 +67,9 @@ fn main() {
         let o = journal
             .read_blocking(|c| ijgate::console::data::overview(c, &cfg, chrono::Utc::now()))
             .expect("overview");
-        size = ijgate::console::pages::overview(lang, &who, &o).into_string().len();
+        size = ijgate::console::pages::overview(lang, &who, &o)
+            .into_string()
+            .len();
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(|a, b| a.total_cmp(b));

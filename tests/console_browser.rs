@@ -41,7 +41,9 @@ fn have_browser() -> bool {
 }
 
 fn script(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/browser")
+        .join(name)
 }
 
 #[test]
@@ -85,12 +87,18 @@ fn console_in_a_real_browser_then_mtls_roles() {
         String::from_utf8_lossy(&o.stderr),
         d.log_text()
     );
-    for f in ["1-overview.png", "3-declaration-failed.png", "4-declaration-retried.png"] {
+    for f in [
+        "1-overview.png",
+        "3-declaration-failed.png",
+        "4-declaration-retried.png",
+    ] {
         assert!(shots.join(f).exists(), "{f}");
     }
     let actions: Vec<(String, String)> = {
         let c = site.db();
-        let mut s = c.prepare("SELECT operator, action FROM console_actions").unwrap();
+        let mut s = c
+            .prepare("SELECT operator, action FROM console_actions")
+            .unwrap();
         s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
             .map(Result::unwrap)

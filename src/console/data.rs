@@ -723,15 +723,13 @@ pub fn act(
             Ok(dep) => {
                 let detail = serde_json::json!({"deposit": dep}).to_string();
                 record("retry", id, &detail)?;
-                store::add_history(
-                    conn,
-                    id,
-                    "console_retry",
-                    None,
-                    Some(&source),
-                    Some(&detail),
-                    at,
-                )?;
+                // The shared retry step journals `retry_requested` as from the command line:
+                // this one came from the console, by this operator.
+                conn.prepare_cached(
+                    "UPDATE history SET source = ?1 WHERE id =
+                       (SELECT MAX(id) FROM history WHERE declaration_id = ?2 AND what = 'retry_requested')",
+                )?
+                .execute(params![source, id])?;
                 Ok(Acted::Done {
                     declaration: Some(id),
                 })

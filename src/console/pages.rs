@@ -34,6 +34,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             "Deposits waiting for a return",
         ),
         "nature" => ("Nature du retour", "Return nature"),
+        "deposit_nature" => ("Nature et type", "Nature and type"),
         "count" => ("Nombre", "Count"),
         "oldest" => ("Plus ancien", "Oldest"),
         "deadline" => ("Délai", "Deadline"),
@@ -337,6 +338,7 @@ pub fn overview(lang: Lang, who: &Who, o: &Overview) -> Markup {
             }
         }
         section.charts {
+            h2 { (t(lang, "chart_weeks")) }
             (chart("chart-weeks", t(lang, "chart_weeks"), &weeks))
             h2 { (t(lang, "chart_delay")) }
             p {
@@ -344,7 +346,9 @@ pub fn overview(lang: Lang, who: &Who, o: &Overview) -> Markup {
                 " · " (t(lang, "p90")) " : " (o.p90_min.map(|m| human(lang, m * 60)).unwrap_or_else(|| "—".into()))
                 " — " (t(lang, "promise"))
             }
+            h3 { (t(lang, "p50")) }
             (chart("chart-p50", t(lang, "p50"), &p50))
+            h3 { (t(lang, "p90")) }
             (chart("chart-p90", t(lang, "p90"), &p90))
         }
     };
@@ -465,7 +469,7 @@ pub fn declaration(lang: Lang, who: &Who, p: &DeclarationPage, csrf: &str) -> Ma
                 dt { (t(lang, "hr_ref")) } dd id="hr-ref" { (d.hr_ref) }
                 dt { (t(lang, "siret")) } dd { (d.siret) }
                 dt { (t(lang, "event")) } dd { (d.event) }
-                dt { (t(lang, "state")) } dd { span.state id="state" { (d.state) } " (rev. " (d.revision) ", " (t(lang, "attempts")) " " (d.attempts) ")" }
+                dt { (t(lang, "state")) } dd { span.state id="state" { (d.state) } " (rev. " (d.revision) ", " (t(lang, "attempts").to_lowercase()) " " (d.attempts) ")" }
                 dt { (t(lang, "nir")) } dd { code { (p.nir_masked) } }
                 @if d.test { dt { (t(lang, "test")) } dd { span.test { (t(lang, "test_yes")) " (S10.G00.00.005 = 01)" } } }
                 @if let Some(k) = &d.last_error_kind { dt { (t(lang, "last_error")) } dd { (k) } }
@@ -480,7 +484,7 @@ pub fn declaration(lang: Lang, who: &Who, p: &DeclarationPage, csrf: &str) -> Ma
             h2 { (t(lang, "deposits")) }
             @if p.deposits.is_empty() { p { (t(lang, "none")) } } @else {
                 table id="deposits" {
-                    thead { tr { th { "#" } th { (t(lang, "nature")) } th { (t(lang, "state")) } th { (t(lang, "attempts")) }
+                    thead { tr { th { "#" } th { (t(lang, "deposit_nature")) } th { (t(lang, "state")) } th { (t(lang, "attempts")) }
                         th { (t(lang, "sent")) } th { "idflux" } th { (t(lang, "next_attempt")) } th { (t(lang, "last_error")) } th {} } }
                     @for x in &p.deposits {
                         tr {

@@ -279,7 +279,7 @@ async fn operator_actions_are_journaled_with_the_identity() {
     assert_eq!(rows, want);
     let (_, _, page) = call(get("/console/declarations/1"), &j, &cfg, &alice).await;
     assert!(
-        page.contains("console_retry") && page.contains("(console: alice.ops)"),
+        page.contains("retry_requested") && page.contains("(console: alice.ops)"),
         "{page}"
     );
     assert!(

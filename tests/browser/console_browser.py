@@ -62,7 +62,7 @@ def main():
         # the peer accepts it), which the page's live refresh shows without a reload.
         wait.until(lambda d: d.find_element(By.ID, "state").text not in ("failed", ""))
         WebDriverWait(b, 60).until(lambda d: d.find_element(By.ID, "state").text == "accepted")
-        assert "console_retry" in b.find_element(By.ID, "timeline").text
+        assert "(console: browser-test)" in b.find_element(By.ID, "timeline").text
         b.save_screenshot(os.path.join(shots, "4-declaration-retried.png"))
 
         b.get(base + "/console/late")
