@@ -9,6 +9,10 @@
 //! It carries no personal data (counts only), but it is still restricted: it listens on
 //! loopback unless configured otherwise, and an optional bearer token (read from a file whose
 //! mode is checked, like every secret) is then required on every request.
+//!
+//! The operator console ([`crate::console`], `/` and `/console/…`) is served here too, with its
+//! own access rule (client certificate roles, or loopback): with `console.tls` the whole listener
+//! speaks TLS with client certificates.
 
 use bytes::Bytes;
 use http_body_util::Full;
