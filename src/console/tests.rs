@@ -334,3 +334,66 @@ fn percentiles_by_nearest_rank() {
     assert_eq!(data::percentile(&v, 90), Some(9));
     assert_eq!(data::percentile(&[], 50), None);
 }
+
+#[tokio::test]
+async fn insurer_view_counts_guarantees_below_franchise_and_complements() {
+    let d = tempfile::tempdir().unwrap();
+    let (j, cfg) = fixture(d.path(), "viewer");
+    let today = chrono::Utc::now().date_naive();
+    j.write_blocking(move |c| {
+        let at = "2026-11-02T09:00:00.000Z";
+        for (hr, kind, g) in [
+            ("RH-0001", Some("guarantee_start"), today),
+            ("RH-0002", Some("below_franchise"), today),
+            ("RH-0003", None, today + chrono::Duration::days(3)),
+        ] {
+            c.execute(
+                "INSERT INTO insurer_stoppages (siret, hr_ref, insurer_code, insurer_name, employer_name, contract_ref,
+                   franchise_days, first_day, guarantee_date, due_at, fired_kind, created_at, updated_at)
+                 VALUES ('12345678900011', ?1, 'P1', 'Prévoyance Un', 'Employeur', 'C1', 30, ?2, ?3, ?4, ?5, ?4, ?4)",
+                params![hr, (g - chrono::Duration::days(30)).to_string(), g.to_string(), at, kind],
+            )?;
+        }
+        c.execute(
+            "INSERT INTO outbox (declaration_id, dest, file_name, body, created_at)
+             VALUES (1, 'insurer/P1', 'RH-0001_guarantee_start_1.xml', CAST('<Guarantee><Complement/></Guarantee>' AS BLOB), ?1)",
+            [at],
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    let blocks = j.read_blocking(move |c| data::insurers(c, today)).unwrap();
+    assert_eq!(blocks.len(), 1);
+    let b = &blocks[0];
+    assert_eq!(
+        (
+            b.stoppages,
+            b.guarantees_started,
+            b.below_franchise,
+            b.complements
+        ),
+        (3, 1, 1, 1)
+    );
+    let starting: Vec<&str> = b.starting.iter().map(|g| g.hr_ref.as_str()).collect();
+    assert_eq!(
+        starting,
+        ["RH-0001", "RH-0003"],
+        "below-franchise stoppages start nothing"
+    );
+    let (_, _, page) = call(get("/console/insurers"), &j, &cfg, &local()).await;
+    assert!(
+        page.contains("Prévoyance Un (P1)") && page.contains("RH-0003"),
+        "{page}"
+    );
+    // The insurer file is downloadable from the declaration page.
+    let (st, h, body) = call(get("/console/files/1"), &j, &cfg, &local()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(body.contains("<Complement/>"));
+    assert!(
+        h.get("content-disposition")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+}
