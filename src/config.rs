@@ -64,6 +64,9 @@ pub struct Config {
     /// How long each expected return may take before an alert.
     #[serde(default)]
     pub deadlines: crate::alerts::config::Deadlines,
+    /// The operator console on the admin listener: language, TLS, roles.
+    #[serde(default)]
+    pub console: crate::console::ConsoleConfig,
     /// Where this file was read from (set by `load`).
     #[serde(skip)]
     pub source: PathBuf,
@@ -570,6 +573,7 @@ impl Config {
             fix(p);
         }
         self.admin.resolve_paths(base);
+        self.console.resolve_paths(base);
         for f in &mut self.dsn.fiches {
             fix(f);
         }
@@ -789,7 +793,14 @@ impl Config {
                 p.push(format!("{name}: {e}"));
             }
         }
-        p.extend(self.admin.validate());
+        // Off loopback, the console's client-certificate TLS replaces the bearer token.
+        p.extend(
+            self.admin
+                .validate()
+                .into_iter()
+                .filter(|m| !(self.console.tls && m.starts_with("admin.listen"))),
+        );
+        p.extend(self.console.validate(&self.admin, &self.api));
         p.extend(self.retention.validate());
         p.extend(crate::engine::insurer::config::validate(
             &self.insurers,

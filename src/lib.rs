@@ -29,6 +29,7 @@ pub mod alerts;
 pub mod channels;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod documents;
 pub mod dsn;
 pub mod engine;

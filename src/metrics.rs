@@ -187,6 +187,7 @@ fn families(out: &mut String) {
     API_REFUSALS.render(out);
     HEARTBEAT_FAILURES.render(out);
     RELOADS.render(out);
+    crate::console::EVENTS.render(out);
 }
 
 /// The registry in the Prometheus text format.

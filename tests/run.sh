@@ -12,10 +12,18 @@ command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
 command -v lintian >/dev/null 2>&1 || missing+=(lintian)
 command -v /usr/sbin/sshd >/dev/null 2>&1 || missing+=(openssh-server)
+# A real browser for the console test (tests/console_browser.rs).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${missing[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# The browser driver for the console test.
+if ! python3 -c 'import selenium' >/dev/null 2>&1; then
+  echo "tests/run.sh: installing selenium"
+  python3 -m pip install -q selenium
 fi
 # A real SMTP server for the alert tests.
 if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then

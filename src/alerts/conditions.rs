@@ -131,7 +131,9 @@ pub fn title(condition: &str) -> String {
         }
         "peer_fault" => "incident d'un service net-entreprises".into(),
         "prestij_rejected" => "inscription Prest'IJ rejetée par la CNAM".into(),
-        "prestij_arl_missing" => "accusé de réception Prest'IJ (ARL GESTIP) absent dans le délai".into(),
+        "prestij_arl_missing" => {
+            "accusé de réception Prest'IJ (ARL GESTIP) absent dans le délai".into()
+        }
         "prestij_flow_refused" => "flux GESTIP Prest'IJ refusé (ARL KO)".into(),
         "prestij_bad_file" => "fichier Prest'IJ illisible".into(),
         "prestij_transfer_failed" => {

@@ -9,6 +9,10 @@
 //! It carries no personal data (counts only), but it is still restricted: it listens on
 //! loopback unless configured otherwise, and an optional bearer token (read from a file whose
 //! mode is checked, like every secret) is then required on every request.
+//!
+//! The operator console ([`crate::console`], `/` and `/console/…`) is served here too, with its
+//! own access rule (client certificate roles, or loopback): with `console.tls` the whole listener
+//! speaks TLS with client certificates.
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -99,8 +103,28 @@ fn respond(
     r
 }
 
-/// Serves the admin endpoints on `listener` until `stop`.
+/// Serves the admin endpoints on `listener` until `stop`. With `console.tls`, every
+/// connection is TLS with a verified client certificate (the web service's mTLS machinery);
+/// its identities go to the console's role check.
 pub async fn serve(listener: TcpListener, engine: Engine, stop: CancellationToken) {
+    let cfg = engine.config.load_full();
+    let acceptor = if cfg.console.tls {
+        let (c, k, ca) = cfg.console.tls_files(&cfg.api);
+        match crate::channels::tls::server_config(&c, &k, &ca) {
+            Ok(sc) => {
+                // hyper's http1 builder below: offer HTTP/1.1 only.
+                let mut sc = (*sc).clone();
+                sc.alpn_protocols = vec![b"http/1.1".to_vec()];
+                Some(tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(sc)))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "admin: cannot set up TLS; the admin listener stays closed");
+                return;
+            }
+        }
+    } else {
+        None
+    };
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
         let Some((tcp, peer)) = super::accept::next(&listener, &stop, "admin").await else {
@@ -108,19 +132,64 @@ pub async fn serve(listener: TcpListener, engine: Engine, stop: CancellationToke
         };
         let engine = engine.clone();
         let watcher = graceful.watcher();
+        let acceptor = acceptor.clone();
         tokio::spawn(async move {
-            let svc = hyper::service::service_fn(move |req| {
-                let engine = engine.clone();
-                async move { Ok::<_, std::convert::Infallible>(handle(req, &engine).await) }
-            });
-            let conn =
-                hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tcp), svc);
-            if let Err(e) = watcher.watch(conn).await {
-                tracing::debug!(%peer, error = %e, "admin: connection ended with an error");
+            let loopback = peer.ip().is_loopback();
+            match acceptor {
+                None => {
+                    let who = crate::console::Peer {
+                        loopback,
+                        tls_identities: None,
+                    };
+                    serve_conn(TokioIo::new(tcp), engine, who, watcher, peer).await
+                }
+                Some(a) => {
+                    let hs =
+                        tokio::time::timeout(std::time::Duration::from_secs(10), a.accept(tcp))
+                            .await;
+                    let Ok(Ok(tls)) = hs else {
+                        crate::console::EVENTS.inc("tls_handshake_failed");
+                        tracing::debug!(%peer, "admin: TLS handshake failed");
+                        return;
+                    };
+                    let ids = tls
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|c| c.first())
+                        .map(crate::channels::tls::identities)
+                        .unwrap_or_default();
+                    let who = crate::console::Peer {
+                        loopback,
+                        tls_identities: Some(ids),
+                    };
+                    serve_conn(TokioIo::new(tls), engine, who, watcher, peer).await
+                }
             }
         });
     }
     graceful.shutdown().await;
+}
+
+async fn serve_conn<I>(
+    io: TokioIo<I>,
+    engine: Engine,
+    who: crate::console::Peer,
+    watcher: hyper_util::server::graceful::Watcher,
+    peer: SocketAddr,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let who = std::sync::Arc::new(who);
+    let svc = hyper::service::service_fn(move |req| {
+        let engine = engine.clone();
+        let who = who.clone();
+        async move { Ok::<_, std::convert::Infallible>(handle(req, &engine, &who).await) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new().serve_connection(io, svc);
+    if let Err(e) = watcher.watch(conn).await {
+        tracing::debug!(%peer, error = %e, "admin: connection ended with an error");
+    }
 }
 
 /// Compares without an early exit, so the answer time does not tell how much matched.
@@ -160,8 +229,17 @@ fn refusal(req: &Request<Incoming>, admin: &Admin) -> Option<Response<Body>> {
     }
 }
 
-async fn handle(req: Request<Incoming>, engine: &Engine) -> Response<Body> {
+async fn handle(
+    req: Request<Incoming>,
+    engine: &Engine,
+    peer: &crate::console::Peer,
+) -> Response<Body> {
     let cfg = engine.config.load_full();
+    // The console authenticates by client certificate (or loopback) and roles, not by the
+    // bearer token, which a browser cannot send.
+    if crate::console::is_console_path(req.uri().path()) {
+        return crate::console::handle(req, &engine.journal, cfg, peer).await;
+    }
     if let Some(r) = refusal(&req, &cfg.admin) {
         return r;
     }

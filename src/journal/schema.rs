@@ -411,6 +411,19 @@ const MIGRATIONS: &[&str] = &[
     -- The last BPIJ line a guarantee_start complement was recomputed with (IJSS actually paid).
     ALTER TABLE insurer_stoppages ADD COLUMN complement_bpij_line INTEGER;
     "#,
+    // 8: what operators did in the console (retry, task done, alert acknowledged), with the
+    // identity of their client certificate (or the configured local identity).
+    r#"
+    CREATE TABLE console_actions (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        at       TEXT NOT NULL,
+        operator TEXT NOT NULL,
+        action   TEXT NOT NULL,
+        target   INTEGER NOT NULL,
+        detail   TEXT
+    );
+    CREATE INDEX console_actions_target ON console_actions(action, target);
+    "#,
 ];
 
 /// The schema version this binary writes.
