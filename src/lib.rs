@@ -33,6 +33,7 @@ pub mod documents;
 pub mod dsn;
 pub mod engine;
 pub mod formats;
+pub mod fsio;
 pub mod health;
 pub mod journal;
 pub mod logging;

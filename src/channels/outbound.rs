@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::fsio::{Perms, ensure_dir, sync_dir, write_temp};
+use crate::fsio::{Perms, ensure_dir, sync_dir, write_temp};
 use crate::journal::{Journal, JournalError, now, query, store};
 
 /// Resolves an outbox destination ("hr", "insurer/AXA") to its folder under outbound/.

@@ -20,10 +20,10 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use super::fsio::{self, Perms};
 use crate::engine::ingest::{Engine, IngestReport, InputMeta};
 use crate::formats::hr_csv::{self, Parsed};
 use crate::formats::hr_json;
+use crate::fsio::{self, Perms};
 use crate::model::validate::{FieldError, Location};
 
 /// The spool's folders.

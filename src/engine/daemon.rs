@@ -10,12 +10,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::ingest::Engine;
 use super::{purge, reload, service};
-use crate::channels::fsio::Perms;
 use crate::channels::netent::NetEntConfig;
 use crate::channels::spool::{SpoolDirs, SpoolOptions};
 use crate::channels::{admin, api, outbound, spool, tls};
 use crate::config::{Config, ConfigError, NetEntMode};
 use crate::engine::exchange::Exchange;
+use crate::fsio::Perms;
 use crate::journal::{Journal, JournalError};
 
 #[derive(Debug, thiserror::Error)]
@@ -391,7 +391,7 @@ fn remote_netent(cfg: &Config) -> Result<NetEntConfig, DaemonError> {
         source: std::io::Error::other(m),
     };
     let password = match &n.password_file {
-        Some(f) => crate::channels::fsio::read_secret(f).map_err(bad)?,
+        Some(f) => crate::fsio::read_secret(f).map_err(bad)?,
         None => return Err(bad("netent.password_file is required".into())),
     };
     let siret = n.siret.clone().unwrap_or_default();

@@ -103,12 +103,12 @@ impl Journal {
     /// Opens (creating if needed) the journal at `path` and starts the writer thread.
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
         if let Some(dir) = path.parent() {
-            crate::channels::fsio::ensure_dir(dir, crate::channels::fsio::Perms::PRIVATE).map_err(
-                |source| JournalError::Io {
+            crate::fsio::ensure_dir(dir, crate::fsio::Perms::PRIVATE).map_err(|source| {
+                JournalError::Io {
                     path: dir.into(),
                     source,
-                },
-            )?;
+                }
+            })?;
         }
         let conn = open_writer(path)?;
         // The database and its WAL hold health data: owner only.

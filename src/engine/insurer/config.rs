@@ -199,7 +199,7 @@ pub fn validate(insurers: &[Insurer], employers: &HashSet<String>) -> Vec<String
             }
             if let Some(k) = &ins.push_key_file
                 && k.exists()
-                && let Err(e) = crate::channels::fsio::check_secret_mode(k)
+                && let Err(e) = crate::fsio::check_secret_mode(k)
             {
                 p.push(format!("{at}.push_key_file: {e}"));
             }

@@ -784,8 +784,17 @@ fn purge_forgets_routing_only_once_the_declarations_are_gone() {
         Ok(())
     })
     .unwrap();
-    j.write_blocking(|c| crate::journal::retention::purge(c, "9999"))
-        .unwrap();
+    j.write_blocking(|c| {
+        crate::journal::retention::purge(
+            c,
+            "9999",
+            &crate::journal::retention::PurgeHooks {
+                before_declarations: vec![crate::alerts::store::purge_followup],
+                after_declarations: vec![purge],
+            },
+        )
+    })
+    .unwrap();
     assert_eq!(count(&j), 0);
 }
 
