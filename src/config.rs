@@ -6,6 +6,7 @@
 //! configuration file, so `conf/ijgate.toml` works from a fresh clone whatever the cwd.
 
 pub mod admin;
+pub mod insurers;
 pub mod retention;
 pub mod smtp;
 
@@ -58,7 +59,7 @@ pub struct Config {
     pub retention: retention::Retention,
     /// Prévoyance insurers and the contracts that cover employers' populations.
     #[serde(default)]
-    pub insurers: Vec<crate::engine::insurer::config::Insurer>,
+    pub insurers: Vec<insurers::Insurer>,
     /// The SMTP server every mail goes through (alerts, …).
     #[serde(default)]
     pub smtp: smtp::SmtpConfig,
@@ -525,7 +526,7 @@ impl Config {
         for f in &mut self.dsn.fiches {
             fix(f);
         }
-        crate::engine::insurer::config::resolve_paths(&mut self.insurers, base);
+        insurers::resolve_paths(&mut self.insurers, base);
         self.smtp.resolve_paths(base);
     }
 
@@ -737,10 +738,7 @@ impl Config {
         }
         p.extend(self.admin.validate());
         p.extend(self.retention.validate());
-        p.extend(crate::engine::insurer::config::validate(
-            &self.insurers,
-            &seen,
-        ));
+        p.extend(insurers::validate(&self.insurers, &seen));
         p.extend(self.smtp.validate());
         p.extend(self.alerts.validate());
         for (i, e) in self.employers.iter().enumerate() {

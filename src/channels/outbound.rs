@@ -166,7 +166,7 @@ pub async fn run(
     stop: CancellationToken,
     config: Arc<arc_swap::ArcSwap<crate::config::Config>>,
 ) {
-    let overrides = || crate::engine::insurer::config::outbound_overrides(&config.load().insurers);
+    let overrides = || crate::config::insurers::outbound_overrides(&config.load().insurers);
     loop {
         match flush(&journal, &outbound, perms, &overrides()).await {
             Ok(n) if n > 0 => tracing::debug!(written = n, "outbox: notices written"),
