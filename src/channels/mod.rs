@@ -11,6 +11,7 @@ pub mod mailer;
 pub mod mtls_client;
 pub mod netent;
 pub mod outbound;
+pub mod router;
 pub mod spool;
 pub mod tls;
 

@@ -101,6 +101,7 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         rescan_interval: cfg.spool.rescan_interval,
         max_file_size: cfg.spool.max_file_size,
         concurrency: 8,
+        router: Arc::new(spool_router()),
     };
     tasks.spawn(super::insurer::franchise::run(
         journal.clone(),
@@ -409,4 +410,33 @@ fn remote_netent(cfg: &Config) -> Result<NetEntConfig, DaemonError> {
     c.request_timeout = n.request_timeout;
     c.listing_version = n.listing_version.clone();
     Ok(c)
+}
+
+/// The spool door's handlers by kind: supporting documents the CPAM asks for
+/// (`<hr_ref>.<TYPE>.pdf`, taken unread), then BPIJ slips (`.xml`, a Prest'IJ feed). Files
+/// no handler claims are HR records or payroll signalements, the door's default way.
+pub fn spool_router() -> crate::channels::router::Router {
+    use crate::channels::router::{Handled, Router, SpoolFile};
+    fn document<'a>(f: SpoolFile<'a>) -> Handled<'a> {
+        Box::pin(crate::documents::spool_door::process(
+            f.engine, f.dirs, f.opts, f.path, f.name,
+        ))
+    }
+    fn bpij<'a>(f: SpoolFile<'a>, bytes: Vec<u8>) -> Handled<'a> {
+        Box::pin(super::insurer::spool_bpij::process(
+            f.engine,
+            f.dirs,
+            f.opts.perms,
+            f.path,
+            f.name,
+            bytes,
+        ))
+    }
+    Router::new()
+        .unread(
+            "supporting document",
+            crate::documents::spool_door::is_document,
+            document,
+        )
+        .read("BPIJ", super::insurer::spool_bpij::is_bpij_file, bpij)
 }
