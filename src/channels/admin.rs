@@ -267,6 +267,16 @@ pub async fn scrape(engine: &Engine, cfg: &crate::config::Config) -> String {
         "ijgate_journal_commits_total {}\n",
         stats.commits.load(std::sync::atomic::Ordering::Relaxed)
     ));
+    metrics::header(
+        &mut out,
+        "ijgate_journal_job_panics_total",
+        "Journal write jobs that panicked (each failed alone; the writer went on).",
+        "counter",
+    );
+    out.push_str(&format!(
+        "ijgate_journal_job_panics_total {}\n",
+        stats.job_panics.load(std::sync::atomic::Ordering::Relaxed)
+    ));
     let checks: Vec<(String, f64)> = health::global()
         .report()
         .checks
