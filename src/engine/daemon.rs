@@ -64,6 +64,36 @@ pub fn ensure_dev_certs(cfg: &Config) -> Result<(), DaemonError> {
     Ok(())
 }
 
+/// One shutdown stage: its cancellation token and the tasks that watch it.
+struct Stage {
+    name: &'static str,
+    stop: CancellationToken,
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl Stage {
+    fn new(name: &'static str) -> Stage {
+        Stage {
+            name,
+            stop: CancellationToken::new(),
+            tasks: tokio::task::JoinSet::new(),
+        }
+    }
+
+    /// Cancels the stage and waits for its tasks until `deadline`; false when it elapsed
+    /// (the tasks left are aborted when the stage is dropped).
+    async fn stop_by(&mut self, deadline: tokio::time::Instant) -> bool {
+        self.stop.cancel();
+        let done = tokio::time::timeout_at(deadline, async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await
+        .is_ok();
+        tracing::debug!(stage = self.name, done, "shutdown: stage stopped");
+        done
+    }
+}
+
 /// Runs the daemon until a stop signal.
 pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
     let cfg = Config::load(config_path)?;
@@ -78,7 +108,13 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
     dirs.prepare(perms)
         .map_err(io(format!("spool {}", cfg.spool.dir.display())))?;
     let journal = Journal::open(&cfg.db_path())?;
-    let stop = CancellationToken::new();
+    // Shutdown stages, stopped in this order (mini-redis `src/server.rs`): each has its own
+    // token and tasks, so the outbox's last flush runs only after every in-flight ingest has
+    // committed and every worker has finished its current item.
+    let mut doors = Stage::new("doors");
+    let mut workers = Stage::new("workers");
+    let mut outbox = Stage::new("outbox");
+    let mut last = Stage::new("service");
     let engine = Engine {
         journal: journal.clone(),
         config: Arc::new(ArcSwap::from_pointee(cfg.clone())),
@@ -86,13 +122,12 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         exchange_wake: Arc::new(Notify::new()),
         insurer_wake: Arc::new(Notify::new()),
     };
-    let mut tasks = tokio::task::JoinSet::new();
-    tasks.spawn(outbound::run(
+    outbox.tasks.spawn(outbound::run(
         journal.clone(),
         dirs.outbound.clone(),
         perms,
         engine.outbox_wake.clone(),
-        stop.clone(),
+        outbox.stop.clone(),
         engine.config.clone(),
     ));
     let opts = SpoolOptions {
@@ -103,34 +138,39 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         concurrency: 8,
         router: Arc::new(spool_router()),
     };
-    tasks.spawn(super::insurer::franchise::run(
+    workers.tasks.spawn(super::insurer::franchise::run(
         journal.clone(),
         engine.config.clone(),
         engine.insurer_wake.clone(),
         engine.outbox_wake.clone(),
-        stop.clone(),
+        workers.stop.clone(),
     ));
-    tasks.spawn(super::insurer::push::run(
+    workers.tasks.spawn(super::insurer::push::run(
         journal.clone(),
         engine.config.clone(),
-        stop.clone(),
+        workers.stop.clone(),
     ));
-    tasks.spawn(spool::run(engine.clone(), dirs.clone(), opts, stop.clone()));
+    doors.tasks.spawn(spool::run(
+        engine.clone(),
+        dirs.clone(),
+        opts,
+        doors.stop.clone(),
+    ));
     if cfg.dsn.enabled {
         let dsn_dirs = crate::channels::dsn_spool::DsnDirs::new(&cfg.spool.dir);
         dsn_dirs.prepare(perms).map_err(io("spool/inbound/dsn"))?;
-        tasks.spawn(crate::channels::dsn_spool::run(
+        doors.tasks.spawn(crate::channels::dsn_spool::run(
             dsn_dirs,
             perms,
             journal.clone(),
             engine.config.clone(),
-            stop.clone(),
+            doors.stop.clone(),
         ));
     }
     // The CPAM exchange: the sandbox peer (a child process) or a remote API DSN.
     let netent = match cfg.netent.mode {
         NetEntMode::Disabled => None,
-        NetEntMode::Sandbox => Some(start_sandbox(&cfg, &mut tasks, stop.clone()).await?),
+        NetEntMode::Sandbox => Some(start_sandbox(&cfg, &mut last.tasks, last.stop.clone()).await?),
         NetEntMode::Remote => Some((remote_netent(&cfg)?, true)),
         // Refused by Config::validate before we get here; kept exhaustive on purpose.
         NetEntMode::Unset => {
@@ -156,45 +196,53 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
             insurer_wake: engine.insurer_wake.clone(),
             paris_time,
         };
-        tasks.spawn(ex.clone().run_deposits(stop.clone()));
-        tasks.spawn(ex.clone().run_flux_poller(stop.clone()));
-        tasks.spawn(ex.clone().run_declarant_poller(stop.clone()));
-        tasks.spawn(crate::documents::uploader::run(
+        workers
+            .tasks
+            .spawn(ex.clone().run_deposits(workers.stop.clone()));
+        workers
+            .tasks
+            .spawn(ex.clone().run_flux_poller(workers.stop.clone()));
+        workers
+            .tasks
+            .spawn(ex.clone().run_declarant_poller(workers.stop.clone()));
+        workers.tasks.spawn(crate::documents::uploader::run(
             journal.clone(),
             engine.config.clone(),
             ex.client.clone(),
             engine.outbox_wake.clone(),
-            stop.clone(),
+            workers.stop.clone(),
         ));
-        tasks.spawn(ex.run_bpij_poller(stop.clone()));
+        workers
+            .tasks
+            .spawn(ex.run_bpij_poller(workers.stop.clone()));
     }
     // Deadlines, alerts and DSIJ tasks.
     let alerts_wake = Arc::new(Notify::new());
-    tasks.spawn(crate::alerts::run_scanner(
+    workers.tasks.spawn(crate::alerts::run_scanner(
         journal.clone(),
         engine.config.clone(),
         alerts_wake.clone(),
         engine.outbox_wake.clone(),
-        stop.clone(),
+        workers.stop.clone(),
     ));
-    tasks.spawn(crate::alerts::run_sender(
+    workers.tasks.spawn(crate::alerts::run_sender(
         journal.clone(),
         engine.config.clone(),
         alerts_wake,
-        stop.clone(),
+        workers.stop.clone(),
     ));
     // Service life: watchdog heartbeat (also feeds /healthz), daily retention, admin listener.
     let watchdog = service::watchdog_interval();
-    tasks.spawn(service::heartbeat(
+    last.tasks.spawn(service::heartbeat(
         journal.clone(),
         dirs.inbound.clone(),
         watchdog,
-        stop.clone(),
+        last.stop.clone(),
     ));
-    tasks.spawn(purge::daily(
+    workers.tasks.spawn(purge::daily(
         journal.clone(),
         engine.config.clone(),
-        stop.clone(),
+        workers.stop.clone(),
     ));
     let mut admin_addr = None;
     if cfg.admin.enabled {
@@ -202,7 +250,8 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
             .await
             .map_err(io(format!("admin.listen {}", cfg.admin.listen)))?;
         admin_addr = l.local_addr().ok();
-        tasks.spawn(admin::serve(l, engine.clone(), stop.clone()));
+        last.tasks
+            .spawn(admin::serve(l, engine.clone(), last.stop.clone()));
     }
     let mut tls_slot = None;
     let mut listen = None;
@@ -219,12 +268,12 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         listen = listener.local_addr().ok();
         let tls_cfg = Arc::new(ArcSwap::new(server));
         tls_slot = Some(tls_cfg.clone());
-        tasks.spawn(api::serve(
+        doors.tasks.spawn(api::serve(
             listener,
             tls_cfg,
             engine.clone(),
             cfg.api.max_body,
-            stop.clone(),
+            doors.stop.clone(),
         ));
     }
     let signals = reload::Signals::install();
@@ -244,13 +293,18 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
     reload::run_until_stop(&mut reloader, signals).await;
     service::stopping();
     tracing::info!("stop requested: no new input; finishing in-flight work");
-    stop.cancel();
-    let grace = cfg.daemon.shutdown_grace;
-    let drained =
-        tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
-    if drained.is_err() {
+    let deadline = tokio::time::Instant::now() + cfg.daemon.shutdown_grace;
+    // (1) doors stop accepting and (2) their in-flight ingest commits (the spool finishes
+    // the files it took, the API drains its open requests); (3) workers finish their
+    // current item; (4) the outbox flushes what was committed; (5) the sandbox peer, admin
+    // listener and heartbeat go last. All within `shutdown_grace`.
+    let mut complete = true;
+    for stage in [&mut doors, &mut workers, &mut outbox, &mut last] {
+        complete &= stage.stop_by(deadline).await;
+    }
+    if !complete {
         tracing::warn!(
-            ?grace,
+            grace = ?cfg.daemon.shutdown_grace,
             "shutdown grace elapsed; abandoning remaining work (it resumes at next start)"
         );
     }
