@@ -1,7 +1,9 @@
 //! The layer map of docs/ARCHITECTURE.md, checked: every `crate::…` path in `src/` is an edge
 //! from the file's layer to the target's layer, and an edge may only point to the same layer
 //! or a lower one. A plain text scan (comment lines skipped) is enough: a path the compiler
-//! accepts names the module it depends on, whether in a `use` or inline.
+//! accepts names the module it depends on, whether in a `use` or inline. `super::sibling`
+//! paths are followed too when they name a sibling module file (a file-level layer can differ
+//! from its sibling's, e.g. `alerts/config.rs` and `alerts/store.rs`).
 //!
 //! The map is by file path, most specific prefix first. Adding a module means adding it here;
 //! an unmapped file fails the test, so the map cannot silently go stale.
