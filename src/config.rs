@@ -5,6 +5,11 @@
 //! exits 78 (EX_CONFIG) when there is any. Relative paths resolve against the folder of the
 //! configuration file, so `conf/ijgate.toml` works from a fresh clone whatever the cwd.
 
+pub mod admin;
+pub mod insurers;
+pub mod retention;
+pub mod smtp;
+
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
@@ -48,16 +53,16 @@ pub struct Config {
     pub dsn: DsnDoor,
     /// Health and metrics listener.
     #[serde(default)]
-    pub admin: crate::channels::admin::Admin,
+    pub admin: admin::Admin,
     /// How long personal data is kept.
     #[serde(default)]
-    pub retention: crate::journal::retention::Retention,
+    pub retention: retention::Retention,
     /// Prévoyance insurers and the contracts that cover employers' populations.
     #[serde(default)]
-    pub insurers: Vec<crate::engine::insurer::config::Insurer>,
+    pub insurers: Vec<insurers::Insurer>,
     /// The SMTP server every mail goes through (alerts, …).
     #[serde(default)]
-    pub smtp: crate::channels::mailer::SmtpConfig,
+    pub smtp: smtp::SmtpConfig,
     /// E-mail alerts: recipients, reminders, digests.
     #[serde(default)]
     pub alerts: crate::alerts::config::AlertsConfig,
@@ -577,7 +582,7 @@ impl Config {
         for f in &mut self.dsn.fiches {
             fix(f);
         }
-        crate::engine::insurer::config::resolve_paths(&mut self.insurers, base);
+        insurers::resolve_paths(&mut self.insurers, base);
         self.smtp.resolve_paths(base);
     }
 
@@ -684,7 +689,7 @@ impl Config {
             match &self.netent.password_file {
                 None => p.push("netent.password_file: required when mode = \"remote\"".into()),
                 Some(f) => {
-                    if let Err(e) = crate::channels::fsio::read_secret(f) {
+                    if let Err(e) = crate::fsio::read_secret(f) {
                         p.push(format!("netent.password_file: {e}"));
                     }
                 }
@@ -783,7 +788,7 @@ impl Config {
         if self.api.enabled
             && !self.api.dev_certs
             && self.api.key_file.exists()
-            && let Err(e) = crate::channels::fsio::check_secret_mode(&self.api.key_file)
+            && let Err(e) = crate::fsio::check_secret_mode(&self.api.key_file)
         {
             p.push(format!("api.key_file: {e}"));
         }
@@ -802,10 +807,7 @@ impl Config {
         );
         p.extend(self.console.validate(&self.admin, &self.api));
         p.extend(self.retention.validate());
-        p.extend(crate::engine::insurer::config::validate(
-            &self.insurers,
-            &seen,
-        ));
+        p.extend(insurers::validate(&self.insurers, &seen));
         p.extend(self.smtp.validate());
         p.extend(self.alerts.validate());
         for (i, e) in self.employers.iter().enumerate() {

@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 
 /// The journal took a tiny write (heartbeat).
 pub const JOURNAL: &str = "journal";
+/// No journal write job has panicked since start (set only on failure: the writer thread
+/// survives the panic, fails that job and raises this).
+pub const JOURNAL_JOB: &str = "journal_job";
 /// The spool inbound folder is readable (heartbeat).
 pub const SPOOL: &str = "spool";
 /// The spool loop completed a rescan recently (spool loop).

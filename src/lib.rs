@@ -1,29 +1,31 @@
 //! ijgate — an on-premise EDI gateway for sick-leave declarations (arrêts de travail).
 //!
 //! # Layout
-//! - [`model`]: domain types (SIRET, NIR, the canonical stoppage) and their validation. No I/O.
-//! - [`neodes`]: the DSN file codec (norme NEODeS). No I/O.
-//! - [`dsn`]: DSN analysis for insurers: typed extraction, fiche de paramétrage, CRM-OC checks,
-//!   contribution calls. No I/O except its CLI glue.
-//! - [`formats`]: HR inputs (CSV, JSON, DSN signalements) mapped to the model. No I/O.
-//! - [`config`]: the TOML configuration, validated as a whole.
-//! - [`journal`]: the durable SQLite journal (WAL, synchronous=FULL, group commit).
-//! - [`channels`]: I/O edges — spool folders, the mTLS web service, durable file writes, TLS.
-//! - [`engine`]: the workflow that ties doors, journal and outbound notices together.
-//! - [`prevoyance`]: the prévoyance complement engine (seed 001): contracts, IJSS estimate,
-//!   legal maintenance, cascaded coverages, bordereau. No I/O except its CLI glue.
-//! - The local net-entreprises peer for demos and tests is a separate binary,
-//!   `src/bin/ijgate-sandbox/` (`ijgate-sandbox`), outside this library and the Debian package.
-//! - [`alerts`]: deadlines (French working days) and durable e-mail alerts.
-//! - [`tasks`]: manual tasks, e.g. the DSIJ fallback with its prefilled salary attestation.
-//! - [`documents`]: supporting documents the CPAM asks for, uploaded through CNAM PJ IJ.
-//! - [`cli`]: command-line interface.
-//! - [`health`], [`metrics`]: named health checks and event counters, read by the admin
-//!   listener (`channels::admin`) and the systemd watchdog heartbeat (`engine::service`).
-//! - [`logging`]: stderr or journald.
+//! Layers, lowest first; an import points to its own layer or a lower one, never up
+//! (docs/ARCHITECTURE.md has the map by file; `tests/layers.rs` checks it):
+//! - domain, pure (no I/O, no settings types): [`model`] (SIRET, NIR, the canonical stoppage,
+//!   validation), [`neodes`] (the DSN codec), [`formats`] (HR inputs, signalement, BPIJ,
+//!   CNAM reports), [`dsn`] (DSN analysis for insurers), [`prevoyance`] (seed 001's
+//!   complement engine). Their `cli.rs` files are CLI glue (bin layer).
+//! - support, leaf helpers: [`fsio`] (temp name, fsync, rename, fsync the folder; 0600/0700),
+//!   [`metrics`], [`health`], [`logging`].
+//! - [`config`]: the TOML settings types, validated as a whole.
+//! - ports, I/O behind small types: [`journal`] (SQLite, WAL, synchronous=FULL, group commit),
+//!   and in [`channels`] the net-entreprises client, insurer mTLS client, mailer, outbox
+//!   writer and TLS material.
+//! - workflow, the decisions: [`engine`] (ingest, exchange, insurer, CPAM, notices, report),
+//!   [`alerts`] (deadlines in French working days, durable e-mail alerts), [`tasks`] (manual
+//!   tasks, e.g. the DSIJ fallback), [`documents`] (supporting documents for the CPAM).
+//! - doors, outside input into commands: in [`channels`] the spool door, the mTLS web service
+//!   and the admin listener, plus the spool handlers `documents::spool_door` and
+//!   `engine::insurer::spool_bpij`.
+//! - daemon: `engine::daemon` (wiring, tasks, shutdown), `engine::reload`,
+//!   `engine::service` (systemd), `engine::purge`.
+//! - bin: [`cli`] and `main.rs`.
 //!
-//! Arrows point inward: `channels` and `engine` use `model`, `formats` and `journal`; the domain
-//! modules never import tokio, hyper or rusqlite.
+//! The local net-entreprises peer for demos and tests is a separate binary,
+//! `src/bin/ijgate-sandbox/` (`ijgate-sandbox`), using only this library's public API and
+//! outside the Debian package.
 
 pub mod alerts;
 pub mod channels;
@@ -34,6 +36,7 @@ pub mod documents;
 pub mod dsn;
 pub mod engine;
 pub mod formats;
+pub mod fsio;
 pub mod health;
 pub mod journal;
 pub mod logging;

@@ -43,7 +43,7 @@ impl Deadline {
     /// When a deadline started at `start` falls due. Working days keep the time of day.
     pub fn due(&self, start: DateTime<Utc>) -> DateTime<Utc> {
         match self {
-            Deadline::Elapsed(d) => super::store::later(start, *d),
+            Deadline::Elapsed(d) => super::workdays::later(start, *d),
             Deadline::WorkingDays(n) => {
                 let date = add_working_days(start.date_naive(), *n);
                 date.and_time(start.time()).and_utc()

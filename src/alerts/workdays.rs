@@ -75,6 +75,28 @@ pub fn add_working_days(start: NaiveDate, n: u32) -> NaiveDate {
     d
 }
 
+/// `t + d`, saturating: a huge configured duration means "never", not a panic.
+pub fn later(
+    t: chrono::DateTime<chrono::Utc>,
+    d: std::time::Duration,
+) -> chrono::DateTime<chrono::Utc> {
+    chrono::Duration::from_std(d)
+        .ok()
+        .and_then(|d| t.checked_add_signed(d))
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+}
+
+/// `t - d`, saturating.
+pub fn earlier(
+    t: chrono::DateTime<chrono::Utc>,
+    d: std::time::Duration,
+) -> chrono::DateTime<chrono::Utc> {
+    chrono::Duration::from_std(d)
+        .ok()
+        .and_then(|d| t.checked_sub_signed(d))
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

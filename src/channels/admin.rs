@@ -19,9 +19,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode, header};
 use hyper_util::rt::TokioIo;
-use serde::Deserialize;
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -30,62 +28,7 @@ use crate::health;
 use crate::journal::query;
 use crate::metrics;
 
-/// `[admin]`: the health and metrics listener.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Admin {
-    /// Serve /healthz and /metrics.
-    pub enabled: bool,
-    /// Plain HTTP: keep it on loopback (or a management network) unless a token is set.
-    pub listen: SocketAddr,
-    /// When set, every request must carry `Authorization: Bearer <token>`; the file must not
-    /// be readable by group or others.
-    pub bearer_token_file: Option<PathBuf>,
-}
-
-impl Default for Admin {
-    fn default() -> Self {
-        Admin {
-            // Off unless asked: two daemons on one host (tests, staging) must not fight for
-            // the port. The packaged configuration turns it on.
-            enabled: false,
-            listen: SocketAddr::from(([127, 0, 0, 1], 9187)),
-            bearer_token_file: None,
-        }
-    }
-}
-
-impl Admin {
-    /// Problems in this section, as sentences naming the setting.
-    pub fn validate(&self) -> Vec<String> {
-        let mut p = Vec::new();
-        if let (true, Some(f)) = (self.enabled, &self.bearer_token_file) {
-            match crate::channels::fsio::read_secret(f) {
-                Ok(t) if t.trim().is_empty() => {
-                    p.push(format!("admin.bearer_token_file: {} is empty", f.display()))
-                }
-                Ok(_) => {}
-                Err(e) => p.push(format!("admin.bearer_token_file: {e}")),
-            }
-        }
-        if self.enabled && !self.listen.ip().is_loopback() && self.bearer_token_file.is_none() {
-            p.push(format!(
-                "admin.listen: {} is not a loopback address: set admin.bearer_token_file",
-                self.listen
-            ));
-        }
-        p
-    }
-
-    /// Resolves a relative token path against the configuration folder.
-    pub fn resolve_paths(&mut self, base: &Path) {
-        if let Some(f) = &mut self.bearer_token_file
-            && f.is_relative()
-        {
-            *f = base.join(&*f);
-        }
-    }
-}
+pub use crate::config::admin::Admin;
 
 type Body = Full<Bytes>;
 
@@ -200,7 +143,7 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 /// `None` when the request may proceed, else the refusal to send.
 fn refusal(req: &Request<Incoming>, admin: &Admin) -> Option<Response<Body>> {
     let file = admin.bearer_token_file.as_ref()?;
-    let token = match crate::channels::fsio::read_secret(file) {
+    let token = match crate::fsio::read_secret(file) {
         Ok(t) if !t.is_empty() => t,
         Ok(_) | Err(_) => {
             tracing::error!(file = %file.display(), "admin: bearer token file unreadable or empty; refusing");
@@ -405,6 +348,16 @@ pub async fn scrape(engine: &Engine, cfg: &crate::config::Config) -> String {
     out.push_str(&format!(
         "ijgate_journal_commits_total {}\n",
         stats.commits.load(std::sync::atomic::Ordering::Relaxed)
+    ));
+    metrics::header(
+        &mut out,
+        "ijgate_journal_job_panics_total",
+        "Journal write jobs that panicked (each failed alone; the writer went on).",
+        "counter",
+    );
+    out.push_str(&format!(
+        "ijgate_journal_job_panics_total {}\n",
+        stats.job_panics.load(std::sync::atomic::Ordering::Relaxed)
     ));
     let checks: Vec<(String, f64)> = health::global()
         .report()

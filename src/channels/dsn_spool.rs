@@ -18,9 +18,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 use tokio_util::sync::CancellationToken;
 
-use super::fsio::{self, Perms};
 use super::spool::ignored;
 use crate::dsn::journal_check::{JournalStoppage, cross_check};
+use crate::fsio::{self, Perms};
 use crate::journal::Journal;
 
 /// Folders of the DSN door.

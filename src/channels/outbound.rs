@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::fsio::{Perms, ensure_dir, sync_dir, write_temp};
+use crate::fsio::{Perms, ensure_dir, sync_dir, write_temp};
 use crate::journal::{Journal, JournalError, now, query, store};
 
 /// Resolves an outbox destination ("hr", "insurer/AXA") to its folder under outbound/.
@@ -166,7 +166,7 @@ pub async fn run(
     stop: CancellationToken,
     config: Arc<arc_swap::ArcSwap<crate::config::Config>>,
 ) {
-    let overrides = || crate::engine::insurer::config::outbound_overrides(&config.load().insurers);
+    let overrides = || crate::config::insurers::outbound_overrides(&config.load().insurers);
     loop {
         match flush(&journal, &outbound, perms, &overrides()).await {
             Ok(n) if n > 0 => tracing::debug!(written = n, "outbox: notices written"),

@@ -20,10 +20,10 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use super::fsio::{self, Perms};
 use crate::engine::ingest::{Engine, IngestReport, InputMeta};
 use crate::formats::hr_csv::{self, Parsed};
 use crate::formats::hr_json;
+use crate::fsio::{self, Perms};
 use crate::model::validate::{ECHO_MAX, FieldError, Location, excerpt};
 
 /// The spool's folders.
@@ -153,6 +153,8 @@ pub struct SpoolOptions {
     pub max_file_size: u64,
     /// Files processed at once (they share group commits).
     pub concurrency: usize,
+    /// Handlers by kind of file, registered by the daemon's wiring.
+    pub router: Arc<super::router::Router>,
 }
 
 /// Watches `inbound/` and processes files until cancelled; in-flight files finish first.
@@ -438,9 +440,15 @@ pub async fn process(
     if kind != fsio::EntryKind::Regular {
         return refuse_entry(dirs, path, &name, kind, opts.perms);
     }
-    // Supporting documents asked for by the CPAM: `<hr_ref>.<TYPE>.pdf`.
-    if crate::documents::spool_door::is_document(&name) {
-        return crate::documents::spool_door::process(engine, dirs, opts, path, &name).await;
+    let file = |name| super::router::SpoolFile {
+        engine,
+        dirs,
+        opts,
+        path,
+        name,
+    };
+    if let Some(take) = opts.router.take_unread(&name) {
+        return take(file(&name)).await;
     }
     let cfg = engine.config.load_full();
     let client = cfg.client_for_file(&name).cloned();
@@ -477,11 +485,8 @@ pub async fn process(
             )
         }
         Ok(bytes) => {
-            if crate::engine::insurer::spool_bpij::is_bpij_file(&name) {
-                return crate::engine::insurer::spool_bpij::process(
-                    engine, dirs, opts.perms, path, &name, bytes,
-                )
-                .await;
+            if let Some(take) = opts.router.take_read(&name) {
+                return take(file(&name), bytes).await;
             }
             let parsed = parse_input(&name, &bytes, &csv_opts);
             (bytes, parsed)

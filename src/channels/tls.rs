@@ -17,7 +17,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::fsio::{Perms, ensure_dir, write_atomic};
+use crate::fsio::{Perms, ensure_dir, write_atomic};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {

@@ -7,9 +7,9 @@
 use std::path::Path;
 
 use super::{DocumentError, check, find_declaration, parse_name, record};
-use crate::channels::fsio;
 use crate::channels::spool::{SpoolDirs, SpoolError, SpoolOptions};
 use crate::engine::ingest::Engine;
+use crate::fsio;
 use crate::journal::now;
 use crate::model::validate::{FieldError, Location};
 
@@ -49,20 +49,19 @@ pub async fn process(
         .to_string();
     // Read through O_NOFOLLOW + fstat: only a regular file is ever read (issue 17).
     let p = path.to_path_buf();
-    let read = tokio::task::spawn_blocking(move || {
-        crate::channels::fsio::read_regular(&p, super::MAX_SIZE as u64)
-    })
-    .await
-    .map_err(|e| SpoolError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
+    let read =
+        tokio::task::spawn_blocking(move || crate::fsio::read_regular(&p, super::MAX_SIZE as u64))
+            .await
+            .map_err(|e| SpoolError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
     let outcome: Result<(i64, bool), DocumentError> = match parse_name(&bare) {
         Err(e) => Err(e),
         Ok((hr_ref, doc_type)) => {
             let body = match read {
                 Ok(b) => b,
-                Err(crate::channels::fsio::ReadRefused::TooLarge(size, _)) => {
+                Err(crate::fsio::ReadRefused::TooLarge(size, _)) => {
                     return finish_blocking(
                         dirs,
                         path,
@@ -74,11 +73,11 @@ pub async fn process(
                     )
                     .await;
                 }
-                Err(crate::channels::fsio::ReadRefused::NotRegular(_)) => {
+                Err(crate::fsio::ReadRefused::NotRegular(_)) => {
                     // Swapped after the spool's lstat: left for the next pass, which refuses it.
                     return Ok(());
                 }
-                Err(crate::channels::fsio::ReadRefused::Io(e)) => return Err(io(path)(e)),
+                Err(crate::fsio::ReadRefused::Io(e)) => return Err(io(path)(e)),
             };
             match check(&doc_type, &body) {
                 Err(e) => Err(e),

@@ -203,11 +203,12 @@ fn crm_context(fiche: Option<&Fiche>, mail: &str) -> CrmContext {
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, DsnError> {
     // One durable-write routine for the whole product (temp name, fsync, rename, fsync dir).
     let path = dir.join(name);
-    crate::channels::fsio::write_atomic(&path, bytes, crate::channels::fsio::Perms::PRIVATE)
-        .map_err(|source| DsnError::Write {
+    crate::fsio::write_atomic(&path, bytes, crate::fsio::Perms::PRIVATE).map_err(|source| {
+        DsnError::Write {
             path: path.clone(),
             source,
-        })?;
+        }
+    })?;
     Ok(path)
 }
 

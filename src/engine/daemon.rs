@@ -10,12 +10,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::ingest::Engine;
 use super::{purge, reload, service};
-use crate::channels::fsio::Perms;
 use crate::channels::netent::NetEntConfig;
 use crate::channels::spool::{SpoolDirs, SpoolOptions};
 use crate::channels::{admin, api, outbound, spool, tls};
 use crate::config::{Config, ConfigError, NetEntMode};
 use crate::engine::exchange::Exchange;
+use crate::fsio::Perms;
 use crate::journal::{Journal, JournalError};
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +64,36 @@ pub fn ensure_dev_certs(cfg: &Config) -> Result<(), DaemonError> {
     Ok(())
 }
 
+/// One shutdown stage: its cancellation token and the tasks that watch it.
+struct Stage {
+    name: &'static str,
+    stop: CancellationToken,
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl Stage {
+    fn new(name: &'static str) -> Stage {
+        Stage {
+            name,
+            stop: CancellationToken::new(),
+            tasks: tokio::task::JoinSet::new(),
+        }
+    }
+
+    /// Cancels the stage and waits for its tasks until `deadline`; false when it elapsed
+    /// (the tasks left are aborted when the stage is dropped).
+    async fn stop_by(&mut self, deadline: tokio::time::Instant) -> bool {
+        self.stop.cancel();
+        let done = tokio::time::timeout_at(deadline, async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await
+        .is_ok();
+        tracing::debug!(stage = self.name, done, "shutdown: stage stopped");
+        done
+    }
+}
+
 /// Runs the daemon until a stop signal.
 pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
     let cfg = Config::load(config_path)?;
@@ -78,7 +108,13 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
     dirs.prepare(perms)
         .map_err(io(format!("spool {}", cfg.spool.dir.display())))?;
     let journal = Journal::open(&cfg.db_path())?;
-    let stop = CancellationToken::new();
+    // Shutdown stages, stopped in this order (mini-redis `src/server.rs`): each has its own
+    // token and tasks, so the outbox's last flush runs only after every in-flight ingest has
+    // committed and every worker has finished its current item.
+    let mut doors = Stage::new("doors");
+    let mut workers = Stage::new("workers");
+    let mut outbox = Stage::new("outbox");
+    let mut last = Stage::new("service");
     let engine = Engine {
         journal: journal.clone(),
         config: Arc::new(ArcSwap::from_pointee(cfg.clone())),
@@ -86,13 +122,12 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         exchange_wake: Arc::new(Notify::new()),
         insurer_wake: Arc::new(Notify::new()),
     };
-    let mut tasks = tokio::task::JoinSet::new();
-    tasks.spawn(outbound::run(
+    outbox.tasks.spawn(outbound::run(
         journal.clone(),
         dirs.outbound.clone(),
         perms,
         engine.outbox_wake.clone(),
-        stop.clone(),
+        outbox.stop.clone(),
         engine.config.clone(),
     ));
     let opts = SpoolOptions {
@@ -101,42 +136,48 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         rescan_interval: cfg.spool.rescan_interval,
         max_file_size: cfg.spool.max_file_size,
         concurrency: 8,
+        router: Arc::new(spool_router()),
     };
-    tasks.spawn(super::insurer::franchise::run(
+    workers.tasks.spawn(super::insurer::franchise::run(
         journal.clone(),
         engine.config.clone(),
         engine.insurer_wake.clone(),
         engine.outbox_wake.clone(),
-        stop.clone(),
+        workers.stop.clone(),
     ));
-    tasks.spawn(super::insurer::push::run(
+    workers.tasks.spawn(super::insurer::push::run(
         journal.clone(),
         engine.config.clone(),
-        stop.clone(),
+        workers.stop.clone(),
     ));
-    tasks.spawn(spool::run(engine.clone(), dirs.clone(), opts, stop.clone()));
+    doors.tasks.spawn(spool::run(
+        engine.clone(),
+        dirs.clone(),
+        opts,
+        doors.stop.clone(),
+    ));
     // Prest'IJ (engine::prestij): GESTIP out, ARL/CR and BPIJ in, for insurers that have it.
-    tasks.spawn(super::prestij::worker::run(
+    workers.tasks.spawn(super::prestij::worker::run(
         journal.clone(),
         engine.config.clone(),
         engine.insurer_wake.clone(),
-        stop.clone(),
+        workers.stop.clone(),
     ));
     if cfg.dsn.enabled {
         let dsn_dirs = crate::channels::dsn_spool::DsnDirs::new(&cfg.spool.dir);
         dsn_dirs.prepare(perms).map_err(io("spool/inbound/dsn"))?;
-        tasks.spawn(crate::channels::dsn_spool::run(
+        doors.tasks.spawn(crate::channels::dsn_spool::run(
             dsn_dirs,
             perms,
             journal.clone(),
             engine.config.clone(),
-            stop.clone(),
+            doors.stop.clone(),
         ));
     }
     // The CPAM exchange: the sandbox peer (a child process) or a remote API DSN.
     let netent = match cfg.netent.mode {
         NetEntMode::Disabled => None,
-        NetEntMode::Sandbox => Some(start_sandbox(&cfg, &mut tasks, stop.clone()).await?),
+        NetEntMode::Sandbox => Some(start_sandbox(&cfg, &mut last.tasks, last.stop.clone()).await?),
         NetEntMode::Remote => Some((remote_netent(&cfg)?, true)),
         // Refused by Config::validate before we get here; kept exhaustive on purpose.
         NetEntMode::Unset => {
@@ -162,45 +203,53 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
             insurer_wake: engine.insurer_wake.clone(),
             paris_time,
         };
-        tasks.spawn(ex.clone().run_deposits(stop.clone()));
-        tasks.spawn(ex.clone().run_flux_poller(stop.clone()));
-        tasks.spawn(ex.clone().run_declarant_poller(stop.clone()));
-        tasks.spawn(crate::documents::uploader::run(
+        workers
+            .tasks
+            .spawn(ex.clone().run_deposits(workers.stop.clone()));
+        workers
+            .tasks
+            .spawn(ex.clone().run_flux_poller(workers.stop.clone()));
+        workers
+            .tasks
+            .spawn(ex.clone().run_declarant_poller(workers.stop.clone()));
+        workers.tasks.spawn(crate::documents::uploader::run(
             journal.clone(),
             engine.config.clone(),
             ex.client.clone(),
             engine.outbox_wake.clone(),
-            stop.clone(),
+            workers.stop.clone(),
         ));
-        tasks.spawn(ex.run_bpij_poller(stop.clone()));
+        workers
+            .tasks
+            .spawn(ex.run_bpij_poller(workers.stop.clone()));
     }
     // Deadlines, alerts and DSIJ tasks.
     let alerts_wake = Arc::new(Notify::new());
-    tasks.spawn(crate::alerts::run_scanner(
+    workers.tasks.spawn(crate::alerts::run_scanner(
         journal.clone(),
         engine.config.clone(),
         alerts_wake.clone(),
         engine.outbox_wake.clone(),
-        stop.clone(),
+        workers.stop.clone(),
     ));
-    tasks.spawn(crate::alerts::run_sender(
+    workers.tasks.spawn(crate::alerts::run_sender(
         journal.clone(),
         engine.config.clone(),
         alerts_wake,
-        stop.clone(),
+        workers.stop.clone(),
     ));
     // Service life: watchdog heartbeat (also feeds /healthz), daily retention, admin listener.
     let watchdog = service::watchdog_interval();
-    tasks.spawn(service::heartbeat(
+    last.tasks.spawn(service::heartbeat(
         journal.clone(),
         dirs.inbound.clone(),
         watchdog,
-        stop.clone(),
+        last.stop.clone(),
     ));
-    tasks.spawn(purge::daily(
+    workers.tasks.spawn(purge::daily(
         journal.clone(),
         engine.config.clone(),
-        stop.clone(),
+        workers.stop.clone(),
     ));
     let mut admin_addr = None;
     if cfg.admin.enabled {
@@ -208,7 +257,8 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
             .await
             .map_err(io(format!("admin.listen {}", cfg.admin.listen)))?;
         admin_addr = l.local_addr().ok();
-        tasks.spawn(admin::serve(l, engine.clone(), stop.clone()));
+        last.tasks
+            .spawn(admin::serve(l, engine.clone(), last.stop.clone()));
     }
     let mut tls_slot = None;
     let mut listen = None;
@@ -225,12 +275,12 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         listen = listener.local_addr().ok();
         let tls_cfg = Arc::new(ArcSwap::new(server));
         tls_slot = Some(tls_cfg.clone());
-        tasks.spawn(api::serve(
+        doors.tasks.spawn(api::serve(
             listener,
             tls_cfg,
             engine.clone(),
             api::Limits::from(&cfg.api),
-            stop.clone(),
+            doors.stop.clone(),
         ));
     }
     let signals = reload::Signals::install();
@@ -250,13 +300,18 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
     reload::run_until_stop(&mut reloader, signals).await;
     service::stopping();
     tracing::info!("stop requested: no new input; finishing in-flight work");
-    stop.cancel();
-    let grace = cfg.daemon.shutdown_grace;
-    let drained =
-        tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
-    if drained.is_err() {
+    let deadline = tokio::time::Instant::now() + cfg.daemon.shutdown_grace;
+    // (1) doors stop accepting and (2) their in-flight ingest commits (the spool finishes
+    // the files it took, the API drains its open requests); (3) workers finish their
+    // current item; (4) the outbox flushes what was committed; (5) the sandbox peer, admin
+    // listener and heartbeat go last. All within `shutdown_grace`.
+    let mut complete = true;
+    for stage in [&mut doors, &mut workers, &mut outbox, &mut last] {
+        complete &= stage.stop_by(deadline).await;
+    }
+    if !complete {
         tracing::warn!(
-            ?grace,
+            grace = ?cfg.daemon.shutdown_grace,
             "shutdown grace elapsed; abandoning remaining work (it resumes at next start)"
         );
     }
@@ -405,7 +460,7 @@ fn remote_netent(cfg: &Config) -> Result<NetEntConfig, DaemonError> {
         source: std::io::Error::other(m),
     };
     let password = match &n.password_file {
-        Some(f) => crate::channels::fsio::read_secret(f).map_err(bad)?,
+        Some(f) => crate::fsio::read_secret(f).map_err(bad)?,
         None => return Err(bad("netent.password_file is required".into())),
     };
     let siret = n.siret.clone().unwrap_or_default();
@@ -423,4 +478,33 @@ fn remote_netent(cfg: &Config) -> Result<NetEntConfig, DaemonError> {
     c.request_timeout = n.request_timeout;
     c.listing_version = n.listing_version.clone();
     Ok(c)
+}
+
+/// The spool door's handlers by kind: supporting documents the CPAM asks for
+/// (`<hr_ref>.<TYPE>.pdf`, taken unread), then BPIJ slips (`.xml`, a Prest'IJ feed). Files
+/// no handler claims are HR records or payroll signalements, the door's default way.
+pub fn spool_router() -> crate::channels::router::Router {
+    use crate::channels::router::{Handled, Router, SpoolFile};
+    fn document<'a>(f: SpoolFile<'a>) -> Handled<'a> {
+        Box::pin(crate::documents::spool_door::process(
+            f.engine, f.dirs, f.opts, f.path, f.name,
+        ))
+    }
+    fn bpij<'a>(f: SpoolFile<'a>, bytes: Vec<u8>) -> Handled<'a> {
+        Box::pin(super::insurer::spool_bpij::process(
+            f.engine,
+            f.dirs,
+            f.opts.perms,
+            f.path,
+            f.name,
+            bytes,
+        ))
+    }
+    Router::new()
+        .unread(
+            "supporting document",
+            crate::documents::spool_door::is_document,
+            document,
+        )
+        .read("BPIJ", super::insurer::spool_bpij::is_bpij_file, bpij)
 }

@@ -14,6 +14,15 @@ use crate::config::Config;
 use crate::journal::retention::{self, Purged};
 use crate::journal::{Journal, JournalError};
 
+/// The purge steps of the modules that own tables beside the journal's own, in the order
+/// their foreign keys need: alert follow-ups before declarations, insurer rows after them.
+pub fn hooks() -> retention::PurgeHooks {
+    retention::PurgeHooks {
+        before_declarations: vec![crate::alerts::store::purge_followup],
+        after_declarations: vec![crate::engine::insurer::purge],
+    }
+}
+
 /// What a purge removed.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
@@ -44,7 +53,7 @@ pub fn purge_files(dir: &Path, before: SystemTime, dry_run: bool) -> std::io::Re
         n += 1;
     }
     if n > 0 && !dry_run {
-        crate::channels::fsio::sync_dir(dir)?;
+        crate::fsio::sync_dir(dir)?;
     }
     Ok(n)
 }
@@ -121,7 +130,7 @@ pub fn run_cli(cfg: &Config, o: Options) -> i32 {
         c.pragma_update(None, "foreign_keys", "ON")?;
         let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let list = retention::doomed(&tx, &cutoff)?;
-        let p = retention::purge(&tx, &cutoff)?;
+        let p = retention::purge(&tx, &cutoff, &hooks())?;
         if dry_run {
             tx.rollback()?;
         } else {
@@ -225,7 +234,7 @@ pub async fn daily(
         let cutoff = retention::cutoff(c.retention.keep);
         let cut = cutoff.clone();
         match journal
-            .write(move |conn| retention::purge(conn, &cut))
+            .write(move |conn| retention::purge(conn, &cut, &hooks()))
             .await
         {
             Ok(p) => {

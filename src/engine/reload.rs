@@ -20,9 +20,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::service;
-use crate::channels::fsio::{Perms, write_atomic};
 use crate::channels::tls;
 use crate::config::Config;
+use crate::fsio::{Perms, write_atomic};
 
 /// The last reload's outcome, as written to `reload.status`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-use crate::channels::fsio::{Perms, write_atomic};
+use crate::fsio::{Perms, write_atomic};
 use crate::health::{self, Health};
 use crate::journal::{Journal, JournalError, now};
 

@@ -45,10 +45,23 @@ pub enum JournalError {
     TooNew { found: u32, supported: u32 },
     #[error("journal: {0}")]
     Data(String),
+    /// The job panicked in the writer thread: it is failed alone (rolled back to its
+    /// savepoint), the others in its batch commit and the writer goes on.
+    #[error("journal: the write job panicked: {0}")]
+    JobPanicked(String),
 }
 
 type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
-type Job = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> (JobEnd, Completion) + Send>;
+
+/// How one job ended inside its savepoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JobEnd {
+    Done,
+    Failed,
+    /// Failed by a panic, caught so that the writer thread survives it.
+    Panicked,
+}
 
 /// Handle to the journal; cheap to clone.
 #[derive(Clone)]
@@ -64,6 +77,8 @@ pub struct Journal {
 pub struct Stats {
     pub commits: std::sync::atomic::AtomicU64,
     pub jobs: std::sync::atomic::AtomicU64,
+    /// Jobs that panicked (each failed alone; the writer went on).
+    pub job_panics: std::sync::atomic::AtomicU64,
 }
 
 fn configure(conn: &Connection) -> Result<(), JournalError> {
@@ -103,12 +118,12 @@ impl Journal {
     /// Opens (creating if needed) the journal at `path` and starts the writer thread.
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
         if let Some(dir) = path.parent() {
-            crate::channels::fsio::ensure_dir(dir, crate::channels::fsio::Perms::PRIVATE).map_err(
-                |source| JournalError::Io {
+            crate::fsio::ensure_dir(dir, crate::fsio::Perms::PRIVATE).map_err(|source| {
+                JournalError::Io {
                     path: dir.into(),
                     source,
-                },
-            )?;
+                }
+            })?;
         }
         let conn = open_writer(path)?;
         // The database and its WAL hold health data: owner only.
@@ -151,15 +166,33 @@ impl Journal {
         reply: impl FnOnce(Result<R, JournalError>) + Send + 'static,
     ) -> Result<(), JournalError> {
         let job: Job = Box::new(move |conn| {
-            let r = f(conn);
-            let ok = r.is_ok();
+            // A panicking job must not take the writer thread (and every later write) down.
+            let (r, end) = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
+            {
+                Ok(r) => {
+                    let end = if r.is_ok() {
+                        JobEnd::Done
+                    } else {
+                        JobEnd::Failed
+                    };
+                    (r, end)
+                }
+                Err(p) => {
+                    let msg = p
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "no message".into());
+                    (Err(JournalError::JobPanicked(msg)), JobEnd::Panicked)
+                }
+            };
             let completion: Completion = Box::new(move |commit| {
                 reply(match commit {
                     Ok(()) => r,
                     Err(e) => Err(JournalError::Commit(e)),
                 })
             });
-            (ok, completion)
+            (end, completion)
         });
         self.sender.send(job).map_err(|_| JournalError::Closed)
     }
@@ -249,8 +282,16 @@ fn writer_loop(conn: Connection, receiver: mpsc::Receiver<Job>, stats: Arc<Stats
                 completions.push((Box::new(move |_| {}) as Completion, Some(e.to_string())));
                 continue;
             }
-            let (ok, completion) = job(&conn);
-            let end = if ok {
+            let (ended, completion) = job(&conn);
+            if ended == JobEnd::Panicked {
+                stats.job_panics.fetch_add(1, Relaxed);
+                tracing::error!("journal: a write job panicked; it is failed alone");
+                crate::health::global().fail(
+                    crate::health::JOURNAL_JOB,
+                    "a write job panicked (see the log); the writer goes on",
+                );
+            }
+            let end = if ended == JobEnd::Done {
                 "RELEASE job"
             } else {
                 "ROLLBACK TO job; RELEASE job"
@@ -278,4 +319,65 @@ fn writer_loop(conn: Connection, receiver: mpsc::Receiver<Job>, stats: Arc<Stats
 /// Current time as stored in the journal: RFC 3339 UTC with milliseconds (sorts as text).
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::Ordering::Relaxed;
+
+    #[test]
+    fn the_writer_survives_a_panicking_job_and_fails_only_that_job() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(&d.path().join("j.db")).unwrap();
+        j.write_blocking(|c| {
+            c.execute_batch("CREATE TABLE t (x INTEGER)")?;
+            Ok(())
+        })
+        .unwrap();
+        // Three jobs queued at once (usually one batch): the panicking one is rolled back
+        // alone, the others commit.
+        let (a, b, c) = (j.clone(), j.clone(), j.clone());
+        let t1 = std::thread::spawn(move || {
+            a.write_blocking(|c| Ok(c.execute("INSERT INTO t VALUES (1)", [])?))
+        });
+        let t2 = std::thread::spawn(move || {
+            b.write_blocking(|c| -> Result<(), JournalError> {
+                c.execute("INSERT INTO t VALUES (2)", [])?;
+                panic!("a bug in a job");
+            })
+        });
+        let t3 = std::thread::spawn(move || {
+            c.write_blocking(|c| Ok(c.execute("INSERT INTO t VALUES (3)", [])?))
+        });
+        assert_eq!(t1.join().unwrap().unwrap(), 1);
+        let e = t2.join().unwrap().unwrap_err();
+        assert!(
+            matches!(&e, JournalError::JobPanicked(m) if m == "a bug in a job"),
+            "{e}"
+        );
+        assert_eq!(t3.join().unwrap().unwrap(), 1);
+        assert_eq!(j.stats().job_panics.load(Relaxed), 1);
+        let report = crate::health::global().report();
+        assert!(
+            report
+                .checks
+                .iter()
+                .any(|c| c.name == crate::health::JOURNAL_JOB && !c.ok),
+            "alert raised"
+        );
+        // The registry is process-wide: leave it as other tests expect it.
+        crate::health::global().remove(crate::health::JOURNAL_JOB);
+        // The writer goes on, and the panicking job's insert was rolled back.
+        let rows: Vec<i64> = j
+            .write_blocking(|c| {
+                let mut s = c.prepare("SELECT x FROM t ORDER BY x")?;
+                let v = s
+                    .query_map([], |r| r.get(0))?
+                    .collect::<Result<Vec<i64>, _>>()?;
+                Ok(v)
+            })
+            .unwrap();
+        assert_eq!(rows, vec![1, 3]);
+    }
 }

@@ -10,40 +10,12 @@
 //! and one line in [`purge`]. Order matters only for foreign keys: children first.
 
 use rusqlite::{Connection, params};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::time::Duration;
 
 use super::JournalError;
 
-/// `[retention]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Retention {
-    /// How long journal rows and archived/rejected files are kept after their last update.
-    #[serde(with = "humantime_serde")]
-    pub keep: Duration,
-    /// Purge automatically once a day (otherwise only `ijgate purge` does).
-    pub automatic: bool,
-}
-
-impl Default for Retention {
-    fn default() -> Self {
-        Retention {
-            keep: Duration::from_secs(400 * 86_400),
-            automatic: true,
-        }
-    }
-}
-
-impl Retention {
-    pub fn validate(&self) -> Vec<String> {
-        if self.keep < Duration::from_secs(86_400) {
-            vec!["retention.keep: must be at least 1d".into()]
-        } else {
-            Vec::new()
-        }
-    }
-}
+pub use crate::config::retention::Retention;
 
 /// Rows removed, per table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -230,16 +202,33 @@ pub fn purge_outbox(conn: &Connection, cutoff: &str, out: &mut Purged) -> Result
     Ok(())
 }
 
+/// A purge step for tables another module owns, run inside the same transaction; returns
+/// the rows it removed (not counted in the summary).
+pub type PurgeHook = fn(&Connection, &str) -> Result<usize, JournalError>;
+
+/// Purge steps registered at start by the modules that own tables (see
+/// `engine::purge::hooks`), so that the journal never imports the workflow above it.
+#[derive(Debug, Clone, Default)]
+pub struct PurgeHooks {
+    /// Children of `declarations`, run before them (e.g. alert follow-ups).
+    pub before_declarations: Vec<PurgeHook>,
+    /// Rows attached to declarations, run once these are gone and before the BPIJ slips
+    /// (e.g. insurer routing, BPIJ lines and alerted events).
+    pub after_declarations: Vec<PurgeHook>,
+}
+
 /// Every family, children first. Runs inside the caller's transaction.
-pub fn purge(conn: &Connection, cutoff: &str) -> Result<Purged, JournalError> {
+pub fn purge(conn: &Connection, cutoff: &str, hooks: &PurgeHooks) -> Result<Purged, JournalError> {
     let mut out = Purged::default();
     mark_old(conn, cutoff)?;
-    crate::alerts::store::purge_followup(conn, cutoff)?;
+    for h in &hooks.before_declarations {
+        h(conn, cutoff)?;
+    }
     purge_exchange(conn, cutoff)?;
     purge_declarations(conn, cutoff, &mut out)?;
-    // Insurer routing, BPIJ lines and alerted events once their declarations are gone (not
-    // counted in the summary), then the BPIJ slips themselves.
-    crate::engine::insurer::purge(conn, cutoff)?;
+    for h in &hooks.after_declarations {
+        h(conn, cutoff)?;
+    }
     purge_bpij(conn, cutoff)?;
     purge_outbox(conn, cutoff, &mut out)?;
     purge_rejections(conn, cutoff, &mut out)?;
@@ -282,7 +271,13 @@ mod tests {
         })
         .unwrap();
         let p = j
-            .write_blocking(|c| purge(c, &cutoff(Duration::from_secs(400 * 86_400))))
+            .write_blocking(|c| {
+                purge(
+                    c,
+                    &cutoff(Duration::from_secs(400 * 86_400)),
+                    &PurgeHooks::default(),
+                )
+            })
             .unwrap();
         assert_eq!(p.declarations, 1, "only the wholly old stoppage goes");
         let (decls, deps, rets) = j
@@ -329,7 +324,13 @@ mod tests {
         })
         .unwrap();
         let p = j
-            .write_blocking(|c| purge(c, &cutoff(Duration::from_secs(400 * 86_400))))
+            .write_blocking(|c| {
+                purge(
+                    c,
+                    &cutoff(Duration::from_secs(400 * 86_400)),
+                    &PurgeHooks::default(),
+                )
+            })
             .unwrap();
         assert_eq!(
             p,
@@ -350,7 +351,13 @@ mod tests {
         assert_eq!(rows(&c, "outbox"), 2);
         // Nothing left to purge: a second run removes nothing.
         let again = j
-            .write_blocking(|c| purge(c, &cutoff(Duration::from_secs(400 * 86_400))))
+            .write_blocking(|c| {
+                purge(
+                    c,
+                    &cutoff(Duration::from_secs(400 * 86_400)),
+                    &PurgeHooks::default(),
+                )
+            })
             .unwrap();
         assert_eq!(again, Purged::default());
     }
@@ -404,7 +411,9 @@ mod tests {
             list.iter().map(|d| d.hr_ref.as_str()).collect::<Vec<_>>(),
             ["DONE"]
         );
-        let p = j.write_blocking(move |c| purge(c, &cut)).unwrap();
+        let p = j
+            .write_blocking(move |c| purge(c, &cut, &PurgeHooks::default()))
+            .unwrap();
         assert_eq!(p.declarations, 1);
         let left = j.read_blocking(|c| Ok(rows(c, "declarations"))).unwrap();
         assert_eq!(left, 8);

@@ -281,19 +281,14 @@ fn read(path: &Path) -> Result<String, CliError> {
     })
 }
 
-/// Loads a contract file: JSON when the name ends in `.json`, TOML otherwise.
+/// Loads a contract file: JSON when the name ends in `.json`, TOML otherwise (the loader is
+/// `config::insurers::load_contract`, shared with the insurer settings).
 pub fn load_contract(path: &Path) -> Result<PrevoyanceContract, CliError> {
-    let text = read(path)?;
-    let origin = path.display().to_string();
-    let c = if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-    {
-        PrevoyanceContract::from_json_str(&text, &origin)?
-    } else {
-        PrevoyanceContract::from_toml_str(&text, &origin)?
-    };
-    Ok(c)
+    use crate::config::insurers::{ContractFileError, load_contract};
+    load_contract(path).map_err(|e| match e {
+        ContractFileError::Read { path, source } => CliError::Read { path, source },
+        ContractFileError::Parse(e) => e.into(),
+    })
 }
 
 /// Loads a case and resolves its contract (see the module header for the order).

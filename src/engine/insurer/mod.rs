@@ -18,7 +18,9 @@
 pub mod bpij;
 pub mod complement;
 pub mod complement_update;
-pub mod config;
+/// The `[[insurers]]` settings live in `config::insurers` (config imports nothing above the
+/// domain); this path is kept for the code that names them from here.
+pub use crate::config::insurers as config;
 pub mod events;
 pub mod franchise;
 pub mod push;

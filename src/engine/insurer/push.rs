@@ -27,36 +27,7 @@ pub const TICK: Duration = Duration::from_millis(500);
 /// Longest retry delay after failures.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
-/// A parsed `https://host[:port][/path]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    pub host: String,
-    pub port: u16,
-    /// Without a trailing '/', "" for the root.
-    pub path: String,
-}
-
-impl Endpoint {
-    pub fn parse(url: &str) -> Option<Endpoint> {
-        let rest = url.strip_prefix("https://")?;
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, ""),
-        };
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) => (h, p.parse().ok()?),
-            None => (authority, 443),
-        };
-        if host.is_empty() || host.contains(['@', '[', ']', ' ']) {
-            return None;
-        }
-        Some(Endpoint {
-            host: host.to_string(),
-            port,
-            path: path.trim_end_matches('/').to_string(),
-        })
-    }
-}
+pub use crate::config::insurers::Endpoint;
 
 fn content_type(name: &str) -> &'static str {
     match name.rsplit_once('.').map(|(_, e)| e) {

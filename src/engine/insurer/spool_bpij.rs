@@ -9,10 +9,10 @@
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
-use crate::channels::fsio::{self, Perms};
 use crate::channels::spool::{SpoolDirs, SpoolError};
 use crate::engine::ingest::Engine;
 use crate::formats::bpij::Bpij;
+use crate::fsio::{self, Perms};
 use crate::journal::now;
 
 /// Whether the spool hands this file to [`process`].

@@ -717,7 +717,7 @@ fn guarantee_start_carries_the_prevoyance_complement() {
     let mut m = arret("B2", SIRET_B, NIR_1, None, "2026-01-09", "2026-02-15");
     m["reason"] = "02".into();
     submit(&j, Some(&r), m);
-    let pc = crate::prevoyance::cli::load_contract(
+    let pc = crate::config::insurers::load_contract(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conf/prevoyance-example.toml"),
     )
     .unwrap();
@@ -784,8 +784,17 @@ fn purge_forgets_routing_only_once_the_declarations_are_gone() {
         Ok(())
     })
     .unwrap();
-    j.write_blocking(|c| crate::journal::retention::purge(c, "9999"))
-        .unwrap();
+    j.write_blocking(|c| {
+        crate::journal::retention::purge(
+            c,
+            "9999",
+            &crate::journal::retention::PurgeHooks {
+                before_declarations: vec![crate::alerts::store::purge_followup],
+                after_declarations: vec![purge],
+            },
+        )
+    })
+    .unwrap();
     assert_eq!(count(&j), 0);
 }
 

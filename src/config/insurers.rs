@@ -147,7 +147,7 @@ pub fn prevoyance_contracts(
     for i in insurers {
         for c in &i.contracts {
             if let Some(p) = &c.prevoyance_contract {
-                match crate::prevoyance::cli::load_contract(p) {
+                match load_contract(p) {
                     Ok(pc) => {
                         out.insert((i.code.clone(), c.reference.clone()), pc);
                     }
@@ -189,7 +189,7 @@ pub fn validate(insurers: &[Insurer], employers: &HashSet<String>) -> Vec<String
             ));
         }
         if let Some(url) = &ins.push_url {
-            if super::push::Endpoint::parse(url).is_none() {
+            if Endpoint::parse(url).is_none() {
                 p.push(format!(
                     "{at}.push_url: {url:?} must be https://host[:port][/path]"
                 ));
@@ -209,7 +209,7 @@ pub fn validate(insurers: &[Insurer], employers: &HashSet<String>) -> Vec<String
             }
             if let Some(k) = &ins.push_key_file
                 && k.exists()
-                && let Err(e) = crate::channels::fsio::check_secret_mode(k)
+                && let Err(e) = crate::fsio::check_secret_mode(k)
             {
                 p.push(format!("{at}.push_key_file: {e}"));
             }
@@ -228,7 +228,7 @@ pub fn validate(insurers: &[Insurer], employers: &HashSet<String>) -> Vec<String
                 p.push(format!("{at}.sirets: must list at least one SIRET"));
             }
             if let Some(f) = &c.prevoyance_contract
-                && let Err(e) = crate::prevoyance::cli::load_contract(f)
+                && let Err(e) = load_contract(f)
             {
                 p.push(format!("{at}.prevoyance_contract: {e}"));
             }
@@ -258,6 +258,74 @@ pub fn validate(insurers: &[Insurer], employers: &HashSet<String>) -> Vec<String
         }
     }
     p
+}
+
+/// A parsed `https://host[:port][/path]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
+    /// Without a trailing '/', "" for the root.
+    pub path: String,
+}
+
+impl Endpoint {
+    pub fn parse(url: &str) -> Option<Endpoint> {
+        let rest = url.strip_prefix("https://")?;
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse().ok()?),
+            None => (authority, 443),
+        };
+        if host.is_empty() || host.contains(['@', '[', ']', ' ']) {
+            return None;
+        }
+        Some(Endpoint {
+            host: host.to_string(),
+            port,
+            path: path.trim_end_matches('/').to_string(),
+        })
+    }
+}
+
+/// Why a prévoyance contract file does not load.
+#[derive(Debug, thiserror::Error)]
+pub enum ContractFileError {
+    /// The file cannot be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        /// File.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The file is not a valid contract.
+    #[error(transparent)]
+    Parse(#[from] crate::prevoyance::ContractError),
+}
+
+/// Loads a prévoyance contract file: JSON when the name ends in `.json`, TOML otherwise.
+/// The one loader: `ijgate prevoyance` and the insurer settings both use it.
+pub fn load_contract(
+    path: &Path,
+) -> Result<crate::prevoyance::PrevoyanceContract, ContractFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ContractFileError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let origin = path.display().to_string();
+    let c = if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        crate::prevoyance::PrevoyanceContract::from_json_str(&text, &origin)?
+    } else {
+        crate::prevoyance::PrevoyanceContract::from_toml_str(&text, &origin)?
+    };
+    Ok(c)
 }
 
 #[cfg(test)]
