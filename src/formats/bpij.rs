@@ -23,7 +23,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::masked::Nir;
+use crate::model::nir::RawNir;
 use super::xml_tree::{self, Element, XmlError};
 
 pub const BPIJ_NS: &str = "www.cnamts.fr/tlsemp/IJ";
@@ -103,7 +103,8 @@ pub struct Regularisation {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assure {
-    pub nir: Nir,
+    #[serde(with = "crate::model::nir::full")]
+    pub nir: RawNir,
     pub nom: String,
     pub prenom: String,
     pub bank: Option<BankDetails>,
@@ -178,7 +179,8 @@ pub fn line_kind(code: &str) -> LineKind {
 /// Per-employee figures of one slip (see the module header for the rules).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmployeeSummary {
-    pub nir: Nir,
+    #[serde(with = "crate::model::nir::full")]
+    pub nir: RawNir,
     pub nom: String,
     pub prenom: String,
     pub siret_declare: String,
@@ -540,7 +542,7 @@ fn assure(a: &Element, ctx: &str) -> Result<Assure, BpijError> {
         return Err(BpijError::Invalid {
             context: ctx.to_string(),
             field: "NIR",
-            value: Nir::new(nir).masked(),
+            value: RawNir::new(nir).masked(),
         });
     }
     let assurances = a
@@ -560,7 +562,7 @@ fn assure(a: &Element, ctx: &str) -> Result<Assure, BpijError> {
         })
         .collect::<Result<Vec<_>, BpijError>>()?;
     Ok(Assure {
-        nir: Nir::new(nir),
+        nir: RawNir::new(nir),
         nom: a.child_text("Nom").unwrap_or_default().to_string(),
         prenom: a.child_text("Prenom").unwrap_or_default().to_string(),
         bank: a.child("Domiciliation").map(bank),
@@ -813,7 +815,7 @@ mod tests {
             date_fin: d("2026-03-17"),
         });
         let a1 = Assure {
-            nir: Nir::new("185017512345612"),
+            nir: RawNir::new("185017512345612"),
             nom: "MARTIN".into(),
             prenom: "LUC".into(),
             bank: None,
@@ -839,7 +841,7 @@ mod tests {
             rappels: vec![],
         };
         let a2 = Assure {
-            nir: Nir::new("2920375123456"),
+            nir: RawNir::new("2920375123456"),
             nom: "DURAND".into(),
             prenom: "EVE".into(),
             bank: None,

@@ -10,13 +10,13 @@
 //!   the prefix: `gipmds:`, `ns2:`); inner elements are unqualified as in the XSD;
 //! - unknown elements are ignored (the schema grows every year), missing optional ones are
 //!   `None`; only a missing root or `envoi` is an error;
-//! - NIRs are [`Nir`] (masked in `Debug`).
+//! - NIRs are [`RawNir`] (masked in `Debug`; stored in full in the journal).
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::masked::Nir;
+use crate::model::nir::RawNir;
 use super::xml_tree::{self, Element, XmlError};
 
 pub const GIPMDS_NS: &str = "http://www.gip-mds.fr/";
@@ -112,8 +112,10 @@ pub struct RubricRef {
 /// An individual named by an anomaly (`environnement/salarie`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Individual {
-    pub nir: Option<Nir>,
-    pub ntt: Option<Nir>,
+    #[serde(with = "crate::model::nir::full_opt", default)]
+    pub nir: Option<RawNir>,
+    #[serde(with = "crate::model::nir::full_opt", default)]
+    pub ntt: Option<RawNir>,
     pub family_name: Option<String>,
     pub first_names: Option<String>,
     pub birth_date: Option<String>,
@@ -651,8 +653,8 @@ fn anomaly(a: &Element) -> Anomaly {
                 .iter()
                 .filter(|c| c.name == "salarie" || c.name == "individu_non_salarie")
                 .map(|s| Individual {
-                    nir: s.child_text("NIR").map(Nir::new),
-                    ntt: s.child_text("NTT").map(Nir::new),
+                    nir: s.child_text("NIR").map(RawNir::new),
+                    ntt: s.child_text("NTT").map(RawNir::new),
                     family_name: text(s, "nom_famille"),
                     first_names: text(s, "prenoms"),
                     birth_date: text(s, "date_naissance"),
@@ -1415,7 +1417,7 @@ mod tests {
             rubric: None,
             related: vec![],
             individuals: vec![Individual {
-                nir: Some(Nir::new("185017512345612")),
+                nir: Some(RawNir::new("185017512345612")),
                 ntt: None,
                 family_name: Some("MARTIN".into()),
                 first_names: None,
@@ -1499,7 +1501,7 @@ mod tests {
             rubric: None,
             related: vec![],
             individuals: vec![Individual {
-                nir: Some(Nir::new("185017512345612")),
+                nir: Some(RawNir::new("185017512345612")),
                 ntt: None,
                 family_name: Some("MARTIN".into()),
                 first_names: Some("LUC".into()),
