@@ -34,6 +34,7 @@ pub mod dsn;
 pub mod engine;
 pub mod formats;
 pub mod health;
+pub mod internal_events;
 pub mod journal;
 pub mod logging;
 pub mod metrics;

@@ -6,7 +6,6 @@
 //! point at the file. Amounts are `Decimal`, dates `NaiveDate`; a value that does not parse is
 //! `None` (the reader already reported it). A NIR is never shown in full by `Display`/`Debug`.
 
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;

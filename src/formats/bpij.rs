@@ -23,8 +23,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::model::nir::RawNir;
 use super::xml_tree::{self, Element, XmlError};
+use crate::model::nir::RawNir;
 
 pub const BPIJ_NS: &str = "www.cnamts.fr/tlsemp/IJ";
 

@@ -16,8 +16,8 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::model::nir::RawNir;
 use super::xml_tree::{self, Element, XmlError};
+use crate::model::nir::RawNir;
 
 pub const GIPMDS_NS: &str = "http://www.gip-mds.fr/";
 

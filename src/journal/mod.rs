@@ -45,6 +45,23 @@ pub enum JournalError {
     TooNew { found: u32, supported: u32 },
     #[error("journal: {0}")]
     Data(String),
+    /// A stored value that does not read back (a hand-edited or damaged row): located, never
+    /// replaced by a default (0, epoch).
+    #[error("journal: {table} row {row}: column {column} holds {value:?}, not a valid {expected}")]
+    Corrupt {
+        table: &'static str,
+        row: String,
+        column: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+impl JournalError {
+    /// The same error as a `rusqlite` one, for row-mapping closures.
+    pub fn into_sql(self) -> rusqlite::Error {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(self))
+    }
 }
 
 type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
@@ -116,7 +133,13 @@ impl Journal {
             let p = PathBuf::from(format!("{}{suffix}", path.display()));
             if p.exists() {
                 use std::os::unix::fs::PermissionsExt;
-                let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
+                // Not ignored: a journal readable by others is a leak of health data.
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).map_err(
+                    |source| JournalError::Io {
+                        path: p.clone(),
+                        source,
+                    },
+                )?;
             }
         }
         let (sender, receiver) = mpsc::channel::<Job>();

@@ -157,7 +157,10 @@ impl Exchange {
                             )?)
                         })
                         .await
-                        .unwrap_or(0);
+                        .unwrap_or_else(|e| {
+                            crate::internal_events::journal_write_failed("bpij", &e);
+                            0
+                        });
                     stored += inserted;
                 }
                 match listing.page_total {
@@ -169,10 +172,14 @@ impl Exchange {
             let value = (today - chrono::Days::new(1))
                 .format("%Y-%m-%d")
                 .to_string();
-            let _ = self
+            let n2 = name.clone();
+            if let Err(e) = self
                 .journal
-                .write(move |c| set_cursor(c, &name, &value))
-                .await;
+                .write(move |c| set_cursor(c, &n2, &value))
+                .await
+            {
+                crate::internal_events::cursor_not_saved(&name, &e);
+            }
         }
         if stored > 0 {
             tracing::info!(stored, "exchange: BPIJ retrieved");

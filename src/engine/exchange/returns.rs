@@ -175,6 +175,18 @@ impl Exchange {
     /// One pass over the declarant listing, from the cursor to now, after the windows that
     /// failed before. A window that fails is put aside for another try and the cursor moves
     /// past it: one bad window never pins the listing ([`decide::windows_to_retry`]).
+    /// Saves a polling cursor; a failure is an event (logged and counted), and the next pass
+    /// reads the same range again (returns are applied once, so that is harmless).
+    async fn save_cursor(&self, name: &'static str, value: String) {
+        if let Err(e) = self
+            .journal
+            .write(move |c| set_cursor(c, name, &value))
+            .await
+        {
+            crate::internal_events::cursor_not_saved(name, &e);
+        }
+    }
+
     pub async fn poll_declarant_once(&self) -> Result<usize, NetEntError> {
         let now_api = self.api_now();
         let tolerance = self.config.load().netent.clock_tolerance;
@@ -219,26 +231,17 @@ impl Exchange {
                         // The peer is in trouble: the rest waits for the next pass, after
                         // this window (which waits in the retry list).
                         let value = b.format("%Y-%m-%dT%H:%M:%S").to_string();
-                        let _ = self
-                            .journal
-                            .write(move |c| set_cursor(c, CURSOR, &value))
-                            .await;
+                        self.save_cursor(CURSOR, value).await;
                         break;
                     }
                 }
             }
             let value = b.format("%Y-%m-%dT%H:%M:%S").to_string();
-            let _ = self
-                .journal
-                .write(move |c| set_cursor(c, CURSOR, &value))
-                .await;
+            self.save_cursor(CURSOR, value).await;
         }
         let keep = decide::windows_to_retry(failed, now_api);
         let value = serde_json::to_string(&keep).unwrap_or_else(|_| "[]".into());
-        let _ = self
-            .journal
-            .write(move |c| set_cursor(c, RETRY_WINDOWS, &value))
-            .await;
+        self.save_cursor(RETRY_WINDOWS, value).await;
         match last_err {
             None => {
                 self.service_ok("lister-retours-declarant").await;

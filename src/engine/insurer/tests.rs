@@ -876,3 +876,29 @@ fn guarantee_date_counts_from_the_first_day_and_saturates() {
     );
     assert_eq!(guarantee_date(NaiveDate::MAX, 3), NaiveDate::MAX);
 }
+
+#[test]
+fn a_damaged_link_date_is_a_located_error_not_1970() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = Journal::open(&dir.path().join("ijgate.db")).unwrap();
+    j.write_blocking(|c| {
+        c.execute(
+            "INSERT INTO insurer_stoppages (siret, hr_ref, insurer_code, insurer_name, employer_name, contract_ref, franchise_days,
+                first_day, guarantee_date, due_at, fired_kind, fired_at, created_at, updated_at)
+             VALUES ('12345678200010', 'A1', 'PREVA', 'x', 'y', 'C', 3, '02/03/2026', '2026-03-05', 'z', NULL, NULL, 'now', 'now')",
+            [],
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    let e = j
+        .read_blocking(|c| link(c, "12345678200010", "A1"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("insurer_stoppages row 1")
+            && e.contains("first_day")
+            && e.contains("02/03/2026"),
+        "{e}"
+    );
+}
