@@ -22,6 +22,8 @@ pub enum ErrorKind {
     JournalWrite,
     /// A queue or table could not be read from the journal.
     JournalRead,
+    /// An insurer message goes without its prévoyance complement.
+    ComplementUnavailable,
 }
 
 impl ErrorKind {
@@ -31,6 +33,7 @@ impl ErrorKind {
             ErrorKind::CursorCorrupt => "cursor_corrupt",
             ErrorKind::JournalWrite => "journal_write",
             ErrorKind::JournalRead => "journal_read",
+            ErrorKind::ComplementUnavailable => "complement_unavailable",
         }
     }
 }
@@ -89,13 +92,25 @@ pub fn journal_read_failed(what: &str, error: &dyn std::fmt::Display) {
     );
 }
 
+/// The insurer message of stoppage `hr_ref` goes without its prévoyance complement.
+pub fn complement_unavailable(insurer: &str, hr_ref: &str, reason: &dyn std::fmt::Display) {
+    count(ErrorKind::ComplementUnavailable);
+    tracing::warn!(
+        insurer,
+        hr_ref,
+        reason = %reason,
+        error_kind = ErrorKind::ComplementUnavailable.as_str(),
+        "insurer: no prévoyance complement"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn each_event_counts_under_its_kind() {
-        let cases: [(ErrorKind, fn()); 4] = [
+        let cases: [(ErrorKind, fn()); 5] = [
             (ErrorKind::CursorWrite, || {
                 cursor_not_saved("bpij:x", &"disk full")
             }),

@@ -201,7 +201,7 @@ async fn push_queue(journal: &Journal, code: &str, q: &mut Queue, stop: &Cancell
         let failure = match sent {
             Ok(r) if r.status.is_success() => None,
             Ok(r) => Some(format!("HTTP {}", r.status.as_u16())),
-            Err(e) => Some(e),
+            Err(e) => Some(e.to_string()),
         };
         match failure {
             None => {
