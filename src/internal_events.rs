@@ -123,6 +123,9 @@ mod tests {
             (ErrorKind::JournalRead, || {
                 journal_read_failed("outbox", &"closed")
             }),
+            (ErrorKind::ComplementUnavailable, || {
+                complement_unavailable("P", "A1", &"no employment contract")
+            }),
         ];
         for (kind, fire) in cases {
             let before = COMPONENT_ERRORS.get(kind.as_str());
