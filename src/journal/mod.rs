@@ -67,6 +67,19 @@ impl JournalError {
 type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
 type Job = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
 
+/// For the commands that read the daemon's journal: `Err(1)` (the exit status), with the
+/// message on stderr, when there is none yet. The one "no journal yet" check of the crate.
+pub fn require_existing(db: &Path) -> Result<(), i32> {
+    if db.exists() {
+        return Ok(());
+    }
+    eprintln!(
+        "ijgate: no journal at {} yet (has the daemon run?)",
+        db.display()
+    );
+    Err(1)
+}
+
 /// Handle to the journal; cheap to clone.
 #[derive(Clone)]
 pub struct Journal {

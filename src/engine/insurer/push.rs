@@ -223,7 +223,11 @@ async fn push_queue(journal: &Journal, code: &str, q: &mut Queue, stop: &Cancell
             }
             Some(error) => {
                 q.failures += 1;
-                let delay = Duration::from_secs(1u64 << q.failures.min(9)).min(MAX_BACKOFF);
+                let delay = crate::engine::exchange::decide::backoff(
+                    Duration::from_secs(1),
+                    MAX_BACKOFF,
+                    i64::from(q.failures),
+                );
                 q.retry_at = Instant::now() + delay;
                 tracing::warn!(insurer = %code, file = %name, %error, retry_in = ?delay, "insurer push: failed");
                 if q.failures == 1 {

@@ -225,12 +225,8 @@ pub fn run_cli(cfg: &crate::config::Config, args: &ReportArgs) -> i32 {
         return 64;
     }
     let db = cfg.db_path();
-    if !db.exists() {
-        eprintln!(
-            "ijgate: no journal at {} yet (has the daemon run?)",
-            db.display()
-        );
-        return 1;
+    if let Err(code) = crate::journal::require_existing(&db) {
+        return code;
     }
     let filter = Filter {
         from: args.from,
