@@ -24,6 +24,16 @@ pub enum ErrorKind {
     JournalRead,
     /// An insurer message goes without its prévoyance complement.
     ComplementUnavailable,
+    /// A call to a peer (net-entreprises, an insurer endpoint) failed.
+    PeerCall,
+    /// A document from outside (BPIJ, return, spool file) does not parse; kept aside.
+    UnreadableInput,
+    /// A worker pass or step failed; the worker tries again at its next pass.
+    WorkerStep,
+    /// A net-entreprises fault (service, cause) was recorded.
+    PeerFault,
+    /// A state change was refused by the state machine; the state is kept.
+    StateKept,
 }
 
 impl ErrorKind {
@@ -34,6 +44,11 @@ impl ErrorKind {
             ErrorKind::JournalWrite => "journal_write",
             ErrorKind::JournalRead => "journal_read",
             ErrorKind::ComplementUnavailable => "complement_unavailable",
+            ErrorKind::PeerCall => "peer_call",
+            ErrorKind::UnreadableInput => "unreadable_input",
+            ErrorKind::WorkerStep => "worker_step",
+            ErrorKind::PeerFault => "peer_fault",
+            ErrorKind::StateKept => "state_kept",
         }
     }
 }
@@ -104,13 +119,73 @@ pub fn complement_unavailable(insurer: &str, hr_ref: &str, reason: &dyn std::fmt
     );
 }
 
+/// A call to `service` failed with error `kind` (e.g. `timeout`, `http_5xx`); `context` says
+/// which item (a flow id, a window), never personal data.
+pub fn peer_call_failed(service: &str, kind: &str, context: &dyn std::fmt::Display) {
+    count(ErrorKind::PeerCall);
+    tracing::warn!(
+        service,
+        kind,
+        context = %context,
+        error_kind = ErrorKind::PeerCall.as_str(),
+        "peer call failed"
+    );
+}
+
+/// A document from outside (`what`: "bpij", "return", "spool bpij"…) does not parse; it is
+/// kept for inspection or handed on as is.
+pub fn unreadable_input(what: &str, at: &dyn std::fmt::Display, error: &dyn std::fmt::Display) {
+    count(ErrorKind::UnreadableInput);
+    tracing::warn!(
+        what,
+        at = %at,
+        error = %error,
+        error_kind = ErrorKind::UnreadableInput.as_str(),
+        "unreadable input kept aside"
+    );
+}
+
+/// A pass or step of `worker` failed; it tries again at its next pass.
+pub fn worker_step_failed(worker: &str, error: &dyn std::fmt::Display) {
+    count(ErrorKind::WorkerStep);
+    tracing::error!(
+        worker,
+        error = %error,
+        error_kind = ErrorKind::WorkerStep.as_str(),
+        "worker step failed"
+    );
+}
+
+/// A net-entreprises fault of `service` (cause `cause`) is being recorded.
+pub fn peer_fault(service: &str, cause: &str, detail: &dyn std::fmt::Display) {
+    count(ErrorKind::PeerFault);
+    tracing::warn!(
+        service,
+        cause,
+        detail = %detail,
+        error_kind = ErrorKind::PeerFault.as_str(),
+        "net-entreprises fault"
+    );
+}
+
+/// The state machine refused a transition of `declaration`; its state is kept.
+pub fn state_kept(declaration: i64, error: &dyn std::fmt::Display) {
+    count(ErrorKind::StateKept);
+    tracing::warn!(
+        declaration,
+        error = %error,
+        error_kind = ErrorKind::StateKept.as_str(),
+        "transition refused: state kept"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn each_event_counts_under_its_kind() {
-        let cases: [(ErrorKind, fn()); 5] = [
+        let cases: [(ErrorKind, fn()); 10] = [
             (ErrorKind::CursorWrite, || {
                 cursor_not_saved("bpij:x", &"disk full")
             }),
@@ -126,6 +201,19 @@ mod tests {
             (ErrorKind::ComplementUnavailable, || {
                 complement_unavailable("P", "A1", &"no employment contract")
             }),
+            (ErrorKind::PeerCall, || {
+                peer_call_failed("lister-bpij", "timeout", &"-")
+            }),
+            (ErrorKind::UnreadableInput, || {
+                unreadable_input("bpij", &"url", &"bad xml")
+            }),
+            (ErrorKind::WorkerStep, || {
+                worker_step_failed("insurer", &"x")
+            }),
+            (ErrorKind::PeerFault, || {
+                peer_fault("deposer-dsn", "malformed", &"x")
+            }),
+            (ErrorKind::StateKept, || state_kept(1, &"refused")),
         ];
         for (kind, fire) in cases {
             let before = COMPONENT_ERRORS.get(kind.as_str());

@@ -27,7 +27,7 @@ impl Exchange {
                 Ok(_) => self.peer_ok(),
                 Err(e) => {
                     self.peer_failed(&e);
-                    tracing::warn!(kind = e.kind(), "exchange: BPIJ listing failed");
+                    crate::internal_events::peer_call_failed("lister-bpij", e.kind(), &"-");
                 }
             }
             let interval = self.config.load().netent.bpij_poll_interval;
@@ -143,7 +143,7 @@ impl Exchange {
                         }
                     };
                     if let Err(e) = crate::formats::bpij::Bpij::parse(&xml) {
-                        tracing::warn!(%url, error = %e, "exchange: downloaded BPIJ does not parse; kept for inspection");
+                        crate::internal_events::unreadable_input("bpij", &url, &e);
                     }
                     let s = declare_siret.to_string();
                     let inserted = self

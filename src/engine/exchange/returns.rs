@@ -131,7 +131,11 @@ impl Exchange {
                     }
                     Err(e) => {
                         self.peer_failed(&e);
-                        tracing::warn!(%idflux, kind = e.kind(), "exchange: cannot list returns");
+                        crate::internal_events::peer_call_failed(
+                            "lister-retours-flux",
+                            e.kind(),
+                            &idflux,
+                        );
                         if super::is_malformed(e.kind()) {
                             self.fault(
                                 "lister-retours-flux",
@@ -166,7 +170,11 @@ impl Exchange {
                 Ok(_) => self.peer_ok(),
                 Err(e) => {
                     self.peer_failed(&e);
-                    tracing::warn!(kind = e.kind(), "exchange: declarant listing failed");
+                    crate::internal_events::peer_call_failed(
+                        "lister-retours-declarant",
+                        e.kind(),
+                        &"-",
+                    );
                 }
             }
         }
@@ -223,7 +231,11 @@ impl Exchange {
             match self.client.list_returns_declarant(a, b).await {
                 Ok(listing) => seen += self.process_listing(listing).await,
                 Err(e) => {
-                    tracing::warn!(kind = e.kind(), window = %format!("{a}..{b}"), "exchange: declarant window failed; tried again later");
+                    crate::internal_events::peer_call_failed(
+                        "lister-retours-declarant",
+                        e.kind(),
+                        &format!("window {a}..{b}, tried again later"),
+                    );
                     failed.push((a, b));
                     let transient = e.is_transient();
                     last_err = Some(e);
@@ -308,7 +320,11 @@ impl Exchange {
             let doc = match self.client.download_return(&idflux, &entry).await {
                 Ok(d) => d,
                 Err(e) => {
-                    tracing::warn!(%idflux, nature = %entry.nature, kind = e.kind(), "exchange: cannot download a return");
+                    crate::internal_events::peer_call_failed(
+                        "telecharger-retour",
+                        e.kind(),
+                        &format!("{idflux} nature {}", entry.nature),
+                    );
                     if !e.is_transient() {
                         self.fault(
                             "telecharger-retour",
@@ -329,7 +345,7 @@ impl Exchange {
                 .write(move |c| apply_return(c, &idflux, &entry, &key, production.as_deref(), &doc))
                 .await;
             if let Err(e) = res {
-                tracing::error!(error = %e, "exchange: cannot journal a return");
+                crate::internal_events::journal_write_failed("return", &e);
             }
         }
         self.outbox_wake.notify_one();
@@ -389,7 +405,11 @@ pub(super) fn apply_return(
     let rapport = match Rapport::parse(doc) {
         Ok(r) => r,
         Err(e) => {
-            tracing::warn!(%idflux, nature = %entry.nature, error = %e, "exchange: unreadable return kept raw");
+            crate::internal_events::unreadable_input(
+                "return",
+                &format!("{idflux} nature {}", entry.nature),
+                &e,
+            );
             c.execute(
                 "INSERT INTO returns (idflux, nature, return_id, statut, production, outcome, raw, fetched_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'unreadable', ?6, ?7, ?7)

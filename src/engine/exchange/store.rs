@@ -96,7 +96,7 @@ pub(super) fn move_decl(
             Ok(Some(to))
         }
         Err(e) => {
-            tracing::warn!(declaration = id, error = %e, "exchange: state kept");
+            crate::internal_events::state_kept(id, &e);
             let d = json!({"detail": detail, "state_kept": cur.as_str(), "refused": e.to_string()})
                 .to_string();
             store::add_history(conn, id, what, None, None, Some(&d), at)?;

@@ -167,7 +167,7 @@ pub async fn run(
                 outbox_wake.notify_one();
             }
             Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "insurer: worker pass failed"),
+            Err(e) => crate::internal_events::worker_step_failed("insurer", &e),
         }
         if std::mem::take(&mut first) {
             // Tests and operators can tell that due franchises were looked at after a start.

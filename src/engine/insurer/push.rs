@@ -123,7 +123,10 @@ pub async fn run(journal: Journal, config: Arc<ArcSwap<Config>>, stop: Cancellat
                         );
                     }
                     Err(e) => {
-                        tracing::error!(insurer = %ins.code, error = %e, "insurer push: cannot prepare the client");
+                        crate::internal_events::worker_step_failed(
+                            &format!("insurer push {} (client)", ins.code),
+                            &e,
+                        );
                         continue;
                     }
                 }
@@ -229,7 +232,11 @@ async fn push_queue(journal: &Journal, code: &str, q: &mut Queue, stop: &Cancell
                     i64::from(q.failures),
                 );
                 q.retry_at = Instant::now() + delay;
-                tracing::warn!(insurer = %code, file = %name, %error, retry_in = ?delay, "insurer push: failed");
+                crate::internal_events::peer_call_failed(
+                    "insurer push",
+                    "send",
+                    &format!("{code} {name}: {error}; retry in {delay:?}"),
+                );
                 if q.failures == 1 {
                     let (code_s, name_s) = (code.to_string(), name.clone());
                     let _ = journal
