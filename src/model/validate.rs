@@ -110,8 +110,7 @@ pub const ECHO_MAX: usize = 64;
 /// few dozen characters, and a file that is not what it claims to be is never echoed whole.
 pub fn excerpt(v: &str, max: usize) -> String {
     let mut out = String::new();
-    let mut n = 0;
-    for ch in v.chars() {
+    for (n, ch) in v.chars().enumerate() {
         if n == max {
             out.push('…');
             return out;
@@ -121,7 +120,6 @@ pub fn excerpt(v: &str, max: usize) -> String {
         } else {
             out.push(ch);
         }
-        n += 1;
     }
     out
 }

@@ -59,9 +59,15 @@ impl Exchange {
                 .journal
                 .read(move |c| cursor(c, &n2))
                 .await
+                .inspect_err(|e| crate::internal_events::journal_read_failed("cursors", e))
                 .ok()
                 .flatten()
-                .and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+                .and_then(|s| {
+                    // Counted, then 30 days back (BPIJ are stored once by their hash).
+                    chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                        .inspect_err(|_| crate::internal_events::cursor_corrupt(&name, &s))
+                        .ok()
+                })
                 .unwrap_or(today - chrono::Days::new(30));
             let mut page = 1;
             loop {

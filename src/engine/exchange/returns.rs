@@ -202,11 +202,24 @@ impl Exchange {
             .journal
             .read(|c| Ok((cursor(c, CURSOR)?, cursor(c, RETRY_WINDOWS)?)))
             .await
-            .unwrap_or((None, None));
-        let retry: Vec<decide::Window> = retry
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default();
-        let cur = cur.and_then(|s| NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S").ok());
+            .unwrap_or_else(|e| {
+                // Counted; this pass reads from one day back (returns are applied once).
+                crate::internal_events::journal_read_failed("cursors", &e);
+                (None, None)
+            });
+        // A cursor that does not read back is counted, never silently reset.
+        let retry: Vec<decide::Window> = match retry {
+            None => Vec::new(),
+            Some(s) => serde_json::from_str(&s).unwrap_or_else(|_| {
+                crate::internal_events::cursor_corrupt(RETRY_WINDOWS, &s);
+                Vec::new()
+            }),
+        };
+        let cur = cur.and_then(|s| {
+            NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S")
+                .inspect_err(|_| crate::internal_events::cursor_corrupt(CURSOR, &s))
+                .ok()
+        });
         let mut seen = 0;
         let mut failed: Vec<decide::Window> = Vec::new();
         let mut last_err: Option<NetEntError> = None;
