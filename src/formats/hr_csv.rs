@@ -114,9 +114,7 @@ fn detect(bytes: &[u8], declared: CsvEncoding) -> Result<Charset, FieldError> {
     let off = e.valid_up_to() + (bytes.len() - body.len());
     let line = line_of(bytes, off);
     let byte = bytes.get(off).copied().unwrap_or(0);
-    let has_utf8_multibyte = body
-        .utf8_chunks()
-        .any(|c| !c.valid().is_ascii());
+    let has_utf8_multibyte = body.utf8_chunks().any(|c| !c.valid().is_ascii());
     let declared_8bit = matches!(declared, CsvEncoding::Windows1252 | CsvEncoding::Iso88591);
     let reason = if declared_8bit && !has_utf8_multibyte && !bytes.starts_with(BOM) {
         return Ok(Charset::Windows1252);
