@@ -34,6 +34,14 @@ pub enum ErrorKind {
     PeerFault,
     /// A state change was refused by the state machine; the state is kept.
     StateKept,
+    /// An outbound file could not be written, renamed or made durable; retried.
+    OutboxWrite,
+    /// net-entreprises refused or failed our authentication.
+    AuthFailed,
+    /// A listener could not accept a connection.
+    Accept,
+    /// A configuration side file (prévoyance contract, token file) could not be loaded.
+    ConfigFile,
 }
 
 impl ErrorKind {
@@ -49,6 +57,10 @@ impl ErrorKind {
             ErrorKind::WorkerStep => "worker_step",
             ErrorKind::PeerFault => "peer_fault",
             ErrorKind::StateKept => "state_kept",
+            ErrorKind::OutboxWrite => "outbox_write",
+            ErrorKind::AuthFailed => "auth_failed",
+            ErrorKind::Accept => "accept",
+            ErrorKind::ConfigFile => "config_file",
         }
     }
 }
@@ -179,13 +191,64 @@ pub fn state_kept(declaration: i64, error: &dyn std::fmt::Display) {
     );
 }
 
+/// An outbound file (`stage`: "destination", "write", "rename", "fsync") failed; the outbox
+/// tries again at its next pass (an invalid destination is dropped).
+pub fn outbox_write_failed(stage: &str, at: &dyn std::fmt::Display, error: &dyn std::fmt::Display) {
+    count(ErrorKind::OutboxWrite);
+    tracing::error!(
+        stage,
+        at = %at,
+        error = %error,
+        error_kind = ErrorKind::OutboxWrite.as_str(),
+        "outbox: file not delivered"
+    );
+}
+
+/// net-entreprises authentication failed (`kind`: its error kind; `detail`: status or realm).
+pub fn auth_failed(kind: &str, detail: &dyn std::fmt::Display) {
+    count(ErrorKind::AuthFailed);
+    tracing::warn!(
+        kind,
+        detail = %detail,
+        error_kind = ErrorKind::AuthFailed.as_str(),
+        "net-entreprises authentication failed"
+    );
+}
+
+/// Listener `listener` could not accept a connection.
+pub fn accept_failed(listener: &str, error: &dyn std::fmt::Display) {
+    count(ErrorKind::Accept);
+    tracing::warn!(
+        listener,
+        error = %error,
+        error_kind = ErrorKind::Accept.as_str(),
+        "accept failed"
+    );
+}
+
+/// A configuration side file could not be loaded (`consequence` says what happens instead).
+pub fn config_file_unusable(
+    file: &dyn std::fmt::Display,
+    error: &dyn std::fmt::Display,
+    consequence: &str,
+) {
+    count(ErrorKind::ConfigFile);
+    tracing::error!(
+        file = %file,
+        error = %error,
+        consequence,
+        error_kind = ErrorKind::ConfigFile.as_str(),
+        "configuration file unusable"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn each_event_counts_under_its_kind() {
-        let cases: [(ErrorKind, fn()); 10] = [
+        let cases: [(ErrorKind, fn()); 14] = [
             (ErrorKind::CursorWrite, || {
                 cursor_not_saved("bpij:x", &"disk full")
             }),
@@ -214,6 +277,16 @@ mod tests {
                 peer_fault("deposer-dsn", "malformed", &"x")
             }),
             (ErrorKind::StateKept, || state_kept(1, &"refused")),
+            (ErrorKind::OutboxWrite, || {
+                outbox_write_failed("rename", &"hr/a.json", &"EXDEV")
+            }),
+            (ErrorKind::AuthFailed, || {
+                auth_failed("auth_rejected", &"401")
+            }),
+            (ErrorKind::Accept, || accept_failed("api", &"EMFILE")),
+            (ErrorKind::ConfigFile, || {
+                config_file_unusable(&"c.toml", &"bad", "not loaded")
+            }),
         ];
         for (kind, fire) in cases {
             let before = COMPONENT_ERRORS.get(kind.as_str());
