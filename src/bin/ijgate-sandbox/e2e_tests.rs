@@ -13,9 +13,10 @@ use super::{Sandbox, Scenario, dev_certificates, tls_config};
 use ijgate::channels::netent::{
     NetEntClient, NetEntConfig, NetEntError, PjForm, Reconciliation, install_crypto_provider,
 };
+use ijgate::engine::exchange::outcome::ReturnOutcome;
 use ijgate::formats::bpij::Bpij;
 use ijgate::formats::listing::ReturnsListing;
-use ijgate::formats::rapport::{DepositAnswer, Rapport, ReturnOutcome};
+use ijgate::formats::rapport::{DepositAnswer, Rapport};
 
 const SIRET: &str = "12345678200010";
 

@@ -17,6 +17,7 @@
 pub mod bpij;
 pub mod decide;
 pub mod deposit;
+pub mod outcome;
 pub mod returns;
 pub mod store;
 

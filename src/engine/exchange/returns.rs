@@ -14,13 +14,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::Exchange;
 use super::decide;
+use super::outcome::ReturnOutcome;
 use super::store::{
     FaultKind, ReturnNotice, anomalies_json, claim_return, cursor, decl_info,
     enqueue_return_notice, set_cursor,
 };
 use crate::channels::netent::NetEntError;
 use crate::formats::listing::ReturnEntry;
-use crate::formats::rapport::{Rapport, ReturnOutcome, Statut};
+use crate::formats::rapport::{Rapport, Statut};
 use crate::journal::{JournalError, now, store};
 
 /// Cursor of the declarant-wide listing, and the windows that failed and are tried again.
