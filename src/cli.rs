@@ -222,9 +222,8 @@ pub fn run(cli: Cli) -> i32 {
                 Err(code) => return code,
             };
             let db = cfg.db_path();
-            if !db.exists() {
-                eprintln!("ijgate: no journal at {} yet", db.display());
-                return 1;
+            if let Err(code) = crate::journal::require_existing(&db) {
+                return code;
             }
             // A second writer beside the daemon is fine: SQLite serialises writers (WAL with a
             // busy timeout), and the deposit worker picks the deposit up at its next look.
@@ -458,12 +457,8 @@ fn with_reader(
     f: impl FnOnce(&rusqlite::Connection) -> Result<i32, journal::JournalError>,
 ) -> i32 {
     let db = cfg.db_path();
-    if !db.exists() {
-        eprintln!(
-            "ijgate: no journal at {} yet (has the daemon run?)",
-            db.display()
-        );
-        return 1;
+    if let Err(code) = crate::journal::require_existing(&db) {
+        return code;
     }
     match journal::open_reader(&db).and_then(|c| f(&c)) {
         Ok(code) => code,

@@ -38,6 +38,7 @@ pub mod engine;
 pub mod formats;
 pub mod fsio;
 pub mod health;
+pub mod internal_events;
 pub mod journal;
 pub mod logging;
 pub mod metrics;

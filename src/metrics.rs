@@ -87,7 +87,7 @@ impl LabeledCounter {
             .unwrap_or(0)
     }
 
-    fn render(&self, out: &mut String) {
+    pub(crate) fn render(&self, out: &mut String) {
         header(out, self.name, self.help, "counter");
         if let Ok(m) = self.values.lock() {
             for (v, n) in m.iter() {
@@ -188,6 +188,7 @@ fn families(out: &mut String) {
     HEARTBEAT_FAILURES.render(out);
     RELOADS.render(out);
     crate::console::EVENTS.render(out);
+    crate::internal_events::COMPONENT_ERRORS.render(out);
 }
 
 /// The registry in the Prometheus text format.

@@ -290,6 +290,16 @@ token_expiry_calls = 7
         .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
         .sum();
     assert!(failures > 0, "{body}");
+    // The same scrape parses as Prometheus text, and the exchange's other failures (listing
+    // calls under injected faults) are counted by error kind.
+    let scrape = prometheus_parse::Scrape::parse(body.lines().map(|l| Ok(l.to_string()))).unwrap();
+    assert!(
+        scrape
+            .samples
+            .iter()
+            .any(|s| s.metric == "ijgate_deposit_failures_total"),
+        "{body}"
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::insurers::{InsurerFx, contract, insurers_toml};
 use common::*;
 use std::time::Duration;
 
@@ -13,24 +14,21 @@ const NIR_B: &str = "2850578006048";
 /// Employer A insured by PREVA (franchise 1 day: due at once for the fixture dates),
 /// employer B by PREVB (franchise 400 days: never due during the test).
 fn insurer_site(netent: &str) -> Site {
-    Site::new(&format!(
-        r#"{netent}
-[[insurers]]
-code = "PREVA"
-name = "Prévoyance A"
-[[insurers.contracts]]
-reference = "CT-A"
-sirets = ["{SIRET_A}"]
-franchise_days = 1
-[[insurers]]
-code = "PREVB"
-name = "Prévoyance B"
-[[insurers.contracts]]
-reference = "CT-B"
-sirets = ["{SIRET_B}"]
-franchise_days = 400
-"#
-    ))
+    let insurers = insurers_toml(&[
+        InsurerFx {
+            code: "PREVA",
+            name: "Prévoyance A",
+            extra: "",
+            contracts: &[contract("CT-A", &[SIRET_A], 1)],
+        },
+        InsurerFx {
+            code: "PREVB",
+            name: "Prévoyance B",
+            extra: "",
+            contracts: &[contract("CT-B", &[SIRET_B], 400)],
+        },
+    ]);
+    Site::new(&format!("{netent}\n{insurers}"))
 }
 
 fn row_b(hr_ref: &str) -> String {
@@ -466,22 +464,19 @@ fn insurer_files_are_pushed_in_order_over_mutual_tls_and_failures_are_events() {
     ijgate::channels::tls::generate_dev(certs.path(), &["ijgate-push".to_string()]).unwrap();
     let peer = push_peer(certs.path(), 1);
     let c = certs.path().display();
-    let site = Site::new(&format!(
-        r#"
-[[insurers]]
-code = "PREVA"
-name = "Prévoyance A"
-push_url = "https://localhost:{port}/edi/in/"
+    let push = format!(
+        r#"push_url = "https://localhost:{port}/edi/in/"
 push_ca_file = "{c}/ca.pem"
 push_cert_file = "{c}/client-ijgate-push.pem"
-push_key_file = "{c}/client-ijgate-push.key"
-[[insurers.contracts]]
-reference = "CT-A"
-sirets = ["{SIRET_A}"]
-franchise_days = 1
-"#,
+push_key_file = "{c}/client-ijgate-push.key""#,
         port = peer.addr.port()
-    ));
+    );
+    let site = Site::new(&insurers_toml(&[InsurerFx {
+        code: "PREVA",
+        name: "Prévoyance A",
+        extra: &push,
+        contracts: &[contract("CT-A", &[SIRET_A], 1)],
+    }]));
     let check = site.cli(&["check-config"]);
     assert!(
         check.status.success(),
@@ -536,18 +531,12 @@ franchise_days = 1
 
 #[test]
 fn an_insurer_outbound_folder_replaces_the_spool_folder() {
-    let site = Site::new(&format!(
-        r#"
-[[insurers]]
-code = "PREVA"
-name = "Prévoyance A"
-outbound = "shares/preva"
-[[insurers.contracts]]
-reference = "CT-A"
-sirets = ["{SIRET_A}"]
-franchise_days = 1
-"#
-    ));
+    let site = Site::new(&insurers_toml(&[InsurerFx {
+        code: "PREVA",
+        name: "Prévoyance A",
+        extra: r#"outbound = "shares/preva""#,
+        contracts: &[contract("CT-A", &[SIRET_A], 1)],
+    }]));
     let d = site.start();
     site.drop_file("rh-a_1.csv", &csv(&[csv_row("A-1", SIRET_A)]));
     assert!(

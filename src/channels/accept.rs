@@ -19,7 +19,7 @@ pub async fn next(
             r = listener.accept() => match r {
                 Ok(x) => return Some(x),
                 Err(e) => {
-                    tracing::warn!(listener = name, error = %e, "accept failed");
+                    crate::internal_events::accept_failed(name, &e);
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             },

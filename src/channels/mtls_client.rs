@@ -18,6 +18,19 @@ use tokio::sync::Mutex;
 
 use super::tls::{TlsError, install_crypto_provider, load_certs, load_key};
 
+/// Why a request did not get an answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("connect: {0}")]
+    Connect(std::io::Error),
+    #[error("tls: {0}")]
+    Tls(std::io::Error),
+    #[error("http: {0}")]
+    Http(#[from] hyper::Error),
+    #[error("{0}")]
+    Request(#[from] hyper::http::Error),
+}
+
 /// Builds a client TLS configuration trusting `ca`, presenting `identity` (cert, key) if given.
 pub fn client_config(
     ca: &Path,
@@ -79,18 +92,16 @@ impl MtlsClient {
         })
     }
 
-    async fn connect(&self) -> Result<http1::SendRequest<Full<Bytes>>, String> {
+    async fn connect(&self) -> Result<http1::SendRequest<Full<Bytes>>, ClientError> {
         let tcp = tokio::net::TcpStream::connect(self.addr)
             .await
-            .map_err(|e| format!("connect: {e}"))?;
+            .map_err(ClientError::Connect)?;
         let _ = tcp.set_nodelay(true);
         let tls = tokio_rustls::TlsConnector::from(self.tls.clone())
             .connect(self.server_name.clone(), tcp)
             .await
-            .map_err(|e| format!("tls: {e}"))?;
-        let (send, conn) = http1::handshake(TokioIo::new(tls))
-            .await
-            .map_err(|e| format!("http: {e}"))?;
+            .map_err(ClientError::Tls)?;
+        let (send, conn) = http1::handshake(TokioIo::new(tls)).await?;
         tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -103,7 +114,7 @@ impl MtlsClient {
         method: &str,
         path: &str,
         body: Option<Vec<u8>>,
-    ) -> Result<Reply, String> {
+    ) -> Result<Reply, ClientError> {
         self.request_typed(method, path, "application/json", body)
             .await
     }
@@ -115,36 +126,27 @@ impl MtlsClient {
         path: &str,
         content_type: &str,
         body: Option<Vec<u8>>,
-    ) -> Result<Reply, String> {
+    ) -> Result<Reply, ClientError> {
         let mut guard = self.conn.lock().await;
         let mut send = match guard.take() {
             Some(s) if !s.is_closed() => s,
             _ => self.connect().await?,
         };
-        send.ready().await.map_err(|e| format!("http: {e}"))?;
+        send.ready().await?;
         let req = Request::builder()
             .method(method)
             .uri(path)
             .header("host", "localhost")
             .header("content-type", content_type)
-            .body(Full::new(Bytes::from(body.unwrap_or_default())))
-            .map_err(|e| e.to_string())?;
-        let resp = send
-            .send_request(req)
-            .await
-            .map_err(|e| format!("http: {e}"))?;
+            .body(Full::new(Bytes::from(body.unwrap_or_default())))?;
+        let resp = send.send_request(req).await?;
         let status = resp.status();
         let content_type = resp
             .headers()
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| format!("http: {e}"))?
-            .to_bytes();
+        let body = resp.into_body().collect().await?.to_bytes();
         *guard = Some(send);
         Ok(Reply {
             status,

@@ -88,7 +88,11 @@ fn write_batch(
             && dest_dir(outbound, &it.dest).is_none()
         {
             // A destination that can never be valid would block the outbox forever: drop it.
-            tracing::error!(dest = %it.dest, file = %it.file_name, "outbox: invalid destination, skipped");
+            crate::internal_events::outbox_write_failed(
+                "destination",
+                &format!("{}/{}", it.dest, it.file_name),
+                &"invalid destination, skipped",
+            );
             ids.push(it.id);
             continue;
         }
@@ -101,7 +105,7 @@ fn write_batch(
                     }
                 }
                 Err(e) => {
-                    tracing::error!(file = %dest.display(), error = %e, "outbox: rename failed, will retry");
+                    crate::internal_events::outbox_write_failed("rename", &dest.display(), &e);
                     let _ = std::fs::remove_file(&tmp);
                     failed = true;
                 }
@@ -111,7 +115,11 @@ fn write_batch(
                 let _ = std::fs::remove_file(&tmp);
             }
             (false, _, Err(e)) => {
-                tracing::error!(file = %it.file_name, dest = %it.dest, error = %e, "outbox: write failed, will retry");
+                crate::internal_events::outbox_write_failed(
+                    "write",
+                    &format!("{}/{}", it.dest, it.file_name),
+                    &e,
+                );
                 failed = true;
             }
             (true, _, Err(_)) => {}
@@ -120,7 +128,7 @@ fn write_batch(
     // Rows are marked delivered only after their folders are durable.
     for d in &dirs {
         if let Err(e) = sync_dir(d) {
-            tracing::error!(dir = %d.display(), error = %e, "outbox: folder fsync failed, will retry");
+            crate::internal_events::outbox_write_failed("fsync", &d.display(), &e);
             return Vec::new();
         }
     }

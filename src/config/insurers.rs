@@ -151,9 +151,11 @@ pub fn prevoyance_contracts(
                     Ok(pc) => {
                         out.insert((i.code.clone(), c.reference.clone()), pc);
                     }
-                    Err(e) => {
-                        tracing::error!(file = %p.display(), error = %e, "insurer: prévoyance contract not loaded")
-                    }
+                    Err(e) => crate::internal_events::config_file_unusable(
+                        &p.display(),
+                        &e,
+                        "prévoyance contract not loaded",
+                    ),
                 }
             }
         }

@@ -86,7 +86,7 @@ fn form(job: &Job) -> Result<PjForm, String> {
     Ok(PjForm {
         id_envoi: format!("IJGATE-DOC-{}", job.id),
         siret_declare: job.siret.clone(),
-        nir: crate::formats::masked::Nir::new(s.employee.nir.with_key()),
+        nir: crate::model::nir::RawNir::new(s.employee.nir.with_key()),
         nature_absence: nature_absence(s.reason.map(|m| m.code())).into(),
         origine: "DSIJ_DSN".into(),
         dernier_jour_travaille: last_day,

@@ -897,7 +897,7 @@ pub use crate::dsn::manques::{AffiliatedSnapshot, due_date, missing_declarations
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsn::model::{Company, Contract, ContractEnd, Establishment, Nir};
+    use crate::dsn::model::{Company, Contract, ContractEnd, Establishment, RawNir};
     use chrono::NaiveDate;
 
     fn decl(month: u32, people: &[(&str, bool)]) -> Declaration {
@@ -906,7 +906,7 @@ mod tests {
             .enumerate()
             .map(|(n, (nir, ended))| Individual {
                 line: 10 + n as u64,
-                nir: Nir::new(*nir),
+                nir: RawNir::new(*nir),
                 contracts: vec![Contract {
                     affiliations: vec![Affiliation {
                         id: "1".into(),

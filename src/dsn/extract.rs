@@ -403,7 +403,7 @@ fn fill_establishment(
             };
             i.lines.set(i.line, n, line);
             match n {
-                1 => i.nir = Nir::new(v),
+                1 => i.nir = RawNir::new(v),
                 2 => i.last_name = s(),
                 4 => i.first_names = s(),
                 19 => i.matricule = Some(s()),

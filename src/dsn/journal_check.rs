@@ -125,7 +125,7 @@ pub fn cross_check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsn::model::{Nir, Stoppage};
+    use crate::dsn::model::{RawNir, Stoppage};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -134,7 +134,7 @@ mod tests {
     fn dsn_stop(nir: &str, last: NaiveDate) -> StoppageRef {
         StoppageRef {
             siret: "12345678200010".into(),
-            nir: Nir::new(nir),
+            nir: RawNir::new(nir),
             contract_number: "C1".into(),
             stoppage: Stoppage {
                 line: 40,

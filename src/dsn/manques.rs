@@ -29,7 +29,7 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::dsn::checks::{Anomaly, Located};
 use crate::dsn::fiche::Fiche;
-use crate::dsn::model::{Declaration, Establishment, Individual, Nir};
+use crate::dsn::model::{Declaration, Establishment, Individual, RawNir};
 use crate::neodes::rubric::{RubricId, rid};
 
 /// What the previous month knew of one individual.
@@ -67,7 +67,7 @@ pub struct AffiliatedSnapshot {
     /// The file it was read from (named in the findings).
     pub file: String,
     pub month: Option<NaiveDate>,
-    pub employees: HashMap<(String, Nir), PrevIndividual>,
+    pub employees: HashMap<(String, RawNir), PrevIndividual>,
 }
 
 fn affiliation_key(e: &Establishment, a: &crate::dsn::model::Affiliation) -> (String, String) {
@@ -181,7 +181,7 @@ fn finding(
 /// Compares a declaration with the previous month's snapshots, one individual at a time.
 pub struct MonthToMonth<'p> {
     previous: Vec<&'p AffiliatedSnapshot>,
-    seen: HashSet<(String, Nir)>,
+    seen: HashSet<(String, RawNir)>,
 }
 
 impl<'p> MonthToMonth<'p> {
@@ -430,7 +430,7 @@ mod tests {
             .enumerate()
             .map(|(n, (nir, ended))| Individual {
                 line: 10 + n as u64,
-                nir: Nir::new(*nir),
+                nir: RawNir::new(*nir),
                 contracts: vec![Contract {
                     affiliations: vec![Affiliation {
                         id: "1".into(),

@@ -6,51 +6,12 @@
 //! point at the file. Amounts are `Decimal`, dates `NaiveDate`; a value that does not parse is
 //! `None` (the reader already reported it). A NIR is never shown in full by `Display`/`Debug`.
 
-use std::fmt;
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-/// A NIR (13 characters, or a temporary technical number). `Display` and `Debug` mask all but
-/// the first 3 characters; [`Nir::expose`] gives the full value for outputs that must carry it
-/// (the CRM sent back to the declarant).
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct Nir(String);
-
-impl Nir {
-    pub fn new(s: impl Into<String>) -> Self {
-        Self(s.into())
-    }
-
-    /// The full NIR. Never log it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// `185**********`
-    pub fn masked(&self) -> String {
-        crate::model::nir::mask(&self.0)
-    }
-}
-
-impl fmt::Display for Nir {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.masked())
-    }
-}
-
-impl fmt::Debug for Nir {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Nir({})", self.masked())
-    }
-}
-
-impl Serialize for Nir {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.masked())
-    }
-}
+/// The DSN carries the NIR as text ([`RawNir`]: masked in `Display`, `Debug` and `Serialize`).
+pub use crate::model::nir::RawNir;
 
 /// Lines of the rubrics of one block occurrence, as offsets from its first line. Fixed size (no
 /// allocation per record): a block copies at most [`Lines::CAP`] rubrics into the model; further
@@ -239,7 +200,7 @@ pub struct Individual {
     pub line: u64,
     #[serde(skip)]
     pub lines: Lines,
-    pub nir: Nir,
+    pub nir: RawNir,
     pub last_name: String,
     pub first_names: String,
     pub matricule: Option<String>,
@@ -400,7 +361,7 @@ impl Declaration {
 #[derive(Debug, Clone, Serialize)]
 pub struct StoppageRef {
     pub siret: String,
-    pub nir: Nir,
+    pub nir: RawNir,
     pub contract_number: String,
     pub stoppage: Stoppage,
 }
@@ -411,7 +372,7 @@ mod tests {
 
     #[test]
     fn nir_is_masked_everywhere_but_expose() {
-        let n = Nir::new("1850575123456");
+        let n = RawNir::new("1850575123456");
         assert_eq!(n.to_string(), "185**********");
         assert_eq!(format!("{n:?}"), "Nir(185**********)");
         assert_eq!(serde_json::to_string(&n).unwrap(), "\"185**********\"");

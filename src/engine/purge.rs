@@ -119,9 +119,8 @@ pub fn run_cli(cfg: &Config, o: Options) -> i32 {
     }
     let dry_run = o.dry_run || (o.interactive && !o.yes);
     let db = cfg.db_path();
-    if !db.exists() {
-        eprintln!("ijgate: no journal at {} yet", db.display());
-        return 1;
+    if let Err(code) = crate::journal::require_existing(&db) {
+        return code;
     }
     let cutoff = retention::cutoff(keep);
     let journal = (|| -> Result<(Purged, Vec<retention::Doomed>), JournalError> {

@@ -9,7 +9,6 @@ pub mod hr_csv;
 pub mod hr_json;
 pub mod insurer;
 pub mod listing;
-pub mod masked;
 pub mod rapport;
 pub mod signalement;
 pub mod xml_tree;

@@ -49,6 +49,23 @@ pub enum JournalError {
     /// savepoint), the others in its batch commit and the writer goes on.
     #[error("journal: the write job panicked: {0}")]
     JobPanicked(String),
+    /// A stored value that does not read back (a hand-edited or damaged row): located, never
+    /// replaced by a default (0, epoch).
+    #[error("journal: {table} row {row}: column {column} holds {value:?}, not a valid {expected}")]
+    Corrupt {
+        table: &'static str,
+        row: String,
+        column: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+impl JournalError {
+    /// The same error as a `rusqlite` one, for row-mapping closures.
+    pub fn into_sql(self) -> rusqlite::Error {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(self))
+    }
 }
 
 type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
@@ -61,6 +78,19 @@ enum JobEnd {
     Failed,
     /// Failed by a panic, caught so that the writer thread survives it.
     Panicked,
+}
+
+/// For the commands that read the daemon's journal: `Err(1)` (the exit status), with the
+/// message on stderr, when there is none yet. The one "no journal yet" check of the crate.
+pub fn require_existing(db: &Path) -> Result<(), i32> {
+    if db.exists() {
+        return Ok(());
+    }
+    eprintln!(
+        "ijgate: no journal at {} yet (has the daemon run?)",
+        db.display()
+    );
+    Err(1)
 }
 
 /// Handle to the journal; cheap to clone.
@@ -131,7 +161,13 @@ impl Journal {
             let p = PathBuf::from(format!("{}{suffix}", path.display()));
             if p.exists() {
                 use std::os::unix::fs::PermissionsExt;
-                let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
+                // Not ignored: a journal readable by others is a leak of health data.
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).map_err(
+                    |source| JournalError::Io {
+                        path: p.clone(),
+                        source,
+                    },
+                )?;
             }
         }
         let (sender, receiver) = mpsc::channel::<Job>();

@@ -375,6 +375,25 @@ pub fn retry_declaration(conn: &Connection, id: i64, at: &str) -> Result<i64, Jo
     Ok(dep)
 }
 
+/// A polling cursor's stored value (`cursors` table), if any.
+pub fn cursor(c: &Connection, name: &str) -> Result<Option<String>, JournalError> {
+    Ok(
+        c.query_row("SELECT value FROM cursors WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .optional()?,
+    )
+}
+
+/// Saves a polling cursor.
+pub fn set_cursor(c: &Connection, name: &str, value: &str) -> Result<(), JournalError> {
+    c.execute(
+        "INSERT INTO cursors (name, value) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+        params![name, value],
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,11 @@
 //! Key = 97 − (NIR mod 97), where Corsican departments 2A and 2B are read as 19 and 18.
 //! A NIR is health-adjacent personal data: its `Display`/`Debug` show only the first 3
 //! characters (sex + year of birth), never the whole number.
+//!
+//! Two types, one concept: [`RawNir`] is what outside files carry (a DSN, a BPIJ, a return:
+//! 13 or 15 characters, a technical number, placeholders such as `9999999999999`), kept as
+//! text and never checked; [`Nir`] is what validation produces (pattern and key checked).
+//! Masking is defined once, in [`mask`].
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -82,6 +87,97 @@ pub fn mask(s: &str) -> String {
     let head: String = s.chars().take(3).collect();
     let rest = s.chars().count().saturating_sub(3);
     format!("{head}{}", "*".repeat(rest))
+}
+
+/// A NIR as an outside file carries it (13 chars without key, 15 with key, or an NTT), not
+/// checked. `Display`, `Debug` and `Serialize` show the masked form; [`RawNir::expose`] gives
+/// the full value for the few places that need it (matching, outbound files, the journal —
+/// fields stored in full say so with `#[serde(with = "crate::model::nir::full")]`).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Deserialize)]
+#[serde(transparent)]
+pub struct RawNir(String);
+
+impl RawNir {
+    pub fn new(value: impl Into<String>) -> Self {
+        RawNir(value.into())
+    }
+
+    /// The full value. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// First 13 characters (the NIR without its key), for matching 13- and 15-char forms.
+    pub fn without_key(&self) -> &str {
+        self.0.get(..13).unwrap_or(&self.0)
+    }
+
+    /// `185**********`
+    pub fn masked(&self) -> String {
+        mask(&self.0)
+    }
+
+    /// Checks it: the strict [`Nir`], or why not.
+    pub fn validate(&self) -> Result<Nir, NirError> {
+        Nir::parse(&self.0)
+    }
+}
+
+impl From<&Nir> for RawNir {
+    fn from(n: &Nir) -> RawNir {
+        RawNir(n.0.clone())
+    }
+}
+
+impl fmt::Display for RawNir {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+impl fmt::Debug for RawNir {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Nir({})", self.masked())
+    }
+}
+
+/// Masked by default, so a report or a JSON dump never carries the full number by accident.
+impl Serialize for RawNir {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.masked())
+    }
+}
+
+/// `#[serde(with = "crate::model::nir::full")]`: a [`RawNir`] field stored in full (the
+/// journal's copy of a BPIJ or a return, which later matching needs).
+pub mod full {
+    use super::RawNir;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(n: &RawNir, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(n.expose())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<RawNir, D::Error> {
+        RawNir::deserialize(d)
+    }
+}
+
+/// [`full`] for an `Option<RawNir>`.
+pub mod full_opt {
+    use super::RawNir;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(n: &Option<RawNir>, s: S) -> Result<S::Ok, S::Error> {
+        match n {
+            Some(n) => s.serialize_some(n.expose()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<RawNir>, D::Error> {
+        Option::<RawNir>::deserialize(d)
+    }
 }
 
 /// The NEOReS pattern (domain.md §1.4), written out by hand because it is short and a regex
@@ -188,6 +284,36 @@ mod tests {
         assert_eq!(Nir::parse("1850578000084"), Err(NirError::Pattern)); // commune 000
         assert_eq!(Nir::parse("1850578006000"), Err(NirError::Pattern)); // order 000
         assert_eq!(Nir::parse("18505780060é4"), Err(NirError::Pattern));
+    }
+
+    #[test]
+    fn raw_nir_masks_everywhere_but_expose_and_full() {
+        let n = RawNir::new("185017512345612");
+        assert_eq!(format!("{n:?}"), "Nir(185************)");
+        assert_eq!(n.to_string(), "185************");
+        assert_eq!(serde_json::to_string(&n).unwrap(), "\"185************\"");
+        assert_eq!(n.expose(), "185017512345612");
+        assert_eq!(n.without_key(), "1850175123456");
+        #[derive(Serialize, Deserialize)]
+        struct Stored {
+            #[serde(with = "full")]
+            nir: RawNir,
+            #[serde(with = "full_opt", default)]
+            ntt: Option<RawNir>,
+        }
+        let json = serde_json::to_string(&Stored {
+            nir: n.clone(),
+            ntt: None,
+        })
+        .unwrap();
+        assert_eq!(json, r#"{"nir":"185017512345612","ntt":null}"#);
+        let back: Stored = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.nir, n);
+        assert_eq!(mask("18"), "18");
+        assert_eq!(
+            RawNir::new("1850578006084").validate().unwrap().with_key(),
+            "185057800608491"
+        );
     }
 
     #[test]

@@ -24,13 +24,8 @@ pub enum NirMode {
     Masked,
 }
 
-/// Masks all but the first 3 characters of a NIR.
-pub fn mask_nir(nir: &str) -> String {
-    nir.chars()
-        .enumerate()
-        .map(|(i, c)| if i < 3 { c } else { '*' })
-        .collect()
-}
+/// Masks all but the first 3 characters of a NIR (the product's one rule).
+pub use crate::model::nir::mask as mask_nir;
 
 fn nir_of(case: &Case, mode: NirMode) -> String {
     match (&case.employee.nir, mode) {

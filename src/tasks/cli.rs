@@ -43,9 +43,8 @@ pub fn run(path: &Path, cmd: TaskCommand) -> i32 {
         }
     };
     let db = cfg.db_path();
-    if !db.exists() {
-        eprintln!("ijgate: no journal at {} yet", db.display());
-        return 1;
+    if let Err(code) = crate::journal::require_existing(&db) {
+        return code;
     }
     match cmd {
         TaskCommand::List { all, json } => {

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod insurers;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -13,9 +13,10 @@ use super::{Sandbox, Scenario, dev_certificates, tls_config};
 use ijgate::channels::netent::{
     NetEntClient, NetEntConfig, NetEntError, PjForm, Reconciliation, install_crypto_provider,
 };
+use ijgate::engine::exchange::outcome::ReturnOutcome;
 use ijgate::formats::bpij::Bpij;
 use ijgate::formats::listing::ReturnsListing;
-use ijgate::formats::rapport::{DepositAnswer, Rapport, ReturnOutcome};
+use ijgate::formats::rapport::{DepositAnswer, Rapport};
 
 const SIRET: &str = "12345678200010";
 
@@ -551,7 +552,7 @@ async fn supporting_document_upload() {
     let form = PjForm {
         id_envoi: "ENV-0001".into(),
         siret_declare: "12345678200028".into(),
-        nir: ijgate::formats::masked::Nir::new("185017512345612"),
+        nir: ijgate::model::nir::RawNir::new("185017512345612"),
         nature_absence: "MALADIE".into(),
         origine: "DSIJ_DSN".into(),
         dernier_jour_travaille: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),

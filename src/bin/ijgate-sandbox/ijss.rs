@@ -11,7 +11,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::check::Stoppage;
 use ijgate::formats::bpij::{Assurance, Assure, Bpij, Caisse, Certificat, Declare, Prestation};
-use ijgate::formats::masked::Nir;
+use ijgate::model::nir::RawNir;
 
 /// Waiting days before IJ maladie are paid.
 pub const CARENCE_DAYS: i64 = 3;
@@ -159,7 +159,7 @@ pub fn bpij_for(stop: &Stoppage, issue: &BpijIssue<'_>) -> Option<Bpij> {
                 j_comptable: issue.paid_on,
                 total: Some(net),
                 assures: vec![Assure {
-                    nir: Nir::new(stop.nir.clone()),
+                    nir: RawNir::new(stop.nir.clone()),
                     nom: stop.nom.clone(),
                     prenom: stop.prenoms.clone(),
                     bank: None,

@@ -1008,7 +1008,8 @@ mod tests {
     use super::*;
     use crate::check::sample::{SampleStop, signalement};
     use crate::scenario::OutcomeRule;
-    use ijgate::formats::rapport::{Rapport, ReturnOutcome};
+    use ijgate::engine::exchange::outcome::ReturnOutcome;
+    use ijgate::formats::rapport::Rapport;
 
     fn t(s: &str) -> NaiveDateTime {
         ijgate::formats::listing::parse_ts(s).unwrap()

@@ -47,7 +47,7 @@ impl NetEntClient {
                 // `Basic realm="net-entreprises.fr"` both for wrong credentials and for a
                 // declarant not enrolled in the requested service.
                 let realm = realm_of(&headers).unwrap_or_default();
-                tracing::warn!(%realm, "net-entreprises authentication refused");
+                crate::internal_events::auth_failed("auth_rejected", &format!("realm {realm:?}"));
                 return Err(NetEntError::permanent(
                     "auth_rejected",
                     Some(401),
@@ -67,11 +67,7 @@ impl NetEntClient {
                     ),
                 ));
             }
-            tracing::warn!(
-                kind = err.kind(),
-                status = status.as_u16(),
-                "net-entreprises authentication failed"
-            );
+            crate::internal_events::auth_failed(err.kind(), &status.as_u16());
             return Err(err);
         }
         let token = String::from_utf8_lossy(&bytes).trim().to_string();

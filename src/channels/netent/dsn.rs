@@ -70,7 +70,8 @@ impl NetEntClient {
                     .iter()
                     .map(|a| a.code.as_str())
                     .collect();
-                tracing::warn!(?codes, "DSN deposit rejected (ARE)");
+                // Counted as a deposit failure ("rejected") by the exchange.
+                tracing::info!(?codes, "DSN deposit rejected (ARE)");
             }
             (DepositAnswer::Accepted { .. }, other) => {
                 return Err(NetEntError::permanent(

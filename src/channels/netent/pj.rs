@@ -13,7 +13,7 @@ pub struct PjForm {
     pub id_envoi: String,
     pub siret_declare: String,
     /// 15 characters, with key.
-    pub nir: crate::formats::masked::Nir,
+    pub nir: crate::model::nir::RawNir,
     pub nature_absence: String,
     pub origine: String,
     pub dernier_jour_travaille: NaiveDate,

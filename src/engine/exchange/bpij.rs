@@ -27,7 +27,7 @@ impl Exchange {
                 Ok(_) => self.peer_ok(),
                 Err(e) => {
                     self.peer_failed(&e);
-                    tracing::warn!(kind = e.kind(), "exchange: BPIJ listing failed");
+                    crate::internal_events::peer_call_failed("lister-bpij", e.kind(), &"-");
                 }
             }
             let interval = self.config.load().netent.bpij_poll_interval;
@@ -59,9 +59,15 @@ impl Exchange {
                 .journal
                 .read(move |c| cursor(c, &n2))
                 .await
+                .inspect_err(|e| crate::internal_events::journal_read_failed("cursors", e))
                 .ok()
                 .flatten()
-                .and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+                .and_then(|s| {
+                    // Counted, then 30 days back (BPIJ are stored once by their hash).
+                    chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                        .inspect_err(|_| crate::internal_events::cursor_corrupt(&name, &s))
+                        .ok()
+                })
                 .unwrap_or(today - chrono::Days::new(30));
             let mut page = 1;
             loop {
@@ -143,7 +149,7 @@ impl Exchange {
                         }
                     };
                     if let Err(e) = crate::formats::bpij::Bpij::parse(&xml) {
-                        tracing::warn!(%url, error = %e, "exchange: downloaded BPIJ does not parse; kept for inspection");
+                        crate::internal_events::unreadable_input("bpij", &url, &e);
                     }
                     let s = declare_siret.to_string();
                     let inserted = self
@@ -157,7 +163,10 @@ impl Exchange {
                             )?)
                         })
                         .await
-                        .unwrap_or(0);
+                        .unwrap_or_else(|e| {
+                            crate::internal_events::journal_write_failed("bpij", &e);
+                            0
+                        });
                     stored += inserted;
                 }
                 match listing.page_total {
@@ -169,10 +178,14 @@ impl Exchange {
             let value = (today - chrono::Days::new(1))
                 .format("%Y-%m-%d")
                 .to_string();
-            let _ = self
+            let n2 = name.clone();
+            if let Err(e) = self
                 .journal
-                .write(move |c| set_cursor(c, &name, &value))
-                .await;
+                .write(move |c| set_cursor(c, &n2, &value))
+                .await
+            {
+                crate::internal_events::cursor_not_saved(&name, &e);
+            }
         }
         if stored > 0 {
             tracing::info!(stored, "exchange: BPIJ retrieved");

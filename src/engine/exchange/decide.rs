@@ -13,8 +13,8 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
+use super::outcome::{Conformity, ReturnOutcome};
 use crate::formats::listing::DepositEntry;
-use crate::formats::rapport::{Conformity, ReturnOutcome};
 
 /// A transition the table does not allow (the caller keeps the current state and says so).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

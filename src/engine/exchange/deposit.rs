@@ -69,7 +69,7 @@ impl Exchange {
     /// Runs the deposit worker until cancelled.
     pub async fn run_deposits(self, stop: CancellationToken) {
         if let Err(e) = self.recover().await {
-            tracing::error!(error = %e, "exchange: cannot recover in-flight deposits");
+            crate::internal_events::worker_step_failed("deposit recovery", &e);
         }
         let mut tasks = tokio::task::JoinSet::new();
         let mut busy: HashSet<i64> = HashSet::new();
@@ -104,13 +104,16 @@ impl Exchange {
                                     this.deposit(id).await
                                 };
                                 if let Err(e) = r {
-                                    tracing::error!(deposit = id, error = %e, "exchange: deposit step failed");
+                                    crate::internal_events::worker_step_failed(
+                                        &format!("deposit {id}"),
+                                        &e,
+                                    );
                                 }
                                 id
                             });
                         }
                     }
-                    Err(e) => tracing::error!(error = %e, "exchange: cannot read due deposits"),
+                    Err(e) => crate::internal_events::journal_read_failed("due deposits", &e),
                 }
             }
             if started > 0 && tasks.len() < concurrency {
@@ -256,11 +259,12 @@ impl Exchange {
                         e.retry_after(),
                     )
                 };
-                tracing::warn!(
+                // The failure itself was logged and counted by `deposit_failed` above.
+                tracing::info!(
                     deposit = id,
                     kind = e.kind(),
                     may_have_landed = landed,
-                    "exchange: deposit failed"
+                    "exchange: deposit retry scheduled"
                 );
                 self.journal
                     .write(move |c| record_failure(c, &row, &e, landed, delay, max_attempts))

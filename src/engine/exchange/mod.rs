@@ -17,6 +17,7 @@
 pub mod bpij;
 pub mod decide;
 pub mod deposit;
+pub mod outcome;
 pub mod returns;
 pub mod store;
 
@@ -104,14 +105,14 @@ impl Exchange {
 
     /// Records a fault of `service` (one alert per service and cause while it lasts).
     async fn fault(&self, service: &str, cause: &str, detail: String, kind: FaultKind) {
-        tracing::warn!(service, cause, %detail, "exchange: net-entreprises fault");
+        crate::internal_events::peer_fault(service, cause, &detail);
         let (s, c) = (service.to_string(), cause.to_string());
         if let Err(e) = self
             .journal
             .write(move |conn| store::record_fault(conn, &s, &c, &detail, kind, &now()))
             .await
         {
-            tracing::error!(error = %e, "exchange: cannot record a fault");
+            crate::internal_events::journal_write_failed("fault", &e);
         }
     }
 

@@ -14,13 +14,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::Exchange;
 use super::decide;
+use super::outcome::ReturnOutcome;
 use super::store::{
     FaultKind, ReturnNotice, anomalies_json, claim_return, cursor, decl_info,
     enqueue_return_notice, set_cursor,
 };
 use crate::channels::netent::NetEntError;
 use crate::formats::listing::ReturnEntry;
-use crate::formats::rapport::{Rapport, ReturnOutcome, Statut};
+use crate::formats::rapport::{Rapport, Statut};
 use crate::journal::{JournalError, now, store};
 
 /// Cursor of the declarant-wide listing, and the windows that failed and are tried again.
@@ -131,7 +132,11 @@ impl Exchange {
                     }
                     Err(e) => {
                         self.peer_failed(&e);
-                        tracing::warn!(%idflux, kind = e.kind(), "exchange: cannot list returns");
+                        crate::internal_events::peer_call_failed(
+                            "lister-retours-flux",
+                            e.kind(),
+                            &idflux,
+                        );
                         if super::is_malformed(e.kind()) {
                             self.fault(
                                 "lister-retours-flux",
@@ -166,7 +171,11 @@ impl Exchange {
                 Ok(_) => self.peer_ok(),
                 Err(e) => {
                     self.peer_failed(&e);
-                    tracing::warn!(kind = e.kind(), "exchange: declarant listing failed");
+                    crate::internal_events::peer_call_failed(
+                        "lister-retours-declarant",
+                        e.kind(),
+                        &"-",
+                    );
                 }
             }
         }
@@ -175,6 +184,18 @@ impl Exchange {
     /// One pass over the declarant listing, from the cursor to now, after the windows that
     /// failed before. A window that fails is put aside for another try and the cursor moves
     /// past it: one bad window never pins the listing ([`decide::windows_to_retry`]).
+    /// Saves a polling cursor; a failure is an event (logged and counted), and the next pass
+    /// reads the same range again (returns are applied once, so that is harmless).
+    async fn save_cursor(&self, name: &'static str, value: String) {
+        if let Err(e) = self
+            .journal
+            .write(move |c| set_cursor(c, name, &value))
+            .await
+        {
+            crate::internal_events::cursor_not_saved(name, &e);
+        }
+    }
+
     pub async fn poll_declarant_once(&self) -> Result<usize, NetEntError> {
         let now_api = self.api_now();
         let tolerance = self.config.load().netent.clock_tolerance;
@@ -182,11 +203,24 @@ impl Exchange {
             .journal
             .read(|c| Ok((cursor(c, CURSOR)?, cursor(c, RETRY_WINDOWS)?)))
             .await
-            .unwrap_or((None, None));
-        let retry: Vec<decide::Window> = retry
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default();
-        let cur = cur.and_then(|s| NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S").ok());
+            .unwrap_or_else(|e| {
+                // Counted; this pass reads from one day back (returns are applied once).
+                crate::internal_events::journal_read_failed("cursors", &e);
+                (None, None)
+            });
+        // A cursor that does not read back is counted, never silently reset.
+        let retry: Vec<decide::Window> = match retry {
+            None => Vec::new(),
+            Some(s) => serde_json::from_str(&s).unwrap_or_else(|_| {
+                crate::internal_events::cursor_corrupt(RETRY_WINDOWS, &s);
+                Vec::new()
+            }),
+        };
+        let cur = cur.and_then(|s| {
+            NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S")
+                .inspect_err(|_| crate::internal_events::cursor_corrupt(CURSOR, &s))
+                .ok()
+        });
         let mut seen = 0;
         let mut failed: Vec<decide::Window> = Vec::new();
         let mut last_err: Option<NetEntError> = None;
@@ -211,7 +245,11 @@ impl Exchange {
             match self.client.list_returns_declarant(a, b).await {
                 Ok(listing) => seen += self.process_listing(listing).await,
                 Err(e) => {
-                    tracing::warn!(kind = e.kind(), window = %format!("{a}..{b}"), "exchange: declarant window failed; tried again later");
+                    crate::internal_events::peer_call_failed(
+                        "lister-retours-declarant",
+                        e.kind(),
+                        &format!("window {a}..{b}, tried again later"),
+                    );
                     failed.push((a, b));
                     let transient = e.is_transient();
                     last_err = Some(e);
@@ -219,26 +257,17 @@ impl Exchange {
                         // The peer is in trouble: the rest waits for the next pass, after
                         // this window (which waits in the retry list).
                         let value = b.format("%Y-%m-%dT%H:%M:%S").to_string();
-                        let _ = self
-                            .journal
-                            .write(move |c| set_cursor(c, CURSOR, &value))
-                            .await;
+                        self.save_cursor(CURSOR, value).await;
                         break;
                     }
                 }
             }
             let value = b.format("%Y-%m-%dT%H:%M:%S").to_string();
-            let _ = self
-                .journal
-                .write(move |c| set_cursor(c, CURSOR, &value))
-                .await;
+            self.save_cursor(CURSOR, value).await;
         }
         let keep = decide::windows_to_retry(failed, now_api);
         let value = serde_json::to_string(&keep).unwrap_or_else(|_| "[]".into());
-        let _ = self
-            .journal
-            .write(move |c| set_cursor(c, RETRY_WINDOWS, &value))
-            .await;
+        self.save_cursor(RETRY_WINDOWS, value).await;
         match last_err {
             None => {
                 self.service_ok("lister-retours-declarant").await;
@@ -305,7 +334,11 @@ impl Exchange {
             let doc = match self.client.download_return(&idflux, &entry).await {
                 Ok(d) => d,
                 Err(e) => {
-                    tracing::warn!(%idflux, nature = %entry.nature, kind = e.kind(), "exchange: cannot download a return");
+                    crate::internal_events::peer_call_failed(
+                        "telecharger-retour",
+                        e.kind(),
+                        &format!("{idflux} nature {}", entry.nature),
+                    );
                     if !e.is_transient() {
                         self.fault(
                             "telecharger-retour",
@@ -326,7 +359,7 @@ impl Exchange {
                 .write(move |c| apply_return(c, &idflux, &entry, &key, production.as_deref(), &doc))
                 .await;
             if let Err(e) = res {
-                tracing::error!(error = %e, "exchange: cannot journal a return");
+                crate::internal_events::journal_write_failed("return", &e);
             }
         }
         self.outbox_wake.notify_one();
@@ -386,7 +419,11 @@ pub(super) fn apply_return(
     let rapport = match Rapport::parse(doc) {
         Ok(r) => r,
         Err(e) => {
-            tracing::warn!(%idflux, nature = %entry.nature, error = %e, "exchange: unreadable return kept raw");
+            crate::internal_events::unreadable_input(
+                "return",
+                &format!("{idflux} nature {}", entry.nature),
+                &e,
+            );
             c.execute(
                 "INSERT INTO returns (idflux, nature, return_id, statut, production, outcome, raw, fetched_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'unreadable', ?6, ?7, ?7)

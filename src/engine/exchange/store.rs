@@ -96,7 +96,7 @@ pub(super) fn move_decl(
             Ok(Some(to))
         }
         Err(e) => {
-            tracing::warn!(declaration = id, error = %e, "exchange: state kept");
+            crate::internal_events::state_kept(id, &e);
             let d = json!({"detail": detail, "state_kept": cur.as_str(), "refused": e.to_string()})
                 .to_string();
             store::add_history(conn, id, what, None, None, Some(&d), at)?;
@@ -210,22 +210,8 @@ pub(super) fn enqueue_return_notice(
     Ok(())
 }
 
-pub(super) fn cursor(c: &Connection, name: &str) -> Result<Option<String>, JournalError> {
-    Ok(
-        c.query_row("SELECT value FROM cursors WHERE name = ?1", [name], |r| {
-            r.get(0)
-        })
-        .optional()?,
-    )
-}
-
-pub(super) fn set_cursor(c: &Connection, name: &str, value: &str) -> Result<(), JournalError> {
-    c.execute(
-        "INSERT INTO cursors (name, value) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-        params![name, value],
-    )?;
-    Ok(())
-}
+// The polling cursors are one journal table shared with the insurer push.
+pub(super) use crate::journal::store::{cursor, set_cursor};
 
 /// A deposit fails for good: `failed`, its declaration too, and a notice.
 pub(super) fn fail(

@@ -141,7 +141,11 @@ fn dispatch_one(
     let bpij = match Bpij::parse(xml) {
         Ok(b) => b,
         Err(e) => {
-            tracing::warn!(bpij = id, error = %e, "insurer: unreadable BPIJ handed to the employer as is");
+            crate::internal_events::unreadable_input(
+                "bpij (handed to the employer as is)",
+                &id,
+                &e,
+            );
             store::enqueue_notice(conn, None, "hr", &stem, "xml", xml, at)?;
             events::record(
                 conn,

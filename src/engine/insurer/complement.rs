@@ -57,28 +57,44 @@ pub fn ijss_periods(paid: &[PaidIjss], start: NaiveDate, end: NaiveDate) -> Vec<
     out
 }
 
+/// Why a stoppage gets no prévoyance complement in its insurer message.
+#[derive(Debug, thiserror::Error)]
+pub enum ComplementError {
+    #[error("unreadable stoppage payload")]
+    UnreadableStoppage,
+    #[error("motif {0:02} is not covered by the complement engine")]
+    MotifNotCovered(u8),
+    #[error("no employment contract")]
+    NoContract,
+    #[error("the prévoyance contract lists no convention")]
+    NoConvention,
+    #[error("{0}")]
+    Case(#[from] serde_json::Error),
+    #[error("{0}")]
+    Compute(#[from] crate::prevoyance::case::CaseError),
+}
+
 /// The complement over the stoppage, or why there is none.
 pub fn compute(
     link: &Link,
     view: &View,
     contract: &PrevoyanceContract,
     paid: &[PaidIjss],
-) -> Result<Complement, String> {
+) -> Result<Complement, ComplementError> {
     let s = view
         .stoppage
         .as_ref()
-        .ok_or("unreadable stoppage payload")?;
+        .ok_or(ComplementError::UnreadableStoppage)?;
     let code = s.reason.map(|m| m.code()).unwrap_or(1);
-    let motif = motif(code)
-        .ok_or_else(|| format!("motif {code:02} is not covered by the complement engine"))?;
-    let ec = s.contract.as_ref().ok_or("no employment contract")?;
+    let motif = motif(code).ok_or(ComplementError::MotifNotCovered(code))?;
+    let ec = s.contract.as_ref().ok_or(ComplementError::NoContract)?;
     let ccn = match &ec.idcc {
         Some(idcc) if contract.has_ccn(idcc) => idcc.clone(),
         _ => contract
             .conventions
             .first()
             .cloned()
-            .ok_or("the prévoyance contract lists no convention")?,
+            .ok_or(ComplementError::NoConvention)?,
     };
     let start = view.first_day();
     let end = view
@@ -107,8 +123,8 @@ pub fn compute(
         "stoppage": {"employment_contract": ec.number, "start": start.to_string(), "end": end.to_string(), "motif": motif},
         "ijss": ijss_periods(paid, start, end),
     });
-    let case: crate::prevoyance::Case = serde_json::from_value(case).map_err(|e| e.to_string())?;
-    let r = crate::prevoyance::compute(contract, &case).map_err(|e| e.to_string())?;
+    let case: crate::prevoyance::Case = serde_json::from_value(case)?;
+    let r = crate::prevoyance::compute(contract, &case)?;
     Ok(Complement {
         from: r.start,
         to: r.end,

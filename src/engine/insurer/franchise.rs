@@ -67,13 +67,19 @@ pub fn fire_due(conn: &Connection, at: &str, contracts: &Contracts) -> Result<us
             date: l.guarantee_date,
             complement: contracts
                 .get(&(l.insurer_code.clone(), l.contract_ref.clone()))
-                .and_then(|pc| match super::complement::compute(&l, &view, pc, &paid) {
-                    Ok(c) => Some(c),
-                    Err(e) => {
-                        tracing::warn!(insurer = %l.insurer_code, hr_ref = %l.hr_ref, reason = %e, "insurer: no prévoyance complement");
-                        None
-                    }
-                }),
+                .and_then(
+                    |pc| match super::complement::compute(&l, &view, pc, &paid) {
+                        Ok(c) => Some(c),
+                        Err(e) => {
+                            crate::internal_events::complement_unavailable(
+                                &l.insurer_code,
+                                &l.hr_ref,
+                                &e,
+                            );
+                            None
+                        }
+                    },
+                ),
         });
         super::enqueue_message(conn, &l, &view, view.arret_id, kind, guarantee, at)?;
         let detail = serde_json::json!({"insurer": l.insurer_code, "guarantee_date": l.guarantee_date.to_string()}).to_string();
@@ -169,7 +175,7 @@ pub async fn run(
                 outbox_wake.notify_one();
             }
             Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "insurer: worker pass failed"),
+            Err(e) => crate::internal_events::worker_step_failed("insurer", &e),
         }
         if std::mem::take(&mut first) {
             // Tests and operators can tell that due franchises were looked at after a start.

@@ -231,9 +231,22 @@ pub fn link(conn: &Connection, siret: &str, hr_ref: &str) -> Result<Option<Link>
 }
 
 pub(crate) fn link_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Link> {
-    let d = |s: String| NaiveDate::parse_from_str(&s, "%Y-%m-%d").unwrap_or_default();
+    let id: i64 = r.get(0)?;
+    // A date that does not read back is a damaged row: a located error, never 1970-01-01.
+    let d = |column: &'static str, s: String| {
+        NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| {
+            JournalError::Corrupt {
+                table: "insurer_stoppages",
+                row: id.to_string(),
+                column,
+                value: s.clone(),
+                expected: "date (YYYY-MM-DD)",
+            }
+            .into_sql()
+        })
+    };
     Ok(Link {
-        id: r.get(0)?,
+        id,
         siret: r.get(1)?,
         hr_ref: r.get(2)?,
         insurer_code: r.get(3)?,
@@ -241,8 +254,8 @@ pub(crate) fn link_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Link> {
         employer_name: r.get(5)?,
         contract_ref: r.get(6)?,
         franchise_days: r.get(7)?,
-        first_day: d(r.get(8)?),
-        guarantee_date: d(r.get(9)?),
+        first_day: d("first_day", r.get(8)?)?,
+        guarantee_date: d("guarantee_date", r.get(9)?)?,
         fired_kind: r.get(10)?,
     })
 }

@@ -11,7 +11,7 @@
 //! [`super::events::PUSH_FAILED`] event per failure streak.
 
 use arc_swap::ArcSwap;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use super::config::Insurer;
 use crate::channels::mtls_client::{MtlsClient, client_config};
 use crate::config::Config;
-use crate::journal::{Journal, now};
+use crate::journal::{Journal, JournalError, now};
 
 /// How often queues are looked at when nothing failed.
 pub const TICK: Duration = Duration::from_millis(500);
@@ -94,7 +94,10 @@ pub async fn run(journal: Journal, config: Arc<ArcSwap<Config>>, stop: Cancellat
                         );
                     }
                     Err(e) => {
-                        tracing::error!(insurer = %ins.code, error = %e, "insurer push: cannot prepare the client");
+                        crate::internal_events::worker_step_failed(
+                            &format!("insurer push {} (client)", ins.code),
+                            &e,
+                        );
                         continue;
                     }
                 }
@@ -117,32 +120,46 @@ pub async fn run(journal: Journal, config: Arc<ArcSwap<Config>>, stop: Cancellat
     }
 }
 
+/// Queued files: outbox id, file name, body.
+type Batch = Vec<(i64, String, Vec<u8>)>;
+
+/// Files queued for `dest` after the cursor `cn`, at most 32. No cursor yet: from the start.
+/// An unreadable one stops this queue (a located error, counted) rather than send every file
+/// again from id 0.
+fn read_batch(c: &rusqlite::Connection, cn: &str, d: &str) -> Result<Batch, JournalError> {
+    let cursor: i64 = match crate::journal::store::cursor(c, cn)? {
+        None => 0,
+        Some(v) => v.parse().map_err(|_| {
+            crate::internal_events::cursor_corrupt(cn, &v);
+            JournalError::Corrupt {
+                table: "cursors",
+                row: cn.to_string(),
+                column: "value",
+                value: v.clone(),
+                expected: "outbox id",
+            }
+        })?,
+    };
+    let rows = c
+        .prepare_cached(
+            "SELECT id, file_name, body FROM outbox WHERE dest = ?1 AND id > ?2 ORDER BY id LIMIT 32",
+        )?
+        .query_map(params![d, cursor], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
 async fn push_queue(journal: &Journal, code: &str, q: &mut Queue, stop: &CancellationToken) {
     let cursor_name = format!("insurer_push:{code}");
     let dest = format!("insurer/{code}");
     let (cn, d) = (cursor_name.clone(), dest.clone());
-    let batch = journal
-        .read(move |c| {
-            let cursor: i64 = c
-                .query_row("SELECT value FROM cursors WHERE name = ?1", [&cn], |r| r.get::<_, String>(0))
-                .optional()?
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            let rows = c
-                .prepare_cached(
-                    "SELECT id, file_name, body FROM outbox WHERE dest = ?1 AND id > ?2 ORDER BY id LIMIT 32",
-                )?
-                .query_map(params![d, cursor], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-        .await;
+    let batch = journal.read(move |c| read_batch(c, &cn, &d)).await;
     let batch = match batch {
         Ok(b) => b,
         Err(e) => {
-            tracing::error!(insurer = %code, error = %e, "insurer push: cannot read the queue");
+            crate::internal_events::journal_read_failed(&format!("outbox insurer/{code}"), &e);
             return;
         }
     };
@@ -158,7 +175,7 @@ async fn push_queue(journal: &Journal, code: &str, q: &mut Queue, stop: &Cancell
         let failure = match sent {
             Ok(r) if r.status.is_success() => None,
             Ok(r) => Some(format!("HTTP {}", r.status.as_u16())),
-            Err(e) => Some(e),
+            Err(e) => Some(e.to_string()),
         };
         match failure {
             None => {
@@ -166,16 +183,11 @@ async fn push_queue(journal: &Journal, code: &str, q: &mut Queue, stop: &Cancell
                 let recovered = q.failures > 0;
                 let code_s = code.to_string();
                 let written = journal
-                    .write(move |c| {
-                        c.execute(
-                            "INSERT INTO cursors (name, value) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                            params![cn, id.to_string()],
-                        )?;
-                        Ok(())
-                    })
+                    .write(move |c| crate::journal::store::set_cursor(c, &cn, &id.to_string()))
                     .await;
                 if let Err(e) = written {
-                    tracing::error!(insurer = %code_s, error = %e, "insurer push: cursor not saved; the file will be sent again");
+                    // The file will be sent again (same name: the insurer overwrites it).
+                    crate::internal_events::cursor_not_saved(&format!("insurer_push:{code_s}"), &e);
                     return;
                 }
                 if recovered {
@@ -185,9 +197,17 @@ async fn push_queue(journal: &Journal, code: &str, q: &mut Queue, stop: &Cancell
             }
             Some(error) => {
                 q.failures += 1;
-                let delay = Duration::from_secs(1u64 << q.failures.min(9)).min(MAX_BACKOFF);
+                let delay = crate::engine::exchange::decide::backoff(
+                    Duration::from_secs(1),
+                    MAX_BACKOFF,
+                    i64::from(q.failures),
+                );
                 q.retry_at = Instant::now() + delay;
-                tracing::warn!(insurer = %code, file = %name, %error, retry_in = ?delay, "insurer push: failed");
+                crate::internal_events::peer_call_failed(
+                    "insurer push",
+                    "send",
+                    &format!("{code} {name}: {error}; retry in {delay:?}"),
+                );
                 if q.failures == 1 {
                     let (code_s, name_s) = (code.to_string(), name.clone());
                     let _ = journal
@@ -213,6 +233,40 @@ async fn push_queue(journal: &Journal, code: &str, q: &mut Queue, stop: &Cancell
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_damaged_push_cursor_stops_the_queue_and_counts() {
+        use crate::internal_events::{COMPONENT_ERRORS, ErrorKind};
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::open(&dir.path().join("ijgate.db")).unwrap();
+        j.write_blocking(|c| crate::journal::store::set_cursor(c, "insurer_push:P", "7"))
+            .unwrap();
+        assert!(
+            j.read_blocking(|c| read_batch(c, "insurer_push:P", "insurer/P"))
+                .unwrap()
+                .is_empty()
+        );
+        j.write_blocking(|c| crate::journal::store::set_cursor(c, "insurer_push:P", "x7"))
+            .unwrap();
+        let before = COMPONENT_ERRORS.get(ErrorKind::CursorCorrupt.as_str());
+        let e = j
+            .read_blocking(|c| read_batch(c, "insurer_push:P", "insurer/P"))
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                JournalError::Corrupt {
+                    table: "cursors",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert_eq!(
+            COMPONENT_ERRORS.get(ErrorKind::CursorCorrupt.as_str()),
+            before + 1
+        );
+    }
 
     #[test]
     fn endpoints_parse() {

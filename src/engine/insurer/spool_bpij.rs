@@ -55,7 +55,7 @@ pub async fn process(
             crate::metrics::spool_file("archived");
         }
         Err(e) => {
-            tracing::warn!(file = %name, error = %e, "spool: XML file is not a readable BPIJ");
+            crate::internal_events::unreadable_input("spool bpij", &name, &e);
             let body = serde_json::json!({
                 "file": name,
                 "input_sha256": sha,

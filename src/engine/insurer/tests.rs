@@ -5,6 +5,10 @@ use crate::formats::insurer::MessageKind;
 use crate::journal::Journal;
 use serde_json::Value;
 
+// The insurer configuration fixtures shared with the integration tests.
+#[path = "../../../tests/common/insurers.rs"]
+mod fixtures;
+
 pub(crate) const SIRET_A: &str = "12345678200010";
 pub(crate) const SIRET_B: &str = "98765432400019";
 pub(crate) const NIR_1: &str = "1850578006084";
@@ -17,35 +21,34 @@ fn journal() -> (tempfile::TempDir, Journal) {
 }
 
 fn routing() -> Arc<Routing> {
-    let cfg: HashMap<String, Vec<config::Insurer>> = toml::from_str(&format!(
-        r#"
-        [[insurers]]
-        code = "PREVA"
-        name = "Prévoyance A"
-        [[insurers.contracts]]
-        reference = "A-1"
-        sirets = ["{SIRET_A}"]
-        franchise_days = 30
-        [[insurers.contracts]]
-        reference = "A-FUTURE"
-        sirets = ["{SIRET_A}"]
-        populations = ["long"]
-        franchise_days = 100000
-        [[insurers]]
-        code = "PREVB"
-        name = "Prévoyance B"
-        [[insurers.contracts]]
-        reference = "B-1"
-        sirets = ["{SIRET_B}"]
-        franchise_days = 3
-        [[insurers.contracts]]
-        reference = "B-CADRES"
-        sirets = ["{SIRET_A}"]
-        populations = ["cadres"]
-        franchise_days = 0
-        "#
-    ))
-    .unwrap();
+    use fixtures::{ContractFx, InsurerFx, contract, insurers_toml};
+    let toml_text = insurers_toml(&[
+        InsurerFx {
+            code: "PREVA",
+            name: "Prévoyance A",
+            extra: "",
+            contracts: &[
+                contract("A-1", &[SIRET_A], 30),
+                ContractFx {
+                    populations: &["long"],
+                    ..contract("A-FUTURE", &[SIRET_A], 100000)
+                },
+            ],
+        },
+        InsurerFx {
+            code: "PREVB",
+            name: "Prévoyance B",
+            extra: "",
+            contracts: &[
+                contract("B-1", &[SIRET_B], 3),
+                ContractFx {
+                    populations: &["cadres"],
+                    ..contract("B-CADRES", &[SIRET_A], 0)
+                },
+            ],
+        },
+    ]);
+    let cfg: HashMap<String, Vec<config::Insurer>> = toml::from_str(&toml_text).unwrap();
     Arc::new(Routing {
         insurers: cfg["insurers"].clone(),
         employer_names: [(SIRET_A, "Employer A"), (SIRET_B, "Employer B")]
@@ -884,4 +887,30 @@ fn guarantee_date_counts_from_the_first_day_and_saturates() {
         NaiveDate::from_ymd_opt(2026, 2, 9).unwrap()
     );
     assert_eq!(guarantee_date(NaiveDate::MAX, 3), NaiveDate::MAX);
+}
+
+#[test]
+fn a_damaged_link_date_is_a_located_error_not_1970() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = Journal::open(&dir.path().join("ijgate.db")).unwrap();
+    j.write_blocking(|c| {
+        c.execute(
+            "INSERT INTO insurer_stoppages (siret, hr_ref, insurer_code, insurer_name, employer_name, contract_ref, franchise_days,
+                first_day, guarantee_date, due_at, fired_kind, fired_at, created_at, updated_at)
+             VALUES ('12345678200010', 'A1', 'PREVA', 'x', 'y', 'C', 3, '02/03/2026', '2026-03-05', 'z', NULL, NULL, 'now', 'now')",
+            [],
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    let e = j
+        .read_blocking(|c| link(c, "12345678200010", "A1"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("insurer_stoppages row 1")
+            && e.contains("first_day")
+            && e.contains("02/03/2026"),
+        "{e}"
+    );
 }

@@ -72,6 +72,18 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// A BPIJ amount as the journal stores it (text, written from a `Decimal`). One that does
+/// not parse is a damaged row: the report fails naming it, rather than counting it as 0.
+fn stored_amount(rowid: i64, column: &'static str, v: &str) -> Result<Decimal, JournalError> {
+    Decimal::from_str(v).map_err(|_| JournalError::Corrupt {
+        table: "bpij_lines",
+        row: rowid.to_string(),
+        column,
+        value: v.to_string(),
+        expected: "decimal amount",
+    })
+}
+
 fn minutes(from: &str, to: Option<&String>) -> Option<i64> {
     let (a, b) = (parse_time(from)?, parse_time(to?)?);
     Some((b - a).num_minutes())
@@ -131,15 +143,19 @@ pub fn load(conn: &Connection, f: &Filter, now: DateTime<Utc>) -> Result<Report,
         };
         let mut bpij_gross = Decimal::ZERO;
         let mut bpij_net = Decimal::ZERO;
-        let mut stmt =
-            conn.prepare_cached("SELECT gross, net FROM bpij_lines WHERE declaration_id = ?1")?;
+        let mut stmt = conn
+            .prepare_cached("SELECT rowid, gross, net FROM bpij_lines WHERE declaration_id = ?1")?;
         let amounts = stmt.query_map([view.arret_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })?;
         for a in amounts {
-            let (g, n) = a?;
-            bpij_gross += Decimal::from_str(&g).unwrap_or_default();
-            bpij_net += Decimal::from_str(&n).unwrap_or_default();
+            let (rowid, g, n) = a?;
+            bpij_gross += stored_amount(rowid, "gross", &g)?;
+            bpij_net += stored_amount(rowid, "net", &n)?;
         }
         let franchise = link.as_ref().map(|l| match l.fired_kind.as_deref() {
             Some("guarantee_start") => "above".to_string(),
@@ -212,12 +228,8 @@ pub fn run_cli(cfg: &crate::config::Config, args: &ReportArgs) -> i32 {
         return 64;
     }
     let db = cfg.db_path();
-    if !db.exists() {
-        eprintln!(
-            "ijgate: no journal at {} yet (has the daemon run?)",
-            db.display()
-        );
-        return 1;
+    if let Err(code) = crate::journal::require_existing(&db) {
+        return code;
     }
     let filter = Filter {
         from: args.from,
@@ -300,6 +312,21 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_damaged_bpij_amount_is_a_located_error_not_zero() {
+        let e = stored_amount(7, "net", "12,50").unwrap_err();
+        assert!(matches!(e, JournalError::Corrupt { column: "net", .. }));
+        let msg = e.to_string();
+        assert!(
+            msg.contains("bpij_lines row 7") && msg.contains("\"12,50\""),
+            "{msg}"
+        );
+        assert_eq!(
+            stored_amount(1, "gross", "50.50").unwrap(),
+            rust_decimal_macros::dec!(50.50)
+        );
     }
 
     #[test]
