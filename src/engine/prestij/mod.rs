@@ -27,8 +27,8 @@ use serde_json::json;
 
 use crate::engine::insurer::{View, events};
 use crate::formats::gestip::{self, Answer, Company, Gestip, Line, Operation};
-use crate::formats::masked::Nir;
 use crate::journal::JournalError;
+use crate::model::nir::RawNir as Nir;
 
 /// Alertable event kinds (in `insurer_events`, read by the alert engine).
 pub const EV_REJECTED: &str = "prestij_rejected";

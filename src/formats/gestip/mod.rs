@@ -14,7 +14,7 @@ pub mod v1;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::formats::masked::Nir;
+use crate::model::nir::RawNir as Nir;
 
 /// The schema version ijgate writes (also written in the `Version` attribute).
 pub const MODEL_VERSION: &str = "model-v1";

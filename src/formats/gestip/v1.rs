@@ -9,8 +9,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::{
     Answer, Arl, Company, Cr, CrLine, Gestip, GestipError, Line, MODEL_VERSION, Operation,
 };
-use crate::formats::masked::Nir;
 use crate::formats::xml_tree::{self, Element};
+use crate::model::nir::RawNir as Nir;
 
 /// Namespace of the model (the XSD's targetNamespace).
 pub const NAMESPACE: &str = "urn:ijgate:prestij:gestip-model:v1";
