@@ -532,7 +532,7 @@ impl Config {
             ("spool.dir".to_string(), self.spool.dir.clone()),
         ];
         let mut extra: Vec<(String, PathBuf)> =
-            crate::engine::insurer::config::outbound_overrides(&self.insurers)
+            crate::config::insurers::outbound_overrides(&self.insurers)
                 .into_iter()
                 .map(|(dest, dir)| (format!("insurers ({dest}) outbound"), dir))
                 .collect();
@@ -794,7 +794,7 @@ impl Config {
         }
         p.extend(self.placeholders());
         for (name, dir) in self.writable_folders() {
-            if let Err(e) = crate::channels::fsio::check_writable(&dir) {
+            if let Err(e) = crate::fsio::check_writable(&dir) {
                 p.push(format!("{name}: {e}"));
             }
         }
@@ -1340,7 +1340,7 @@ mod tests {
             "{:#?}",
             c.validate()
         );
-        assert!(crate::channels::fsio::check_writable(d.path()).is_ok());
+        assert!(crate::fsio::check_writable(d.path()).is_ok());
         assert!(
             std::fs::read_dir(d.path()).unwrap().count() == 1,
             "the probe is removed"

@@ -495,3 +495,12 @@ mod tests {
         );
     }
 }
+
+/// True for names no door takes (temporary names of writers, hidden files, error reports): a
+/// naming rule shared by the spool, the DSN door, Prest'IJ folders and the admin counts.
+pub fn ignored(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with(".tmp")
+        || name.ends_with(".part")
+        || name.ends_with(".errors.json")
+}

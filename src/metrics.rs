@@ -177,6 +177,13 @@ pub static PRESTIJ_FILES: LabeledCounter = LabeledCounter::new(
 );
 
 /// Every registered counter family, in exposition order.
+/// Operator console events, by kind (the console is a door: the counter lives here, below it).
+pub static CONSOLE_EVENTS: LabeledCounter = LabeledCounter::new(
+    "ijgate_console_events_total",
+    "Operator console events, by kind (refused, csrf_refused, actions, actions_refused, journal_errors, bad_requests).",
+    "event",
+);
+
 fn families(out: &mut String) {
     PRESTIJ_FILES.render(out);
     DSN_MISSING_DECLARATIONS.render(out);
@@ -187,7 +194,7 @@ fn families(out: &mut String) {
     API_REFUSALS.render(out);
     HEARTBEAT_FAILURES.render(out);
     RELOADS.render(out);
-    crate::console::EVENTS.render(out);
+    CONSOLE_EVENTS.render(out);
     crate::internal_events::COMPONENT_ERRORS.render(out);
 }
 

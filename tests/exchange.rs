@@ -365,6 +365,8 @@ fn essai_file_gets_10_and_11_only_and_every_notice_says_test() {
     let aee = &notices(&site, "ESSAI-1", "aee")[0];
     assert_eq!(aee["test"], true, "{aee}");
     assert_eq!(notices(&site, "ESSAI-1", "cco")[0]["test"], true);
+    // Even the first notice, written before any file is built.
+    assert_eq!(notices(&site, "ESSAI-1", "received")[0]["test"], true);
     // The peer published every return of this flux at once (delays 0): 10 and 11 only.
     let idflux = aee["idflux"].as_str().unwrap().to_string();
     let st = stats(&site, &d);

@@ -219,7 +219,7 @@ pub fn waiting_files(dir: &Path) -> std::io::Result<usize> {
     Ok(std::fs::read_dir(dir)?
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter(|e| !crate::channels::spool::ignored(&e.file_name().to_string_lossy()))
+        .filter(|e| !crate::fsio::ignored(&e.file_name().to_string_lossy()))
         .count())
 }
 

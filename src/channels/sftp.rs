@@ -207,7 +207,7 @@ impl Session {
         let mut names: Vec<String> = entries
             .filter(|e| e.file_type().is_file())
             .map(|e| e.file_name())
-            .filter(|n| !crate::channels::spool::ignored(n) && !n.contains('/'))
+            .filter(|n| !crate::fsio::ignored(n) && !n.contains('/'))
             .collect();
         names.sort();
         for n in &names {

@@ -65,12 +65,7 @@ impl SpoolDirs {
 }
 
 /// True for names the spool never takes (temporary names of writers, hidden files).
-pub fn ignored(name: &str) -> bool {
-    name.starts_with('.')
-        || name.ends_with(".tmp")
-        || name.ends_with(".part")
-        || name.ends_with(".errors.json")
-}
+pub use crate::fsio::ignored;
 
 /// Folders of `inbound/` that belong to other doors (the DSN lots door reads `inbound/dsn/`):
 /// never candidates of this door, never moved aside; every other folder dropped in

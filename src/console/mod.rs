@@ -240,11 +240,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 pub type Body = Full<Bytes>;
 
 /// Console events worth counting (refusals, CSRF failures, actions, journal errors).
-pub static EVENTS: crate::metrics::LabeledCounter = crate::metrics::LabeledCounter::new(
-    "ijgate_console_events_total",
-    "Operator console events, by kind (refused, csrf_refused, actions, actions_refused, journal_errors, bad_requests).",
-    "event",
-);
+pub use crate::metrics::CONSOLE_EVENTS as EVENTS;
 
 /// The Content-Security-Policy of every console answer: no inline script, no framing.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \

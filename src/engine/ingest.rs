@@ -91,6 +91,9 @@ pub async fn ingest(
 ) -> Result<IngestReport, JournalError> {
     let validated = validate_all(cfg, client, &parsed.records);
     let exchange = cfg.netent.mode != crate::config::NetEntMode::Disabled;
+    // The RECEIVED notice is written before any file is built: it says "test" from the
+    // configuration that will build the essai file (later notices read the file itself).
+    let essai = exchange && cfg.declarant.test_files;
     let records = parsed.records;
     let file_errors = parsed.file_errors;
     let job_rows: Vec<(Record, Result<Stoppage, Vec<FieldError>>)> =
@@ -141,8 +144,11 @@ pub async fn ingest(
                         }
                         if out.status != store::SubmitStatus::Duplicate {
                             super::insurer::on_event(conn, out.id, insurer_routing.as_ref(), &at)?;
-                            let body =
+                            let mut body =
                                 notices::received(&s.hr_ref, s.event.as_str(), &out, &source, &at);
+                            if essai {
+                                body = notices::mark_test(&body);
+                            }
                             let stem = notices::stem(Some(&s.hr_ref), notices::RECEIVED);
                             store::enqueue_notice(
                                 conn,

@@ -48,6 +48,17 @@ pub fn stem(hr_ref: Option<&str>, kind: &str) -> String {
     )
 }
 
+/// The same JSON notice with `"test": true` (an essai declaration: nothing is declared).
+pub fn mark_test(body: &[u8]) -> Vec<u8> {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut o)) => {
+            o.insert("test".into(), serde_json::Value::Bool(true));
+            serde_json::to_vec_pretty(&o).unwrap_or_else(|_| body.to_vec())
+        }
+        _ => body.to_vec(),
+    }
+}
+
 pub fn received(
     hr_ref: &str,
     event: &str,

@@ -66,7 +66,7 @@ pub fn validate(p: &PrestijConfig, at: &str) -> Vec<String> {
         if let Err(e) = crate::channels::sftp::parse_pin(&s.host_key) {
             out.push(format!("{at}.sftp.host_key: {e}"));
         }
-        if let Err(e) = crate::channels::fsio::check_secret_mode(&s.key_file) {
+        if let Err(e) = crate::fsio::check_secret_mode(&s.key_file) {
             out.push(format!("{at}.sftp.key_file: {}: {e}", s.key_file.display()));
         }
         for (name, dir) in [("remote_out", &s.remote_out), ("remote_in", &s.remote_in)] {

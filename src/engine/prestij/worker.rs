@@ -150,7 +150,7 @@ async fn transfer(
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !crate::channels::spool::ignored(n))
+        .filter(|n| !crate::fsio::ignored(n))
         .collect();
     names.sort();
     let session = crate::channels::sftp::connect(cfg).await?;
@@ -306,7 +306,7 @@ async fn scan_inbound(
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !crate::channels::spool::ignored(n))
+        .filter(|n| !crate::fsio::ignored(n))
         .collect();
     names.sort();
     for name in names {
