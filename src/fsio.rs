@@ -350,6 +350,15 @@ pub fn remove_stale_temps(dir: &Path) -> io::Result<usize> {
     Ok(n)
 }
 
+/// True for names no door takes (temporary names of writers, hidden files, error reports): a
+/// naming rule shared by the spool, the DSN door, Prest'IJ folders and the admin counts.
+pub fn ignored(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with(".tmp")
+        || name.ends_with(".part")
+        || name.ends_with(".errors.json")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,13 +503,4 @@ mod tests {
             0o644
         );
     }
-}
-
-/// True for names no door takes (temporary names of writers, hidden files, error reports): a
-/// naming rule shared by the spool, the DSN door, Prest'IJ folders and the admin counts.
-pub fn ignored(name: &str) -> bool {
-    name.starts_with('.')
-        || name.ends_with(".tmp")
-        || name.ends_with(".part")
-        || name.ends_with(".errors.json")
 }
