@@ -17,6 +17,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 
@@ -34,7 +35,9 @@ def main():
         opts.add_argument(flag)
     service = Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
     b = webdriver.Chrome(service=service, options=opts)
-    wait = WebDriverWait(b, 30)
+    # The page's live parts are re-rendered every few seconds (console.js): an element found
+    # just before a refresh goes stale; the wait looks again instead of failing.
+    wait = WebDriverWait(b, 30, ignored_exceptions=[StaleElementReferenceException])
     try:
         b.get(base + "/console/overview")
         wait.until(EC.presence_of_element_located((By.ID, "chart-weeks")))
@@ -45,24 +48,26 @@ def main():
         box = wait.until(EC.presence_of_element_located((By.ID, "q")))
         box.send_keys(hr_ref)
         b.find_element(By.ID, "search").click()
-        link = wait.until(EC.element_to_be_clickable((By.LINK_TEXT, hr_ref)))
+        wait.until(EC.element_to_be_clickable((By.LINK_TEXT, hr_ref)))
         # hr_ref is not personal data; the NIR never reaches an address.
         assert "nir" not in b.current_url.lower(), b.current_url
         b.save_screenshot(os.path.join(shots, "2-declarations.png"))
-        link.click()
+        # Found again at the click: a live refresh may have replaced the link meanwhile.
+        wait.until(lambda d: d.find_element(By.LINK_TEXT, hr_ref).click() is None)
 
-        timeline = wait.until(EC.presence_of_element_located((By.ID, "timeline")))
-        assert "received" in timeline.text, timeline.text
-        state = b.find_element(By.ID, "state").text
+        wait.until(lambda d: "received" in d.find_element(By.ID, "timeline").text)
+        state = wait.until(lambda d: d.find_element(By.ID, "state").text)
         assert state == "failed", state
         b.save_screenshot(os.path.join(shots, "3-declaration-failed.png"))
 
-        b.find_element(By.CSS_SELECTOR, "button.act-retry").click()
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "button.act-retry").click() is None)
         # The redirect shows the declaration again; its state leaves "failed" (queued, then
         # the peer accepts it), which the page's live refresh shows without a reload.
         wait.until(lambda d: d.find_element(By.ID, "state").text not in ("failed", ""))
-        WebDriverWait(b, 60).until(lambda d: d.find_element(By.ID, "state").text == "accepted")
-        assert "(console: browser-test)" in b.find_element(By.ID, "timeline").text
+        WebDriverWait(b, 60, ignored_exceptions=[StaleElementReferenceException]).until(
+            lambda d: d.find_element(By.ID, "state").text == "accepted"
+        )
+        wait.until(lambda d: "(console: browser-test)" in d.find_element(By.ID, "timeline").text)
         b.save_screenshot(os.path.join(shots, "4-declaration-retried.png"))
 
         b.get(base + "/console/late")
