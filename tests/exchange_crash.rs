@@ -273,6 +273,30 @@ fn repeated_sigkill_during_a_batch_deposits_each_declaration_exactly_once() {
     assert_no_duplicates(site);
 }
 
+/// The history of every declaration neither accepted nor rejected, for a failure message.
+fn unsettled_history(site: &Site) -> String {
+    let db = site.db();
+    let mut stmt = db
+        .prepare(
+            "SELECT h.declaration_id, h.what, COALESCE(h.detail, '') FROM history h
+               JOIN declarations d ON d.id = h.declaration_id
+              WHERE d.state NOT IN ('accepted', 'rejected') ORDER BY h.id",
+        )
+        .unwrap();
+    stmt.query_map([], |r| {
+        Ok(format!(
+            "{} {} {}",
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?
+        ))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
 /// The batch under an imperfect `lister-depots`: 0 duplicates, 0 lost.
 fn batch_under(scenario_extra: &str, netent_extra: &str) {
     const N: usize = 400;
@@ -297,8 +321,9 @@ fn batch_under(scenario_extra: &str, netent_extra: &str) {
     };
     assert!(
         wait_until(Duration::from_secs(300), settled),
-        "{}\n{}",
+        "{}\nhistory of unsettled declarations:\n{}\n{}",
         site.status(),
+        unsettled_history(site),
         d.log_text()
     );
     assert_eq!(d.stop(), Some(0));

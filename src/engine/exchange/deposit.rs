@@ -432,23 +432,49 @@ impl Exchange {
         let ListingVerdict::Candidates(candidates) = &verdict else {
             return Look::Verdict(verdict);
         };
+        // A candidate whose report names other identifiants métier (and not ours) is somebody
+        // else's deposit: typically another deposit whose answer was lost in the same crash.
+        // Ruled out, it no longer hides our absence; otherwise an unsent deposit would wait,
+        // "unconfirmed", until its neighbours are reconciled, and could run out of attempts.
+        let mut ruled_out = known.clone();
+        let mut open = 0usize;
         for idflux in candidates {
             let returns = match self.client.list_returns_flux(idflux).await {
                 Ok(r) => r,
                 Err(e) => return Look::Failed(e.kind().to_string()),
             };
+            let mut others = false;
             for (flux, entry) in returns.entries() {
                 if entry.nature == "10" {
                     continue;
                 }
                 if let Ok(doc) = self.client.download_return(flux, entry).await
                     && let Ok(r) = Rapport::parse(&doc)
-                    && r.identifiants_metier().contains(&ident)
                 {
-                    return Look::Found(idflux.clone());
+                    let named = r.identifiants_metier();
+                    if named.contains(&ident) {
+                        return Look::Found(idflux.clone());
+                    }
+                    others |= !named.is_empty();
                 }
             }
+            if others {
+                ruled_out.insert(idflux.clone());
+            } else {
+                open += 1;
+            }
         }
-        Look::Unconfirmed
+        if open > 0 {
+            return Look::Unconfirmed;
+        }
+        // Every candidate belongs to somebody else: judge the listing without them.
+        Look::Verdict(decide::judge_listing(
+            around,
+            self.api_now(),
+            &listed,
+            &ruled_out,
+            absent_before,
+            policy,
+        ))
     }
 }
