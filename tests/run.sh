@@ -34,7 +34,8 @@ fi
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 # Benches are checked by clippy above and run by hand (README, "Benchmarks").
-cargo test "$@"
+# --no-fail-fast: one failing test binary must not hide the others' results.
+cargo test --no-fail-fast "$@"
 
 # Fuzzing (issue 17): replays the committed corpus, then 60 s per target; a crash fails the
 # run. fuzz/run.sh installs cargo-fuzz when missing. IJGATE_SKIP_FUZZ=1 skips it locally.
