@@ -534,7 +534,7 @@ pub fn record_span(b: &[u8], before: usize, after: usize) -> Range<usize> {
 /// fixes exactly the rows that failed and drops them again. `src` is read in order;
 /// `fetch(offset, len)` returns the source's bytes at `offset` (fewer at its end), for the
 /// records kept only.
-pub fn extract_records<R: Read, W: Write>(
+pub fn extract_records<R: Read, W: Write + ?Sized>(
     src: R,
     mut fetch: impl FnMut(u64, usize) -> std::io::Result<Vec<u8>>,
     lines: &std::collections::HashSet<u64>,
