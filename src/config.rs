@@ -116,6 +116,9 @@ pub struct Spool {
     pub settle_time: Duration,
     /// Largest input file accepted; bigger ones are rejected unread.
     pub max_file_size: u64,
+    /// Records of an HR CSV journaled per commit: a large file is streamed in batches of
+    /// this size, never held whole (memory stays bounded whatever the file's length).
+    pub batch_rows: usize,
 }
 
 impl Default for Spool {
@@ -126,6 +129,7 @@ impl Default for Spool {
             rescan_interval: Duration::from_secs(5),
             settle_time: Duration::from_secs(1),
             max_file_size: 64 * 1024 * 1024,
+            batch_rows: 1000,
         }
     }
 }
@@ -597,6 +601,9 @@ impl Config {
         }
         if self.spool.rescan_interval < Duration::from_millis(100) {
             p.push("spool.rescan_interval: must be at least 100ms".into());
+        }
+        if self.spool.batch_rows == 0 {
+            p.push("spool.batch_rows: must be at least 1".into());
         }
         if self.employers.is_empty() {
             p.push("employers: at least one employer must be configured".into());

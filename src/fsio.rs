@@ -72,6 +72,40 @@ pub fn write_atomic(dest: &Path, data: &[u8], perms: Perms) -> io::Result<()> {
     sync_dir(dest.parent().unwrap_or(Path::new(".")))
 }
 
+/// [`write_atomic`] for content written by `fill` (a large extract copied from its source
+/// without holding it). `fill` returning `Ok(false)` means "nothing to write": no file.
+pub fn write_atomic_from(
+    dest: &Path,
+    perms: Perms,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<bool>,
+) -> io::Result<()> {
+    let tmp = temp_name(dest)?;
+    let written = (|| -> io::Result<bool> {
+        let f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(perms.file)
+            .open(&tmp)?;
+        let mut w = io::BufWriter::new(f);
+        if !fill(&mut w)? {
+            return Ok(false);
+        }
+        let f = w.into_inner().map_err(io::IntoInnerError::into_error)?;
+        f.sync_all()?;
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(perms.file))?;
+        fs::rename(&tmp, dest)?;
+        Ok(true)
+    })();
+    if !matches!(written, Ok(true)) {
+        let _ = fs::remove_file(&tmp);
+    }
+    if written? {
+        sync_dir(dest.parent().unwrap_or(Path::new(".")))?;
+    }
+    Ok(())
+}
+
 /// [`write_atomic`] without the folder fsync, for batches: the caller must [`sync_dir`] the
 /// folder before treating the file as durable (one folder fsync for many files).
 pub fn write_renamed(dest: &Path, data: &[u8], perms: Perms) -> io::Result<()> {

@@ -152,7 +152,7 @@ pub static SPOOL_FILES: LabeledCounter = LabeledCounter::new(
 );
 pub static API_REFUSALS: LabeledCounter = LabeledCounter::new(
     "ijgate_api_refusals_total",
-    "Web service connections closed or bodies refused by a limit, by reason (idle, handshake_timeout, too_many_connections, body_too_large).",
+    "Web service connections closed or bodies refused by a limit, by reason (idle, handshake_timeout, handshake_failed, too_many_connections, body_too_large).",
     "reason",
 );
 pub static HEARTBEAT_FAILURES: Counter = Counter::new(

@@ -216,3 +216,104 @@ fn idle_connections_are_closed_and_connections_per_identity_capped() {
         assert_eq!(r.status(), 200);
     });
 }
+
+/// Reads (and drops) whatever the server sends until it closes the connection (EOF or reset):
+/// true if that happens before `deadline`.
+async fn server_closes(s: &mut tokio::net::TcpStream, deadline: tokio::time::Instant) -> bool {
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout_at(deadline, s.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => {} // the server's own handshake messages
+        }
+    }
+}
+
+fn refusals(admin: std::net::SocketAddr, reason: &str) -> u64 {
+    let (status, body) = http_get(admin, "/metrics", None).unwrap();
+    assert_eq!(status, 200, "{body}");
+    let needle = format!("ijgate_api_refusals_total{{reason=\"{reason}\"}} ");
+    body.lines()
+        .find_map(|l| l.strip_prefix(&needle))
+        .map_or(0, |v| v.trim().parse().unwrap())
+}
+
+/// Issue 17: `handshake_timeout` firing. A client that opens a TCP connection and never sends
+/// its ClientHello, one that sends half of it, and one that stalls after it (the server has
+/// answered; the client never finishes) are each disconnected once `handshake_timeout` has
+/// passed, never before, and counted as `handshake_timeout`; a well-behaved client is served
+/// meanwhile.
+#[test]
+fn stalled_tls_handshakes_are_cut_after_handshake_timeout() {
+    const TIMEOUT: Duration = Duration::from_secs(4);
+    let site = Site::new("[admin]\nenabled = true\nlisten = \"127.0.0.1:0\"\n");
+    let text = std::fs::read_to_string(&site.config).unwrap();
+    std::fs::write(
+        &site.config,
+        text.replacen("[api]\n", "[api]\nhandshake_timeout = \"4s\"\n", 1),
+    )
+    .unwrap();
+    let d = site.start();
+    let admin = d.admin.expect("admin listener");
+    let before = refusals(admin, "handshake_timeout");
+    // A real ClientHello, from rustls itself.
+    let mut hello = Vec::new();
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    rustls::ClientConnection::new(tls(&site, "rh-a"), name)
+        .unwrap()
+        .write_tls(&mut hello)
+        .unwrap();
+    assert!(hello.len() > 100 && hello[0] == 0x16, "a TLS handshake record");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use tokio::io::AsyncWriteExt;
+        let addr = d.addr.unwrap();
+        let t0 = tokio::time::Instant::now();
+        let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut half = tokio::net::TcpStream::connect(addr).await.unwrap();
+        half.write_all(&hello[..hello.len() / 2]).await.unwrap();
+        let mut stalled = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stalled.write_all(&hello).await.unwrap();
+
+        // Meanwhile, a well-behaved client is served, while the three still hang.
+        let c = http(&site, "rh-b", false);
+        let r = c
+            .get(url(&d, "/v1/stoppages?hr_ref=X"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        for s in [&mut silent, &mut half, &mut stalled] {
+            assert!(
+                !server_closes(s, tokio::time::Instant::now()).await,
+                "closed before handshake_timeout"
+            );
+        }
+
+        // Each is cut by the server, not before the timeout, well before the deadline.
+        let deadline = t0 + Duration::from_secs(30);
+        for (what, s) in [
+            ("no ClientHello", &mut silent),
+            ("half a ClientHello", &mut half),
+            ("stalled after its ClientHello", &mut stalled),
+        ] {
+            assert!(
+                server_closes(s, deadline).await,
+                "{what}: still open after 30 s; {}",
+                d.log_text()
+            );
+            assert!(t0.elapsed() >= TIMEOUT, "{what}: cut after {:?}", t0.elapsed());
+        }
+    });
+    // Counted, once each.
+    assert!(
+        wait_until(Duration::from_secs(10), || refusals(
+            admin,
+            "handshake_timeout"
+        ) >= before + 3),
+        "{}",
+        http_get(admin, "/metrics", None).unwrap().1
+    );
+    assert_eq!(refusals(admin, "handshake_timeout"), before + 3);
+}

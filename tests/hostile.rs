@@ -195,3 +195,150 @@ fn a_file_that_fails_to_parse_is_not_echoed_back() {
         assert!(!text.contains('\u{1b}'), "{text}");
     }
 }
+
+/// Issue 17 (memory): a large HR CSV is journaled in batches of `spool.batch_rows`, each
+/// commit carrying the file's checkpoint. Killed (SIGKILL) once the journal shows part of the
+/// file, then restarted: every row is journaled exactly once (declarations, history,
+/// rejections, notices), the file is answered only after its last batch, and the report and
+/// rejected extract are those of an uninterrupted run.
+#[test]
+fn large_csv_killed_mid_file_resumes_from_its_checkpoint() {
+    const ROWS: usize = 12_000;
+    let site = Site::new("");
+    // Small batches: many commits, so that the kill lands mid-file.
+    let toml = std::fs::read_to_string(&site.config).unwrap();
+    std::fs::write(
+        &site.config,
+        toml.replacen("[spool]\n", "[spool]\nbatch_rows = 100\n", 1),
+    )
+    .unwrap();
+    let mut file = format!("{CSV_HEADER}\r\n");
+    let (mut good, mut bad, mut bad_rows) = (0usize, 0usize, Vec::new());
+    for i in 0..ROWS {
+        let row = if i % 997 == 5 {
+            // Rejected by validation (impossible date), reported at its line.
+            bad += 1;
+            let r = csv_row(&format!("BIG-{i:05}"), SIRET_A)
+                .replace("09/11/2026;20/11/2026", "31/11/2026;20/11/2026");
+            bad_rows.push(r.clone());
+            r
+        } else if i == ROWS / 2 {
+            // Ragged: a file error, journaled once with the last batch.
+            bad_rows.push("arret;RAGGED;1".into());
+            "arret;RAGGED;1".into()
+        } else {
+            good += 1;
+            csv_row(&format!("BIG-{i:05}"), SIRET_A)
+        };
+        file.push_str(&row);
+        file.push_str("\r\n");
+    }
+    let mut d = site.start();
+    site.drop_file("big.csv", file.as_bytes());
+    let progress = || -> Option<(i64, bool)> {
+        let db = site.db();
+        db.query_row(
+            "SELECT records_done, complete FROM inputs WHERE name = 'big.csv'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .ok()
+    };
+    let mut partial = 0;
+    assert!(
+        wait_until(Duration::from_secs(120), || match progress() {
+            Some((n, false)) if n > 0 => {
+                partial = n;
+                true
+            }
+            Some((_, true)) => panic!("the file completed before the kill: raise ROWS"),
+            _ => false,
+        }),
+        "no partial checkpoint: {}",
+        d.log_text()
+    );
+    d.kill9();
+    let (at_kill, complete) = progress().unwrap();
+    assert!(!complete && at_kill >= partial && at_kill < (good + bad) as i64);
+    assert_eq!(at_kill % 100, 0, "the checkpoint moves by whole batches");
+    // Not answered: still in inbound/, no report, nothing archived.
+    assert_eq!(site.files("spool/inbound"), ["big.csv"]);
+    assert!(site.files("spool/archive").is_empty());
+    assert!(site.files("spool/rejected").is_empty());
+    let db = site.db();
+    let one = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let declared_at_kill = one("SELECT COUNT(*) FROM declarations");
+    assert!(declared_at_kill > 0 && declared_at_kill < good as i64);
+
+    let mut d = site.start();
+    assert!(
+        wait_until(Duration::from_secs(180), || site
+            .files("spool/inbound")
+            .is_empty()),
+        "{}",
+        d.log_text()
+    );
+    assert!(
+        d.find_log("resuming a file after its last journaled batch")
+            .is_some(),
+        "{}",
+        d.log_text()
+    );
+    assert!(wait_until(Duration::from_secs(60), || site.status()
+        ["outbox_pending"]
+        == 0));
+    assert_eq!(d.stop(), Some(0));
+
+    // Exactly once: one declaration, one "received" event and one notice per good row; one
+    // rejection and one notice per bad row; the ragged row once among the file's errors.
+    assert_eq!(one("SELECT COUNT(*) FROM declarations"), good as i64);
+    assert_eq!(
+        one("SELECT COUNT(*) FROM history WHERE what = 'received'"),
+        good as i64
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) FROM history WHERE what = 'duplicate_ignored'"),
+        0
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) FROM rejections WHERE source LIKE '%\"line\"%'"),
+        bad as i64
+    );
+    assert_eq!(
+        one("SELECT COUNT(DISTINCT source) FROM rejections WHERE source LIKE '%\"line\"%'"),
+        bad as i64
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) FROM rejections WHERE source NOT LIKE '%\"line\"%'"),
+        1
+    );
+    assert_eq!(one("SELECT COUNT(*) FROM outbox"), (good + bad + 1) as i64);
+    assert_eq!(
+        one("SELECT COUNT(DISTINCT file_name) FROM outbox"),
+        (good + bad + 1) as i64
+    );
+    let (done, accepted, rejected, complete): (i64, i64, i64, bool) = db
+        .query_row(
+            "SELECT records_done, accepted, rejected, complete FROM inputs",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (done, accepted, rejected, complete),
+        ((good + bad) as i64, good as i64, bad as i64, true)
+    );
+    // The answer: archived, with the report and the extract of exactly the bad rows.
+    assert_eq!(site.files("spool/archive").len(), 1);
+    let rep = report(&site, "big.csv");
+    assert_eq!(rep["accepted"], good, "{rep}");
+    assert_eq!(rep["rejected"], bad, "{rep}");
+    assert_eq!(rep["file_errors"], 1, "{rep}");
+    let extract = std::fs::read_to_string(site.path("spool/rejected/big.csv")).unwrap();
+    let mut expected = format!("{CSV_HEADER}\r\n");
+    for r in &bad_rows {
+        expected.push_str(r);
+        expected.push_str("\r\n");
+    }
+    assert_eq!(extract, expected);
+}

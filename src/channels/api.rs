@@ -176,6 +176,8 @@ pub async fn serve(
                 match tokio::time::timeout(limits.handshake_timeout, acceptor.accept(tcp)).await {
                     Ok(Ok(s)) => s,
                     Ok(Err(e)) => {
+                        // No or unknown client certificate, not TLS at all...: counted too.
+                        crate::metrics::api_connection_closed("handshake_failed");
                         tracing::info!(%peer, error = %e, "api: TLS handshake refused");
                         return;
                     }

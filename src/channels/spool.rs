@@ -20,7 +20,9 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::ingest::{Engine, IngestReport, InputMeta};
+mod stream;
+
+use crate::engine::ingest::{Engine, FileOutcome, IngestReport, InputMeta};
 use crate::formats::hr_csv::{self, Parsed};
 use crate::formats::hr_json;
 use crate::fsio::{self, Perms};
@@ -148,6 +150,8 @@ pub struct SpoolOptions {
     pub max_file_size: u64,
     /// Files processed at once (they share group commits).
     pub concurrency: usize,
+    /// Records of a large HR CSV journaled per commit (the file is streamed, never held).
+    pub batch_rows: usize,
     /// Handlers by kind of file, registered by the daemon's wiring.
     pub router: Arc<super::router::Router>,
 }
@@ -445,6 +449,32 @@ pub async fn process(
     if let Some(take) = opts.router.take_unread(&name) {
         return take(file(&name)).await;
     }
+    if stream::streams(&name) && opts.router.take_read(&name).is_none() {
+        // HR CSV: streamed and journaled in bounded batches, whatever its size (issue 17).
+        let job = stream::Job {
+            engine: engine.clone(),
+            dirs: dirs.clone(),
+            perms: opts.perms,
+            max_file_size: opts.max_file_size,
+            batch_rows: opts.batch_rows,
+            path: path.to_path_buf(),
+            name: name.clone(),
+        };
+        let streamed = tokio::task::spawn_blocking(move || stream::run(job))
+            .await
+            .map_err(|e| SpoolError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(e.to_string()),
+            })??;
+        match streamed {
+            stream::Streamed::Done => return Ok(()),
+            stream::Streamed::Refused(kind) => {
+                return refuse_entry(dirs, path, &name, kind, opts.perms);
+            }
+            // Refused by the general path below, with its report.
+            stream::Streamed::TooLarge => {}
+        }
+    }
     let cfg = engine.config.load_full();
     let client = cfg.client_for_file(&name).cloned();
     let csv_opts = client.as_ref().map(|c| c.csv_options()).unwrap_or_default();
@@ -500,30 +530,46 @@ pub async fn process(
         file = %name, accepted = report.accepted(), rejected = report.rejected(),
         file_errors = report.file_errors.len(), replayed = report.replayed, "spool: file journaled"
     );
+    let outcome = FileOutcome::from(&report);
+    // The bad rows of a mixed file, in the file's own format (none for a NEODeS file).
+    let extract = (outcome.accepted > 0 && !outcome.errors.is_empty())
+        .then(|| bad_rows(&name, &bytes, &report))
+        .flatten();
+    drop(report);
     let (dirs, path, perms) = (dirs.clone(), path.to_path_buf(), opts.perms);
-    tokio::task::spawn_blocking(move || finish(&dirs, &path, &name, &bytes, &sha, &report, perms))
-        .await
+    tokio::task::spawn_blocking(move || {
+        let extract = extract.map(|bytes| -> Box<ExtractFn<'_>> {
+            Box::new(move |_, out| out.write_all(&bytes).map(|()| true))
+        });
+        finish(&dirs, &path, &name, &sha, &outcome, extract, perms)
+    })
+    .await
         .map_err(|e| SpoolError::Io {
             path: PathBuf::new(),
             source: std::io::Error::other(e.to_string()),
         })?
 }
 
-/// After the commit: write the error report and move the file out of inbound/.
+/// Writes the rejected rows of a mixed file (its outcome given) to a writer; false when the
+/// format cannot be cut into rows.
+type ExtractFn<'a> = dyn FnOnce(&FileOutcome, &mut dyn std::io::Write) -> std::io::Result<bool> + Send + 'a;
+
+/// After the last commit: write the error report and move the file out of inbound/.
 fn finish(
     dirs: &SpoolDirs,
     path: &Path,
     name: &str,
-    bytes: &[u8],
     sha: &str,
-    report: &IngestReport,
+    report: &FileOutcome,
+    extract: Option<Box<ExtractFn<'_>>>,
     perms: Perms,
 ) -> Result<(), SpoolError> {
     // Whatever a reader put in an error, the report quotes a bounded, escaped excerpt only:
     // a file that is not what its name says is never echoed back whole (issue 17).
     let errors: Vec<FieldError> = report
-        .all_errors()
-        .into_iter()
+        .errors
+        .iter()
+        .cloned()
         .map(|mut e| {
             e.field = excerpt(&e.field, ECHO_MAX);
             e.value = e.value.map(|v| excerpt(&v, ECHO_MAX));
@@ -531,7 +577,7 @@ fn finish(
             e
         })
         .collect();
-    let any_accepted = report.accepted() > 0;
+    let any_accepted = report.accepted > 0;
     if !errors.is_empty() {
         // Same input replayed after a crash → same names (overwrite); another file that
         // happens to share the name → a free name, so no report is lost.
@@ -545,9 +591,9 @@ fn finish(
         let body = serde_json::json!({
             "file": name,
             "input_sha256": sha,
-            "accepted": report.accepted(),
-            "rejected": report.rejected(),
-            "file_errors": report.file_errors.len(),
+            "accepted": report.accepted,
+            "rejected": report.rejected,
+            "file_errors": report.file_errors,
             "errors": errors,
         });
         let body = serde_json::to_vec_pretty(&body).unwrap_or_default();
@@ -561,9 +607,10 @@ fn finish(
                 .and_then(|n| n.strip_suffix(".errors.json"))
                 .unwrap_or(name)
                 .to_string();
-            if let Some(extract) = bad_rows(name, bytes, report) {
+            if let Some(extract) = extract {
                 let p = dirs.rejected.join(bad_name);
-                fsio::write_atomic(&p, &extract, perms).map_err(io_err(&p))?;
+                fsio::write_atomic_from(&p, perms, |out| extract(report, out))
+                    .map_err(io_err(&p))?;
             }
         } else {
             let dest = report_path.with_file_name(

@@ -81,6 +81,105 @@ pub fn validate_all(
     records.iter().map(|r| validate(r, &ctx)).collect()
 }
 
+/// What the rows of one input need to be journaled, decided once per input.
+struct RowCtx {
+    channel: &'static str,
+    name: String,
+    input_id: Option<i64>,
+    at: String,
+    /// CPAM exchange on: a valid row plans its deposits in the same transaction.
+    exchange: bool,
+    /// The RECEIVED notice is written before any file is built: it says "test" from the
+    /// configuration that will build the essai file (later notices read the file itself).
+    essai: bool,
+    insurer_routing: Option<Arc<super::insurer::Routing>>,
+}
+
+impl RowCtx {
+    fn new(cfg: &Config, meta: &InputMeta) -> RowCtx {
+        let exchange = cfg.netent.mode != crate::config::NetEntMode::Disabled;
+        RowCtx {
+            channel: meta.channel,
+            name: meta.name.clone(),
+            input_id: None,
+            at: now(),
+            exchange,
+            essai: exchange && cfg.declarant.test_files,
+            insurer_routing: super::insurer::Routing::new(cfg),
+        }
+    }
+
+    /// Journals one validated record: the declaration, its CPAM plan, insurer link and
+    /// RECEIVED notice; or its rejection and REJECTED notice.
+    fn write_row(
+        &self,
+        conn: &rusqlite::Connection,
+        record: &Record,
+        v: Result<Stoppage, Vec<FieldError>>,
+    ) -> Result<Result<SubmitOutcome, Vec<FieldError>>, JournalError> {
+        let at = &self.at;
+        let source = Source {
+            channel: self.channel.into(),
+            name: self.name.clone(),
+            line: record.location.line,
+            item: record.location.item,
+        };
+        let hr_ref = record.fields.get("hr_ref").map(String::as_str);
+        Ok(match v {
+            Ok(s) => {
+                let out = store::submit(conn, &s, &source, at)?;
+                if out.status != store::SubmitStatus::Duplicate && self.exchange {
+                    // What goes to CPAM is decided in the same transaction.
+                    super::cpam::plan(conn, out.id, &s, at)?;
+                }
+                if out.status != store::SubmitStatus::Duplicate {
+                    super::insurer::on_event(conn, out.id, self.insurer_routing.as_ref(), at)?;
+                    let mut body =
+                        notices::received(&s.hr_ref, s.event.as_str(), &out, &source, at);
+                    if self.essai {
+                        body = notices::mark_test(&body);
+                    }
+                    let stem = notices::stem(Some(&s.hr_ref), notices::RECEIVED);
+                    store::enqueue_notice(conn, Some(out.id), "hr", &stem, "json", &body, at)?;
+                }
+                Ok(out)
+            }
+            Err(errors) => {
+                let json = serde_json::to_string(&errors).unwrap_or_default();
+                store::record_rejection(conn, self.input_id, &source, hr_ref, &json, at)?;
+                let event = record.fields.get("event").map(String::as_str);
+                let body = notices::rejected(hr_ref, event, &source, &errors, at);
+                let stem = notices::stem(hr_ref, notices::REJECTED);
+                store::enqueue_notice(conn, None, "hr", &stem, "json", &body, at)?;
+                Err(errors)
+            }
+        })
+    }
+
+    /// Journals the problems of the input as a whole (one rejection, one notice).
+    fn write_file_errors(
+        &self,
+        conn: &rusqlite::Connection,
+        file_errors: &[FieldError],
+    ) -> Result<(), JournalError> {
+        if file_errors.is_empty() {
+            return Ok(());
+        }
+        let source = Source {
+            channel: self.channel.into(),
+            name: self.name.clone(),
+            line: None,
+            item: None,
+        };
+        let json = serde_json::to_string(file_errors).unwrap_or_default();
+        store::record_rejection(conn, self.input_id, &source, None, &json, &self.at)?;
+        let body = notices::rejected(None, None, &source, file_errors, &self.at);
+        let stem = notices::stem(None, notices::REJECTED);
+        store::enqueue_notice(conn, None, "hr", &stem, "json", &body, &self.at)?;
+        Ok(())
+    }
+}
+
 /// Journals the valid records of one input and queues their notices, in one commit.
 pub async fn ingest(
     journal: &Journal,
@@ -90,19 +189,14 @@ pub async fn ingest(
     parsed: Parsed,
 ) -> Result<IngestReport, JournalError> {
     let validated = validate_all(cfg, client, &parsed.records);
-    let exchange = cfg.netent.mode != crate::config::NetEntMode::Disabled;
-    // The RECEIVED notice is written before any file is built: it says "test" from the
-    // configuration that will build the essai file (later notices read the file itself).
-    let essai = exchange && cfg.declarant.test_files;
+    let mut ctx = RowCtx::new(cfg, &meta);
     let records = parsed.records;
     let file_errors = parsed.file_errors;
     let job_rows: Vec<(Record, Result<Stoppage, Vec<FieldError>>)> =
         records.into_iter().zip(validated).collect();
     let job_file_errors = file_errors.clone();
-    let insurer_routing = super::insurer::Routing::new(cfg);
     let (rows, replayed, input_id) = journal
         .write(move |conn| {
-            let at = now();
             if let Some(sha) = &meta.sha256
                 && let Some(id) = store::input_seen(conn, sha)?
             {
@@ -113,9 +207,8 @@ pub async fn ingest(
                     .collect::<Result<Vec<_>, _>>()?;
                 return Ok((rows, true, Some(id)));
             }
-            let mut rows = Vec::with_capacity(job_rows.len());
             let rejected_count = job_rows.iter().filter(|(_, v)| v.is_err()).count();
-            let input_id = match &meta.sha256 {
+            ctx.input_id = match &meta.sha256 {
                 Some(sha) => Some(store::record_input(
                     conn,
                     meta.channel,
@@ -123,83 +216,21 @@ pub async fn ingest(
                     sha,
                     job_rows.len() - rejected_count,
                     rejected_count,
-                    &at,
+                    &ctx.at,
                 )?),
                 None => None,
             };
+            let mut rows = Vec::with_capacity(job_rows.len());
             for (record, v) in job_rows {
-                let source = Source {
-                    channel: meta.channel.into(),
-                    name: meta.name.clone(),
-                    line: record.location.line,
-                    item: record.location.item,
-                };
-                let hr_ref = record.fields.get("hr_ref").cloned();
-                let result = match v {
-                    Ok(s) => {
-                        let out = store::submit(conn, &s, &source, &at)?;
-                        if out.status != store::SubmitStatus::Duplicate && exchange {
-                            // What goes to CPAM is decided in the same transaction.
-                            super::cpam::plan(conn, out.id, &s, &at)?;
-                        }
-                        if out.status != store::SubmitStatus::Duplicate {
-                            super::insurer::on_event(conn, out.id, insurer_routing.as_ref(), &at)?;
-                            let mut body =
-                                notices::received(&s.hr_ref, s.event.as_str(), &out, &source, &at);
-                            if essai {
-                                body = notices::mark_test(&body);
-                            }
-                            let stem = notices::stem(Some(&s.hr_ref), notices::RECEIVED);
-                            store::enqueue_notice(
-                                conn,
-                                Some(out.id),
-                                "hr",
-                                &stem,
-                                "json",
-                                &body,
-                                &at,
-                            )?;
-                        }
-                        Ok(out)
-                    }
-                    Err(errors) => {
-                        let json = serde_json::to_string(&errors).unwrap_or_default();
-                        store::record_rejection(
-                            conn,
-                            input_id,
-                            &source,
-                            hr_ref.as_deref(),
-                            &json,
-                            &at,
-                        )?;
-                        let event = record.fields.get("event").map(String::as_str);
-                        let body =
-                            notices::rejected(hr_ref.as_deref(), event, &source, &errors, &at);
-                        let stem = notices::stem(hr_ref.as_deref(), notices::REJECTED);
-                        store::enqueue_notice(conn, None, "hr", &stem, "json", &body, &at)?;
-                        Err(errors)
-                    }
-                };
+                let result = ctx.write_row(conn, &record, v)?;
                 rows.push(RowOutcome {
+                    hr_ref: record.fields.get("hr_ref").cloned(),
                     record,
-                    hr_ref,
                     result,
                 });
             }
-            if !job_file_errors.is_empty() {
-                let source = Source {
-                    channel: meta.channel.into(),
-                    name: meta.name.clone(),
-                    line: None,
-                    item: None,
-                };
-                let json = serde_json::to_string(&job_file_errors).unwrap_or_default();
-                store::record_rejection(conn, input_id, &source, None, &json, &at)?;
-                let body = notices::rejected(None, None, &source, &job_file_errors, &at);
-                let stem = notices::stem(None, notices::REJECTED);
-                store::enqueue_notice(conn, None, "hr", &stem, "json", &body, &at)?;
-            }
-            Ok((rows, false, input_id))
+            ctx.write_file_errors(conn, &job_file_errors)?;
+            Ok((rows, false, ctx.input_id))
         })
         .await?;
     Ok(IngestReport {
@@ -208,6 +239,155 @@ pub async fn ingest(
         replayed,
         input_id,
     })
+}
+
+/// One batch of a file journaled in batches ([`ingest_batch_blocking`]).
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Reading-order index (0-based) of the batch's first record.
+    pub first: u64,
+    pub records: Vec<Record>,
+    /// The last batch carries the file's own errors (header, ragged rows...) and completes
+    /// the input.
+    pub last: Option<Vec<FieldError>>,
+}
+
+/// Journals one batch of a large file in one commit together with the file's checkpoint
+/// (`inputs.records_done`, migration 9), so that a crash between two batches loses nothing
+/// and a restart journals nothing twice: records the checkpoint already counts are skipped
+/// here, whoever sends them (the same content dropped twice under two names is journaled
+/// once). `meta.sha256` is the input's key and is required. Returns the input's id.
+pub fn ingest_batch_blocking(
+    journal: &Journal,
+    cfg: &Config,
+    client: Option<&HrClient>,
+    meta: &InputMeta,
+    batch: Batch,
+) -> Result<i64, JournalError> {
+    let Some(sha) = meta.sha256.clone() else {
+        return Err(JournalError::Data(
+            "a file journaled in batches needs its content hash".into(),
+        ));
+    };
+    let validated = validate_all(cfg, client, &batch.records);
+    let mut ctx = RowCtx::new(cfg, meta);
+    let Batch {
+        first,
+        records,
+        last,
+    } = batch;
+    journal.write_blocking(move |conn| {
+        let (id, done) = match store::input_progress(conn, &sha)? {
+            Some(p) if p.complete => return Ok(p.id),
+            Some(p) => (p.id, p.records_done),
+            None => (
+                store::begin_input(conn, ctx.channel, &ctx.name, &sha, &ctx.at)?,
+                0,
+            ),
+        };
+        if done < first {
+            // A batch is only read after the checkpoint reached its start: a gap would lose
+            // records, so nothing is written and the file is taken again later.
+            return Err(JournalError::Data(format!(
+                "input {id}: checkpoint at record {done}, batch starts at {first}"
+            )));
+        }
+        ctx.input_id = Some(id);
+        let n = records.len() as u64;
+        let skip = usize::try_from(done - first).unwrap_or(usize::MAX);
+        let (mut accepted, mut rejected) = (0, 0);
+        for (record, v) in records.iter().zip(validated).skip(skip) {
+            match ctx.write_row(conn, record, v)? {
+                Ok(_) => accepted += 1,
+                Err(_) => rejected += 1,
+            }
+        }
+        if let Some(file_errors) = &last {
+            ctx.write_file_errors(conn, file_errors)?;
+        }
+        store::advance_input(
+            conn,
+            id,
+            done.max(first + n),
+            accepted,
+            rejected,
+            last.is_some(),
+        )?;
+        Ok(id)
+    })
+}
+
+/// What one input came to, as the spool reports it: counts, located errors and the lines of
+/// the bad records.
+#[derive(Debug, Clone, Default)]
+pub struct FileOutcome {
+    pub input_id: Option<i64>,
+    pub accepted: usize,
+    pub rejected: usize,
+    /// Errors about the file as a whole (header, ragged rows, encoding...).
+    pub file_errors: usize,
+    /// Every error, located, in input order.
+    pub errors: Vec<FieldError>,
+    /// Physical lines of the records that failed (rows and ragged lines), for the extract.
+    pub bad_lines: HashSet<u64>,
+    /// The input was complete in the journal before this run (a restart after a crash).
+    pub replayed: bool,
+}
+
+impl From<&IngestReport> for FileOutcome {
+    fn from(r: &IngestReport) -> FileOutcome {
+        FileOutcome {
+            input_id: r.input_id,
+            accepted: r.accepted(),
+            rejected: r.rejected(),
+            file_errors: r.file_errors.len(),
+            errors: r.all_errors(),
+            bad_lines: r
+                .rows
+                .iter()
+                .filter(|row| row.result.is_err())
+                .filter_map(|row| row.record.location.line)
+                .chain(r.file_errors.iter().filter_map(|e| e.location.line))
+                .collect(),
+            replayed: r.replayed,
+        }
+    }
+}
+
+/// The outcome of a file journaled in batches, read back from the journal once complete: the
+/// report is the same whether the file went through in one run or across a crash.
+pub fn input_outcome_blocking(journal: &Journal, id: i64) -> Result<FileOutcome, JournalError> {
+    let (accepted, rejected, rows) =
+        journal.read_blocking(|conn| store::input_rejections(conn, id))?;
+    let mut out = FileOutcome {
+        input_id: Some(id),
+        accepted,
+        rejected,
+        ..FileOutcome::default()
+    };
+    for (source, errors) in rows {
+        let line = serde_json::from_str::<serde_json::Value>(&source)
+            .ok()
+            .and_then(|v| v.get("line").and_then(serde_json::Value::as_u64));
+        let errors: Vec<FieldError> = serde_json::from_str(&errors).map_err(|e| {
+            JournalError::Data(format!("input {id}: a rejection's errors do not read back: {e}"))
+        })?;
+        match line {
+            // A record's rejection: its line is the record's.
+            Some(l) => {
+                out.bad_lines.insert(l);
+            }
+            // The file's own errors, each at its line.
+            None => {
+                out.file_errors += errors.len();
+                out.bad_lines
+                    .extend(errors.iter().filter_map(|e| e.location.line));
+            }
+        }
+        out.errors.extend(errors);
+    }
+    out.errors.sort_by_key(|e| (e.location.line, e.location.item));
+    Ok(out)
 }
 
 /// For a replayed input: the declaration each valid row had created.

@@ -184,9 +184,10 @@ pub fn purge_rejections(
 
 /// Inputs received before `cutoff` that no remaining rejection refers to. A file dropped
 /// again after this is journaled again (its content hash is forgotten): intended.
+/// An incomplete input (a file being journaled in batches) keeps its checkpoint.
 pub fn purge_inputs(conn: &Connection, cutoff: &str, out: &mut Purged) -> Result<(), JournalError> {
     out.inputs += conn.execute(
-        "DELETE FROM inputs WHERE received_at < ?1
+        "DELETE FROM inputs WHERE received_at < ?1 AND complete = 1
            AND id NOT IN (SELECT input_id FROM rejections WHERE input_id IS NOT NULL)",
         params![cutoff],
     )?;

@@ -424,6 +424,15 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX console_actions_target ON console_actions(action, target);
     "#,
+    // 9: HR files journaled in batches (issue 17: a 100k-row CSV is streamed, never held).
+    // `records_done` is the checkpoint: records of the file journaled so far, in reading
+    // order; `complete` = 0 until the batch that carries the last record and the file's own
+    // errors. A restart after a crash resumes after `records_done`: no row lost, none twice.
+    // Inputs journaled before this migration were whole: complete.
+    r#"
+    ALTER TABLE inputs ADD COLUMN records_done INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE inputs ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;
+    "#,
 ];
 
 /// The schema version this binary writes.

@@ -172,6 +172,87 @@ pub fn record_input(
     Ok(conn.last_insert_rowid())
 }
 
+/// How far a file journaled in batches has got (migration 9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputProgress {
+    pub id: i64,
+    /// Records journaled so far, in reading order.
+    pub records_done: u64,
+    /// Its last batch is journaled: nothing more to write for it.
+    pub complete: bool,
+}
+
+/// The progress of the input with this content hash, if any batch of it was journaled.
+pub fn input_progress(
+    conn: &Connection,
+    sha256: &str,
+) -> Result<Option<InputProgress>, JournalError> {
+    Ok(conn
+        .prepare_cached("SELECT id, records_done, complete FROM inputs WHERE sha256 = ?1")?
+        .query_row([sha256], |r| {
+            Ok(InputProgress {
+                id: r.get(0)?,
+                records_done: r.get::<_, i64>(1)?.max(0) as u64,
+                complete: r.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Records the first batch of an input journaled in batches: incomplete, no record yet.
+pub fn begin_input(
+    conn: &Connection,
+    channel: &str,
+    name: &str,
+    sha256: &str,
+    at: &str,
+) -> Result<i64, JournalError> {
+    conn.prepare_cached(
+        "INSERT INTO inputs (channel, name, sha256, received_at, accepted, rejected, records_done, complete)
+         VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0)",
+    )?
+    .execute(params![channel, name, sha256, at])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Moves an input's checkpoint after a batch, in the batch's transaction.
+pub fn advance_input(
+    conn: &Connection,
+    id: i64,
+    records_done: u64,
+    accepted: usize,
+    rejected: usize,
+    complete: bool,
+) -> Result<(), JournalError> {
+    conn.prepare_cached(
+        "UPDATE inputs SET records_done = ?2, accepted = accepted + ?3, rejected = rejected + ?4,
+                complete = ?5 WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        records_done as i64,
+        accepted as i64,
+        rejected as i64,
+        complete
+    ])?;
+    Ok(())
+}
+
+/// An input's counts and its rejections (source JSON, errors JSON) in journal order.
+pub type InputRejections = (usize, usize, Vec<(String, String)>);
+
+/// What the journal holds about one input: its counts and every rejection recorded for it.
+pub fn input_rejections(conn: &Connection, id: i64) -> Result<InputRejections, JournalError> {
+    let (accepted, rejected): (i64, i64) = conn
+        .prepare_cached("SELECT accepted, rejected FROM inputs WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows = conn
+        .prepare_cached("SELECT source, errors FROM rejections WHERE input_id = ?1 ORDER BY id")?
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((accepted.max(0) as usize, rejected.max(0) as usize, rows))
+}
+
 /// Records a rejected message with its errors (JSON).
 pub fn record_rejection(
     conn: &Connection,
