@@ -21,6 +21,8 @@ fn site(extra_insurer: &str) -> Site {
     let site = Site::new(&format!(
         r#"{FAST_EXCHANGE}
 {ADMIN}
+[alerts]
+scan_interval = "300ms"
 [[insurers]]
 code = "PREV"
 name = "Prévoyance P"

@@ -5,9 +5,13 @@
 //! - this file: the journal side, pure over a `Connection` (no I/O): enrolment
 //!   ([`on_stoppage`]), batching ([`build_flow`]), answers ([`apply_answer`]), deadlines
 //!   ([`check_arl_deadlines`]) and the figures of `status` and `/metrics` ([`summary`]);
-//! - [`worker`]: the cycle that moves files between the journal and the exchange folder.
+//! - [`worker`]: the cycle that moves files between the journal and the exchange folder;
+//! - [`affiliations`]: enrolment and withdrawal from the insurer's DSN (the DSN door's call);
+//! - [`incident`]: the journaled SFTP incident of each insurer (alerted once, resolved after).
 //!
-//! States are enums ([`EnrolState`], [`FlowState`]) stored as text. Invariants:
+//! States are enums ([`EnrolState`], [`FlowState`]) stored as text. A withdrawal (GESTIP RAD,
+//! line reference `R<id>`) is carried by the accepted enrolment it ends (`withdraw_state`, the
+//! same states). Invariants:
 //! - one enrolment per (insurer, NIR, cover start): enrolling again is a no-op;
 //! - an enrolment joins exactly one flow: the flow row, its body and the enrolments' move to
 //!   `sent` are one transaction, so a crash either builds the whole flow or nothing;
