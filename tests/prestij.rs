@@ -156,7 +156,9 @@ fn a_non_subrogated_stoppage_reaches_the_insurer_through_prestij() {
     assert!(text.contains("prestij 1"), "{text}");
     // The slip is never taken twice: once the peer's folder is empty, two more full passes
     // of the worker take nothing new.
-    assert!(wait_until(T, || site.files("spool/prestij/PREV/in").is_empty()));
+    assert!(wait_until(T, || site
+        .files("spool/prestij/PREV/in")
+        .is_empty()));
     await_two_passes(&d);
     assert_eq!(
         query_i64(&site, "SELECT count(*) FROM bpij WHERE source = 'prestij'"),
@@ -199,7 +201,9 @@ fn a_subrogated_slip_from_the_api_and_from_prestij_is_taken_once() {
         == 2
         && named(&site, "spool/outbound/insurer/PREV", "bpij_").len()
             == 2));
-    assert!(wait_until(T, || site.files("spool/prestij/PREV/in").is_empty()));
+    assert!(wait_until(T, || site
+        .files("spool/prestij/PREV/in")
+        .is_empty()));
     await_two_passes(&d);
     assert_eq!(named(&site, "spool/outbound/hr", "bpij_").len(), 2);
     assert_eq!(
@@ -259,7 +263,10 @@ fn kill_9_loses_no_enrolment_and_sends_none_twice() {
     // Kill at several instants of the cycle, each as soon as it is observed, restarting each
     // time: enrolments journaled, a GESTIP built, a GESTIP answered.
     let instants: [(&str, &str); 3] = [
-        ("enrolments journaled", "SELECT count(*) FROM prestij_enrolments"),
+        (
+            "enrolments journaled",
+            "SELECT count(*) FROM prestij_enrolments",
+        ),
         ("GESTIP built", "SELECT count(*) FROM prestij_flows"),
         (
             "GESTIP answered",
@@ -306,8 +313,14 @@ fn kill_9_loses_no_enrolment_and_sends_none_twice() {
 /// The DSN door's month-to-month fixtures (tests/fixtures/dsn/generate_fixtures.py): three
 /// employees of one establishment affiliated since 01/01/2026 to contract PRV-LAC-2026 in
 /// February; MERCIER is gone in March.
-const DSN_FEB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dsn/m2m_2026_02.dsn");
-const DSN_MAR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dsn/m2m_2026_03.dsn");
+const DSN_FEB: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/dsn/m2m_2026_02.dsn"
+);
+const DSN_MAR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/dsn/m2m_2026_03.dsn"
+);
 
 /// Drops a fixture lot, its establishment moved to employer A (the configuration accepts
 /// only contracts of its employers, and the fixtures' SIRET fails the Luhn check).
@@ -324,17 +337,21 @@ fn drop_dsn(site: &Site, name: &str, from: &str) {
     std::fs::rename(&tmp, dir.join(name)).unwrap();
 }
 
-/// (NIR, cover_from, cover_to, state, withdraw_state) of every enrolment.
-fn enrolment_rows(site: &Site) -> Vec<(String, String, Option<String>, String, Option<String>)> {
+/// (NIR, cover_from, cover_to, state, withdraw_state) of an enrolment.
+type EnrolmentRow = (String, String, Option<String>, String, Option<String>);
+
+fn enrolment_rows(site: &Site) -> Vec<EnrolmentRow> {
     let db = site.db();
     let Ok(mut s) = db.prepare(
         "SELECT nir, cover_from, cover_to, state, withdraw_state FROM prestij_enrolments ORDER BY id",
     ) else {
         return vec![];
     };
-    s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-        .map(|rows| rows.flatten().collect())
-        .unwrap_or_default()
+    s.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })
+    .map(|rows| rows.flatten().collect())
+    .unwrap_or_default()
 }
 
 #[test]
@@ -374,19 +391,32 @@ franchise_days = 3
     // March: MERCIER left the DSN; withdrawn at the end of February (GESTIP RAD), accepted.
     drop_dsn(&site, "lac-2026-03.dsn", DSN_MAR);
     assert!(
-        wait_until(T, || enrolment_rows(&site).iter().any(|x| x.0 == "2711275987654"
-            && x.2.as_deref() == Some("2026-02-28")
-            && x.4.as_deref() == Some("accepted"))),
+        wait_until(T, || enrolment_rows(&site)
+            .iter()
+            .any(|x| x.0 == "2711275987654"
+                && x.2.as_deref() == Some("2026-02-28")
+                && x.4.as_deref() == Some("accepted"))),
         "{:?}\n{}",
         enrolment_rows(&site),
         d.log_text()
     );
     let kept: String = named(&site, "spool/prestij/PREV/peer", "GESTIP-PREV-")
         .iter()
-        .map(|n| std::fs::read_to_string(site.path(&format!("spool/prestij/PREV/peer/{n}"))).unwrap_or_default())
+        .map(|n| {
+            std::fs::read_to_string(site.path(&format!("spool/prestij/PREV/peer/{n}")))
+                .unwrap_or_default()
+        })
         .collect();
-    assert_eq!(kept.matches("<Operation>INS</Operation>").count(), 3, "{kept}");
-    assert_eq!(kept.matches("<Operation>RAD</Operation>").count(), 1, "{kept}");
+    assert_eq!(
+        kept.matches("<Operation>INS</Operation>").count(),
+        3,
+        "{kept}"
+    );
+    assert_eq!(
+        kept.matches("<Operation>RAD</Operation>").count(),
+        1,
+        "{kept}"
+    );
     assert_eq!(site.status()["prestij"]["withdrawals"]["accepted"], 1);
     // Replays after a restart (February again, March again): nothing new is enrolled or sent.
     let flows = query_i64(&site, "SELECT count(*) FROM prestij_flows");
@@ -403,7 +433,10 @@ franchise_days = 3
     );
     await_two_passes(&d);
     assert_eq!(enrolment_rows(&site), rows);
-    assert_eq!(query_i64(&site, "SELECT count(*) FROM prestij_flows"), flows);
+    assert_eq!(
+        query_i64(&site, "SELECT count(*) FROM prestij_flows"),
+        flows
+    );
     d.stop();
 }
 
@@ -661,9 +694,7 @@ fn sftp_server_down_alerts_once_then_resolves_and_delivers() {
     d.kill9();
     d = site.start();
     assert!(
-        wait_until(T, || incidents(&site)
-            .first()
-            .is_some_and(|i| i.0 > before)),
+        wait_until(T, || incidents(&site).first().is_some_and(|i| i.0 > before)),
         "{}",
         d.log_text()
     );
@@ -671,7 +702,11 @@ fn sftp_server_down_alerts_once_then_resolves_and_delivers() {
     let text = String::from_utf8_lossy(&site.cli(&["status"]).stdout).into_owned();
     assert!(text.contains("Prest'IJ open incidents: 1"), "{text}");
     let v = site.status();
-    assert_eq!(v["prestij"]["open_incidents"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(
+        v["prestij"]["open_incidents"].as_array().map(Vec::len),
+        Some(1),
+        "{v}"
+    );
     assert_eq!(enrolment_state(&site), ["sent"]);
     assert_eq!(v["prestij"]["awaiting_arl"], 1, "{v}");
     sshd.start();
@@ -689,11 +724,17 @@ fn sftp_server_down_alerts_once_then_resolves_and_delivers() {
         incident_alerts(&site)
     );
     let alerts = incident_alerts(&site);
-    assert_eq!(alerts.len(), 1, "one alert for the whole outage: {alerts:?}");
+    assert_eq!(
+        alerts.len(),
+        1,
+        "one alert for the whole outage: {alerts:?}"
+    );
     assert!(alerts[0].1.contains("insurer PREV"), "{alerts:?}");
-    assert!(site.status()["prestij"]["open_incidents"]
-        .as_array()
-        .is_some_and(Vec::is_empty));
+    assert!(
+        site.status()["prestij"]["open_incidents"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
     d.stop();
 }
 

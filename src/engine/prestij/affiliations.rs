@@ -120,7 +120,7 @@ pub fn individual(
                 };
                 let covers = ins.contracts.iter().any(|ct| {
                     ct.reference == adh.contract_ref
-                        && ct.sirets.iter().any(|s| *s == siret)
+                        && ct.sirets.contains(&siret)
                         && (ct.populations.is_empty()
                             || a.population.as_deref().is_some_and(|p| {
                                 ct.populations.iter().any(|q| q.eq_ignore_ascii_case(p))
@@ -189,11 +189,7 @@ pub fn declaration(d: &Declaration, insurers: &[Insurer], out: &mut LotFacts) {
     for e in &d.establishments {
         let siret = d.siret(e);
         for ins in prestij_insurers(insurers) {
-            if ins
-                .contracts
-                .iter()
-                .any(|c| c.sirets.iter().any(|s| *s == siret))
-            {
+            if ins.contracts.iter().any(|c| c.sirets.contains(&siret)) {
                 out.complete.insert(Complete {
                     insurer: ins.code.clone(),
                     siret: siret.clone(),
@@ -318,12 +314,32 @@ pub fn apply(conn: &Connection, facts: &LotFacts, at: &str) -> Result<Applied, J
                     done.enrolled += 1;
                     Some(conn.last_insert_rowid())
                 } else {
-                    // The same period was enrolled (and since closed) by an earlier lot.
-                    conn.prepare_cached(
-                        "SELECT id FROM prestij_enrolments WHERE insurer_code = ?1 AND nir = ?2 AND cover_from = ?3",
-                    )?
-                    .query_row(params![a.insurer, a.nir, month_text(a.from)], |r| r.get(0))
-                    .optional()?
+                    // The same period was enrolled by an earlier lot (since closed, or
+                    // rejected). Rejected and the DSN now names the employee otherwise: the
+                    // identity was corrected, send it again (as for a stoppage).
+                    let row: Option<(i64, String, String, Option<String>)> = conn
+                        .prepare_cached(
+                            "SELECT id, state, last_name, first_name FROM prestij_enrolments
+                             WHERE insurer_code = ?1 AND nir = ?2 AND cover_from = ?3",
+                        )?
+                        .query_row(params![a.insurer, a.nir, month_text(a.from)], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                        })
+                        .optional()?;
+                    if let Some((id, state, last, first)) = &row
+                        && state == "rejected"
+                        && !a.last_name.is_empty()
+                        && (*last != a.last_name || *first != a.first_name)
+                    {
+                        conn.prepare_cached(
+                            "UPDATE prestij_enrolments SET last_name = ?2, first_name = ?3, state = 'pending',
+                                flow_id = NULL, reject_code = NULL, reject_reason = NULL, updated_at = ?4
+                             WHERE id = ?1",
+                        )?
+                        .execute(params![id, a.last_name, a.first_name, at])?;
+                        done.enrolled += 1;
+                    }
+                    row.map(|r| r.0)
                 }
             }
         };
@@ -352,7 +368,9 @@ pub fn apply(conn: &Connection, facts: &LotFacts, at: &str) -> Result<Applied, J
                  WHERE insurer_code = ?1 AND siret = ?2 AND source = 'dsn' AND cover_to IS NULL
                    AND withdraw_state IS NULL AND state != 'rejected' AND dsn_month < ?3",
             )?
-            .query_map(params![c.insurer, c.siret, month], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map(params![c.insurer, c.siret, month], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
             .collect::<Result<_, _>>()?;
         for (id, last) in gone {
             let last = NaiveDate::parse_from_str(&last, "%Y-%m-%d").map_err(|_| {

@@ -76,9 +76,11 @@ fn send_and_answer(j: &Journal, accepted: bool) -> gestip::Gestip {
     let f = flow.clone();
     let body: Vec<u8> = j
         .read_blocking(move |c| {
-            Ok(c.query_row("SELECT body FROM prestij_flows WHERE flow_id = ?1", [&f], |r| {
-                r.get(0)
-            })?)
+            Ok(c.query_row(
+                "SELECT body FROM prestij_flows WHERE flow_id = ?1",
+                [&f],
+                |r| r.get(0),
+            )?)
         })
         .unwrap();
     let g = gestip::read_gestip(&body).unwrap();
@@ -119,9 +121,18 @@ fn a_monthly_dsn_enrols_the_affiliated_retroactively_once() {
     assert_eq!(f.complete.len(), 1);
     assert!(f.skipped.is_empty(), "{:?}", f.skipped);
     let (_d, j) = journal();
-    assert_eq!(apply_lot(&j, &f), Applied { enrolled: 3, withdrawn: 0 });
+    assert_eq!(
+        apply_lot(&j, &f),
+        Applied {
+            enrolled: 3,
+            withdrawn: 0
+        }
+    );
     let r = rows(&j);
-    assert!(r.iter().all(|x| x.1 == "2026-01-01" && x.2.is_none() && x.3 == "pending"));
+    assert!(
+        r.iter()
+            .all(|x| x.1 == "2026-01-01" && x.2.is_none() && x.3 == "pending")
+    );
     // The same lot again (a replay, a restart before the door's move): nothing changes.
     assert_eq!(apply_lot(&j, &f), Applied::default());
     assert_eq!(rows(&j), r);
@@ -140,11 +151,20 @@ fn who_left_the_next_month_is_withdrawn_at_the_end_of_the_last_month_declared() 
     send_and_answer(&j, true);
     let mar = facts(MAR, &ins);
     assert_eq!(mar.affiliated.len(), 2);
-    assert_eq!(apply_lot(&j, &mar), Applied { enrolled: 0, withdrawn: 1 });
+    assert_eq!(
+        apply_lot(&j, &mar),
+        Applied {
+            enrolled: 0,
+            withdrawn: 1
+        }
+    );
     let r = rows(&j);
     let m = r.iter().find(|x| x.0 == MERCIER).unwrap();
     assert_eq!(m.2.as_deref(), Some("2026-02-28"));
-    assert_eq!((m.3.as_str(), m.4.as_deref()), ("accepted", Some("pending")));
+    assert_eq!(
+        (m.3.as_str(), m.4.as_deref()),
+        ("accepted", Some("pending"))
+    );
     // Replays, of March and of the older February, change nothing (no reopening).
     assert_eq!(apply_lot(&j, &mar), Applied::default());
     assert_eq!(apply_lot(&j, &facts(FEB, &ins)), Applied::default());
@@ -208,26 +228,51 @@ fn an_affiliation_end_withdraws_and_an_unsent_enrolment_leaves_with_its_end() {
         .find(|l| l.nir.expose() == MERCIER)
         .unwrap();
     assert_eq!(l.operation, Operation::Enrol);
-    assert_eq!(l.cover_to, Some(NaiveDate::from_ymd_opt(2026, 2, 15).unwrap()));
+    assert_eq!(
+        l.cover_to,
+        Some(NaiveDate::from_ymd_opt(2026, 2, 15).unwrap())
+    );
     // Already accepted: the end is a withdrawal.
     let (_d2, j2) = journal();
     apply_lot(&j2, &facts(FEB, &ins));
     send_and_answer(&j2, true);
     let a = apply_lot(&j2, &facts(&with_mercier_end(FEB, "20022026"), &ins));
-    assert_eq!(a, Applied { enrolled: 0, withdrawn: 1 });
+    assert_eq!(
+        a,
+        Applied {
+            enrolled: 0,
+            withdrawn: 1
+        }
+    );
     let m = rows(&j2).into_iter().find(|x| x.0 == MERCIER).unwrap();
     assert_eq!(m.2.as_deref(), Some("2026-02-20"));
     assert_eq!(m.4.as_deref(), Some("pending"));
 }
 
 #[test]
-fn a_rejected_enrolment_is_not_withdrawn() {
+fn a_rejected_enrolment_is_not_withdrawn_and_is_sent_again_once_corrected() {
     let ins = insurers("PRV-LAC-2026", "");
     let (_d, j) = journal();
     apply_lot(&j, &facts(FEB, &ins));
     send_and_answer(&j, false);
     assert_eq!(apply_lot(&j, &facts(MAR, &ins)), Applied::default());
     assert!(rows(&j).iter().all(|x| x.3 == "rejected" && x.4.is_none()));
+    // The same lot again: still rejected, nothing re-sent.
+    assert_eq!(apply_lot(&j, &facts(FEB, &ins)), Applied::default());
+    // A later DSN names them otherwise (identity corrected): sent again, once.
+    let fixed = FEB.replace("S21.G00.30.004,'X'", "S21.G00.30.004,'CAMILLE'");
+    assert_eq!(
+        apply_lot(&j, &facts(&fixed, &ins)),
+        Applied {
+            enrolled: 3,
+            withdrawn: 0
+        }
+    );
+    assert!(rows(&j).iter().all(|x| x.3 == "pending"));
+    assert_eq!(apply_lot(&j, &facts(&fixed, &ins)), Applied::default());
+    let g = send_and_answer(&j, true);
+    let l = &g.companies[0].lines[0];
+    assert_eq!(l.first_name.as_deref(), Some("CAMILLE"));
 }
 
 #[test]
@@ -240,11 +285,20 @@ fn test_envois_cancellations_other_contracts_and_populations_enrol_nobody() {
     let cancel = FEB.replace("S20.G00.05.002,'01'", "S20.G00.05.002,'04'");
     assert_eq!(facts(&cancel, &ins), LotFacts::default());
     // Another contract reference: nobody.
-    assert_eq!(facts(FEB, &insurers("AUTRE-CONTRAT", "")).affiliated.len(), 0);
-    // A contract for executives only (population CAD; the fixture's are NCAD): nobody.
-    assert!(facts(FEB, &insurers("PRV-LAC-2026", "\"CAD\"")).affiliated.is_empty());
     assert_eq!(
-        facts(FEB, &insurers("PRV-LAC-2026", "\"NCAD\"")).affiliated.len(),
+        facts(FEB, &insurers("AUTRE-CONTRAT", "")).affiliated.len(),
+        0
+    );
+    // A contract for executives only (population CAD; the fixture's are NCAD): nobody.
+    assert!(
+        facts(FEB, &insurers("PRV-LAC-2026", "\"CAD\""))
+            .affiliated
+            .is_empty()
+    );
+    assert_eq!(
+        facts(FEB, &insurers("PRV-LAC-2026", "\"NCAD\""))
+            .affiliated
+            .len(),
         3
     );
     // A signalement (nature 04) lists one individual: it enrols, but never withdraws others.
@@ -274,7 +328,10 @@ fn a_stoppage_enrolment_is_not_withdrawn_by_the_dsn() {
     // February: covered since December by the stoppage enrolment, no second one for her.
     assert_eq!(
         apply_lot(&j, &facts(FEB, &ins)),
-        Applied { enrolled: 2, withdrawn: 0 }
+        Applied {
+            enrolled: 2,
+            withdrawn: 0
+        }
     );
     send_and_answer(&j, true);
     assert_eq!(apply_lot(&j, &facts(MAR, &ins)), Applied::default());

@@ -117,7 +117,11 @@ pub fn succeeded(conn: &Connection, insurer: &str, at: &str) -> Result<Change, J
             "UPDATE prestij_incidents SET resolved_at = ?2 WHERE insurer_code = ?1 AND resolved_at IS NULL",
         )?
         .execute(params![insurer, at])?;
-    Ok(if n > 0 { Change::Resolved } else { Change::None })
+    Ok(if n > 0 {
+        Change::Resolved
+    } else {
+        Change::None
+    })
 }
 
 /// Incidents the alert engine must see: open ones, and ones resolved before any scan saw
@@ -126,9 +130,7 @@ pub fn to_alert(conn: &Connection, at: &str) -> Result<Vec<Incident>, JournalErr
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM prestij_incidents WHERE resolved_at IS NULL OR alerted_at IS NULL ORDER BY id"
     ))?;
-    let v = stmt
-        .query_map([], row)?
-        .collect::<Result<Vec<_>, _>>()?;
+    let v = stmt.query_map([], row)?.collect::<Result<Vec<_>, _>>()?;
     conn.prepare_cached("UPDATE prestij_incidents SET alerted_at = ?1 WHERE alerted_at IS NULL")?
         .execute([at])?;
     Ok(v)
@@ -173,7 +175,10 @@ mod tests {
             .unwrap();
         assert_eq!(next, Change::Continued { failures: 3 });
         assert_eq!(alerted.len(), 1);
-        assert_eq!(alerted[0].condition(), format!("prestij_transfer:PREV:{}", alerted[0].id));
+        assert_eq!(
+            alerted[0].condition(),
+            format!("prestij_transfer:PREV:{}", alerted[0].id)
+        );
         assert_eq!(alerted[0].last_error, "timed out");
         assert_eq!(again.len(), 1, "open: still a condition at every scan");
         let (r, r2, left) = j
@@ -189,9 +194,7 @@ mod tests {
         assert!(left.is_empty(), "resolved: the condition ends");
         // The next outage is another incident (another alert).
         let (o, n) = j
-            .write_blocking(|c| {
-                Ok((failed(c, "PREV", "h", "e", "t6")?, to_alert(c, "t6")?))
-            })
+            .write_blocking(|c| Ok((failed(c, "PREV", "h", "e", "t6")?, to_alert(c, "t6")?)))
             .unwrap();
         assert_eq!(o, Change::Opened);
         assert_ne!(n[0].id, alerted[0].id);

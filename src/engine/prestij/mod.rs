@@ -501,9 +501,8 @@ pub fn summary(conn: &Connection) -> Result<Summary, JournalError> {
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     };
-    let count = |sql: &str| -> Result<i64, JournalError> {
-        Ok(conn.query_row(sql, [], |r| r.get(0))?)
-    };
+    let count =
+        |sql: &str| -> Result<i64, JournalError> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
     let enrolments =
         pairs("SELECT state, count(*) FROM prestij_enrolments GROUP BY state ORDER BY state")?;
     Ok(Summary {
