@@ -297,7 +297,9 @@ pub fn run(cli: Cli) -> i32 {
             with_reader(&cfg, |c| {
                 let s = query::status(c)?;
                 if json {
-                    println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
+                    let mut v = serde_json::to_value(&s).unwrap_or_default();
+                    v["prestij"] = crate::engine::prestij::status_json(c);
+                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
                 } else {
                     println!("declarations: {}", s.declarations_total);
                     for (state, n) in &s.declarations_by_state {

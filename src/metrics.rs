@@ -176,6 +176,26 @@ pub static PRESTIJ_FILES: LabeledCounter = LabeledCounter::new(
     "outcome",
 );
 
+/// One per completed pass of the Prest'IJ worker over every insurer (tests await it instead
+/// of sleeping: a pass that starts after a file appears has taken it).
+pub static PRESTIJ_CYCLES: Counter = Counter::new(
+    "ijgate_prestij_cycles_total",
+    "Completed passes of the Prest'IJ worker (build, deliver, transfer, take answers and BPIJ).",
+);
+
+/// What the DSN door's lots did to Prest'IJ enrolments (engine::prestij::affiliations).
+pub static PRESTIJ_AFFILIATIONS: LabeledCounter = LabeledCounter::new(
+    "ijgate_prestij_affiliations_total",
+    "Prest'IJ enrolments from DSN affiliations, by outcome (enrolled, withdrawn, skipped, unreadable, failed).",
+    "outcome",
+);
+
+pub static PRESTIJ_INCIDENTS: LabeledCounter = LabeledCounter::new(
+    "ijgate_prestij_incidents_total",
+    "Prest'IJ SFTP incidents, by change (opened, resolved).",
+    "change",
+);
+
 /// Every registered counter family, in exposition order.
 /// Operator console events, by kind (the console is a door: the counter lives here, below it).
 pub static CONSOLE_EVENTS: LabeledCounter = LabeledCounter::new(
@@ -186,6 +206,9 @@ pub static CONSOLE_EVENTS: LabeledCounter = LabeledCounter::new(
 
 fn families(out: &mut String) {
     PRESTIJ_FILES.render(out);
+    PRESTIJ_CYCLES.render(out);
+    PRESTIJ_INCIDENTS.render(out);
+    PRESTIJ_AFFILIATIONS.render(out);
     DSN_MISSING_DECLARATIONS.render(out);
     DEPOSIT_FAILURES.render(out);
     BPIJ_DISPATCHED.render(out);

@@ -14,9 +14,15 @@ const T: Duration = Duration::from_secs(60);
 /// validator is not required in the CSV: 13 characters).
 const NIR_UNKNOWN: &str = "1855078006084";
 
+/// The admin listener, for `/metrics` (the worker's pass counter).
+const ADMIN: &str = "[admin]\nenabled = true\nlisten = \"127.0.0.1:0\"\n";
+
 fn site(extra_insurer: &str) -> Site {
     let site = Site::new(&format!(
         r#"{FAST_EXCHANGE}
+{ADMIN}
+[alerts]
+scan_interval = "300ms"
 [[insurers]]
 code = "PREV"
 name = "Prévoyance P"
@@ -56,6 +62,28 @@ fn named(site: &Site, dir: &str, part: &str) -> Vec<String> {
         .into_iter()
         .filter(|n| n.contains(part))
         .collect()
+}
+
+/// `ijgate_prestij_cycles_total` from the daemon's `/metrics`.
+fn passes(d: &Daemon) -> Option<u64> {
+    let (status, body) = http_get(d.admin?, "/metrics", None).ok()?;
+    if status != 200 {
+        return None;
+    }
+    body.lines()
+        .find_map(|l| l.strip_prefix("ijgate_prestij_cycles_total "))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Waits until the Prest'IJ worker has completed two more passes than now: the second one
+/// started after this call, so whatever was in its folders then has been taken.
+fn await_two_passes(d: &Daemon) {
+    let start = passes(d).expect("the admin listener serves ijgate_prestij_cycles_total");
+    assert!(
+        wait_until(T, || passes(d).is_some_and(|n| n >= start + 2)),
+        "the Prest'IJ worker stopped its passes\n{}",
+        d.log_text()
+    );
 }
 
 fn query_i64(site: &Site, sql: &str) -> i64 {
@@ -126,8 +154,12 @@ fn a_non_subrogated_stoppage_reaches_the_insurer_through_prestij() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Prest'IJ enrolments:"), "{text}");
     assert!(text.contains("prestij 1"), "{text}");
-    // The slip is never taken twice: the sandbox keeps publishing nothing new.
-    std::thread::sleep(Duration::from_millis(1500));
+    // The slip is never taken twice: once the peer's folder is empty, two more full passes
+    // of the worker take nothing new.
+    assert!(wait_until(T, || site
+        .files("spool/prestij/PREV/in")
+        .is_empty()));
+    await_two_passes(&d);
     assert_eq!(
         query_i64(&site, "SELECT count(*) FROM bpij WHERE source = 'prestij'"),
         1
@@ -169,7 +201,10 @@ fn a_subrogated_slip_from_the_api_and_from_prestij_is_taken_once() {
         == 2
         && named(&site, "spool/outbound/insurer/PREV", "bpij_").len()
             == 2));
-    std::thread::sleep(Duration::from_millis(1500));
+    assert!(wait_until(T, || site
+        .files("spool/prestij/PREV/in")
+        .is_empty()));
+    await_two_passes(&d);
     assert_eq!(named(&site, "spool/outbound/hr", "bpij_").len(), 2);
     assert_eq!(
         named(&site, "spool/outbound/insurer/PREV", "bpij_").len(),
@@ -225,9 +260,25 @@ fn kill_9_loses_no_enrolment_and_sends_none_twice() {
         .collect();
     let mut d = site.start();
     site.drop_file("rh-a_k.csv", &csv(&rows));
-    // Kill at several instants of the cycle, restarting each time.
-    for pause in [150u64, 400, 900] {
-        std::thread::sleep(Duration::from_millis(pause));
+    // Kill at several instants of the cycle, each as soon as it is observed, restarting each
+    // time: enrolments journaled, a GESTIP built, a GESTIP answered.
+    let instants: [(&str, &str); 3] = [
+        (
+            "enrolments journaled",
+            "SELECT count(*) FROM prestij_enrolments",
+        ),
+        ("GESTIP built", "SELECT count(*) FROM prestij_flows"),
+        (
+            "GESTIP answered",
+            "SELECT count(*) FROM prestij_flows WHERE state = 'reported'",
+        ),
+    ];
+    for (what, sql) in instants {
+        assert!(
+            wait_until(T, || query_i64(&site, sql) > 0),
+            "{what}: never observed\n{}",
+            d.log_text()
+        );
         d.kill9();
         d = site.start();
     }
@@ -256,6 +307,136 @@ fn kill_9_loses_no_enrolment_and_sends_none_twice() {
         lines += body.matches("<Assure>").count();
     }
     assert_eq!(lines, 6, "every employee sent once: {flows:?}");
+    d.stop();
+}
+
+/// The DSN door's month-to-month fixtures (tests/fixtures/dsn/generate_fixtures.py): three
+/// employees of one establishment affiliated since 01/01/2026 to contract PRV-LAC-2026 in
+/// February; MERCIER is gone in March.
+const DSN_FEB: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/dsn/m2m_2026_02.dsn"
+);
+const DSN_MAR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/dsn/m2m_2026_03.dsn"
+);
+
+/// Drops a fixture lot, its establishment moved to employer A (the configuration accepts
+/// only contracts of its employers, and the fixtures' SIRET fails the Luhn check).
+fn drop_dsn(site: &Site, name: &str, from: &str) {
+    let dir = site.path("spool/inbound/dsn");
+    std::fs::create_dir_all(&dir).unwrap();
+    let lot = std::fs::read_to_string(from)
+        .unwrap()
+        .replace("'487654321'", &format!("'{}'", &SIRET_A[..9]))
+        .replace("'00018'", &format!("'{}'", &SIRET_A[9..]));
+    // Written aside, then renamed: the door never sees half a lot.
+    let tmp = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, lot).unwrap();
+    std::fs::rename(&tmp, dir.join(name)).unwrap();
+}
+
+/// (NIR, cover_from, cover_to, state, withdraw_state) of an enrolment.
+type EnrolmentRow = (String, String, Option<String>, String, Option<String>);
+
+fn enrolment_rows(site: &Site) -> Vec<EnrolmentRow> {
+    let db = site.db();
+    let Ok(mut s) = db.prepare(
+        "SELECT nir, cover_from, cover_to, state, withdraw_state FROM prestij_enrolments ORDER BY id",
+    ) else {
+        return vec![];
+    };
+    s.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })
+    .map(|rows| rows.flatten().collect())
+    .unwrap_or_default()
+}
+
+#[test]
+fn the_insurers_dsn_enrols_its_affiliated_and_withdraws_who_left() {
+    let site = Site::new(&format!(
+        r#"{FAST_EXCHANGE}
+{ADMIN}
+[dsn]
+settle_time = "200ms"
+[[insurers]]
+code = "PREV"
+name = "Prévoyance P"
+[insurers.prestij]
+access_key = "CLE-TEST"
+cycle = "1s"
+[[insurers.contracts]]
+reference = "PRV-LAC-2026"
+sirets = ["{SIRET_A}"]
+franchise_days = 3
+"#
+    ));
+    std::fs::write(site.path("scenario.toml"), "[delays]\n\"31\" = \"0s\"\n").unwrap();
+    let mut d = site.start();
+    drop_dsn(&site, "lac-2026-02.dsn", DSN_FEB);
+    // February: three enrolments from the affiliation start (January: retroactive), sent in
+    // one GESTIP and accepted by the sandbox CNAM.
+    assert!(
+        wait_until(T, || {
+            let r = enrolment_rows(&site);
+            r.len() == 3 && r.iter().all(|x| x.1 == "2026-01-01" && x.3 == "accepted")
+        }),
+        "{:?}\n{}",
+        enrolment_rows(&site),
+        d.log_text()
+    );
+    assert_eq!(site.status()["prestij"]["enrolments"]["accepted"], 3);
+    // March: MERCIER left the DSN; withdrawn at the end of February (GESTIP RAD), accepted.
+    drop_dsn(&site, "lac-2026-03.dsn", DSN_MAR);
+    assert!(
+        wait_until(T, || enrolment_rows(&site)
+            .iter()
+            .any(|x| x.0 == "2711275987654"
+                && x.2.as_deref() == Some("2026-02-28")
+                && x.4.as_deref() == Some("accepted"))),
+        "{:?}\n{}",
+        enrolment_rows(&site),
+        d.log_text()
+    );
+    let kept: String = named(&site, "spool/prestij/PREV/peer", "GESTIP-PREV-")
+        .iter()
+        .map(|n| {
+            std::fs::read_to_string(site.path(&format!("spool/prestij/PREV/peer/{n}")))
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        kept.matches("<Operation>INS</Operation>").count(),
+        3,
+        "{kept}"
+    );
+    assert_eq!(
+        kept.matches("<Operation>RAD</Operation>").count(),
+        1,
+        "{kept}"
+    );
+    assert_eq!(site.status()["prestij"]["withdrawals"]["accepted"], 1);
+    // Replays after a restart (February again, March again): nothing new is enrolled or sent.
+    let flows = query_i64(&site, "SELECT count(*) FROM prestij_flows");
+    let rows = enrolment_rows(&site);
+    d.kill9();
+    d = site.start();
+    drop_dsn(&site, "lac-2026-02-replay.dsn", DSN_FEB);
+    drop_dsn(&site, "lac-2026-03-replay.dsn", DSN_MAR);
+    assert!(
+        wait_until(T, || site.files("spool/archive/dsn").len() == 4),
+        "{:?}\n{}",
+        site.files("spool/archive/dsn"),
+        d.log_text()
+    );
+    await_two_passes(&d);
+    assert_eq!(enrolment_rows(&site), rows);
+    assert_eq!(
+        query_i64(&site, "SELECT count(*) FROM prestij_flows"),
+        flows
+    );
     d.stop();
 }
 
@@ -387,6 +568,9 @@ impl Drop for Sshd {
 fn sftp_site(section: &str) -> Site {
     Site::new(&format!(
         r#"
+{ADMIN}
+[alerts]
+scan_interval = "300ms"
 [[insurers]]
 code = "PREV"
 name = "Prévoyance P"
@@ -425,13 +609,28 @@ impl Drop for Peer {
     }
 }
 
-fn events(site: &Site, kind: &str) -> Vec<String> {
+/// The journaled SFTP incidents: (failures, resolved).
+fn incidents(site: &Site) -> Vec<(i64, bool)> {
     let db = site.db();
-    let Ok(mut s) = db.prepare("SELECT detail FROM insurer_events WHERE kind = ?1 ORDER BY id")
+    let Ok(mut s) =
+        db.prepare("SELECT failures, resolved_at IS NOT NULL FROM prestij_incidents ORDER BY id")
     else {
         return vec![];
     };
-    s.query_map([kind], |r| r.get::<_, String>(0))
+    s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map(|rows| rows.flatten().collect())
+        .unwrap_or_default()
+}
+
+/// The alerts of the SFTP incidents: (condition, detail, resolved).
+fn incident_alerts(site: &Site) -> Vec<(String, String, bool)> {
+    let db = site.db();
+    let Ok(mut s) = db.prepare(
+        "SELECT condition, detail, resolved_at IS NOT NULL FROM alerts WHERE condition LIKE 'prestij_transfer:%' ORDER BY id",
+    ) else {
+        return vec![];
+    };
+    s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .map(|rows| rows.flatten().collect())
         .unwrap_or_default()
 }
@@ -462,7 +661,7 @@ fn sftp_enrolment_round_trip_through_a_real_sshd() {
         named(&site, "spool/prestij/PREV/sent", "GESTIP-PREV-").len(),
         1
     );
-    assert!(events(&site, "prestij_transfer_failed").is_empty());
+    assert!(incidents(&site).is_empty(), "{:?}", incidents(&site));
     d.stop();
 }
 
@@ -476,27 +675,66 @@ fn sftp_server_down_alerts_once_then_resolves_and_delivers() {
         "rh-a_s2.csv",
         &csv(&[non_subrogated("S-2", "1850578006084")]),
     );
+    // One journaled incident, raised by the alert engine once.
     assert!(
-        wait_until(T, || events(&site, "prestij_transfer_failed").len() == 1),
-        "{}",
+        wait_until(T, || incidents(&site).len() == 1
+            && incident_alerts(&site).len() == 1),
+        "{:?} {:?}\n{}",
+        incidents(&site),
+        incident_alerts(&site),
         d.log_text()
     );
     // Several retries (backoff 1 s, 2 s…), still one incident.
-    assert!(wait_until(T, || d
-        .log_text()
-        .matches("prestij: SFTP transfer failed")
-        .count()
-        >= 3));
-    assert_eq!(events(&site, "prestij_transfer_failed").len(), 1);
+    assert!(wait_until(T, || incidents(&site)
+        .first()
+        .is_some_and(|i| i.0 >= 3)));
+    // A restart during the outage: the incident is the same one (no second alert), its
+    // failures keep counting.
+    let before = incidents(&site)[0].0;
+    d.kill9();
+    d = site.start();
+    assert!(
+        wait_until(T, || incidents(&site).first().is_some_and(|i| i.0 > before)),
+        "{}",
+        d.log_text()
+    );
+    assert_eq!(incidents(&site).len(), 1);
+    let text = String::from_utf8_lossy(&site.cli(&["status"]).stdout).into_owned();
+    assert!(text.contains("Prest'IJ open incidents: 1"), "{text}");
+    let v = site.status();
+    assert_eq!(
+        v["prestij"]["open_incidents"].as_array().map(Vec::len),
+        Some(1),
+        "{v}"
+    );
     assert_eq!(enrolment_state(&site), ["sent"]);
+    assert_eq!(v["prestij"]["awaiting_arl"], 1, "{v}");
     sshd.start();
     assert!(
         wait_until(T, || enrolment_state(&site) == ["accepted"]),
         "{}",
         d.log_text()
     );
-    assert_eq!(events(&site, "prestij_transfer_restored").len(), 1);
-    assert_eq!(events(&site, "prestij_transfer_failed").len(), 1);
+    // Resolved in the journal and in the alerts (the engine mails the resolution).
+    assert!(
+        wait_until(T, || incidents(&site) == [(incidents(&site)[0].0, true)]
+            && incident_alerts(&site).iter().all(|a| a.2)),
+        "{:?} {:?}",
+        incidents(&site),
+        incident_alerts(&site)
+    );
+    let alerts = incident_alerts(&site);
+    assert_eq!(
+        alerts.len(),
+        1,
+        "one alert for the whole outage: {alerts:?}"
+    );
+    assert!(alerts[0].1.contains("insurer PREV"), "{alerts:?}");
+    assert!(
+        site.status()["prestij"]["open_incidents"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
     d.stop();
 }
 
@@ -512,12 +750,13 @@ fn sftp_unknown_host_key_is_refused_and_nothing_is_put() {
         &csv(&[non_subrogated("S-3", "1850578006084")]),
     );
     assert!(
-        wait_until(T, || events(&site, "prestij_transfer_failed").len() == 1),
+        wait_until(T, || incident_alerts(&site).len() == 1),
         "{}",
         d.log_text()
     );
-    let ev = &events(&site, "prestij_transfer_failed")[0];
+    let ev = &incident_alerts(&site)[0].1;
     assert!(ev.contains("host key"), "{ev}");
+    assert_eq!(incidents(&site).len(), 1);
     assert!(
         std::fs::read_dir(sshd.remote("out"))
             .unwrap()

@@ -88,8 +88,8 @@ pub const EVENT_ALERTS: &[&str] = &[
     "prestij_arl_missing",
     "prestij_flow_refused",
     "prestij_bad_file",
-    "prestij_transfer_failed",
-    "prestij_transfer_restored",
+    // An SFTP incident while it lasts (`prestij_transfer:<insurer>:<incident id>`).
+    "prestij_transfer",
 ];
 
 /// The kind of an event condition (`bpij_unmatched:42` → `bpij_unmatched`).
@@ -103,6 +103,7 @@ pub fn mails_resolution(condition: &str) -> bool {
         || condition == "not_deposited"
         || condition.starts_with("cert_expiry")
         || condition == "delivery_failures"
+        || condition.starts_with("prestij_transfer:")
 }
 
 /// Human title of a condition, for subjects and digests.
@@ -136,10 +137,9 @@ pub fn title(condition: &str) -> String {
         }
         "prestij_flow_refused" => "flux GESTIP Prest'IJ refusé (ARL KO)".into(),
         "prestij_bad_file" => "fichier Prest'IJ illisible".into(),
-        "prestij_transfer_failed" => {
+        "prestij_transfer" => {
             "transfert SFTP Prest'IJ en échec (nouvel essai avec délai croissant)".into()
         }
-        "prestij_transfer_restored" => "transfert SFTP Prest'IJ rétabli".into(),
         c if c.starts_with("cert_expiry") => "certificat proche de son expiration".into(),
         c => c.replace('_', " "),
     }

@@ -143,6 +143,16 @@ pub fn read_facts(conn: &Connection, cfg: &Config) -> Result<Facts, JournalError
             ),
         });
     }
+    // Prest'IJ SFTP incidents: one alert per incident while it lasts, resolved mail after.
+    for x in crate::engine::prestij::incident::to_alert(conn, &crate::journal::now())? {
+        f.events.push(EventFact {
+            declaration_id: 0,
+            siret: String::new(),
+            hr_ref: String::new(),
+            what: x.condition(),
+            detail: crate::engine::prestij::incident::describe(&x),
+        });
+    }
     // The insurer side records its alertable events apart (an unmatched BPIJ line has no
     // declaration): each becomes its own alert, keyed by the event id, and is marked as taken.
     let events = crate::engine::insurer::events::pending(conn, 500)?;

@@ -346,14 +346,18 @@ pub async fn run(
         seen.retain(|p, _| present.contains(p));
         for p in ready {
             seen.remove(&p);
-            let (d, f, j) = (dirs.clone(), fiches.clone(), journal.clone());
+            let (d, f, j, c) = (dirs.clone(), fiches.clone(), journal.clone(), cfg.clone());
             let stem = p
                 .file_stem()
                 .and_then(|s| s.to_str())
                 .unwrap_or("lot")
                 .to_string();
-            let r =
-                tokio::task::spawn_blocking(move || process_one(&d, &f, &p, perms, Some(&j))).await;
+            let r = tokio::task::spawn_blocking(move || {
+                // Prest'IJ enrolments from the lot's affiliations, journaled before the move.
+                crate::engine::prestij::affiliations::on_dsn_lot(&j, &c.insurers, &p)?;
+                process_one(&d, &f, &p, perms, Some(&j))
+            })
+            .await;
             if let Ok(Ok(dest)) = &r
                 && dest.starts_with(&dirs.archive)
             {

@@ -433,6 +433,28 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE inputs ADD COLUMN records_done INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE inputs ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;
     "#,
+    // 10: Prest'IJ (engine::prestij): enrolments driven by the insurer's DSN affiliations
+    // (S21.G00.70) keep the last month they were seen (`dsn_month`) and carry their
+    // withdrawal (GESTIP RAD: `withdraw_state`, `withdraw_flow_id`); the SFTP incidents of each
+    // insurer are journaled so that a restart neither forgets nor re-alerts an open one.
+    r#"
+    ALTER TABLE prestij_enrolments ADD COLUMN dsn_month TEXT;
+    ALTER TABLE prestij_enrolments ADD COLUMN withdraw_state TEXT;
+    ALTER TABLE prestij_enrolments ADD COLUMN withdraw_flow_id TEXT;
+    CREATE INDEX prestij_enrolments_nir ON prestij_enrolments(insurer_code, nir);
+    CREATE TABLE prestij_incidents (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        insurer_code  TEXT NOT NULL,
+        host          TEXT NOT NULL,
+        opened_at     TEXT NOT NULL,
+        last_at       TEXT NOT NULL,
+        last_error    TEXT NOT NULL,
+        failures      INTEGER NOT NULL,
+        resolved_at   TEXT,
+        alerted_at    TEXT
+    );
+    CREATE UNIQUE INDEX prestij_incidents_open ON prestij_incidents(insurer_code) WHERE resolved_at IS NULL;
+    "#,
 ];
 
 /// The schema version this binary writes.

@@ -5,9 +5,13 @@
 //! - this file: the journal side, pure over a `Connection` (no I/O): enrolment
 //!   ([`on_stoppage`]), batching ([`build_flow`]), answers ([`apply_answer`]), deadlines
 //!   ([`check_arl_deadlines`]) and the figures of `status` and `/metrics` ([`summary`]);
-//! - [`worker`]: the cycle that moves files between the journal and the exchange folder.
+//! - [`worker`]: the cycle that moves files between the journal and the exchange folder;
+//! - [`affiliations`]: enrolment and withdrawal from the insurer's DSN (the DSN door's call);
+//! - [`incident`]: the journaled SFTP incident of each insurer (alerted once, resolved after).
 //!
-//! States are enums ([`EnrolState`], [`FlowState`]) stored as text. Invariants:
+//! States are enums ([`EnrolState`], [`FlowState`]) stored as text. A withdrawal (GESTIP RAD,
+//! line reference `R<id>`) is carried by the accepted enrolment it ends (`withdraw_state`, the
+//! same states). Invariants:
 //! - one enrolment per (insurer, NIR, cover start): enrolling again is a no-op;
 //! - an enrolment joins exactly one flow: the flow row, its body and the enrolments' move to
 //!   `sent` are one transaction, so a crash either builds the whole flow or nothing;
@@ -17,13 +21,16 @@
 //! - a rejected employee is alerted once (an `insurer_events` row in the CR's transaction)
 //!   and goes back to `pending` when its identity is corrected, so it is re-sent once fixed.
 
+pub mod affiliations;
 pub mod config;
+pub mod incident;
 pub mod worker;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
+use std::collections::BTreeMap;
 
 use crate::engine::insurer::{View, events};
 use crate::formats::gestip::{self, Answer, Company, Gestip, Line, Operation};
@@ -35,8 +42,6 @@ pub const EV_REJECTED: &str = "prestij_rejected";
 pub const EV_ARL_MISSING: &str = "prestij_arl_missing";
 pub const EV_ARL_KO: &str = "prestij_flow_refused";
 pub const EV_BAD_FILE: &str = "prestij_bad_file";
-pub const EV_TRANSFER_FAILED: &str = "prestij_transfer_failed";
-pub const EV_TRANSFER_RESTORED: &str = "prestij_transfer_restored";
 
 /// Where an enrolment is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -169,8 +174,9 @@ pub fn build_flow(
     now: DateTime<Utc>,
 ) -> Result<Option<String>, JournalError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, siret, nir, last_name, first_name, cover_from, cover_to FROM prestij_enrolments
-         WHERE insurer_code = ?1 AND state = 'pending' ORDER BY siret, id",
+        "SELECT id, siret, nir, last_name, first_name, cover_from, cover_to, state = 'pending' FROM prestij_enrolments
+         WHERE insurer_code = ?1 AND (state = 'pending' OR (state = 'accepted' AND withdraw_state = 'pending'))
+         ORDER BY siret, id",
     )?;
     let rows = stmt
         .query_map([sender.code], |r| {
@@ -182,6 +188,7 @@ pub fn build_flow(
                 r.get::<_, Option<String>>(4)?,
                 r.get::<_, String>(5)?,
                 r.get::<_, Option<String>>(6)?,
+                r.get::<_, bool>(7)?,
             ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -198,7 +205,7 @@ pub fn build_flow(
     let flow_id = format!("GESTIP-{}-{seq:06}", sender.code);
     let mut companies: Vec<Company> = Vec::new();
     let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d");
-    for (id, siret, nir, last, first, from, to) in rows {
+    for (id, siret, nir, last, first, from, to, enrol) in rows {
         // Dates were written by us; an unreadable one means a damaged journal: refuse loudly.
         let cover_from = day(&from).map_err(|_| {
             JournalError::Data(format!("prestij_enrolments {id}: cover_from {from:?}"))
@@ -209,9 +216,15 @@ pub fn build_flow(
             })?),
             None => None,
         };
+        // An accepted enrolment with a withdrawal waiting goes as a RAD line (R<id>).
+        let (reference, operation) = if enrol {
+            (format!("E{id}"), Operation::Enrol)
+        } else {
+            (format!("R{id}"), Operation::Withdraw)
+        };
         let line = Line {
-            reference: format!("E{id}"),
-            operation: Operation::Enrol,
+            reference,
+            operation,
             nir: Nir::new(nir),
             last_name: if last.is_empty() {
                 "INCONNU".into()
@@ -229,9 +242,11 @@ pub fn build_flow(
                 lines: vec![line],
             }),
         }
-        conn.prepare_cached(
-            "UPDATE prestij_enrolments SET state = 'sent', flow_id = ?2, updated_at = ?3 WHERE id = ?1",
-        )?
+        conn.prepare_cached(if enrol {
+            "UPDATE prestij_enrolments SET state = 'sent', flow_id = ?2, updated_at = ?3 WHERE id = ?1"
+        } else {
+            "UPDATE prestij_enrolments SET withdraw_state = 'sent', withdraw_flow_id = ?2, updated_at = ?3 WHERE id = ?1"
+        })?
         .execute(params![id, flow_id, at])?;
     }
     let body = gestip::write_gestip(&Gestip {
@@ -319,8 +334,13 @@ pub fn apply_answer(conn: &Connection, answer: &Answer, at: &str) -> Result<Appl
             .execute(params![flow_id, new.as_str(), at, a.reason])?;
             if !a.accepted {
                 conn.prepare_cached(
-                    "UPDATE prestij_enrolments SET state = 'rejected', reject_code = 'ARL_KO', reject_reason = ?2, updated_at = ?3
+                    "UPDATE prestij_enrolments SET state = 'rejected', withdraw_state = NULL, reject_code = 'ARL_KO', reject_reason = ?2, updated_at = ?3
                      WHERE flow_id = ?1 AND state = 'sent'",
+                )?
+                .execute(params![flow_id, a.reason, at])?;
+                conn.prepare_cached(
+                    "UPDATE prestij_enrolments SET withdraw_state = 'rejected', reject_code = 'ARL_KO', reject_reason = ?2, updated_at = ?3
+                     WHERE withdraw_flow_id = ?1 AND withdraw_state = 'sent'",
                 )?
                 .execute(params![flow_id, a.reason, at])?;
                 events::record(
@@ -348,17 +368,19 @@ pub fn apply_answer(conn: &Connection, answer: &Answer, at: &str) -> Result<Appl
             .execute(params![flow_id, at])?;
             let (mut ok, mut ko) = (0, 0);
             for l in &c.lines {
-                let Some(id) = l
-                    .reference
-                    .strip_prefix('E')
-                    .and_then(|s| s.parse::<i64>().ok())
-                else {
-                    continue;
+                // E<id>: an enrolment line; R<id>: the withdrawal of enrolment <id>.
+                let (enrol, num) = match l.reference.split_at_checked(1) {
+                    Some(("E", n)) => (true, n),
+                    Some(("R", n)) => (false, n),
+                    _ => continue,
                 };
+                let Ok(id) = num.parse::<i64>() else { continue };
                 let row: Option<(String, Option<i64>)> = conn
-                    .prepare_cached(
-                        "SELECT siret, link_id FROM prestij_enrolments WHERE id = ?1 AND flow_id = ?2 AND state = 'sent'",
-                    )?
+                    .prepare_cached(if enrol {
+                        "SELECT siret, link_id FROM prestij_enrolments WHERE id = ?1 AND flow_id = ?2 AND state = 'sent'"
+                    } else {
+                        "SELECT siret, link_id FROM prestij_enrolments WHERE id = ?1 AND withdraw_flow_id = ?2 AND withdraw_state = 'sent'"
+                    })?
                     .query_row(params![id, flow_id], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?;
                 let Some((siret, link_id)) = row else {
@@ -366,15 +388,20 @@ pub fn apply_answer(conn: &Connection, answer: &Answer, at: &str) -> Result<Appl
                 };
                 if l.accepted {
                     ok += 1;
-                    conn.prepare_cached(
-                        "UPDATE prestij_enrolments SET state = 'accepted', updated_at = ?2 WHERE id = ?1",
-                    )?
+                    conn.prepare_cached(if enrol {
+                        "UPDATE prestij_enrolments SET state = 'accepted', updated_at = ?2 WHERE id = ?1"
+                    } else {
+                        "UPDATE prestij_enrolments SET withdraw_state = 'accepted', updated_at = ?2 WHERE id = ?1"
+                    })?
                     .execute(params![id, at])?;
                 } else {
                     ko += 1;
-                    conn.prepare_cached(
-                        "UPDATE prestij_enrolments SET state = 'rejected', reject_code = ?2, reject_reason = ?3, updated_at = ?4 WHERE id = ?1",
-                    )?
+                    // A rejected enrolment has nothing to withdraw.
+                    conn.prepare_cached(if enrol {
+                        "UPDATE prestij_enrolments SET state = 'rejected', withdraw_state = NULL, reject_code = ?2, reject_reason = ?3, updated_at = ?4 WHERE id = ?1"
+                    } else {
+                        "UPDATE prestij_enrolments SET withdraw_state = 'rejected', reject_code = ?2, reject_reason = ?3, updated_at = ?4 WHERE id = ?1"
+                    })?
                     .execute(params![id, l.code, l.reason, at])?;
                     let declaration_id: Option<i64> = match link_id {
                         Some(lid) => conn
@@ -396,6 +423,7 @@ pub fn apply_answer(conn: &Connection, answer: &Answer, at: &str) -> Result<Appl
                         &json!({
                             "siret": siret,
                             "nir": l.nir.masked(),
+                            "operation": if enrol { "enrolment" } else { "withdrawal" },
                             "code": l.code,
                             "reason": l.reason,
                             "flow": flow_id,
@@ -448,27 +476,55 @@ pub fn check_arl_deadlines(conn: &Connection, now: DateTime<Utc>) -> Result<usiz
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Summary {
     /// Enrolments by state (pending, sent, accepted, rejected).
-    pub enrolments: Vec<(String, i64)>,
-    /// Flows waiting for their ARL or CR.
+    pub enrolments: BTreeMap<String, i64>,
+    /// Enrolments waiting for the next GESTIP (state pending).
+    pub pending_enrolments: i64,
+    /// Withdrawals (GESTIP RAD) by state (pending, sent, accepted, rejected).
+    pub withdrawals: BTreeMap<String, i64>,
+    /// GESTIP flows waiting for their ARL or CR.
     pub awaiting_answer: i64,
+    /// Of which still without their ARL (built or delivered).
+    pub awaiting_arl: i64,
+    /// Of which acknowledged (ARL OK), waiting for the CR.
+    pub awaiting_cr: i64,
+    /// When the last BPIJ came in through Prest'IJ (RFC 3339), if ever.
+    pub last_bpij_received: Option<String>,
     /// BPIJ received, by source (api, spool, prestij).
-    pub bpij_by_source: Vec<(String, i64)>,
+    pub bpij_by_source: BTreeMap<String, i64>,
+    /// Open SFTP incidents ([`incident`]).
+    pub open_incidents: Vec<incident::Incident>,
 }
 
 pub fn summary(conn: &Connection) -> Result<Summary, JournalError> {
-    let pairs = |sql: &str| -> Result<Vec<(String, i64)>, JournalError> {
+    let pairs = |sql: &str| -> Result<BTreeMap<String, i64>, JournalError> {
         let mut stmt = conn.prepare_cached(sql)?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        Ok(rows.collect::<Result<_, _>>()?)
     };
+    let count =
+        |sql: &str| -> Result<i64, JournalError> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
+    let enrolments =
+        pairs("SELECT state, count(*) FROM prestij_enrolments GROUP BY state ORDER BY state")?;
     Ok(Summary {
-        enrolments: pairs("SELECT state, count(*) FROM prestij_enrolments GROUP BY state ORDER BY state")?,
-        awaiting_answer: conn.query_row(
+        pending_enrolments: enrolments.get("pending").copied().unwrap_or(0),
+        enrolments,
+        withdrawals: pairs(
+            "SELECT withdraw_state, count(*) FROM prestij_enrolments WHERE withdraw_state IS NOT NULL GROUP BY withdraw_state",
+        )?,
+        awaiting_answer: count(
             "SELECT count(*) FROM prestij_flows WHERE state IN ('built', 'delivered', 'acknowledged')",
-            [],
+        )?,
+        awaiting_arl: count(
+            "SELECT count(*) FROM prestij_flows WHERE state IN ('built', 'delivered')",
+        )?,
+        awaiting_cr: count("SELECT count(*) FROM prestij_flows WHERE state = 'acknowledged'")?,
+        last_bpij_received: conn.query_row(
+            "SELECT max(fetched_at) FROM bpij WHERE source = ?1",
+            [BPIJ_SOURCE],
             |r| r.get(0),
         )?,
         bpij_by_source: pairs("SELECT source, count(*) FROM bpij GROUP BY source ORDER BY source")?,
+        open_incidents: incident::open_all(conn)?,
     })
 }
 
@@ -538,11 +594,12 @@ pub fn employer_share(b: &crate::formats::bpij::Bpij) -> (Vec<(String, String)>,
 
 /// The `/metrics` gauges of [`summary`].
 pub fn render_metrics(out: &mut String, s: &Summary) {
-    let f = |v: &[(String, i64)]| {
+    let f = |v: &BTreeMap<String, i64>| {
         v.iter()
             .map(|(k, n)| (k.clone(), *n as f64))
             .collect::<Vec<_>>()
     };
+    let one = |n: i64| [(String::new(), n as f64)];
     crate::metrics::gauge(
         out,
         "ijgate_prestij_enrolments",
@@ -552,10 +609,24 @@ pub fn render_metrics(out: &mut String, s: &Summary) {
     );
     crate::metrics::gauge(
         out,
+        "ijgate_prestij_withdrawals",
+        "Prest'IJ withdrawals (GESTIP RAD), by state (pending, sent, accepted, rejected).",
+        "state",
+        &f(&s.withdrawals),
+    );
+    crate::metrics::gauge(
+        out,
         "ijgate_prestij_flows_awaiting_answer",
         "GESTIP flows waiting for their ARL or CR.",
         "",
-        &[(String::new(), s.awaiting_answer as f64)],
+        &one(s.awaiting_answer),
+    );
+    crate::metrics::gauge(
+        out,
+        "ijgate_prestij_open_incidents",
+        "Prest'IJ SFTP incidents open (one per insurer at most).",
+        "",
+        &one(s.open_incidents.len() as i64),
     );
     crate::metrics::gauge(
         out,
@@ -566,23 +637,50 @@ pub fn render_metrics(out: &mut String, s: &Summary) {
     );
 }
 
+/// The `prestij` object of `ijgate status --json` (`null` when Prest'IJ was never used).
+pub fn status_json(conn: &Connection) -> serde_json::Value {
+    match summary(conn) {
+        Ok(s) if !s.enrolments.is_empty() || !s.open_incidents.is_empty() => {
+            serde_json::to_value(&s).unwrap_or_default()
+        }
+        _ => serde_json::Value::Null,
+    }
+}
+
 /// The `ijgate status` lines (nothing when Prest'IJ was never used).
 pub fn print_status(conn: &Connection) {
     let Ok(s) = summary(conn) else { return };
-    if s.enrolments.is_empty() {
+    if s.enrolments.is_empty() && s.open_incidents.is_empty() {
         return;
     }
     println!("Prest'IJ enrolments:");
     for (state, n) in &s.enrolments {
         println!("  {state:<24} {n}");
     }
-    println!("Prest'IJ flows awaiting ARL/CR: {}", s.awaiting_answer);
+    if !s.withdrawals.is_empty() {
+        println!("Prest'IJ withdrawals:");
+        for (state, n) in &s.withdrawals {
+            println!("  {state:<24} {n}");
+        }
+    }
+    println!(
+        "Prest'IJ flows awaiting ARL/CR: {} ({} without ARL, {} without CR)",
+        s.awaiting_answer, s.awaiting_arl, s.awaiting_cr
+    );
+    println!(
+        "last BPIJ received through Prest'IJ: {}",
+        s.last_bpij_received.as_deref().unwrap_or("never")
+    );
     let by_source: Vec<String> = s
         .bpij_by_source
         .iter()
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
     println!("BPIJ received by source: {}", by_source.join(", "));
+    println!("Prest'IJ open incidents: {}", s.open_incidents.len());
+    for i in &s.open_incidents {
+        println!("  {}", incident::describe(i));
+    }
 }
 
 /// The `ijgate show` lines of a stoppage's enrolments.

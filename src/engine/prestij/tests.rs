@@ -310,7 +310,7 @@ fn a_missing_arl_alerts_once_and_an_arl_ko_rejects_the_flow() {
     assert_eq!(events_of(&j, EV_ARL_KO).len(), 1);
     let s = j.read_blocking(summary).unwrap();
     assert_eq!(s.awaiting_answer, 0);
-    assert_eq!(s.enrolments, vec![("rejected".to_string(), 1)]);
+    assert_eq!(s.enrolments, BTreeMap::from([("rejected".to_string(), 1)]));
 }
 
 #[test]

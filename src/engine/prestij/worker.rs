@@ -23,7 +23,7 @@ use crate::config::Config;
 use crate::engine::insurer::events;
 use crate::formats::{bpij::Bpij, gestip, xml_tree};
 use crate::journal::{Journal, now};
-use crate::metrics::PRESTIJ_FILES;
+use crate::metrics::{PRESTIJ_CYCLES, PRESTIJ_FILES, PRESTIJ_INCIDENTS};
 
 /// How often `in/` is looked at (answers and BPIJ are taken between two GESTIP cycles).
 const SCAN_EVERY: Duration = Duration::from_secs(1);
@@ -70,11 +70,12 @@ impl Folders {
     }
 }
 
-/// The SFTP link of one insurer: retry with backoff, one alert per incident and a notice
-/// when it works again (events `prestij_transfer_failed` / `prestij_transfer_restored`).
+/// The SFTP link of one insurer: retry with backoff, one journaled incident per outage
+/// ([`super::incident`]: it survives a restart, the alert engine raises and resolves it).
+/// Only the next try instant is in memory: after a restart the link is tried at once, and the
+/// backoff resumes from the incident's failure count.
 #[derive(Default)]
 struct SftpLink {
-    failures: u32,
     next_try: Option<tokio::time::Instant>,
 }
 
@@ -87,52 +88,54 @@ impl SftpLink {
         folders: &Folders,
         perms: Perms,
     ) {
+        use super::incident::{self, Change};
         if self
             .next_try
             .is_some_and(|t| t > tokio::time::Instant::now())
         {
             return;
         }
-        match transfer(cfg, folders, perms).await {
-            Ok(()) => {
-                if self.failures > 0 {
-                    tracing::info!(insurer = %code, "prestij: SFTP transfer works again");
-                    record(
-                        journal,
-                        super::EV_TRANSFER_RESTORED,
-                        code,
-                        serde_json::json!({"host": cfg.host}),
-                    )
-                    .await;
-                }
-                self.failures = 0;
+        let result = transfer(cfg, folders, perms).await;
+        let (c, host) = (code.to_string(), format!("{}:{}", cfg.host, cfg.port));
+        let error = result.err().map(|e| e.to_string());
+        let e2 = error.clone();
+        let change = journal
+            .write(move |conn| match &e2 {
+                None => incident::succeeded(conn, &c, &now()),
+                Some(e) => incident::failed(conn, &c, &host, e, &now()),
+            })
+            .await;
+        let change = match change {
+            Ok(ch) => ch,
+            Err(e) => {
+                // Not journaled: the next pass tries again (the transfer is idempotent).
+                PRESTIJ_FILES.inc("failed");
+                tracing::warn!(insurer = %code, error = %e, "prestij: SFTP incident not journaled");
+                return;
+            }
+        };
+        match (change, error) {
+            (Change::Resolved, _) => {
+                PRESTIJ_INCIDENTS.inc("resolved");
+                tracing::info!(insurer = %code, "prestij: SFTP transfer works again; incident resolved");
                 self.next_try = None;
             }
-            Err(e) => {
+            (_, None) => self.next_try = None,
+            (ch, Some(e)) => {
                 PRESTIJ_FILES.inc("failed");
-                if self.failures == 0 {
-                    record(
-                        journal,
-                        super::EV_TRANSFER_FAILED,
-                        code,
-                        serde_json::json!({"host": cfg.host, "error": e.to_string()}),
-                    )
-                    .await;
-                }
-                let wait = crate::channels::sftp::backoff(self.failures);
-                self.failures = self.failures.saturating_add(1);
+                let failures = match ch {
+                    Change::Continued { failures } => failures,
+                    _ => {
+                        PRESTIJ_INCIDENTS.inc("opened");
+                        1
+                    }
+                };
+                let wait = crate::channels::sftp::backoff(failures.saturating_sub(1));
                 self.next_try = Some(tokio::time::Instant::now() + wait);
-                tracing::warn!(insurer = %code, error = %e, retry_in = ?wait, "prestij: SFTP transfer failed");
+                tracing::warn!(insurer = %code, error = %e, retry_in = ?wait, failures, "prestij: SFTP transfer failed");
             }
         }
     }
-}
-
-async fn record(journal: &Journal, kind: &'static str, code: &str, detail: serde_json::Value) {
-    let code = code.to_string();
-    let _ = journal
-        .write(move |c| events::record(c, kind, Some(&code), None, None, &detail, &now()))
-        .await;
 }
 
 /// One SFTP exchange: every GESTIP of `out/` put (then moved to `sent/`), every remote file
@@ -213,6 +216,7 @@ pub async fn run(
         let _ = journal
             .write(|c| super::check_arl_deadlines(c, chrono::Utc::now()))
             .await;
+        PRESTIJ_CYCLES.inc();
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(SCAN_EVERY) => {}
