@@ -1,5 +1,5 @@
 //! The console's HTML (maud templates, checked at compile time), French or English labels,
-//! the stylesheet and the small polling script (served from the binary: the CSP allows
+//! the stylesheet and the small live-update script (served from the binary: the CSP allows
 //! scripts and styles from the console itself only).
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -8,8 +8,8 @@ use super::data::{DeclarationPage, InsurerBlock, Late, List, Overview, Search};
 use super::{Role, Who};
 
 pub const CSS: &str = include_str!("console.css");
-/// Refreshes the `data-live` parts of a page every few seconds (progressive enhancement: the
-/// pages read the same without it).
+/// Refreshes the `data-live` parts of a page when `/console/events` says something changed
+/// (progressive enhancement: the pages read the same without it).
 pub const JS: &str = include_str!("console.js");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +150,11 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "action_refused" => ("Action impossible", "Action refused"),
         "generated" => ("Généré à", "Generated at"),
         "back" => ("Retour", "Back"),
+        "live_on" => ("Mise à jour en direct", "Live updates"),
+        "live_off" => (
+            "Mise à jour en direct interrompue, reconnexion…",
+            "Live updates interrupted, reconnecting…",
+        ),
         _ => ("?", "?"),
     };
     match lang {
@@ -214,6 +219,9 @@ fn layout(lang: Lang, who: Option<&Who>, current: &str, title: &str, body: Marku
                         (tab("/console/late", "late"))
                         (tab("/console/insurers", "insurers"))
                     }
+                    // Filled in by console.js once the live stream is open; hidden without it.
+                    span #live-status .live role="status" aria-live="polite" hidden
+                        data-on=(t(lang, "live_on")) data-off=(t(lang, "live_off")) {}
                     @if let Some(w) = who {
                         span.who {
                             (t(lang, "signed_in")) " " (w.identity) " ("
@@ -385,6 +393,7 @@ pub fn declarations(lang: Lang, who: &Who, s: &Search, l: &List) -> Markup {
             label { (t(lang, "search_nir")) " " input type="password" name="nir" id="nir" autocomplete="off"; }
             button type="submit" { (t(lang, "search")) }
         }
+        div data-live id="live-list" {
         p { (l.total) " " (t(lang, "results")) }
         table.list {
             thead { tr {
@@ -401,6 +410,7 @@ pub fn declarations(lang: Lang, who: &Who, s: &Search, l: &List) -> Markup {
                     }
                 }
             }
+        }
         }
         @if s.nir.is_none() {
             nav.pages {
