@@ -36,17 +36,23 @@ fn have_browser() -> bool {
             .output()
             .is_ok_and(|o| o.status.success())
     };
-    let missing: Vec<&str> = ["chromium", "chromedriver", "certutil", "pk12util", "openssl"]
-        .into_iter()
-        .filter(|t| !tool(t))
-        .chain(
-            (!Command::new("python3")
-                .args(["-c", "import selenium"])
-                .output()
-                .is_ok_and(|o| o.status.success()))
-            .then_some("python3 selenium"),
-        )
-        .collect();
+    let missing: Vec<&str> = [
+        "chromium",
+        "chromedriver",
+        "certutil",
+        "pk12util",
+        "openssl",
+    ]
+    .into_iter()
+    .filter(|t| !tool(t))
+    .chain(
+        (!Command::new("python3")
+            .args(["-c", "import selenium"])
+            .output()
+            .is_ok_and(|o| o.status.success()))
+        .then_some("python3 selenium"),
+    )
+    .collect();
     if !missing.is_empty() {
         let required = std::env::var("CI").as_deref() == Ok("true")
             || std::env::var("IJGATE_REQUIRE_BROWSER").as_deref() == Ok("1");
@@ -86,7 +92,8 @@ fn console_in_a_real_browser_then_mtls_roles() {
     );
     for r in ["CONSOLE-1", "CONSOLE-2"] {
         assert!(
-            wait_until(T, || states(&site, r) == vec![("arret".into(), "failed".into())]),
+            wait_until(T, || states(&site, r)
+                == vec![("arret".into(), "failed".into())]),
             "{r}: {}",
             d.log_text()
         );
@@ -208,7 +215,9 @@ fn console_in_a_real_browser_then_mtls_roles() {
     let by_cert: Vec<(String, String)> = {
         let c = site.db();
         let mut s = c
-            .prepare("SELECT operator, action FROM console_actions WHERE operator != 'browser-test'")
+            .prepare(
+                "SELECT operator, action FROM console_actions WHERE operator != 'browser-test'",
+            )
             .unwrap();
         s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()

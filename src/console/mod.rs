@@ -503,7 +503,11 @@ pub async fn route(r: Req, journal: &Journal, cfg: Arc<Config>, peer: &Peer) -> 
                     let Ok(id) = id.parse::<i64>() else {
                         return not_found(lang, &who);
                     };
-                    match journal.read(move |conn| data::declaration(conn, id)).await {
+                    let cfg2 = cfg.clone();
+                    match journal
+                        .read(move |conn| data::declaration(conn, &cfg2, id, now))
+                        .await
+                    {
                         Ok(Some(d)) => html(
                             StatusCode::OK,
                             pages::declaration(lang, &who, &d, &csrf_token(&who.identity)),
