@@ -15,6 +15,9 @@ command -v /usr/sbin/sshd >/dev/null 2>&1 || missing+=(openssh-server)
 # A real browser for the console test (tests/console_browser.rs).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+# Client certificates in that browser: an NSS database (certutil, pk12util) fed a PKCS#12.
+command -v pk12util >/dev/null 2>&1 || missing+=(libnss3-tools)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${missing[*]}"
   as_root apt-get update -qq

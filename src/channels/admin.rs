@@ -77,6 +77,7 @@ pub async fn serve(listener: TcpListener, engine: Engine, stop: CancellationToke
         let engine = engine.clone();
         let watcher = graceful.watcher();
         let acceptor = acceptor.clone();
+        let stop = stop.clone();
         tokio::spawn(async move {
             let loopback = peer.ip().is_loopback();
             match acceptor {
@@ -85,7 +86,7 @@ pub async fn serve(listener: TcpListener, engine: Engine, stop: CancellationToke
                         loopback,
                         tls_identities: None,
                     };
-                    serve_conn(TokioIo::new(tcp), engine, who, watcher, peer).await
+                    serve_conn(TokioIo::new(tcp), engine, who, watcher, peer, stop).await
                 }
                 Some(a) => {
                     let hs =
@@ -107,7 +108,7 @@ pub async fn serve(listener: TcpListener, engine: Engine, stop: CancellationToke
                         loopback,
                         tls_identities: Some(ids),
                     };
-                    serve_conn(TokioIo::new(tls), engine, who, watcher, peer).await
+                    serve_conn(TokioIo::new(tls), engine, who, watcher, peer, stop).await
                 }
             }
         });
@@ -121,6 +122,7 @@ async fn serve_conn<I>(
     who: crate::console::Peer,
     watcher: hyper_util::server::graceful::Watcher,
     peer: SocketAddr,
+    stop: CancellationToken,
 ) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -128,7 +130,8 @@ async fn serve_conn<I>(
     let svc = hyper::service::service_fn(move |req| {
         let engine = engine.clone();
         let who = who.clone();
-        async move { Ok::<_, std::convert::Infallible>(handle(req, &engine, &who).await) }
+        let stop = stop.clone();
+        async move { Ok::<_, std::convert::Infallible>(handle(req, &engine, &who, &stop).await) }
     });
     let conn = hyper::server::conn::http1::Builder::new().serve_connection(io, svc);
     if let Err(e) = watcher.watch(conn).await {
@@ -177,13 +180,24 @@ async fn handle(
     req: Request<Incoming>,
     engine: &Engine,
     peer: &crate::console::Peer,
-) -> Response<Body> {
+    stop: &CancellationToken,
+) -> Response<crate::console::BoxedBody> {
     let cfg = engine.config.load_full();
     // The console authenticates by client certificate (or loopback) and roles, not by the
     // bearer token, which a browser cannot send.
     if crate::console::is_console_path(req.uri().path()) {
-        return crate::console::handle(req, &engine.journal, cfg, peer).await;
+        return crate::console::handle(req, &engine.journal, cfg, peer, stop).await;
     }
+    use http_body_util::BodyExt;
+    handle_admin(req, engine, cfg).await.map(BodyExt::boxed)
+}
+
+/// `/healthz` and `/metrics`.
+async fn handle_admin(
+    req: Request<Incoming>,
+    engine: &Engine,
+    cfg: std::sync::Arc<crate::config::Config>,
+) -> Response<Body> {
     if let Some(r) = refusal(&req, &cfg.admin) {
         return r;
     }

@@ -328,6 +328,7 @@ pub struct DepositRow {
     pub idflux: Option<String>,
     pub last_error: Option<String>,
     pub retryable: bool,
+    pub updated_at: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -370,9 +371,118 @@ pub struct DeclarationPage {
     pub returns: Vec<ReturnRow>,
     pub files: Vec<FileRow>,
     pub bpij: Vec<BpijRow>,
+    /// Why it is not finished yet, deposit by deposit ("in progress" never without a reason).
+    pub why: Vec<Why>,
 }
 
-pub fn declaration(conn: &Connection, id: i64) -> Result<Option<DeclarationPage>, JournalError> {
+/// What an unfinished deposit waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Why {
+    /// Queued: sent at `next_attempt_at` (after `attempts` tries, the last one failing with
+    /// `last_error`).
+    Pending {
+        deposit: i64,
+        next_attempt_at: String,
+        attempts: i64,
+        last_error: Option<String>,
+    },
+    /// The call to net-entreprises is under way since `since`.
+    Depositing { deposit: i64, since: String },
+    /// The call may have reached net-entreprises: reconciliation checks before sending again.
+    Uncertain { deposit: i64, since: String },
+    /// Deposited; return `nature` is awaited, due at `due` (from `[deadlines]`).
+    Return {
+        deposit: i64,
+        nature: String,
+        sent_at: String,
+        due: String,
+        overdue_s: Option<i64>,
+    },
+    /// Failed for good: an operator retries it (button, or `ijgate retry`).
+    Failed {
+        deposit: i64,
+        attempts: i64,
+        last_error: Option<String>,
+    },
+    /// Refused by net-entreprises (ARE): the file must be corrected and sent again.
+    Rejected {
+        deposit: i64,
+        last_error: Option<String>,
+    },
+}
+
+/// Why each deposit of a declaration is unfinished (pure: the page's rows, the deadlines, now).
+pub fn why(
+    deposits: &[DepositRow],
+    returns: &[ReturnRow],
+    cfg: &Config,
+    now: DateTime<Utc>,
+) -> Vec<Why> {
+    use crate::engine::exchange::decide::DepositState as S;
+    let mut out = Vec::new();
+    for d in deposits {
+        match S::parse(&d.state) {
+            Some(S::Pending) => out.push(Why::Pending {
+                deposit: d.id,
+                next_attempt_at: d.next_attempt_at.clone(),
+                attempts: d.attempts,
+                last_error: d.last_error.clone(),
+            }),
+            Some(S::Depositing) => out.push(Why::Depositing {
+                deposit: d.id,
+                since: d.updated_at.clone(),
+            }),
+            Some(S::Uncertain) => out.push(Why::Uncertain {
+                deposit: d.id,
+                since: d.updated_at.clone(),
+            }),
+            Some(S::Failed) => out.push(Why::Failed {
+                deposit: d.id,
+                attempts: d.attempts,
+                last_error: d.last_error.clone(),
+            }),
+            Some(S::Rejected) => out.push(Why::Rejected {
+                deposit: d.id,
+                last_error: d.last_error.clone(),
+            }),
+            Some(S::Deposited) => {
+                let (Some(idflux), Some(sent_at)) = (&d.idflux, &d.sent_at) else {
+                    continue;
+                };
+                let got = |n: &str| returns.iter().any(|r| &r.idflux == idflux && r.nature == n);
+                // A refusal (21, 22) ends the wait: nothing more comes for this file.
+                if got("21") || got("22") {
+                    continue;
+                }
+                let Some(sent) = parse_ts(sent_at) else {
+                    continue;
+                };
+                for (nature, deadline) in watched_natures(cfg) {
+                    if got(nature) {
+                        continue;
+                    }
+                    let due = deadline.due(sent);
+                    out.push(Why::Return {
+                        deposit: d.id,
+                        nature: nature.into(),
+                        sent_at: sent_at.clone(),
+                        due: ts(due),
+                        overdue_s: (due <= now).then(|| (now - due).num_seconds()),
+                    });
+                }
+            }
+            Some(S::Withdrawn) | None => {}
+        }
+    }
+    out
+}
+
+pub fn declaration(
+    conn: &Connection,
+    cfg: &Config,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<DeclarationPage>, JournalError> {
     let Some(mut decl) = query::declaration(conn, id)? else {
         return Ok(None);
     };
@@ -383,7 +493,7 @@ pub fn declaration(conn: &Connection, id: i64) -> Result<Option<DeclarationPage>
     })?;
     let deposits = conn
         .prepare_cached(
-            "SELECT id, nature, decl_type, state, attempts, next_attempt_at, sent_at, idflux, last_error
+            "SELECT id, nature, decl_type, state, attempts, next_attempt_at, sent_at, idflux, last_error, updated_at
              FROM deposits WHERE declaration_id = ?1 OR target_declaration_id = ?1 ORDER BY id",
         )?
         .query_map([id], |r| {
@@ -399,6 +509,7 @@ pub fn declaration(conn: &Connection, id: i64) -> Result<Option<DeclarationPage>
                 sent_at: r.get(6)?,
                 idflux: r.get(7)?,
                 last_error: r.get(8)?,
+                updated_at: r.get(9)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -453,6 +564,7 @@ pub fn declaration(conn: &Connection, id: i64) -> Result<Option<DeclarationPage>
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    let why = why(&deposits, &returns, cfg, now);
     Ok(Some(DeclarationPage {
         decl,
         nir_masked: crate::model::nir::mask(&nir),
@@ -460,6 +572,7 @@ pub fn declaration(conn: &Connection, id: i64) -> Result<Option<DeclarationPage>
         returns,
         files,
         bpij,
+        why,
     }))
 }
 

@@ -16,6 +16,7 @@
 //!   nosniff, no-referrer, and `no-store` (pages carry personal data).
 
 pub mod data;
+pub mod live;
 pub mod pages;
 
 use bytes::Bytes;
@@ -238,6 +239,8 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 pub type Body = Full<Bytes>;
+/// The listener's body type: a whole page, or the live event stream.
+pub type BoxedBody = http_body_util::combinators::BoxBody<Bytes, std::convert::Infallible>;
 
 /// Console events worth counting (refusals, CSRF failures, actions, journal errors).
 pub use crate::metrics::CONSOLE_EVENTS as EVENTS;
@@ -300,8 +303,56 @@ pub struct Req {
 /// Largest form body accepted.
 const MAX_FORM: usize = 16 * 1024;
 
-/// Reads a hyper request into a [`Req`] and answers it.
+/// Reads a hyper request into a [`Req`] and answers it; `GET /console/events` is the live
+/// event stream ([`live`]), which ends when `stop` fires.
 pub async fn handle(
+    req: Request<hyper::body::Incoming>,
+    journal: &Journal,
+    cfg: Arc<Config>,
+    peer: &Peer,
+    stop: &tokio_util::sync::CancellationToken,
+) -> Response<BoxedBody> {
+    if req.method() == Method::GET && req.uri().path() == "/console/events" {
+        return events(journal, &cfg, peer, stop);
+    }
+    handle_page(req, journal, cfg, peer)
+        .await
+        .map(BodyExt::boxed)
+}
+
+/// `GET /console/events`: same access rule as the pages (a viewer may listen).
+fn events(
+    journal: &Journal,
+    cfg: &Config,
+    peer: &Peer,
+    stop: &tokio_util::sync::CancellationToken,
+) -> Response<BoxedBody> {
+    let c = &cfg.console;
+    if !c.enabled {
+        return answer(StatusCode::NOT_FOUND, "text/plain", "not found\n").map(BodyExt::boxed);
+    }
+    if let Err(why) = authenticate(c, peer) {
+        EVENTS.inc("refused");
+        return html(StatusCode::FORBIDDEN, pages::refused(c.lang(), why)).map(BodyExt::boxed);
+    }
+    let Some(body) = live::stream(journal, stop) else {
+        EVENTS.inc("live_refused");
+        return answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/plain",
+            "too many live streams\n",
+        )
+        .map(BodyExt::boxed);
+    };
+    EVENTS.inc("live_streams");
+    let mut r = answer(StatusCode::OK, "text/event-stream; charset=utf-8", "").map(|_| body);
+    // Reverse proxies (nginx) would otherwise buffer the stream.
+    r.headers_mut()
+        .insert("x-accel-buffering", header::HeaderValue::from_static("no"));
+    r
+}
+
+async fn handle_page(
     req: Request<hyper::body::Incoming>,
     journal: &Journal,
     cfg: Arc<Config>,
@@ -452,7 +503,11 @@ pub async fn route(r: Req, journal: &Journal, cfg: Arc<Config>, peer: &Peer) -> 
                     let Ok(id) = id.parse::<i64>() else {
                         return not_found(lang, &who);
                     };
-                    match journal.read(move |conn| data::declaration(conn, id)).await {
+                    let cfg2 = cfg.clone();
+                    match journal
+                        .read(move |conn| data::declaration(conn, &cfg2, id, now))
+                        .await
+                    {
                         Ok(Some(d)) => html(
                             StatusCode::OK,
                             pages::declaration(lang, &who, &d, &csrf_token(&who.identity)),

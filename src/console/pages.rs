@@ -1,15 +1,15 @@
 //! The console's HTML (maud templates, checked at compile time), French or English labels,
-//! the stylesheet and the small polling script (served from the binary: the CSP allows
+//! the stylesheet and the small live-update script (served from the binary: the CSP allows
 //! scripts and styles from the console itself only).
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::data::{DeclarationPage, InsurerBlock, Late, List, Overview, Search};
+use super::data::{DeclarationPage, InsurerBlock, Late, List, Overview, Search, Why};
 use super::{Role, Who};
 
 pub const CSS: &str = include_str!("console.css");
-/// Refreshes the `data-live` parts of a page every few seconds (progressive enhancement: the
-/// pages read the same without it).
+/// Refreshes the `data-live` parts of a page when `/console/events` says something changed
+/// (progressive enhancement: the pages read the same without it).
 pub const JS: &str = include_str!("console.js");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +150,19 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "action_refused" => ("Action impossible", "Action refused"),
         "generated" => ("Généré à", "Generated at"),
         "back" => ("Retour", "Back"),
+        "why" => ("Pourquoi ce n'est pas terminé", "Why it is not finished"),
+        "r11" => ("certificat de conformité", "certificate of conformity"),
+        "r30" => ("accusé de réception CNAM", "CNAM acknowledgement"),
+        "r31" => ("compte rendu métier CNAM", "CNAM business report"),
+        "r51" => (
+            "compte rendu de l'organisme complémentaire",
+            "insurer report",
+        ),
+        "live_on" => ("Mise à jour en direct", "Live updates"),
+        "live_off" => (
+            "Mise à jour en direct interrompue, reconnexion…",
+            "Live updates interrupted, reconnecting…",
+        ),
         _ => ("?", "?"),
     };
     match lang {
@@ -214,6 +227,9 @@ fn layout(lang: Lang, who: Option<&Who>, current: &str, title: &str, body: Marku
                         (tab("/console/late", "late"))
                         (tab("/console/insurers", "insurers"))
                     }
+                    // Filled in by console.js once the live stream is open; hidden without it.
+                    span #live-status .live role="status" aria-live="polite" hidden
+                        data-on=(t(lang, "live_on")) data-off=(t(lang, "live_off")) {}
                     @if let Some(w) = who {
                         span.who {
                             (t(lang, "signed_in")) " " (w.identity) " ("
@@ -385,6 +401,7 @@ pub fn declarations(lang: Lang, who: &Who, s: &Search, l: &List) -> Markup {
             label { (t(lang, "search_nir")) " " input type="password" name="nir" id="nir" autocomplete="off"; }
             button type="submit" { (t(lang, "search")) }
         }
+        div data-live id="live-list" {
         p { (l.total) " " (t(lang, "results")) }
         table.list {
             thead { tr {
@@ -401,6 +418,7 @@ pub fn declarations(lang: Lang, who: &Who, s: &Search, l: &List) -> Markup {
                     }
                 }
             }
+        }
         }
         @if s.nir.is_none() {
             nav.pages {
@@ -440,6 +458,111 @@ fn action_form(
     }
 }
 
+/// One reason a declaration is still in progress, as a sentence.
+pub fn why_line(lang: Lang, w: &Why) -> String {
+    let fr = lang == Lang::Fr;
+    let err = |e: &Option<String>| e.clone().unwrap_or_else(|| "—".into());
+    match w {
+        Why::Pending {
+            deposit,
+            next_attempt_at,
+            attempts,
+            last_error,
+        } => {
+            let at = when(next_attempt_at);
+            match (fr, *attempts) {
+                (true, 0) => format!("Dépôt {deposit} en file : envoi prévu à {at} UTC."),
+                (false, 0) => format!("Deposit {deposit} queued: to be sent at {at} UTC."),
+                (true, n) => format!(
+                    "Dépôt {deposit} : {n} tentative(s) échouée(s) (dernière erreur : {}), nouvel essai à {at} UTC.",
+                    err(last_error)
+                ),
+                (false, n) => format!(
+                    "Deposit {deposit}: {n} failed attempt(s) (last error: {}), next attempt at {at} UTC.",
+                    err(last_error)
+                ),
+            }
+        }
+        Why::Depositing { deposit, since } if fr => format!(
+            "Dépôt {deposit} : envoi à net-entreprises en cours depuis {} UTC.",
+            when(since)
+        ),
+        Why::Depositing { deposit, since } => format!(
+            "Deposit {deposit}: being sent to net-entreprises since {} UTC.",
+            when(since)
+        ),
+        Why::Uncertain { deposit, since } if fr => format!(
+            "Dépôt {deposit} : l'envoi a peut-être abouti (réponse perdue) ; ijgate vérifie auprès de net-entreprises avant tout nouvel envoi (depuis {} UTC).",
+            when(since)
+        ),
+        Why::Uncertain { deposit, since } => format!(
+            "Deposit {deposit}: the call may have landed (answer lost); ijgate checks with net-entreprises before sending again (since {} UTC).",
+            when(since)
+        ),
+        Why::Return {
+            deposit,
+            nature,
+            sent_at,
+            due,
+            overdue_s,
+        } => {
+            let label = t(lang, &format!("r{nature}"));
+            let late = overdue_s
+                .map(|s| {
+                    format!(
+                        " — {} {}",
+                        t(lang, "overdue").to_lowercase(),
+                        human(lang, s)
+                    )
+                })
+                .unwrap_or_default();
+            if fr {
+                format!(
+                    "Dépôt {deposit} (envoyé à {} UTC) : attend le retour {nature} ({label}), échéance {} UTC{late}.",
+                    when(sent_at),
+                    when(due)
+                )
+            } else {
+                format!(
+                    "Deposit {deposit} (sent at {} UTC): waiting for return {nature} ({label}), due at {} UTC{late}.",
+                    when(sent_at),
+                    when(due)
+                )
+            }
+        }
+        Why::Failed {
+            deposit,
+            attempts,
+            last_error,
+        } if fr => format!(
+            "Dépôt {deposit} en échec après {attempts} tentative(s) : {}. Un opérateur le relance (bouton ou `ijgate retry`).",
+            err(last_error)
+        ),
+        Why::Failed {
+            deposit,
+            attempts,
+            last_error,
+        } => format!(
+            "Deposit {deposit} failed after {attempts} attempt(s): {}. An operator retries it (button or `ijgate retry`).",
+            err(last_error)
+        ),
+        Why::Rejected {
+            deposit,
+            last_error,
+        } if fr => format!(
+            "Dépôt {deposit} refusé par net-entreprises : {}. À corriger dans la saisie RH puis renvoyer.",
+            err(last_error)
+        ),
+        Why::Rejected {
+            deposit,
+            last_error,
+        } => format!(
+            "Deposit {deposit} refused by net-entreprises: {}. Correct the HR entry and send it again.",
+            err(last_error)
+        ),
+    }
+}
+
 /// The timeline line as `ijgate show` prints it: time, event, (channel: name line N), detail.
 pub fn timeline_line(h: &crate::journal::query::HistoryEntry) -> (String, String, String, String) {
     let src = h
@@ -473,6 +596,16 @@ pub fn declaration(lang: Lang, who: &Who, p: &DeclarationPage, csrf: &str) -> Ma
                 dt { (t(lang, "nir")) } dd { code { (p.nir_masked) } }
                 @if d.test { dt { (t(lang, "test")) } dd { span.test { (t(lang, "test_yes")) " (S10.G00.00.005 = 01)" } } }
                 @if let Some(k) = &d.last_error_kind { dt { (t(lang, "last_error")) } dd { (k) } }
+            }
+            @if !p.why.is_empty() {
+                h2 { (t(lang, "why")) }
+                ul id="why" {
+                    @for w in &p.why {
+                        li class=(if matches!(w, Why::Return { overdue_s: Some(_), .. } | Why::Failed { .. } | Why::Rejected { .. }) { "error" } else { "" }) {
+                            (why_line(lang, w))
+                        }
+                    }
+                }
             }
             h2 { (t(lang, "timeline")) }
             table id="timeline" {

@@ -176,6 +176,11 @@ async fn declaration_page_shows_the_timeline_as_show_prints_it() {
         !body.contains("act-retry"),
         "a viewer gets no action button"
     );
+    // Not finished, and the page says why.
+    assert!(
+        body.contains("Dépôt 1 en échec après 5 tentative(s) : HTTP 503."),
+        "{body}"
+    );
     let (st, _, _) = call(get("/console/declarations/99"), &j, &cfg, &local()).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 }
@@ -396,4 +401,93 @@ async fn insurer_view_counts_guarantees_below_franchise_and_complements() {
             .unwrap()
             .contains("attachment")
     );
+}
+
+fn deposit(id: i64, state: &str, idflux: Option<&str>, sent_at: Option<&str>) -> data::DepositRow {
+    data::DepositRow {
+        id,
+        nature: "04".into(),
+        decl_type: "01".into(),
+        state: state.into(),
+        attempts: 2,
+        next_attempt_at: "2026-11-02T09:05:00.000Z".into(),
+        sent_at: sent_at.map(str::to_string),
+        idflux: idflux.map(str::to_string),
+        last_error: Some("HTTP 503".into()),
+        retryable: false,
+        updated_at: "2026-11-02T09:00:00.000Z".into(),
+    }
+}
+
+fn ret(idflux: &str, nature: &str) -> data::ReturnRow {
+    data::ReturnRow {
+        id: 1,
+        idflux: idflux.into(),
+        nature: nature.into(),
+        return_id: "1".into(),
+        statut: None,
+        outcome: None,
+        fetched_at: "2026-11-02T09:10:00.000Z".into(),
+        has_raw: false,
+    }
+}
+
+/// "In progress" always says why: the awaited returns with their deadlines (domain.md §6
+/// defaults: 11 and 30 within 1 h, 31 within 4 h), the next retry, reconciliation.
+#[test]
+fn an_unfinished_declaration_says_what_it_waits_for() {
+    use data::Why;
+    let d = tempfile::tempdir().unwrap();
+    let (_j, cfg) = fixture(d.path(), "viewer");
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-02T11:00:00Z")
+        .unwrap()
+        .to_utc();
+    let sent = "2026-11-02T09:00:00.000Z";
+    let w = data::why(
+        &[deposit(7, "deposited", Some("F7"), Some(sent))],
+        &[ret("F7", "11")],
+        &cfg,
+        now,
+    );
+    assert_eq!(
+        w,
+        vec![
+            Why::Return {
+                deposit: 7,
+                nature: "30".into(),
+                sent_at: sent.into(),
+                due: "2026-11-02T10:00:00.000Z".into(),
+                overdue_s: Some(3600),
+            },
+            Why::Return {
+                deposit: 7,
+                nature: "31".into(),
+                sent_at: sent.into(),
+                due: "2026-11-02T13:00:00.000Z".into(),
+                overdue_s: None,
+            },
+        ]
+    );
+    assert_eq!(
+        pages::why_line(pages::Lang::Fr, &w[0]),
+        "Dépôt 7 (envoyé à 2026-11-02 09:00:00 UTC) : attend le retour 30 (accusé de réception CNAM), échéance 2026-11-02 10:00:00 UTC — en retard 1 h 00 min."
+    );
+    // A refusal (21) ends the wait; a pending deposit says when it is tried again.
+    assert!(
+        data::why(
+            &[deposit(7, "deposited", Some("F7"), Some(sent))],
+            &[ret("F7", "21")],
+            &cfg,
+            now
+        )
+        .is_empty()
+    );
+    let p = data::why(&[deposit(8, "pending", None, None)], &[], &cfg, now);
+    assert_eq!(
+        pages::why_line(pages::Lang::En, &p[0]),
+        "Deposit 8: 2 failed attempt(s) (last error: HTTP 503), next attempt at 2026-11-02 09:05:00 UTC."
+    );
+    let u = data::why(&[deposit(9, "uncertain", None, None)], &[], &cfg, now);
+    assert!(matches!(u[0], Why::Uncertain { deposit: 9, .. }));
+    assert!(data::why(&[deposit(10, "withdrawn", None, None)], &[], &cfg, now).is_empty());
 }

@@ -100,6 +100,9 @@ pub struct Journal {
     path: PathBuf,
     readers: Arc<Mutex<Vec<Connection>>>,
     stats: Arc<Stats>,
+    /// Bumped after every successful commit: live views (the console's server-sent events)
+    /// wait on it instead of polling the database.
+    committed: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 /// Counters for benchmarks and metrics.
@@ -173,9 +176,11 @@ impl Journal {
         let (sender, receiver) = mpsc::channel::<Job>();
         let stats = Arc::new(Stats::default());
         let st = stats.clone();
+        let committed = Arc::new(tokio::sync::watch::Sender::new(0u64));
+        let cm = committed.clone();
         std::thread::Builder::new()
             .name("journal-writer".into())
-            .spawn(move || writer_loop(conn, receiver, st))
+            .spawn(move || writer_loop(conn, receiver, st, cm))
             .map_err(|source| JournalError::Io {
                 path: path.into(),
                 source,
@@ -185,6 +190,7 @@ impl Journal {
             path: path.to_path_buf(),
             readers: Arc::new(Mutex::new(Vec::new())),
             stats,
+            committed,
         })
     }
 
@@ -194,6 +200,12 @@ impl Journal {
 
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// Changes (to a count of commits) once each batch is durable: what a reader sees after
+    /// a change includes that batch.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.committed.subscribe()
     }
 
     fn submit<R: Send + 'static>(
@@ -292,7 +304,12 @@ impl Journal {
     }
 }
 
-fn writer_loop(conn: Connection, receiver: mpsc::Receiver<Job>, stats: Arc<Stats>) {
+fn writer_loop(
+    conn: Connection,
+    receiver: mpsc::Receiver<Job>,
+    stats: Arc<Stats>,
+    committed: Arc<tokio::sync::watch::Sender<u64>>,
+) {
     use std::sync::atomic::Ordering::Relaxed;
     while let Ok(first) = receiver.recv() {
         let mut jobs = vec![first];
@@ -340,8 +357,11 @@ fn writer_loop(conn: Connection, receiver: mpsc::Receiver<Job>, stats: Arc<Stats
             tracing::error!(error = %e, "journal: commit failed, rolling back the batch");
             let _ = conn.execute_batch("ROLLBACK");
         }
-        stats.commits.fetch_add(1, Relaxed);
+        let n = stats.commits.fetch_add(1, Relaxed) + 1;
         stats.jobs.fetch_add(completions.len() as u64, Relaxed);
+        if commit.is_ok() {
+            committed.send_replace(n);
+        }
         for (c, savepoint_err) in completions {
             match (&commit, savepoint_err) {
                 (Ok(()), None) => c(Ok(())),

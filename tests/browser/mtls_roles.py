@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
-"""The console's mutual-TLS role check, with an HTTP client (client certificates in headless
-Chromium need a system-wide policy: tests/console_browser.rs says why this part is not in the
-browser).
+"""The console's mutual-TLS role check with an HTTP client, beside the browser's
+(tests/browser/console_mtls_browser.py): the CSRF token is checked on the TLS listener too.
 
 Usage: mtls_roles.py HOST:PORT CA OPERATOR_CERT OPERATOR_KEY VIEWER_CERT VIEWER_KEY
 Exit 0 when: no certificate → handshake refused; viewer → reads, POST refused (403);
