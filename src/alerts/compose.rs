@@ -108,6 +108,10 @@ fn advice(condition: &str, kind: &str) -> &'static str {
             "Vérifiez les paramètres net-entreprises et le journal du service, puis relancez \
              (ijgate retry ID)."
         }
+        c if c.starts_with("missing_dsn") => {
+            "Relancez l'entreprise (ou son tiers déclarant) : sa DSN du mois n'est pas parvenue. \
+             L'alerte se clôt d'elle-même à réception du lot dans spool/inbound/dsn/."
+        }
         c if c.starts_with("cert_expiry") => {
             "Renouvelez le certificat puis rechargez ijgate (systemctl reload ijgate)."
         }
