@@ -203,9 +203,11 @@ pub fn take_lot(conn: &Connection, lot: &TakenLot, at: &str) -> Result<bool, Jou
             [&adh.siret],
             |r| r.get(0),
         )?;
+        // (This lot's month counts even when nobody in it is affiliated.)
         if let Some(cutoff) = newest
             .and_then(|n| NaiveDate::parse_from_str(&n, "%Y-%m-%d").ok())
-            .and_then(|n| n.checked_sub_months(chrono::Months::new(1)))
+            .map_or(adh.month, |n| n.max(adh.month))
+            .checked_sub_months(chrono::Months::new(1))
         {
             conn.execute(
                 "DELETE FROM dsn_snapshots WHERE siret = ?1 AND month < ?2",
