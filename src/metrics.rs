@@ -170,6 +170,12 @@ pub static DSN_MISSING_DECLARATIONS: Counter = Counter::new(
     "Establishments of the fiches found without a DSN after its due day (MDSN01).",
 );
 
+pub static DSN_MONTH_TO_MONTH: LabeledCounter = LabeledCounter::new(
+    "ijgate_dsn_month_to_month_findings_total",
+    "Month-to-month findings of the DSN door (counted once per lot taken), by check (MSAL01, MCTR01, MAFF01, MCOT01).",
+    "check",
+);
+
 pub static PRESTIJ_FILES: LabeledCounter = LabeledCounter::new(
     "ijgate_prestij_files_total",
     "Prest'IJ exchange files, by outcome (gestip_sent, answer, bpij, rejected, failed).",
@@ -210,6 +216,7 @@ fn families(out: &mut String) {
     PRESTIJ_INCIDENTS.render(out);
     PRESTIJ_AFFILIATIONS.render(out);
     DSN_MISSING_DECLARATIONS.render(out);
+    DSN_MONTH_TO_MONTH.render(out);
     DEPOSIT_FAILURES.render(out);
     BPIJ_DISPATCHED.render(out);
     ALERTS_SENT.render(out);
@@ -278,6 +285,11 @@ pub fn dsn_declaration_missing(siret: &str, month: &str) {
         month,
         "dsn: MDSN01 no DSN received after its due day"
     );
+}
+
+/// The DSN door reported a month-to-month finding of a lot it took.
+pub fn dsn_month_to_month(check: &str) {
+    DSN_MONTH_TO_MONTH.inc(check);
 }
 
 #[cfg(test)]

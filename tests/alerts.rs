@@ -647,3 +647,90 @@ calls_to = ["rh@entreprise.example.fr"]
         "attachments missing:\n{m}"
     );
 }
+
+/// MDSN01 as an alert (issue 11): an establishment of the fiches without its DSN for last month
+/// once the due day passed is mailed to `[alerts] to`; the DSN dropped at the door resolves it
+/// (a "RÉSOLU" mail). The lot is tests/fixtures/dsn/lac_2026_03_clean.dsn made the
+/// establishment's (NIC 00026 of fiche_lac_p0999_etab2.xml) and last month's.
+#[test]
+fn missing_dsn_is_mailed_then_resolved_when_the_lot_arrives() {
+    use chrono::Datelike;
+    if !have_aiosmtpd() {
+        return;
+    }
+    let today = chrono::Local::now().date_naive();
+    if today.day() == 1 {
+        println!("skipped: on the 1st the due day (1) has not passed");
+        return;
+    }
+    let port = free_port();
+    let mailbox = tempfile::tempdir().unwrap();
+    let _smtp = start_smtp(port, mailbox.path());
+    let fiche = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/dsn/fiche_lac_p0999_etab2.xml"
+    );
+    let site = site_with(
+        "",
+        port,
+        "",
+        &format!("[dsn]\nsettle_time = \"200ms\"\nfiches = [\"{fiche}\"]\ndue_day = 1\n"),
+    );
+    let d = site.start();
+    let about = |m: &String| subject(m).contains("DSN mensuelle non reçue");
+    assert!(
+        wait_until(T, || mails(mailbox.path()).iter().any(about)),
+        "no MDSN01 mail:\n{}",
+        d.log_text()
+    );
+    let first: Vec<String> = mails(mailbox.path()).into_iter().filter(about).collect();
+    assert_eq!(first.len(), 1, "{first:#?}");
+    assert!(subject(&first[0]).contains("ALERTE"), "{}", first[0]);
+    assert!(
+        subject(&first[0]).contains("48765432100026"),
+        "{}",
+        first[0]
+    );
+    let month = today.with_day(1).unwrap() - chrono::Months::new(1);
+    assert!(
+        body(&first[0]).contains(&month.format("%m/%Y").to_string()),
+        "{}",
+        body(&first[0])
+    );
+    // Last month's DSN of that establishment arrives.
+    let lot = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/dsn/lac_2026_03_clean.dsn"
+    ))
+    .unwrap()
+    .replace(
+        "S20.G00.05.005,'01032026'",
+        &format!("S20.G00.05.005,'{}'", month.format("%d%m%Y")),
+    )
+    .replace("S21.G00.11.001,'00018'", "S21.G00.11.001,'00026'");
+    let inbound = site.path("spool/inbound/dsn");
+    std::fs::write(inbound.join(".late.part"), lot).unwrap();
+    std::fs::rename(inbound.join(".late.part"), inbound.join("late.dsn")).unwrap();
+    assert!(
+        wait_until(T, || mails(mailbox.path())
+            .iter()
+            .filter(|m| about(m))
+            .count()
+            >= 2),
+        "no resolved mail:\n{}",
+        d.log_text()
+    );
+    let all: Vec<String> = mails(mailbox.path()).into_iter().filter(about).collect();
+    assert_eq!(all.len(), 2, "{all:#?}");
+    assert!(subject(&all[1]).contains("RÉSOLU"), "{}", all[1]);
+    // The mail is marked sent once the SMTP server accepted it (just after it saved it).
+    let cond = format!("missing_dsn:48765432100026:{}", month.format("%Y-%m"));
+    assert!(
+        wait_until(T, || alert_rows(&site, &cond)
+            .iter()
+            .map(|r| (r.0.as_str(), r.1.as_str()))
+            .eq([("resolved", "sent")])),
+        "{:?}",
+        alert_rows(&site, &cond)
+    );
+}

@@ -31,7 +31,7 @@ pub fn single(a: &Due) -> (String, String) {
     let mut body = String::new();
     body.push_str(&format!("{tag} : {}\n\n", title(&a.condition)));
     body.push_str(&format!("{}\n\n", a.detail));
-    if let Some(r) = &a.hr_ref {
+    if let Some(r) = a.hr_ref.as_ref().filter(|r| !r.is_empty()) {
         body.push_str(&format!("Référence RH : {r}\n"));
     }
     if let Some(s) = &a.siret {
@@ -83,9 +83,12 @@ fn tag(kind: &str) -> &'static str {
 }
 
 fn who(a: &Due) -> String {
-    match (&a.hr_ref, &a.siret) {
+    // Installation-wide and DSN alerts have no HR reference (stored empty).
+    let hr_ref = a.hr_ref.as_ref().filter(|r| !r.is_empty());
+    match (hr_ref, &a.siret) {
         (Some(r), Some(s)) => format!(" - {r} (SIRET {s})"),
         (Some(r), None) => format!(" - {r}"),
+        (None, Some(s)) if !s.is_empty() => format!(" (SIRET {s})"),
         _ => String::new(),
     }
 }
@@ -107,6 +110,10 @@ fn advice(condition: &str, kind: &str) -> &'static str {
         "failed" => {
             "Vérifiez les paramètres net-entreprises et le journal du service, puis relancez \
              (ijgate retry ID)."
+        }
+        c if c.starts_with("missing_dsn") => {
+            "Relancez l'entreprise (ou son tiers déclarant) : sa DSN du mois n'est pas parvenue. \
+             L'alerte se clôt d'elle-même à réception du lot dans spool/inbound/dsn/."
         }
         c if c.starts_with("cert_expiry") => {
             "Renouvelez le certificat puis rechargez ijgate (systemctl reload ijgate)."

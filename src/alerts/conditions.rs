@@ -90,6 +90,9 @@ pub const EVENT_ALERTS: &[&str] = &[
     "prestij_bad_file",
     // An SFTP incident while it lasts (`prestij_transfer:<insurer>:<incident id>`).
     "prestij_transfer",
+    // A DSN of the insurer's fiches not received by its due day (MDSN01,
+    // `missing_dsn:<SIRET>:<YYYY-MM>`, journal::dsn_door), resolved when it arrives.
+    "missing_dsn",
 ];
 
 /// The kind of an event condition (`bpij_unmatched:42` → `bpij_unmatched`).
@@ -141,6 +144,9 @@ pub fn title(condition: &str) -> String {
             "transfert SFTP Prest'IJ en échec (nouvel essai avec délai croissant)".into()
         }
         c if c.starts_with("cert_expiry") => "certificat proche de son expiration".into(),
+        c if event_kind(c) == "missing_dsn" => {
+            "DSN mensuelle non reçue à l'échéance (MDSN01)".into()
+        }
         c => c.replace('_', " "),
     }
 }

@@ -153,6 +153,17 @@ pub fn read_facts(conn: &Connection, cfg: &Config) -> Result<Facts, JournalError
             detail: crate::engine::prestij::incident::describe(&x),
         });
     }
+    // DSN of the fiches not received by their due day (MDSN01): one alert per establishment
+    // and month while it lasts (the DSN door resolves it when the lot arrives).
+    for m in crate::journal::dsn_door::open_missing(conn)? {
+        f.events.push(EventFact {
+            declaration_id: 0,
+            siret: m.siret.clone(),
+            hr_ref: String::new(),
+            what: format!("missing_dsn:{}:{}", m.siret, m.month),
+            detail: m.detail,
+        });
+    }
     // The insurer side records its alertable events apart (an unmatched BPIJ line has no
     // declaration): each becomes its own alert, keyed by the event id, and is marked as taken.
     let events = crate::engine::insurer::events::pending(conn, 500)?;

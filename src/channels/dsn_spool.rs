@@ -120,7 +120,57 @@ pub fn process_one(
             Err(e) => errors.push(format!("fiche {}: {e}", f.display())),
         }
     }
-    match crate::dsn::cli::process_file(path, &loaded, &dirs.calls) {
+    // A lot already taken (read again after a crash before it was archived, or dropped
+    // twice): archived as is; its outputs were written the first time, and it is neither
+    // compared nor counted again.
+    let sha256 = match journal {
+        Some(j) => {
+            let sha = fsio_sha256(path)?;
+            let s = sha.clone();
+            let taken = j
+                .read_blocking(move |c| crate::journal::dsn_door::lot_taken(c, &s))
+                .map_err(std::io::Error::other)?;
+            if let Some(at) = taken {
+                tracing::info!(file = %name, taken_at = %at, "dsn: lot already taken, archived without a second reading");
+                let dest = fsio::free_name(&dirs.archive, &name);
+                fsio::move_spool_file(path, &dest, perms)?;
+                return Ok(dest);
+            }
+            Some(sha)
+        }
+        None => None,
+    };
+    let load = |d: &crate::dsn::model::Declaration| match journal {
+        Some(j) => j
+            .read_blocking(|c| crate::journal::dsn_door::previous_of(c, d))
+            .map_err(|e| e.to_string()),
+        None => Ok(Vec::new()),
+    };
+    let mut individuals: Vec<LotIndividual> = Vec::new();
+    let mut collect = |d: &crate::dsn::model::Declaration,
+                       e: &crate::dsn::model::Establishment,
+                       i: &crate::dsn::model::Individual| {
+        if let Some(x) = LotIndividual::of(d, e, i) {
+            individuals.push(x);
+        }
+    };
+    let door = crate::dsn::cli::DoorInput {
+        name: &name,
+        previous: if journal.is_some() {
+            crate::dsn::analyze::Previous::Loaded(&load)
+        } else {
+            crate::dsn::analyze::Previous::Given(&[])
+        },
+        on_individual: journal.is_some().then_some(&mut collect as _),
+    };
+    match crate::dsn::cli::process_file_with(path, &loaded, &dirs.calls, door) {
+        Ok(report) if report.previous_error.is_some() => {
+            // The comparison would be incomplete: the lot stays in inbound/ and is read again.
+            Err(std::io::Error::other(format!(
+                "previous month's snapshots unreadable: {}",
+                report.previous_error.unwrap_or_default()
+            )))
+        }
         Ok(report) => {
             tracing::info!(
                 file = %name, declarations = report.declarations, anomalies = report.anomalies,
@@ -154,6 +204,9 @@ pub fn process_one(
                     tracing::warn!(file = %name, findings = findings.len(), "dsn: stoppages differ between the DSN and the journal");
                 }
             }
+            if let (Some(j), Some(sha256)) = (journal, sha256) {
+                take(j, &name, sha256, report, individuals)?;
+            }
             let dest = fsio::free_name(&dirs.archive, &name);
             fsio::move_spool_file(path, &dest, perms)?;
             Ok(dest)
@@ -180,6 +233,158 @@ pub fn process_one(
     }
 }
 
+/// SHA-256 of a file, read in blocks (a lot can be gigabytes).
+fn fsio_sha256(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Takes an analysed lot in one journal transaction: the lot recorded, its establishments'
+/// snapshots replaced, their MDSN01 resolved, and [`on_lot_affiliations`] run. Only then are
+/// its month-to-month findings logged and counted (once: a lot already taken changes nothing).
+fn take(
+    journal: &Journal,
+    name: &str,
+    sha256: String,
+    report: crate::dsn::cli::ProcessReport,
+    individuals: Vec<LotIndividual>,
+) -> std::io::Result<()> {
+    let findings = report.month_to_month;
+    let lot = crate::journal::dsn_door::TakenLot {
+        sha256: sha256.clone(),
+        name: name.to_string(),
+        declarations: report.declarations,
+        findings: findings.len(),
+        adhesions: report.adhesions,
+        snapshots: report.snapshots,
+        received: report.received,
+    };
+    let affiliations = LotAffiliations {
+        file: name.to_string(),
+        sha256,
+        individuals,
+    };
+    let at = crate::journal::now();
+    let new = journal
+        .write_blocking(move |c| {
+            let new = crate::journal::dsn_door::take_lot(c, &lot, &at)?;
+            if new {
+                on_lot_affiliations(c, &affiliations)?;
+            }
+            Ok(new)
+        })
+        .map_err(std::io::Error::other)?;
+    if new {
+        for f in &findings {
+            crate::metrics::dsn_month_to_month(f.check.unwrap_or(f.code));
+        }
+        if !findings.is_empty() {
+            tracing::warn!(file = %name, findings = findings.len(), "dsn: month-to-month findings (MSAL01/MCTR01/MAFF01/MCOT01), see <stem>.manques.json");
+        }
+    }
+    Ok(())
+}
+
+/// One affiliated individual of a lot, for [`on_lot_affiliations`].
+#[derive(Debug, Clone)]
+pub struct LotIndividual {
+    pub siret: String,
+    /// S20.G00.05.005, the declared month.
+    pub month: Option<chrono::NaiveDate>,
+    /// Full NIR (masked by `Display`/`Debug`).
+    pub nir: crate::dsn::model::RawNir,
+    pub last_name: String,
+    pub first_names: String,
+    pub affiliations: Vec<LotAffiliation>,
+}
+
+/// One affiliation (S21.G00.70) with its adhesion (S21.G00.15) and work contract (S21.G00.40).
+#[derive(Debug, Clone)]
+pub struct LotAffiliation {
+    /// S21.G00.15.002 (empty when the adhesion link is broken).
+    pub insurer: String,
+    /// S21.G00.15.001.
+    pub contract_ref: String,
+    pub option: Option<String>,
+    pub population: Option<String>,
+    /// S21.G00.70.014 / .015.
+    pub start: Option<chrono::NaiveDate>,
+    pub end: Option<chrono::NaiveDate>,
+    /// S21.G00.40.009 and its end (S21.G00.62.001), if any.
+    pub work_contract: String,
+    pub work_contract_end: Option<chrono::NaiveDate>,
+}
+
+impl LotIndividual {
+    /// The individual's affiliations, or `None` when they have none.
+    pub fn of(
+        d: &crate::dsn::model::Declaration,
+        e: &crate::dsn::model::Establishment,
+        i: &crate::dsn::model::Individual,
+    ) -> Option<LotIndividual> {
+        let affiliations: Vec<LotAffiliation> = i
+            .contracts
+            .iter()
+            .flat_map(|c| {
+                c.affiliations.iter().map(move |a| {
+                    let adh = e.adhesions.iter().find(|x| x.id == a.adhesion_id);
+                    LotAffiliation {
+                        insurer: adh.map(|x| x.organisme.clone()).unwrap_or_default(),
+                        contract_ref: adh.map(|x| x.contract_ref.clone()).unwrap_or_default(),
+                        option: a.option.clone(),
+                        population: a.population.clone(),
+                        start: a.start,
+                        end: a.end,
+                        work_contract: c.number.clone(),
+                        work_contract_end: c.end.as_ref().and_then(|x| x.date),
+                    }
+                })
+            })
+            .collect();
+        (!affiliations.is_empty()).then(|| LotIndividual {
+            siret: d.siret(e),
+            month: d.month,
+            nir: i.nir.clone(),
+            last_name: i.last_name.clone(),
+            first_names: i.first_names.clone(),
+            affiliations,
+        })
+    }
+}
+
+/// The affiliated individuals of one lot taken by the door.
+#[derive(Debug, Clone)]
+pub struct LotAffiliations {
+    /// The lot's file name and content hash (the same lot is never handed twice).
+    pub file: String,
+    pub sha256: String,
+    pub individuals: Vec<LotIndividual>,
+}
+
+/// HOOK (Prest'IJ enrolment and any other consumer of a lot's affiliations): called once per
+/// lot, inside the journal transaction that takes it, with every affiliated individual of the
+/// lot (one record each, in file order). What it writes commits with the lot or not at all; an
+/// error leaves the lot in `inbound/dsn/`, read again on the next pass. It is not called for a
+/// lot already taken, nor when the daemon has no journal. Keep it quick: it holds the writer.
+pub fn on_lot_affiliations(
+    conn: &rusqlite::Connection,
+    lot: &LotAffiliations,
+) -> Result<(), crate::journal::JournalError> {
+    let _ = (conn, lot);
+    Ok(())
+}
+
 /// The daily MDSN01 check on `today`: the establishments of `fiches` with no DSN received for
 /// the previous month once its due day has passed. Findings are recorded once per month in
 /// `calls/missing-declarations-YYYY-MM.json` (and logged and counted then); returns them.
@@ -189,6 +394,7 @@ pub fn check_missing_declarations(
     due_day: u32,
     today: chrono::NaiveDate,
     perms: Perms,
+    journal: Option<&Journal>,
 ) -> std::io::Result<Vec<crate::dsn::checks::Anomaly>> {
     use chrono::Datelike;
     let Some(month) = today
@@ -216,6 +422,22 @@ pub fn check_missing_declarations(
     }
     let found =
         crate::dsn::manques::missing_declarations(&loaded, &received, month, today, due_day);
+    // Each one is an alert (mailed by the alerts subsystem) until its DSN arrives. Only once
+    // the due day has passed: before it, nothing is known missing (and nothing resolved).
+    if let Some(j) = journal
+        && today > crate::dsn::manques::due_date(month, due_day)
+    {
+        let rows: Vec<(String, String)> = found
+            .iter()
+            .map(|f| (f.siret.clone(), f.message.clone()))
+            .collect();
+        let due = crate::dsn::manques::due_date(month, due_day);
+        let at = crate::journal::now();
+        j.write_blocking(move |c| {
+            crate::journal::dsn_door::record_missing(c, month, due, &rows, &at)
+        })
+        .map_err(std::io::Error::other)?;
+    }
     let out = dirs.calls.join(format!(
         "missing-declarations-{}.json",
         month.format("%Y-%m")
@@ -300,8 +522,9 @@ pub async fn run(
         if checked_on != Some(today) {
             checked_on = Some(today);
             let (d, f, due) = (dirs.clone(), cfg.dsn.fiches.clone(), cfg.dsn.due_day);
+            let j = journal.clone();
             let r = tokio::task::spawn_blocking(move || {
-                check_missing_declarations(&d, &f, due, today, perms)
+                check_missing_declarations(&d, &f, due, today, perms, Some(&j))
             })
             .await;
             if let Ok(Err(e)) = r {

@@ -17,7 +17,7 @@ use crate::dsn::checks::{Anomaly, DeclarationChecker, MAX_KEPT_PER_DECLARATION, 
 use crate::dsn::extract::Extractor;
 use crate::dsn::fiche::Fiche;
 use crate::dsn::manques::{AffiliatedSnapshot, MonthToMonth};
-use crate::dsn::model::{Declaration, Individual, StoppageRef};
+use crate::dsn::model::{Declaration, Establishment, Individual, StoppageRef};
 use crate::neodes::reader::{Diagnostic, Event, Options, Reader, Severity, Stats};
 
 /// Most codec diagnostics kept in memory (the count is always exact).
@@ -58,7 +58,28 @@ pub struct Analysis {
     /// Who was affiliated, per (SIRET, month), for the next month's manques check.
     #[serde(skip)]
     pub snapshots: Vec<AffiliatedSnapshot>,
+    /// Why the previous month could not be loaded ([`Previous::Loaded`]): the month-to-month
+    /// comparison is then incomplete, and the caller must not take the lot as read.
+    #[serde(skip)]
+    pub previous_error: Option<String>,
 }
+
+/// Loads the previous month's snapshots of a declaration (its SIRET, its adhesions' insurers).
+pub type PreviousLoader<'a> = &'a dyn Fn(&Declaration) -> Result<Vec<AffiliatedSnapshot>, String>;
+
+/// Where the month-to-month comparison finds the previous month.
+#[derive(Clone, Copy)]
+pub enum Previous<'a> {
+    /// Snapshots already in memory (`ijgate dsn check` with several files).
+    Given(&'a [AffiliatedSnapshot]),
+    /// Loaded per declaration when its first individual is read (the daemon's journal): only
+    /// that establishment's previous month is in memory.
+    Loaded(PreviousLoader<'a>),
+}
+
+/// Called with each individual as it is read (the establishment it belongs to, the
+/// declaration so far), before it is dropped.
+pub type OnIndividual<'a> = &'a mut dyn FnMut(&Declaration, &Establishment, &Individual);
 
 impl Analysis {
     /// Codec errors (not warnings).
@@ -122,11 +143,22 @@ impl<'a> InProgress<'a> {
         file: &str,
         fiches: &'a [Fiche],
         opts: AnalyzeOptions,
-        previous: &'a [AffiliatedSnapshot],
+        previous: Previous<'a>,
+        error: &mut Option<String>,
     ) -> Self {
+        let month_to_month = match previous {
+            Previous::Given(p) => MonthToMonth::new(p, d.month),
+            Previous::Loaded(load) => match load(d) {
+                Ok(p) => MonthToMonth::owned(p, d.month),
+                Err(e) => {
+                    error.get_or_insert(e);
+                    MonthToMonth::owned(Vec::new(), d.month)
+                }
+            },
+        };
         Self {
             checker: DeclarationChecker::new(d, fiches, opts.tolerance),
-            month_to_month: MonthToMonth::new(previous, d.month),
+            month_to_month,
             snapshot: opts
                 .keep_snapshots
                 .then(|| AffiliatedSnapshot::new(file, d.month)),
@@ -143,21 +175,48 @@ pub fn analyze_named<'a, R: Read>(
     fiches: &'a [Fiche],
     opts: AnalyzeOptions,
     previous: &'a [AffiliatedSnapshot],
+    on_declaration: impl FnMut(&Declaration, &[Anomaly]),
+) -> Result<Analysis, std::io::Error> {
+    analyze_with(
+        src,
+        file,
+        fiches,
+        opts,
+        Previous::Given(previous),
+        None,
+        on_declaration,
+    )
+}
+
+/// [`analyze_named`] with the previous month from `previous` and, when given, each individual
+/// handed to `on_individual` (the daemon's DSN door).
+pub fn analyze_with<'a, R: Read>(
+    src: R,
+    file: &str,
+    fiches: &'a [Fiche],
+    opts: AnalyzeOptions,
+    previous: Previous<'a>,
+    mut on_individual: Option<OnIndividual<'_>>,
     mut on_declaration: impl FnMut(&Declaration, &[Anomaly]),
 ) -> Result<Analysis, std::io::Error> {
     let mut reader = Reader::with_options(src, opts.reader);
     let mut x = Extractor::streaming();
     let mut out = Analysis::default();
     let mut state: Option<InProgress<'a>> = None;
-    let individual = |d: &Declaration,
-                      k: usize,
-                      i: &Individual,
-                      st: &mut Option<InProgress<'a>>,
-                      out: &mut Analysis| {
-        let p = st.get_or_insert_with(|| InProgress::new(d, file, fiches, opts, previous));
+    let mut individual = |d: &Declaration,
+                          k: usize,
+                          i: &Individual,
+                          st: &mut Option<InProgress<'a>>,
+                          out: &mut Analysis| {
+        let p = st.get_or_insert_with(|| {
+            InProgress::new(d, file, fiches, opts, previous, &mut out.previous_error)
+        });
         let Some(e) = d.establishments.get(k) else {
             return;
         };
+        if let Some(f) = on_individual.as_mut() {
+            f(d, e, i);
+        }
         let siret = d.siret(e);
         p.checker.individual(d, k, i);
         out.calls
@@ -181,7 +240,9 @@ pub fn analyze_named<'a, R: Read>(
         p.month_to_month.individual(&siret, e, i, &mut p.anomalies);
     };
     let mut finish = |d: Box<Declaration>, st: Option<InProgress<'a>>, out: &mut Analysis| {
-        let st = st.unwrap_or_else(|| InProgress::new(&d, file, fiches, opts, previous));
+        let st = st.unwrap_or_else(|| {
+            InProgress::new(&d, file, fiches, opts, previous, &mut out.previous_error)
+        });
         let checked = st.checker.finish(&d);
         let (dropped, dropped_blocking) = checked.dropped;
         let mut anomalies = checked.anomalies;

@@ -14,12 +14,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Local, NaiveDate};
 
-use crate::dsn::analyze::{Analysis, AnalyzeOptions, analyze_named};
+use crate::dsn::analyze::{Analysis, AnalyzeOptions, OnIndividual, Previous, analyze_with};
 use crate::dsn::calls::{Calls, to_csv, to_html, to_json};
 use crate::dsn::checks::{AffiliatedSnapshot, fiche_for};
 use crate::dsn::crm::{CrmContext, crm_xml};
 use crate::dsn::fiche::Fiche;
-use crate::dsn::manques::missing_declarations;
+use crate::dsn::manques::{DeclaredAdhesions, missing_declarations};
 
 /// Exit statuses of `ijgate dsn check` and `ijgate dsn calls`, shown by `--help`.
 pub const EXIT_STATUSES: &str = "Exit status: 0 clean; 1 blocking error (a codec error or a \
@@ -145,6 +145,26 @@ fn analyze_path(
     on_decl: impl FnMut(&crate::dsn::model::Declaration, &[crate::dsn::checks::Anomaly]),
 ) -> Result<Analysis, DsnError> {
     let name = path.display().to_string();
+    analyze_path_with(
+        path,
+        &name,
+        fiches,
+        Previous::Given(previous),
+        keep_snapshots,
+        None,
+        on_decl,
+    )
+}
+
+fn analyze_path_with(
+    path: &Path,
+    name: &str,
+    fiches: &[Fiche],
+    previous: Previous<'_>,
+    keep_snapshots: bool,
+    on_individual: Option<OnIndividual<'_>>,
+    on_decl: impl FnMut(&crate::dsn::model::Declaration, &[crate::dsn::checks::Anomaly]),
+) -> Result<Analysis, DsnError> {
     let opts = AnalyzeOptions {
         keep_snapshots,
         ..AnalyzeOptions::default()
@@ -167,15 +187,16 @@ fn analyze_path(
         pb
     });
     let res = match &bar {
-        Some(pb) => analyze_named(
+        Some(pb) => analyze_with(
             BufReader::new(pb.wrap_read(file)),
-            &name,
+            name,
             fiches,
             opts,
             previous,
+            on_individual,
             on_decl,
         ),
-        None => analyze_named(file, &name, fiches, opts, previous, on_decl),
+        None => analyze_with(file, name, fiches, opts, previous, on_individual, on_decl),
     };
     if let Some(pb) = bar {
         pb.finish_and_clear();
@@ -229,6 +250,41 @@ pub struct ProcessReport {
     pub months: Vec<chrono::NaiveDate>,
     /// (SIRET, month) of every establishment declared, for the MDSN01 check.
     pub received: Vec<(String, NaiveDate)>,
+    /// Month-to-month findings (MSAL01, MCTR01, MAFF01, MCOT01), each located in this file and
+    /// in the previous month's (also in the CRM and `<stem>.report.json`).
+    #[serde(skip)]
+    pub month_to_month: Vec<crate::dsn::checks::Anomaly>,
+    /// Who was affiliated, per declaration (door: stored for next month's comparison).
+    #[serde(skip)]
+    pub snapshots: Vec<AffiliatedSnapshot>,
+    /// Per declaration: (SIRET, month, the establishment's adhesions as (contract reference
+    /// S21.G00.15.001, insurer S21.G00.15.002)).
+    #[serde(skip)]
+    pub adhesions: Vec<DeclaredAdhesions>,
+    /// Why the previous month could not be loaded (the lot must be read again later).
+    #[serde(skip)]
+    pub previous_error: Option<String>,
+}
+
+/// What the daemon's DSN door adds to [`process_file`].
+pub struct DoorInput<'a> {
+    /// The lot's name, as written in findings and snapshots (not its spool path).
+    pub name: &'a str,
+    pub previous: Previous<'a>,
+    pub on_individual: Option<OnIndividual<'a>>,
+}
+
+/// One month-to-month finding as `<stem>.manques.json` lists it: where it is in this file and
+/// where it was in the previous month's, each naming its file.
+#[derive(Debug, serde::Serialize)]
+pub struct LocatedFinding<'a> {
+    pub check: Option<&'static str>,
+    pub code: &'static str,
+    pub siret: &'a str,
+    pub current: crate::dsn::checks::Located,
+    pub rubric: Option<String>,
+    pub previous: Option<&'a crate::dsn::checks::Located>,
+    pub message: &'a str,
 }
 
 /// (SIRET, month) of every establishment of the analysed declarations.
@@ -248,6 +304,29 @@ pub fn process_file(
     fiches: &[Fiche],
     out_dir: &Path,
 ) -> Result<ProcessReport, DsnError> {
+    let name = path.display().to_string();
+    process_file_with(
+        path,
+        fiches,
+        out_dir,
+        DoorInput {
+            name: &name,
+            previous: Previous::Given(&[]),
+            on_individual: None,
+        },
+    )
+}
+
+/// [`process_file`] for the daemon's door: the previous month comes from `door.previous`, each
+/// individual goes to `door.on_individual`, the snapshots are kept in the report, and the
+/// month-to-month findings are also written, located in both files, to `<stem>.manques.json`.
+pub fn process_file_with(
+    path: &Path,
+    fiches: &[Fiche],
+    out_dir: &Path,
+    door: DoorInput<'_>,
+) -> Result<ProcessReport, DsnError> {
+    let loaded = matches!(door.previous, Previous::Loaded(_));
     std::fs::create_dir_all(out_dir).map_err(|source| DsnError::Write {
         path: out_dir.to_path_buf(),
         source,
@@ -256,15 +335,43 @@ pub fn process_file(
         .file_stem()
         .map_or_else(|| "dsn".to_string(), |s| s.to_string_lossy().into_owned());
     let mut crms = Vec::new();
-    let analysis = analyze_path(path, fiches, &[], false, |d, a| {
-        let fiche = fiche_for(d, fiches);
-        crms.push(crm_xml(
-            d,
-            a,
-            fiche,
-            &crm_context(fiche, "dsn@organisme.fr"),
-        ));
-    })?;
+    let mut adhesions = Vec::new();
+    let analysis = analyze_path_with(
+        path,
+        door.name,
+        fiches,
+        door.previous,
+        loaded,
+        door.on_individual,
+        |d, a| {
+            if let Some(month) = d.month {
+                for e in &d.establishments {
+                    adhesions.push(DeclaredAdhesions {
+                        siret: d.siret(e),
+                        month,
+                        contracts: e
+                            .adhesions
+                            .iter()
+                            .map(|x| (x.contract_ref.clone(), x.organisme.clone()))
+                            .collect(),
+                    });
+                }
+            }
+            let fiche = fiche_for(d, fiches);
+            crms.push(crm_xml(
+                d,
+                a,
+                fiche,
+                &crm_context(fiche, "dsn@organisme.fr"),
+            ));
+        },
+    )?;
+    let month_to_month: Vec<_> = analysis
+        .anomalies
+        .iter()
+        .filter(|a| a.previous.is_some())
+        .cloned()
+        .collect();
     let mut written = Vec::new();
     for (n, xml) in crms.iter().enumerate() {
         written.push(write_atomic(
@@ -294,6 +401,29 @@ pub fn process_file(
         &format!("{stem}.report.json"),
         &serde_json::to_vec_pretty(&analysis).unwrap_or_default(),
     )?);
+    if loaded {
+        let listed: Vec<_> = month_to_month
+            .iter()
+            .map(|a| LocatedFinding {
+                check: a.check,
+                code: a.code,
+                siret: &a.siret,
+                current: crate::dsn::checks::Located {
+                    file: door.name.to_string(),
+                    line: a.line,
+                },
+                rubric: a.rubric.map(|r| r.to_string()),
+                previous: a.previous.as_ref(),
+                message: &a.message,
+            })
+            .collect();
+        let body = serde_json::json!({ "file": door.name, "findings": listed });
+        written.push(write_atomic(
+            out_dir,
+            &format!("{stem}.manques.json"),
+            &serde_json::to_vec_pretty(&body).unwrap_or_default(),
+        )?);
+    }
     Ok(ProcessReport {
         file: path.to_path_buf(),
         declarations: analysis.declarations.len(),
@@ -307,6 +437,10 @@ pub fn process_file(
             .filter_map(|d| d.month)
             .collect(),
         received: received(&analysis),
+        month_to_month,
+        adhesions,
+        previous_error: analysis.previous_error,
+        snapshots: analysis.snapshots,
         stoppages: analysis.stoppages,
     })
 }

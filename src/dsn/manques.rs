@@ -23,7 +23,8 @@
 //! Invariant: pure; memory is one small record per affiliated individual of the previous month
 //! (`AffiliatedSnapshot`), and the current month is compared one individual at a time.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 
@@ -31,9 +32,10 @@ use crate::dsn::checks::{Anomaly, Located};
 use crate::dsn::fiche::Fiche;
 use crate::dsn::model::{Declaration, Establishment, Individual, RawNir};
 use crate::neodes::rubric::{RubricId, rid};
+use serde::{Deserialize, Serialize};
 
 /// What the previous month knew of one individual.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrevIndividual {
     pub line: u64,
     /// Every contract ended that month.
@@ -42,7 +44,7 @@ pub struct PrevIndividual {
 }
 
 /// A work contract of the previous month.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrevContract {
     pub number: String,
     pub line: u64,
@@ -51,7 +53,7 @@ pub struct PrevContract {
 }
 
 /// An affiliation of the previous month, keyed by (adhesion contract reference, option).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrevAffiliation {
     pub contract_ref: String,
     pub option: String,
@@ -150,6 +152,91 @@ impl AffiliatedSnapshot {
     }
 }
 
+/// The adhesions an establishment declared for a month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredAdhesions {
+    pub siret: String,
+    pub month: NaiveDate,
+    /// (contract reference, insurer code).
+    pub contracts: Vec<(String, String)>,
+}
+
+/// One stored part of a snapshot: the individuals of one establishment affiliated to one
+/// insurer contract (S21.G00.15.001), each with only that contract's affiliations (their work
+/// contracts all kept, so a vanished work contract is still seen). The daemon keeps these in its
+/// journal, per (SIRET, contract, month), to compare next month's lot with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredPart {
+    /// (full NIR, what the month knew of them). The full NIR is needed to match next month's
+    /// individual and for the CRM's context; it stays in the journal (0600).
+    pub individuals: Vec<(String, PrevIndividual)>,
+}
+
+impl AffiliatedSnapshot {
+    /// The snapshot cut per (SIRET, insurer contract reference), for storage.
+    pub fn split_by_contract(&self) -> BTreeMap<(String, String), StoredPart> {
+        let mut parts: BTreeMap<(String, String), StoredPart> = BTreeMap::new();
+        for ((siret, nir), p) in &self.employees {
+            let refs: std::collections::BTreeSet<&str> = p
+                .contracts
+                .iter()
+                .flat_map(|c| c.affiliations.iter().map(|a| a.contract_ref.as_str()))
+                .collect();
+            for r in refs {
+                let only = PrevIndividual {
+                    contracts: p
+                        .contracts
+                        .iter()
+                        .map(|c| PrevContract {
+                            affiliations: c
+                                .affiliations
+                                .iter()
+                                .filter(|a| a.contract_ref == r)
+                                .cloned()
+                                .collect(),
+                            ..c.clone()
+                        })
+                        .collect(),
+                    ..p.clone()
+                };
+                parts
+                    .entry((siret.clone(), r.to_string()))
+                    .or_insert_with(|| StoredPart {
+                        individuals: Vec::new(),
+                    })
+                    .individuals
+                    .push((nir.expose().to_string(), only));
+            }
+        }
+        for part in parts.values_mut() {
+            part.individuals.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        parts
+    }
+
+    /// Adds a stored part of establishment `siret` back (the inverse of
+    /// [`Self::split_by_contract`]): an individual known from several contracts gets their work
+    /// contracts merged by number, the affiliations of each contract side by side.
+    pub fn add_part(&mut self, siret: &str, part: StoredPart) {
+        for (nir, p) in part.individuals {
+            match self.employees.entry((siret.to_string(), RawNir::new(nir))) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(p);
+                }
+                std::collections::hash_map::Entry::Occupied(mut o) => {
+                    let known = o.get_mut();
+                    for c in p.contracts {
+                        match known.contracts.iter_mut().find(|k| k.number == c.number) {
+                            Some(k) => k.affiliations.extend(c.affiliations),
+                            None => known.contracts.push(c),
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn finding(
     check: &'static str,
@@ -180,7 +267,7 @@ fn finding(
 
 /// Compares a declaration with the previous month's snapshots, one individual at a time.
 pub struct MonthToMonth<'p> {
-    previous: Vec<&'p AffiliatedSnapshot>,
+    previous: Vec<Cow<'p, AffiliatedSnapshot>>,
     seen: HashSet<(String, RawNir)>,
 }
 
@@ -192,6 +279,21 @@ impl<'p> MonthToMonth<'p> {
             previous: previous
                 .iter()
                 .filter(|s| prev_month.is_some() && s.month == prev_month)
+                .map(Cow::Borrowed)
+                .collect(),
+            seen: HashSet::new(),
+        }
+    }
+
+    /// Compares with snapshots loaded for this declaration (the daemon's journal), keeping
+    /// those of the month before `month`.
+    pub fn owned(previous: Vec<AffiliatedSnapshot>, month: Option<NaiveDate>) -> Self {
+        let prev_month = month.and_then(|m| m.checked_sub_months(chrono::Months::new(1)));
+        Self {
+            previous: previous
+                .into_iter()
+                .filter(|s| prev_month.is_some() && s.month == prev_month)
+                .map(Cow::Owned)
                 .collect(),
             seen: HashSet::new(),
         }
@@ -216,97 +318,20 @@ impl<'p> MonthToMonth<'p> {
             return;
         }
         let key = (siret.to_string(), i.nir.clone());
-        let Some((snap, prev)) = self
+        // Several snapshots may know the individual (one per insurer contract's lot).
+        let holders: Vec<_> = self
             .previous
             .iter()
-            .find_map(|s| s.employees.get(&key).map(|p| (*s, p)))
-        else {
+            .filter_map(|s| s.employees.get(&key).map(|p| (s.as_ref(), p)))
+            .collect();
+        if holders.is_empty() {
             return;
-        };
-        self.seen.insert(key);
-        let nir_ctx = vec![(rid("S21.G00.30.001"), i.nir.expose().to_string())];
-        let at = |line| Located {
-            file: snap.file.clone(),
-            line,
-        };
-        for pc in prev.contracts.iter().filter(|c| !c.ended) {
-            let Some(cc) = i.contracts.iter().find(|c| c.number == pc.number) else {
-                out.push(finding(
-                    "MCTR01",
-                    "EFCT98",
-                    i.line_or_start(1),
-                    rid("S21.G00.30.001"),
-                    siret,
-                    format!(
-                        "work contract {:?} of employee {} declared last month without an end (S21.G00.62) is absent",
-                        pc.number, i.nir
-                    ),
-                    at(pc.line),
-                    nir_ctx.clone(),
-                ));
-                continue;
-            };
-            for pa in pc.affiliations.iter().filter(|a| !a.ended) {
-                let current = cc.affiliations.iter().find(|a| {
-                    affiliation_key(e, a) == (pa.contract_ref.clone(), pa.option.clone())
-                });
-                let Some(ca) = current else {
-                    let (line, rubric) = match cc.line_of(9) {
-                        Some(l) => (l, rid("S21.G00.40.009")),
-                        None => (cc.line, rid("S21.G00.40.001")),
-                    };
-                    let mut ctx = nir_ctx.clone();
-                    ctx.insert(0, (rid("S21.G00.15.001"), pa.contract_ref.clone()));
-                    ctx.push((rid("S21.G00.70.004"), pa.option.clone()));
-                    ctx.retain(|(_, v)| !v.is_empty());
-                    out.push(finding(
-                        "MAFF01",
-                        "EAFF01",
-                        line,
-                        rubric,
-                        siret,
-                        format!(
-                            "affiliation to contract {:?} option {:?} of employee {} (work contract {:?}) has vanished without an end date (S21.G00.70.015)",
-                            pa.contract_ref, pa.option, i.nir, pc.number
-                        ),
-                        at(pa.line),
-                        ctx,
-                    ));
-                    continue;
-                };
-                let Some(prev_line) = pa.contribution_line else {
-                    continue;
-                };
-                if ca.end.is_some() || contribution_line(i, &ca.id).is_some() {
-                    continue;
-                }
-                let line = ca.line_or_start(12);
-                if let Some(a) = out
-                    .iter_mut()
-                    .find(|a| a.line == line && a.code == "ECIN01" && a.previous.is_none())
-                {
-                    a.previous = Some(at(prev_line));
-                    continue;
-                }
-                let mut ctx = nir_ctx.clone();
-                ctx.push((rid("S21.G00.70.012"), ca.id.clone()));
-                out.push(finding(
-                    "MCOT01",
-                    "ECIN01",
-                    line,
-                    rid("S21.G00.70.012"),
-                    siret,
-                    format!(
-                        "affiliation {:?} of employee {} had a contribution 059 last month and has none this month",
-                        ca.id, i.nir
-                    ),
-                    at(prev_line),
-                    ctx,
-                ));
-            }
         }
+        for (snap, prev) in holders {
+            compare_individual(snap, prev, siret, e, i, out);
+        }
+        self.seen.insert(key);
     }
-
     /// Individuals of the previous month absent from the whole declaration (same SIRET) with
     /// no end of contract.
     pub fn finish(self, current: &Declaration, out: &mut Vec<Anomaly>) {
@@ -316,12 +341,15 @@ impl<'p> MonthToMonth<'p> {
             .map(|e| (current.siret(e), e.line))
             .collect();
         let mut found = Vec::new();
+        // One finding per individual, even when several snapshots (lots) knew them.
+        let mut reported = HashSet::new();
         for snap in &self.previous {
             for ((siret, nir), p) in &snap.employees {
                 let Some(&line) = establishments.get(siret) else {
                     continue;
                 };
-                if p.ended || self.seen.contains(&(siret.clone(), nir.clone())) {
+                let key = (siret.clone(), nir.clone());
+                if p.ended || self.seen.contains(&key) || !reported.insert(key) {
                     continue;
                 }
                 found.push(finding(
@@ -341,8 +369,101 @@ impl<'p> MonthToMonth<'p> {
                 ));
             }
         }
-        found.sort_by_key(|a| a.previous.as_ref().map(|p| p.line));
+        found.sort_by_key(|a| a.previous.as_ref().map(|p| (p.file.clone(), p.line)));
         out.extend(found);
+    }
+}
+
+/// Compares individual `i` with what snapshot `snap` knew of them (`prev`).
+fn compare_individual(
+    snap: &AffiliatedSnapshot,
+    prev: &PrevIndividual,
+    siret: &str,
+    e: &Establishment,
+    i: &Individual,
+    out: &mut Vec<Anomaly>,
+) {
+    let nir_ctx = vec![(rid("S21.G00.30.001"), i.nir.expose().to_string())];
+    let at = |line| Located {
+        file: snap.file.clone(),
+        line,
+    };
+    for pc in prev.contracts.iter().filter(|c| !c.ended) {
+        let Some(cc) = i.contracts.iter().find(|c| c.number == pc.number) else {
+            out.push(finding(
+                "MCTR01",
+                "EFCT98",
+                i.line_or_start(1),
+                rid("S21.G00.30.001"),
+                siret,
+                format!(
+                    "work contract {:?} of employee {} declared last month without an end (S21.G00.62) is absent",
+                    pc.number, i.nir
+                ),
+                at(pc.line),
+                nir_ctx.clone(),
+            ));
+            continue;
+        };
+        for pa in pc.affiliations.iter().filter(|a| !a.ended) {
+            let current = cc
+                .affiliations
+                .iter()
+                .find(|a| affiliation_key(e, a) == (pa.contract_ref.clone(), pa.option.clone()));
+            let Some(ca) = current else {
+                let (line, rubric) = match cc.line_of(9) {
+                    Some(l) => (l, rid("S21.G00.40.009")),
+                    None => (cc.line, rid("S21.G00.40.001")),
+                };
+                let mut ctx = nir_ctx.clone();
+                ctx.insert(0, (rid("S21.G00.15.001"), pa.contract_ref.clone()));
+                ctx.push((rid("S21.G00.70.004"), pa.option.clone()));
+                ctx.retain(|(_, v)| !v.is_empty());
+                out.push(finding(
+                    "MAFF01",
+                    "EAFF01",
+                    line,
+                    rubric,
+                    siret,
+                    format!(
+                        "affiliation to contract {:?} option {:?} of employee {} (work contract {:?}) has vanished without an end date (S21.G00.70.015)",
+                        pa.contract_ref, pa.option, i.nir, pc.number
+                    ),
+                    at(pa.line),
+                    ctx,
+                ));
+                continue;
+            };
+            let Some(prev_line) = pa.contribution_line else {
+                continue;
+            };
+            if ca.end.is_some() || contribution_line(i, &ca.id).is_some() {
+                continue;
+            }
+            let line = ca.line_or_start(12);
+            if let Some(a) = out
+                .iter_mut()
+                .find(|a| a.line == line && a.code == "ECIN01" && a.previous.is_none())
+            {
+                a.previous = Some(at(prev_line));
+                continue;
+            }
+            let mut ctx = nir_ctx.clone();
+            ctx.push((rid("S21.G00.70.012"), ca.id.clone()));
+            out.push(finding(
+                "MCOT01",
+                "ECIN01",
+                line,
+                rid("S21.G00.70.012"),
+                siret,
+                format!(
+                    "affiliation {:?} of employee {} had a contribution 059 last month and has none this month",
+                    ca.id, i.nir
+                ),
+                at(prev_line),
+                ctx,
+            ));
+        }
     }
 }
 
@@ -350,7 +471,7 @@ impl<'p> MonthToMonth<'p> {
 pub fn missing_employees(previous: &AffiliatedSnapshot, current: &Declaration) -> Vec<Anomaly> {
     let snaps = [previous.clone()];
     let mut m = MonthToMonth {
-        previous: snaps.iter().collect(),
+        previous: snaps.iter().map(Cow::Borrowed).collect(),
         seen: HashSet::new(),
     };
     let mut out = Vec::new();

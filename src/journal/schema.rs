@@ -455,6 +455,37 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE UNIQUE INDEX prestij_incidents_open ON prestij_incidents(insurer_code) WHERE resolved_at IS NULL;
     "#,
+    // 11: the insurer's DSN door (journal::dsn_door): lots taken (by content hash), the
+    // affiliations of the latest months per (SIRET, insurer, contract, month) for the
+    // month-to-month checks, and the DSN not received by their due day (MDSN01 alerts).
+    r#"
+    CREATE TABLE dsn_lots (
+        sha256       TEXT PRIMARY KEY,
+        name         TEXT NOT NULL,
+        accepted_at  TEXT NOT NULL,
+        declarations INTEGER NOT NULL,
+        findings     INTEGER NOT NULL
+    );
+    CREATE TABLE dsn_snapshots (
+        siret        TEXT NOT NULL,
+        organisme    TEXT NOT NULL,
+        contract_ref TEXT NOT NULL,
+        month        TEXT NOT NULL,
+        file         TEXT NOT NULL,
+        lot_sha256   TEXT NOT NULL,
+        body         BLOB NOT NULL,
+        PRIMARY KEY (siret, organisme, contract_ref, month)
+    );
+    CREATE TABLE dsn_missing (
+        siret       TEXT NOT NULL,
+        month       TEXT NOT NULL,
+        due         TEXT NOT NULL,
+        detail      TEXT NOT NULL,
+        found_at    TEXT NOT NULL,
+        resolved_at TEXT,
+        PRIMARY KEY (siret, month)
+    );
+    "#,
 ];
 
 /// The schema version this binary writes.

@@ -135,8 +135,154 @@ fn date_of(v: &serde_json::Value, field: &str) -> Option<NaiveDate> {
         .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
 }
 
-/// Loads the stoppage (siret, hr_ref) from its declarations; `None` without an arret.
+/// Loads the stoppage (siret, hr_ref) from its declarations; `None` without an arret. A
+/// prolongation the HR tool sent under another reference ([`prolongation_chains`]) extends it
+/// like its own: one stoppage from the first day, one franchise, the complement goes on.
 pub fn load_view(
+    conn: &Connection,
+    siret: &str,
+    hr_ref: &str,
+) -> Result<Option<View>, JournalError> {
+    let Some(mut view) = load_own_view(conn, siret, hr_ref)? else {
+        return Ok(None);
+    };
+    if view.return_date.is_none() && !view.cancelled {
+        let mut chained = Vec::new();
+        for c in prolongation_chains(conn, siret, &view.nir)? {
+            if c.continues == hr_ref {
+                view.expected_end = Some(view.expected_end.map_or(c.end, |e| e.max(c.end)));
+                chained.push(c.hr_ref);
+            }
+        }
+        // The return may come under the prolongation's reference too.
+        for r in chained {
+            let back: Option<String> = conn
+                .prepare_cached(
+                    "SELECT payload FROM declarations WHERE siret = ?1 AND hr_ref = ?2 AND event = 'reprise'
+                     ORDER BY id DESC LIMIT 1",
+                )?
+                .query_row(params![siret, r], |row| row.get(0))
+                .optional()?;
+            if let Some(p) = back {
+                let v: serde_json::Value = serde_json::from_str(&p).unwrap_or_default();
+                view.return_date = date_of(&v, "return_date").or(view.return_date);
+            }
+        }
+    }
+    Ok(Some(view))
+}
+
+/// A prolongation sent under its own HR reference (no arrêt under it), chained to the stoppage
+/// it continues.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainedProlongation {
+    pub declaration_id: i64,
+    pub hr_ref: String,
+    /// The HR reference of the arrêt it continues.
+    pub continues: String,
+    pub end: NaiveDate,
+}
+
+/// The prolongations of employee `nir` at `siret` declared under a reference that has no
+/// arrêt, each chained to the arrêt it continues: same employee (SIRET and NIR), the
+/// prolongation event (the HR tool's flag), and contiguous dates — the arrêt is running (no
+/// return, not cancelled) and the prolongation starts within it or the day after its current
+/// end (its `last_day_worked`, when given, is at most that end: no day worked in between).
+/// Among several, the latest arrêt wins; prolongations are applied in arrival order, so a
+/// second one chains through the first. Unchained ones stay what they were (recorded only).
+pub fn prolongation_chains(
+    conn: &Connection,
+    siret: &str,
+    nir: &str,
+) -> Result<Vec<ChainedProlongation>, JournalError> {
+    let nir13: String = nir.chars().take(13).collect();
+    let refs: Vec<String> = conn
+        .prepare_cached(
+            "SELECT DISTINCT hr_ref FROM declarations
+             WHERE siret = ?1 AND substr(nir, 1, 13) = ?2 AND event = 'arret' ORDER BY hr_ref",
+        )?
+        .query_map(params![siret, nir13], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if refs.is_empty() {
+        return Ok(Vec::new());
+    }
+    // (hr_ref, last day worked, current end) of the running arrêts.
+    let mut running: Vec<(String, NaiveDate, Option<NaiveDate>)> = Vec::new();
+    for r in &refs {
+        if let Some(v) = load_own_view(conn, siret, r)?
+            && !v.cancelled
+            && v.return_date.is_none()
+        {
+            running.push((r.clone(), v.last_day_worked, v.expected_end));
+        }
+    }
+    let foreign: Vec<(i64, String, String)> = conn
+        .prepare_cached(
+            "SELECT d.id, d.hr_ref, d.payload FROM declarations d
+             WHERE d.siret = ?1 AND substr(d.nir, 1, 13) = ?2 AND d.event = 'prolongation'
+               AND d.state != 'cancelled'
+               AND NOT EXISTS (SELECT 1 FROM declarations a
+                               WHERE a.siret = d.siret AND a.hr_ref = d.hr_ref AND a.event = 'arret')
+             ORDER BY d.id",
+        )?
+        .query_map(params![siret, nir13], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for (id, hr_ref, payload) in foreign {
+        let v: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
+        let Some(end) = date_of(&v, "expected_end") else {
+            continue;
+        };
+        let ldw = date_of(&v, "last_day_worked");
+        let target = running
+            .iter_mut()
+            .filter(|(_, first_ldw, current_end)| match ldw {
+                // Starts within the arrêt or the day after its end.
+                Some(l) => *first_ldw <= l && current_end.is_none_or(|e| l <= e),
+                None => *first_ldw < end,
+            })
+            .max_by_key(|(_, first_ldw, _)| *first_ldw);
+        if let Some((continues, _, current_end)) = target {
+            *current_end = Some(current_end.map_or(end, |e| e.max(end)));
+            out.push(ChainedProlongation {
+                declaration_id: id,
+                hr_ref,
+                continues: continues.clone(),
+                end,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The HR reference of the arrêt that a prolongation declared under `hr_ref` (with no arrêt of
+/// its own) continues, if it is chained to one.
+pub fn continued_stoppage(
+    conn: &Connection,
+    siret: &str,
+    hr_ref: &str,
+) -> Result<Option<String>, JournalError> {
+    let row: Option<String> = conn
+        .prepare_cached(
+            "SELECT nir FROM declarations WHERE siret = ?1 AND hr_ref = ?2 AND event = 'prolongation'
+               AND NOT EXISTS (SELECT 1 FROM declarations a WHERE a.siret = ?1 AND a.hr_ref = ?2 AND a.event = 'arret')
+             ORDER BY id LIMIT 1",
+        )?
+        .query_row(params![siret, hr_ref], |r| r.get(0))
+        .optional()?;
+    let Some(nir) = row else {
+        return Ok(None);
+    };
+    Ok(prolongation_chains(conn, siret, &nir)?
+        .into_iter()
+        .find(|c| c.hr_ref == hr_ref)
+        .map(|c| c.continues))
+}
+
+/// The stoppage (siret, hr_ref) from its own declarations only.
+fn load_own_view(
     conn: &Connection,
     siret: &str,
     hr_ref: &str,
@@ -275,6 +421,12 @@ pub fn on_event(
         .optional()?;
     let Some((siret, hr_ref)) = key else {
         return Ok(());
+    };
+    // A prolongation the HR tool declared under a new reference is an event of the stoppage
+    // it continues: that stoppage's link, franchise and message (never a second franchise).
+    let hr_ref = match continued_stoppage(conn, &siret, &hr_ref)? {
+        Some(initial) => initial,
+        None => hr_ref,
     };
     let existing = link(conn, &siret, &hr_ref)?;
     if existing.is_none() && routing.is_none() {

@@ -914,3 +914,115 @@ fn a_damaged_link_date_is_a_located_error_not_1970() {
         "{e}"
     );
 }
+
+/// A prolongation the HR tool declared under a new reference continues the stoppage: the
+/// contract of the seed (conf/prevoyance-example.toml: carence 3 days, 6 reference months,
+/// net base with 23 % charges and a 70 % employer share, cascade 30 days at 100 / 80 / 60 %)
+/// pays the same complement as for one stoppage over the whole period — one franchise, one
+/// carence, the coverage days going on — and the prolongation gets no franchise of its own.
+/// A "prolongation" after a day worked, or of an employee with no stoppage, is not chained.
+#[test]
+fn a_prolongation_under_a_new_reference_continues_the_stoppage() {
+    let (_d, j) = journal();
+    let r = routing();
+    let salaries = serde_json::json!(vec!["2400.00"; 12]);
+    let mut initial = arret("P1", SIRET_B, NIR_2, None, "2026-01-09", "2026-01-20");
+    initial["salaries"] = salaries.clone();
+    submit(&j, Some(&r), initial);
+    // Avis de prolongation from 21/01 (the day after the initial end) to 15/02, new reference.
+    let mut prol = arret("P1-PROL", SIRET_B, NIR_2, None, "2026-01-20", "2026-02-15");
+    prol["event"] = "prolongation".into();
+    submit(&j, Some(&r), prol);
+    // The whole period as one stoppage, for another employee with the same data.
+    let mut whole = arret("REF", SIRET_B, NIR_1, None, "2026-01-09", "2026-02-15");
+    whole["salaries"] = salaries;
+    submit(&j, Some(&r), whole);
+    // Not chained: a prolongation of an employee with no stoppage.
+    let mut other = arret(
+        "X-PROL",
+        SIRET_B,
+        "1990101001001",
+        None,
+        "2026-01-20",
+        "2026-02-15",
+    );
+    other["event"] = "prolongation".into();
+    submit(&j, Some(&r), other);
+    let chains = j
+        .read_blocking(|c| prolongation_chains(c, SIRET_B, NIR_2))
+        .unwrap();
+    assert_eq!(
+        chains
+            .iter()
+            .map(|c| (c.hr_ref.as_str(), c.continues.as_str(), c.end))
+            .collect::<Vec<_>>(),
+        [(
+            "P1-PROL",
+            "P1",
+            NaiveDate::from_ymd_opt(2026, 2, 15).unwrap()
+        )]
+    );
+    let routes: i64 = one(
+        &j,
+        "SELECT count(*) FROM insurer_stoppages WHERE hr_ref IN ('P1-PROL', 'X-PROL')",
+    );
+    assert_eq!(routes, 0, "a prolongation gets no franchise of its own");
+    // The insurer heard of the new end under the initial reference.
+    let b = of_dest(&j, "insurer/PREVB");
+    assert!(
+        b.iter().any(|(n, x)| n.starts_with("P1_")
+            && n.ends_with(".xml")
+            && x.contains("<ExpectedEnd>2026-02-15</ExpectedEnd>")),
+        "{:#?}",
+        b.iter().map(|x| &x.0).collect::<Vec<_>>()
+    );
+    let pc = crate::config::insurers::load_contract(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conf/prevoyance-example.toml"),
+    )
+    .unwrap();
+    let contracts: franchise::Contracts = [(("PREVB".to_string(), "B-1".to_string()), pc)]
+        .into_iter()
+        .collect();
+    let now = crate::journal::now();
+    assert_eq!(
+        j.write_blocking(move |c| franchise::fire_due(c, &now, &contracts))
+            .unwrap(),
+        2,
+        "P1 and REF"
+    );
+    let b = of_dest(&j, "insurer/PREVB");
+    let xml = |hr: &str| {
+        b.iter()
+            .find(|(n, _)| n.starts_with(&format!("{hr}_guarantee_start_")) && n.ends_with(".xml"))
+            .unwrap_or_else(|| panic!("no guarantee start for {hr}"))
+            .1
+            .clone()
+    };
+    let field = |x: &str, tag: &str| -> String {
+        x.split(&format!("<{tag}>"))
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .unwrap()
+            .to_string()
+    };
+    let (p1, reference) = (xml("P1"), xml("REF"));
+    assert_eq!(field(&p1, "GuaranteeDate"), "2026-01-13");
+    assert_eq!(field(&p1, "From"), "2026-01-10");
+    assert_eq!(field(&p1, "To"), "2026-02-15");
+    assert_eq!(field(&p1, "Gross"), field(&reference, "Gross"));
+    assert_eq!(field(&p1, "Net"), field(&reference, "Net"));
+    assert!(
+        field(&p1, "Gross")
+            .parse::<rust_decimal::Decimal>()
+            .unwrap()
+            > rust_decimal::Decimal::ZERO
+    );
+    // A prolongation starting after a day worked following the stoppage's end is not chained.
+    let mut after = arret("P1-LATE", SIRET_B, NIR_2, None, "2026-02-17", "2026-03-01");
+    after["event"] = "prolongation".into();
+    submit(&j, Some(&r), after);
+    let chains = j
+        .read_blocking(|c| prolongation_chains(c, SIRET_B, NIR_2))
+        .unwrap();
+    assert!(chains.iter().all(|c| c.hr_ref != "P1-LATE"), "{chains:?}");
+}
