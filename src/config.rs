@@ -24,6 +24,10 @@ use crate::model::validate::is_field;
 /// Where to look for the configuration when `--config` is not given.
 pub const DEFAULT_PATH: &str = "/etc/ijgate/ijgate.toml";
 
+/// EX_CONFIG from sysexits.h: the configuration is wrong. Every command that refuses a
+/// configuration (the CLI, `ijgate reload`) exits with it.
+pub const EXIT_CONFIG: i32 = 78;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
