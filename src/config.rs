@@ -6,6 +6,7 @@
 //! configuration file, so `conf/ijgate.toml` works from a fresh clone whatever the cwd.
 
 pub mod admin;
+pub mod console;
 pub mod insurers;
 pub mod retention;
 pub mod smtp;
@@ -75,7 +76,7 @@ pub struct Config {
     pub deadlines: crate::alerts::config::Deadlines,
     /// The operator console on the admin listener: language, TLS, roles.
     #[serde(default)]
-    pub console: crate::console::ConsoleConfig,
+    pub console: console::ConsoleConfig,
     /// Where this file was read from (set by `load`).
     #[serde(skip)]
     pub source: PathBuf,

@@ -98,11 +98,6 @@ const EXCEPTIONS: &[(&str, &str, &str)] = &[
         "Prest'IJ settings embed the SFTP port's settings type; merged after the layer work, to move to config/ with it",
     ),
     (
-        "config",
-        "console",
-        "the [console] settings type still lives with the console (merged after the layer work); to move to config/",
-    ),
-    (
         "formats/rapport",
         "engine/exchange/outcome",
         "test code only: parsed returns are checked against the engine's outcome mapping",
