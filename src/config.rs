@@ -9,6 +9,7 @@ pub mod admin;
 pub mod console;
 pub mod insurers;
 pub mod retention;
+pub mod sftp;
 pub mod smtp;
 
 use serde::Deserialize;

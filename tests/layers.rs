@@ -93,11 +93,6 @@ const EXCEPTIONS: &[(&str, &str, &str)] = &[
         "test code only: migrated rows must parse as the exchange's state enums",
     ),
     (
-        "engine/prestij/config",
-        "channels/sftp",
-        "Prest'IJ settings embed the SFTP port's settings type; merged after the layer work, to move to config/ with it",
-    ),
-    (
         "formats/rapport",
         "engine/exchange/outcome",
         "test code only: parsed returns are checked against the engine's outcome mapping",
