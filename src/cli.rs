@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use crate::journal::{self, query};
 
-/// EX_CONFIG from sysexits.h: the configuration is wrong.
-pub const EXIT_CONFIG: i32 = 78;
+/// EX_CONFIG from sysexits.h: the configuration is wrong (defined with the configuration).
+pub use crate::config::EXIT_CONFIG;
 
 #[derive(Debug, Parser)]
 #[command(

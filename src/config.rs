@@ -6,8 +6,10 @@
 //! configuration file, so `conf/ijgate.toml` works from a fresh clone whatever the cwd.
 
 pub mod admin;
+pub mod console;
 pub mod insurers;
 pub mod retention;
+pub mod sftp;
 pub mod smtp;
 
 use serde::Deserialize;
@@ -23,6 +25,10 @@ use crate::model::validate::is_field;
 
 /// Where to look for the configuration when `--config` is not given.
 pub const DEFAULT_PATH: &str = "/etc/ijgate/ijgate.toml";
+
+/// EX_CONFIG from sysexits.h: the configuration is wrong. Every command that refuses a
+/// configuration (the CLI, `ijgate reload`) exits with it.
+pub const EXIT_CONFIG: i32 = 78;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,7 +77,7 @@ pub struct Config {
     pub deadlines: crate::alerts::config::Deadlines,
     /// The operator console on the admin listener: language, TLS, roles.
     #[serde(default)]
-    pub console: crate::console::ConsoleConfig,
+    pub console: console::ConsoleConfig,
     /// Where this file was read from (set by `load`).
     #[serde(skip)]
     pub source: PathBuf,
@@ -258,6 +264,45 @@ impl Default for Declarant {
             // Réel by default: an essai file is never processed by the CPAM (it ends in
             // `test_accepted`), which is only meant for a deliberate test.
             test_files: false,
+        }
+    }
+}
+
+impl Declarant {
+    /// The émetteur as the signalement writer takes it (it sees no settings type).
+    pub fn emitter(&self) -> crate::formats::signalement::Emitter<'_> {
+        crate::formats::signalement::Emitter {
+            siret: self.siret.as_deref(),
+            name: &self.name,
+            address: self.address.as_deref(),
+            postal_code: self.postal_code.as_deref(),
+            city: self.city.as_deref(),
+            contact_civility: &self.contact_civility,
+            contact_name: &self.contact_name,
+            contact_email: self.contact_email.as_deref(),
+            contact_phone: self.contact_phone.as_deref(),
+            test_files: self.test_files,
+        }
+    }
+}
+
+impl Employer {
+    /// The establishment as the signalement writer takes it.
+    pub fn establishment(&self) -> crate::formats::signalement::Establishment<'_> {
+        crate::formats::signalement::Establishment {
+            siret: &self.siret,
+            ape: self.ape.as_deref(),
+            head_office_nic: self.head_office_nic.as_deref(),
+            address: self.address.as_deref(),
+            postal_code: self.postal_code.as_deref(),
+            city: self.city.as_deref(),
+            apet: self.apet.as_deref(),
+            head_office_address: self.head_office_address.as_deref(),
+            head_office_postal_code: self.head_office_postal_code.as_deref(),
+            head_office_city: self.head_office_city.as_deref(),
+            contact_name: self.contact_name.as_deref(),
+            contact_phone: self.contact_phone.as_deref(),
+            contact_email: self.contact_email.as_deref(),
         }
     }
 }
@@ -705,8 +750,8 @@ impl Config {
             // (neodes::required) takes from the configuration must be there, all listed.
             for (i, e) in self.employers.iter().enumerate() {
                 for g in crate::formats::signalement::config_gaps(
-                    &self.declarant,
-                    e,
+                    &self.declarant.emitter(),
+                    &e.establishment(),
                     &format!("employers[{i}]"),
                 ) {
                     if !p.contains(&g) {
@@ -718,7 +763,11 @@ impl Config {
             if self.employers.is_empty() {
                 let none = Employer::default();
                 p.extend(
-                    crate::formats::signalement::config_gaps(&self.declarant, &none, "employers")
+                    crate::formats::signalement::config_gaps(
+                        &self.declarant.emitter(),
+                        &none.establishment(),
+                        "employers",
+                    )
                         .into_iter()
                         // Without declarant.siret the émetteur is each employer, with its
                         // SIRET and address: not a gap of the declarant.
@@ -840,8 +889,8 @@ impl Config {
         if self.netent.mode == NetEntMode::Sandbox {
             for (i, e) in self.employers.iter().enumerate() {
                 for g in crate::formats::signalement::config_gaps(
-                    &self.declarant,
-                    e,
+                    &self.declarant.emitter(),
+                    &e.establishment(),
                     &format!("employers[{i}]"),
                 ) {
                     let g = format!("{g} (signalements will not be built)");

@@ -88,29 +88,9 @@ const MAP: &[(&str, Layer)] = &[
 /// Edges the map forbids but the code still has, each with its reason. Keep this short.
 const EXCEPTIONS: &[(&str, &str, &str)] = &[
     (
-        "formats/signalement",
-        "config",
-        "takes Declarant/Employer from config; a sender struct of its own is the planned fix",
-    ),
-    (
-        "engine/reload",
-        "cli",
-        "exits with the CLI's EXIT_CONFIG status; cli.rs is being reworked by the ops helper",
-    ),
-    (
         "journal/schema",
         "engine/exchange/decide",
         "test code only: migrated rows must parse as the exchange's state enums",
-    ),
-    (
-        "engine/prestij/config",
-        "channels/sftp",
-        "Prest'IJ settings embed the SFTP port's settings type; merged after the layer work, to move to config/ with it",
-    ),
-    (
-        "config",
-        "console",
-        "the [console] settings type still lives with the console (merged after the layer work); to move to config/",
     ),
     (
         "formats/rapport",

@@ -12,40 +12,14 @@
 use russh::client;
 use russh::keys::{PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
 use russh_sftp::client::SftpSession;
-use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::channels::fsio::{self, Perms};
 
-/// `[insurers.prestij.sftp]`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct SftpConfig {
-    pub host: String,
-    #[serde(default = "default_port")]
-    pub port: u16,
-    pub user: String,
-    /// Private key (OpenSSH format), mode 0600.
-    pub key_file: PathBuf,
-    /// The server's host key, as in known_hosts: `ssh-ed25519 AAAA…`.
-    pub host_key: String,
-    /// Remote folder the GESTIP are put in.
-    pub remote_out: String,
-    /// Remote folder the answers and BPIJ are taken from.
-    pub remote_in: String,
-    #[serde(default = "default_timeout", with = "humantime_serde")]
-    pub timeout: Duration,
-}
-
-fn default_port() -> u16 {
-    22
-}
-
-fn default_timeout() -> Duration {
-    Duration::from_secs(30)
-}
+/// `[insurers.prestij.sftp]` (settings in `config::sftp`).
+pub use crate::config::sftp::SftpConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SftpError {
@@ -95,11 +69,7 @@ pub struct Session {
 
 /// Parses the pinned key line (`type base64 [comment]`).
 pub fn parse_pin(line: &str) -> Result<PublicKey, SftpError> {
-    let b64 = line
-        .split_whitespace()
-        .nth(1)
-        .ok_or_else(|| SftpError::Pin("expected `type base64`".into()))?;
-    russh::keys::parse_public_key_base64(b64).map_err(|e| SftpError::Pin(e.to_string()))
+    crate::config::sftp::parse_pin(line).map_err(|e| SftpError::Pin(e.0))
 }
 
 /// Connects, checks the host key, authenticates and opens the SFTP subsystem.

@@ -4,6 +4,7 @@
 use super::*;
 use crate::journal::Journal;
 use rusqlite::params;
+use std::path::Path;
 
 pub(crate) const NIR: &str = "1850575123456";
 

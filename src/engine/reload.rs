@@ -349,7 +349,7 @@ pub fn cli(config_path: &Path) -> i32 {
         Ok(c) => c,
         Err(e) => {
             eprintln!("ijgate: {e}");
-            return crate::cli::EXIT_CONFIG;
+            return crate::config::EXIT_CONFIG;
         }
     };
     match request(&cfg.daemon.state_dir, Duration::from_secs(60)) {
@@ -362,7 +362,7 @@ pub fn cli(config_path: &Path) -> i32 {
         }
         Ok(s) => {
             eprintln!("ijgate: {}", s.message);
-            crate::cli::EXIT_CONFIG
+            crate::config::EXIT_CONFIG
         }
         Err(e) => {
             eprintln!("ijgate: {e}");

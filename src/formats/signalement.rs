@@ -8,7 +8,6 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::config::{Declarant, Employer};
 use crate::model::Stoppage;
 use crate::neodes::required::{self, Situation, Source, When};
 use crate::neodes::rubric::rid;
@@ -53,10 +52,48 @@ impl DeclType {
     }
 }
 
+/// The émetteur of the file (S10.G00.01/.02) and the essai flag (S10.G00.00.005). The
+/// caller builds it from its settings (`config::Declarant::emitter`): this module sees no
+/// settings type (docs/ARCHITECTURE.md, domain layer).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Emitter<'a> {
+    /// SIRET of the émetteur; `None`: the employer itself.
+    pub siret: Option<&'a str>,
+    pub name: &'a str,
+    pub address: Option<&'a str>,
+    pub postal_code: Option<&'a str>,
+    pub city: Option<&'a str>,
+    pub contact_civility: &'a str,
+    pub contact_name: &'a str,
+    pub contact_email: Option<&'a str>,
+    pub contact_phone: Option<&'a str>,
+    /// Files sent as "essai" (S10.G00.00.005 = 01).
+    pub test_files: bool,
+}
+
+/// The establishment declared for (S20.G00.07 IJ contact, S21.G00.06 entreprise, S21.G00.11
+/// établissement), built by the caller from its settings (`config::Employer::establishment`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Establishment<'a> {
+    pub siret: &'a str,
+    pub ape: Option<&'a str>,
+    pub head_office_nic: Option<&'a str>,
+    pub address: Option<&'a str>,
+    pub postal_code: Option<&'a str>,
+    pub city: Option<&'a str>,
+    pub apet: Option<&'a str>,
+    pub head_office_address: Option<&'a str>,
+    pub head_office_postal_code: Option<&'a str>,
+    pub head_office_city: Option<&'a str>,
+    pub contact_name: Option<&'a str>,
+    pub contact_phone: Option<&'a str>,
+    pub contact_email: Option<&'a str>,
+}
+
 /// Who sends and with what software (S10).
 pub struct Envoi<'a> {
-    pub declarant: &'a Declarant,
-    pub employer: &'a Employer,
+    pub emitter: Emitter<'a>,
+    pub establishment: Establishment<'a>,
     pub software_version: &'a str,
 }
 
@@ -98,8 +135,8 @@ fn some(v: Option<&str>) -> Option<String> {
 /// its address is the employer's unless `declarant.address` is given; the head office's
 /// address is this establishment's when `head_office_nic` is this establishment's NIC. The
 /// NIC du siège itself is never guessed (issue 10 item 7).
-fn identity_items(d: &Declarant, emp: &Employer, siret: &str) -> Items {
-    let emitter = d.siret.as_deref().unwrap_or(siret);
+fn identity_items(d: &Emitter<'_>, emp: &Establishment<'_>, siret: &str) -> Items {
+    let emitter = d.siret.unwrap_or(siret);
     let (e_siren, e_nic) = if emitter.len() == 14 {
         (
             Some(emitter[..9].to_string()),
@@ -109,21 +146,21 @@ fn identity_items(d: &Declarant, emp: &Employer, siret: &str) -> Items {
         (None, None)
     };
     let emitter_is_employer = d.siret.is_none();
-    let pick = |own: &Option<String>, employer: &Option<String>| {
-        some(own.as_deref()).or_else(|| {
+    let pick = |own: Option<&str>, employer: Option<&str>| {
+        some(own).or_else(|| {
             if emitter_is_employer {
-                some(employer.as_deref())
+                some(employer)
             } else {
                 None
             }
         })
     };
     let nic = siret.get(9..).unwrap_or("");
-    let head_is_here = emp.head_office_nic.as_deref() == Some(nic);
-    let head = |own: &Option<String>, here: &Option<String>| {
-        some(own.as_deref()).or_else(|| {
+    let head_is_here = emp.head_office_nic == Some(nic);
+    let head = |own: Option<&str>, here: Option<&str>| {
+        some(own).or_else(|| {
             if head_is_here {
-                some(here.as_deref())
+                some(here)
             } else {
                 None
             }
@@ -132,42 +169,42 @@ fn identity_items(d: &Declarant, emp: &Employer, siret: &str) -> Items {
     vec![
         ("S10.G00.01.001", e_siren),
         ("S10.G00.01.002", e_nic),
-        ("S10.G00.01.003", some(Some(&d.name))),
-        ("S10.G00.01.004", pick(&d.address, &emp.address)),
-        ("S10.G00.01.005", pick(&d.postal_code, &emp.postal_code)),
-        ("S10.G00.01.006", pick(&d.city, &emp.city)),
-        ("S10.G00.02.001", some(Some(&d.contact_civility))),
-        ("S10.G00.02.002", some(Some(&d.contact_name))),
-        ("S10.G00.02.004", some(d.contact_email.as_deref())),
-        ("S10.G00.02.005", some(d.contact_phone.as_deref())),
-        ("S20.G00.07.001", some(emp.contact_name.as_deref())),
-        ("S20.G00.07.002", some(emp.contact_phone.as_deref())),
-        ("S20.G00.07.003", some(emp.contact_email.as_deref())),
+        ("S10.G00.01.003", some(Some(d.name))),
+        ("S10.G00.01.004", pick(d.address, emp.address)),
+        ("S10.G00.01.005", pick(d.postal_code, emp.postal_code)),
+        ("S10.G00.01.006", pick(d.city, emp.city)),
+        ("S10.G00.02.001", some(Some(d.contact_civility))),
+        ("S10.G00.02.002", some(Some(d.contact_name))),
+        ("S10.G00.02.004", some(d.contact_email)),
+        ("S10.G00.02.005", some(d.contact_phone)),
+        ("S20.G00.07.001", some(emp.contact_name)),
+        ("S20.G00.07.002", some(emp.contact_phone)),
+        ("S20.G00.07.003", some(emp.contact_email)),
         ("S20.G00.07.004", Some("01".into())),
         ("S21.G00.06.001", siret.get(..9).map(String::from)),
-        ("S21.G00.06.002", some(emp.head_office_nic.as_deref())),
-        ("S21.G00.06.003", some(emp.ape.as_deref())),
+        ("S21.G00.06.002", some(emp.head_office_nic)),
+        ("S21.G00.06.003", some(emp.ape)),
         (
             "S21.G00.06.004",
-            head(&emp.head_office_address, &emp.address),
+            head(emp.head_office_address, emp.address),
         ),
         (
             "S21.G00.06.005",
-            head(&emp.head_office_postal_code, &emp.postal_code),
+            head(emp.head_office_postal_code, emp.postal_code),
         ),
-        ("S21.G00.06.006", head(&emp.head_office_city, &emp.city)),
+        ("S21.G00.06.006", head(emp.head_office_city, emp.city)),
         ("S21.G00.11.001", Some(nic.to_string())),
-        ("S21.G00.11.002", some(emp.apet.as_deref())),
-        ("S21.G00.11.003", some(emp.address.as_deref())),
-        ("S21.G00.11.004", some(emp.postal_code.as_deref())),
-        ("S21.G00.11.005", some(emp.city.as_deref())),
+        ("S21.G00.11.002", some(emp.apet)),
+        ("S21.G00.11.003", some(emp.address)),
+        ("S21.G00.11.004", some(emp.postal_code)),
+        ("S21.G00.11.005", some(emp.city)),
     ]
 }
 
 /// What `[declarant]` and the employer lack for a signalement, as the configuration keys to
 /// fill (`prefix` names the employer, e.g. `employers[0]`). Empty = complete.
-pub fn config_gaps(d: &Declarant, emp: &Employer, prefix: &str) -> Vec<String> {
-    let items = identity_items(d, emp, &emp.siret);
+pub fn config_gaps(d: &Emitter<'_>, emp: &Establishment<'_>, prefix: &str) -> Vec<String> {
+    let items = identity_items(d, emp, emp.siret);
     let mut out = Vec::new();
     for (rubric, value) in &items {
         let Some(rule) = required::rule(rubric) else {
@@ -191,8 +228,8 @@ pub fn config_gaps(d: &Declarant, emp: &Employer, prefix: &str) -> Vec<String> {
 /// value: the error lists each one with the configuration key or HR column to fill.
 pub fn build(spec: &Spec<'_>, envoi: &Envoi<'_>) -> Result<Vec<u8>, BuildError> {
     let s = spec.stoppage;
-    let emp = envoi.employer;
-    let d = envoi.declarant;
+    let emp = &envoi.establishment;
+    let d = &envoi.emitter;
     let e = &s.employee;
     let siret = s.siret.as_str();
     let date = |x: Option<NaiveDate>| x.map(|d| d.format("%d%m%Y").to_string());
@@ -352,32 +389,40 @@ mod tests {
 
     /// A complete employer: the head office is another establishment (NIC 00017), as in the
     /// real file where S21.G00.06.002 differs from S21.G00.11.001.
-    pub(crate) fn employer() -> Employer {
-        Employer {
-            siret: crate::model::validate::tests::SIRET.into(),
-            name: "ACME".into(),
-            ape: Some("2511Z".into()),
-            apet: Some("2511Z".into()),
-            head_office_nic: Some("00017".into()),
-            head_office_address: Some("8 avenue de l'Europe".into()),
-            head_office_postal_code: Some("67000".into()),
-            head_office_city: Some("Strasbourg".into()),
-            address: Some("1 rue de la Paix".into()),
-            postal_code: Some("75002".into()),
-            city: Some("Paris".into()),
-            contact_name: Some("Claire Fontaine".into()),
-            contact_phone: Some("0388000000".into()),
-            contact_email: Some("paie@acme.invalid".into()),
-            alert_emails: Vec::new(),
+    pub(crate) fn employer() -> Establishment<'static> {
+        Establishment {
+            siret: crate::model::validate::tests::SIRET,
+            ape: Some("2511Z"),
+            apet: Some("2511Z"),
+            head_office_nic: Some("00017"),
+            head_office_address: Some("8 avenue de l'Europe"),
+            head_office_postal_code: Some("67000"),
+            head_office_city: Some("Strasbourg"),
+            address: Some("1 rue de la Paix"),
+            postal_code: Some("75002"),
+            city: Some("Paris"),
+            contact_name: Some("Claire Fontaine"),
+            contact_phone: Some("0388000000"),
+            contact_email: Some("paie@acme.invalid"),
         }
     }
 
-    pub(crate) fn declarant() -> Declarant {
-        Declarant {
-            contact_email: Some("paie@acme.invalid".into()),
-            contact_phone: Some("0144000000".into()),
+    /// What `[declarant]` gives with no key set (config::Declarant's defaults).
+    fn default_declarant() -> Emitter<'static> {
+        Emitter {
+            name: "ijgate",
+            contact_civility: "01",
+            contact_name: "Service paie",
+            ..Emitter::default()
+        }
+    }
+
+    pub(crate) fn declarant() -> Emitter<'static> {
+        Emitter {
+            contact_email: Some("paie@acme.invalid"),
+            contact_phone: Some("0144000000"),
             test_files: false,
-            ..Declarant::default()
+            ..default_declarant()
         }
     }
 
@@ -396,8 +441,8 @@ mod tests {
         build(
             &spec,
             &Envoi {
-                declarant: &d,
-                employer: &emp,
+                emitter: d,
+                establishment: emp,
                 software_version: "0.1.0",
             },
         )
@@ -491,8 +536,8 @@ mod tests {
     fn incomplete_configuration_or_row_is_refused_with_what_to_fill() {
         let mut s = stoppage(&[]);
         s.employee.birth_place = None;
-        let d = Declarant::default();
-        let emp = Employer {
+        let d = default_declarant();
+        let emp = Establishment {
             head_office_nic: None,
             apet: None,
             ..employer()
@@ -507,8 +552,8 @@ mod tests {
             stoppage: &s,
         };
         let envoi = Envoi {
-            declarant: &d,
-            employer: &emp,
+            emitter: d,
+            establishment: emp,
             software_version: "0.1.0",
         };
         let Err(BuildError::Incomplete(missing)) = build(&spec, &envoi) else {
@@ -544,15 +589,15 @@ mod tests {
         let (items, _) = read_back(&write(Nature::Arret, DeclType::Normal, &stoppage(&[])));
         assert!(items.contains(&("S21.G00.06.002".into(), "00017".into())));
         assert!(items.contains(&("S21.G00.11.001".into(), "00074".into())));
-        let here = Employer {
-            head_office_nic: Some("00074".into()),
+        let here = Establishment {
+            head_office_nic: Some("00074"),
             head_office_address: None,
             head_office_postal_code: None,
             head_office_city: None,
             ..employer()
         };
         assert!(config_gaps(&declarant(), &here, "employers[0]").is_empty());
-        let elsewhere = Employer {
+        let elsewhere = Establishment {
             head_office_address: None,
             ..employer()
         };

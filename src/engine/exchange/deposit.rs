@@ -187,8 +187,8 @@ impl Exchange {
                             stoppage: &stoppage,
                         };
                         let envoi = signalement::Envoi {
-                            declarant: &cfg.declarant,
-                            employer,
+                            emitter: cfg.declarant.emitter(),
+                            establishment: employer.establishment(),
                             software_version: env!("CARGO_PKG_VERSION"),
                         };
                         match signalement::build(&spec, &envoi) {

@@ -25,7 +25,7 @@ pub struct PrestijConfig {
     /// SFTP mode: the GESTIP of `out/` are put on the server, the server's answers and BPIJ
     /// are taken into `in/` (the folder is then ijgate's own staging area).
     #[serde(default)]
-    pub sftp: Option<crate::channels::sftp::SftpConfig>,
+    pub sftp: Option<crate::config::sftp::SftpConfig>,
 }
 
 fn default_cycle() -> Duration {
@@ -63,7 +63,7 @@ pub fn validate(p: &PrestijConfig, at: &str) -> Vec<String> {
         if s.host.trim().is_empty() || s.user.trim().is_empty() {
             out.push(format!("{at}.sftp: host and user are required"));
         }
-        if let Err(e) = crate::channels::sftp::parse_pin(&s.host_key) {
+        if let Err(e) = crate::config::sftp::parse_pin(&s.host_key) {
             out.push(format!("{at}.sftp.host_key: {e}"));
         }
         if let Err(e) = crate::fsio::check_secret_mode(&s.key_file) {
