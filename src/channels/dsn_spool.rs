@@ -97,7 +97,7 @@ pub fn process_one(
     // Only a regular file is analysed: a symlink, FIFO, device or folder is moved aside
     // unread with a report naming what it is (issue 17).
     if let Err(fsio::ReadRefused::NotRegular(kind)) = fsio::open_regular(path) {
-        tracing::warn!(file = %name, kind = kind.describe(), "dsn: not a regular file, moved aside unread");
+        crate::internal_events::entry_refused("dsn", &name, kind.describe());
         let reason = fsio::ReadRefused::NotRegular(kind).to_string();
         let report = serde_json::json!({ "file": name, "errors": [reason] });
         let rep = fsio::free_name(&dirs.rejected, &format!("{name}.errors.json"));
@@ -120,16 +120,17 @@ pub fn process_one(
             Err(e) => errors.push(format!("fiche {}: {e}", f.display())),
         }
     }
-    match crate::dsn::cli::process_file(path, &loaded, &dirs.calls) {
+    match crate::dsn::files::process_file(path, &loaded, &dirs.calls) {
         Ok(report) => {
             tracing::info!(
                 file = %name, declarations = report.declarations, anomalies = report.anomalies,
                 blocking = report.blocking, codec_errors = report.codec_errors, "dsn: lot analysed"
             );
             if !errors.is_empty() {
-                tracing::warn!(
-                    ?errors,
-                    "dsn: some fiches could not be read; calls are incomplete"
+                crate::internal_events::config_file_unusable(
+                    &"dsn.fiches",
+                    &errors.join("; "),
+                    "calls are incomplete",
                 );
             }
             // What was received, for the daily MDSN01 check (survives restarts).
@@ -159,7 +160,7 @@ pub fn process_one(
             Ok(dest)
         }
         Err(e) => {
-            tracing::warn!(file = %name, error = %e, "dsn: lot rejected");
+            crate::internal_events::unreadable_input("dsn lot", &name, &e);
             errors.push(e.to_string());
             let report = serde_json::json!({ "file": name, "errors": errors });
             let rep = fsio::free_name(&dirs.rejected, &format!("{name}.errors.json"));
@@ -277,7 +278,11 @@ async fn mail_calls(cfg: &crate::config::Config, dirs: &DsnDirs, stem: &str) {
             tracing::info!(lot = stem, to = ?cfg.dsn.calls_to, "dsn: contribution calls mailed")
         }
         Err(e) => {
-            tracing::error!(lot = stem, error = %e, "dsn: contribution calls not mailed (files are in outbound/insurer/calls)")
+            crate::internal_events::peer_call_failed(
+                "smtp",
+                "calls_not_mailed",
+                &format!("lot {stem} (files are in outbound/insurer/calls): {e}"),
+            )
         }
     }
 }
@@ -305,7 +310,7 @@ pub async fn run(
             })
             .await;
             if let Ok(Err(e)) = r {
-                tracing::error!(error = %e, "dsn: daily MDSN01 check failed");
+                crate::internal_events::worker_step_failed("dsn daily MDSN01 check", &e);
             }
         }
         let settle = cfg.dsn.settle_time;
@@ -360,7 +365,7 @@ pub async fn run(
                 mail_calls(&config.load_full(), &dirs, &stem).await;
             }
             if let Ok(Err(e)) = r {
-                tracing::error!(error = %e, "dsn: cannot move a processed lot, will retry");
+                crate::internal_events::worker_step_failed("dsn lot move (retried)", &e);
             }
         }
     }
