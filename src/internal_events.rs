@@ -42,6 +42,36 @@ pub enum ErrorKind {
     Accept,
     /// A configuration side file (prévoyance contract, token file) could not be loaded.
     ConfigFile,
+    /// A door's file watcher is unavailable or failed: the door relies on rescans.
+    Watch,
+    /// A spool file could not be processed; it stays in place and is taken again.
+    SpoolRetry,
+    /// A spool entry that is not a regular file was moved aside unread.
+    EntryRefused,
+    /// A reload was refused; the previous configuration keeps running.
+    Reload,
+    /// A changed setting needs a restart; the running value is kept.
+    RestartNeeded,
+    /// A state file (reload outcome) could not be written.
+    StateFile,
+    /// Signal handlers could not be installed.
+    Signals,
+    /// systemd could not be notified (or the clock it needs read).
+    Systemd,
+    /// The web service refused a client (connection limit, identity not allowed).
+    ApiRefused,
+    /// The web service failed internally and answered 503.
+    ApiInternal,
+    /// A listener's TLS could not be set up; it stays closed.
+    Tls,
+    /// Shutdown did not finish within its grace; the rest resumes at next start.
+    ShutdownIncomplete,
+    /// A child peer (the sandbox) exited.
+    PeerExited,
+    /// A development or test setting is in use (never in production).
+    InsecureSetting,
+    /// An alert has no recipient: it is kept in the journal only.
+    NoRecipient,
 }
 
 impl ErrorKind {
@@ -61,6 +91,21 @@ impl ErrorKind {
             ErrorKind::AuthFailed => "auth_failed",
             ErrorKind::Accept => "accept",
             ErrorKind::ConfigFile => "config_file",
+            ErrorKind::Watch => "watch",
+            ErrorKind::SpoolRetry => "spool_retry",
+            ErrorKind::EntryRefused => "entry_refused",
+            ErrorKind::Reload => "reload",
+            ErrorKind::RestartNeeded => "restart_needed",
+            ErrorKind::StateFile => "state_file",
+            ErrorKind::Signals => "signals",
+            ErrorKind::Systemd => "systemd",
+            ErrorKind::ApiRefused => "api_refused",
+            ErrorKind::ApiInternal => "api_internal",
+            ErrorKind::Tls => "tls",
+            ErrorKind::ShutdownIncomplete => "shutdown_incomplete",
+            ErrorKind::PeerExited => "peer_exited",
+            ErrorKind::InsecureSetting => "insecure_setting",
+            ErrorKind::NoRecipient => "no_recipient",
         }
     }
 }
@@ -242,13 +287,181 @@ pub fn config_file_unusable(
     );
 }
 
+/// The file watcher of `door` is unavailable or failed (`at`: the folder or "events").
+pub fn watcher_unavailable(door: &str, at: &dyn std::fmt::Display, error: &dyn std::fmt::Display) {
+    count(ErrorKind::Watch);
+    tracing::warn!(
+        door,
+        at = %at,
+        error = %error,
+        error_kind = ErrorKind::Watch.as_str(),
+        "file watcher unavailable; relying on rescans"
+    );
+}
+
+/// A spool file could not be processed; it stays in `inbound/` and the next rescan retries.
+pub fn spool_file_retried(file: &dyn std::fmt::Display, error: &dyn std::fmt::Display) {
+    count(ErrorKind::SpoolRetry);
+    tracing::error!(
+        file = %file,
+        error = %error,
+        error_kind = ErrorKind::SpoolRetry.as_str(),
+        "spool: processing failed, will retry"
+    );
+}
+
+/// A `door` entry that is not a regular file (`what`: symlink, FIFO…) was moved aside unread.
+pub fn entry_refused(door: &str, file: &str, what: &str) {
+    count(ErrorKind::EntryRefused);
+    tracing::warn!(
+        door,
+        file,
+        kind = what,
+        error_kind = ErrorKind::EntryRefused.as_str(),
+        "not a regular file, moved aside unread"
+    );
+}
+
+/// Reload `generation` was refused; the previous configuration keeps running.
+pub fn reload_failed(generation: u64, why: &dyn std::fmt::Display) {
+    count(ErrorKind::Reload);
+    tracing::error!(
+        generation,
+        error = %why,
+        error_kind = ErrorKind::Reload.as_str(),
+        "reload failed; still running on the previous configuration"
+    );
+}
+
+/// A reloaded file changes `setting`, which only a restart applies.
+pub fn restart_needed(setting: &str) {
+    count(ErrorKind::RestartNeeded);
+    tracing::warn!(
+        setting,
+        error_kind = ErrorKind::RestartNeeded.as_str(),
+        "reload: changed setting needs a restart; keeping the running value"
+    );
+}
+
+/// A state file (`what`) could not be written at `file`.
+pub fn state_file_not_written(
+    what: &str,
+    file: &dyn std::fmt::Display,
+    error: &dyn std::fmt::Display,
+) {
+    count(ErrorKind::StateFile);
+    tracing::error!(
+        what,
+        file = %file,
+        error = %error,
+        error_kind = ErrorKind::StateFile.as_str(),
+        "state file not written"
+    );
+}
+
+/// The signal handlers could not be installed: only SIGKILL stops the daemon.
+pub fn signal_handlers_unavailable() {
+    count(ErrorKind::Signals);
+    tracing::error!(
+        error_kind = ErrorKind::Signals.as_str(),
+        "cannot install signal handlers: stop with SIGKILL only"
+    );
+}
+
+/// systemd could not be told `what` (or the clock it needs could not be read).
+pub fn systemd_failed(what: &str, error: &dyn std::fmt::Display) {
+    count(ErrorKind::Systemd);
+    tracing::warn!(
+        what,
+        error = %error,
+        error_kind = ErrorKind::Systemd.as_str(),
+        "systemd notification failed"
+    );
+}
+
+/// The web service refused a client (`reason`: "too_many_connections", "identity");
+/// `detail` names the peer or its certificate identities, never a person.
+pub fn api_refused(reason: &str, detail: &dyn std::fmt::Display) {
+    count(ErrorKind::ApiRefused);
+    tracing::warn!(
+        reason,
+        detail = %detail,
+        error_kind = ErrorKind::ApiRefused.as_str(),
+        "api: client refused"
+    );
+}
+
+/// The web service failed internally (answered 503).
+pub fn api_internal(error: &dyn std::fmt::Display) {
+    count(ErrorKind::ApiInternal);
+    tracing::error!(
+        error = %error,
+        error_kind = ErrorKind::ApiInternal.as_str(),
+        "api: internal error"
+    );
+}
+
+/// The TLS of `listener` could not be set up; the listener stays closed.
+pub fn tls_setup_failed(listener: &str, error: &dyn std::fmt::Display) {
+    count(ErrorKind::Tls);
+    tracing::error!(
+        listener,
+        error = %error,
+        error_kind = ErrorKind::Tls.as_str(),
+        "cannot set up TLS; the listener stays closed"
+    );
+}
+
+/// Shutdown did not finish within `grace`; what is left resumes at next start.
+pub fn shutdown_incomplete(grace: std::time::Duration) {
+    count(ErrorKind::ShutdownIncomplete);
+    tracing::warn!(
+        grace = ?grace,
+        error_kind = ErrorKind::ShutdownIncomplete.as_str(),
+        "shutdown grace elapsed; abandoning remaining work (it resumes at next start)"
+    );
+}
+
+/// The child peer `peer` exited (`status`: its exit status); `consequence` says what stops.
+pub fn peer_exited(peer: &str, status: &dyn std::fmt::Debug, consequence: &str) {
+    count(ErrorKind::PeerExited);
+    tracing::error!(
+        peer,
+        status = ?status,
+        consequence,
+        error_kind = ErrorKind::PeerExited.as_str(),
+        "child peer exited"
+    );
+}
+
+/// A development or test setting (`setting`) is in use; `detail` says what it means.
+pub fn insecure_setting(setting: &str, detail: &str) {
+    count(ErrorKind::InsecureSetting);
+    tracing::warn!(
+        setting,
+        error_kind = ErrorKind::InsecureSetting.as_str(),
+        "{detail}"
+    );
+}
+
+/// Alert `alert` (condition `condition`) has no recipient configured: journal only.
+pub fn alert_without_recipient(alert: i64, condition: &str) {
+    count(ErrorKind::NoRecipient);
+    tracing::warn!(
+        alert,
+        condition,
+        error_kind = ErrorKind::NoRecipient.as_str(),
+        "alerts: no recipient configured; alert kept in the journal only"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn each_event_counts_under_its_kind() {
-        let cases: [(ErrorKind, fn()); 14] = [
+        let cases: Vec<(ErrorKind, fn())> = vec![
             (ErrorKind::CursorWrite, || {
                 cursor_not_saved("bpij:x", &"disk full")
             }),
@@ -286,6 +499,39 @@ mod tests {
             (ErrorKind::Accept, || accept_failed("api", &"EMFILE")),
             (ErrorKind::ConfigFile, || {
                 config_file_unusable(&"c.toml", &"bad", "not loaded")
+            }),
+            (ErrorKind::Watch, || {
+                watcher_unavailable("spool", &"inbound", &"ENOSPC")
+            }),
+            (ErrorKind::SpoolRetry, || {
+                spool_file_retried(&"inbound/a.csv", &"EIO")
+            }),
+            (ErrorKind::EntryRefused, || {
+                entry_refused("spool", "a.csv", "symbolic link")
+            }),
+            (ErrorKind::Reload, || reload_failed(2, &"bad toml")),
+            (ErrorKind::RestartNeeded, || restart_needed("api.listen")),
+            (ErrorKind::StateFile, || {
+                state_file_not_written("reload", &"var/reload.json", &"EROFS")
+            }),
+            (ErrorKind::Signals, signal_handlers_unavailable),
+            (ErrorKind::Systemd, || systemd_failed("notify", &"EPIPE")),
+            (ErrorKind::ApiRefused, || {
+                api_refused("identity", &"[\"x\"]")
+            }),
+            (ErrorKind::ApiInternal, || api_internal(&"closed")),
+            (ErrorKind::Tls, || tls_setup_failed("admin", &"no key")),
+            (ErrorKind::ShutdownIncomplete, || {
+                shutdown_incomplete(std::time::Duration::from_secs(1))
+            }),
+            (ErrorKind::PeerExited, || {
+                peer_exited("sandbox", &Some(1), "no CPAM peer")
+            }),
+            (ErrorKind::InsecureSetting, || {
+                insecure_setting("api.dev_certs", "development settings")
+            }),
+            (ErrorKind::NoRecipient, || {
+                alert_without_recipient(1, "deposit_late")
             }),
         ];
         for (kind, fire) in cases {

@@ -41,6 +41,7 @@ const MAP: &[(&str, Layer)] = &[
     ("formats", Domain),
     ("dsn", Domain),
     ("dsn/cli", Bin),
+    ("dsn/files", Ports),
     ("prevoyance", Domain),
     ("prevoyance/cli", Bin),
     ("fsio", Support),
@@ -96,12 +97,6 @@ const EXCEPTIONS: &[(&str, &str, &str)] = &[
         "formats/rapport",
         "engine/exchange/outcome",
         "test code only: parsed returns are checked against the engine's outcome mapping",
-    ),
-    // Not yet moved (docs/ARCHITECTURE.md, "Remaining").
-    (
-        "channels/dsn_spool",
-        "dsn/cli",
-        "the DSN spool reuses the CLI's per-file check",
     ),
 ];
 

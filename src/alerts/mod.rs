@@ -79,7 +79,7 @@ pub async fn run_scanner(
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, "alerts: scan failed");
+                crate::internal_events::worker_step_failed("alerts scan", &e);
                 crate::health::global().fail(HEALTH_CHECK, format!("alert scan failed: {e}"));
             }
         }
@@ -104,7 +104,7 @@ pub async fn run_sender(
             && cfg.smtp.enabled()
             && let Err(e) = send_due(&journal, &cfg).await
         {
-            tracing::warn!(error = %e, "alerts: send round failed");
+            crate::internal_events::worker_step_failed("alerts send round", &e);
         }
         tokio::select! {
             _ = stop.cancelled() => return,

@@ -119,7 +119,11 @@ pub async fn send_round(
                 }
             }
             Err(e) => {
-                tracing::warn!(to = %p.to, alerts = p.alerts.len(), error = %e, "alerts: mail not sent; will retry");
+                crate::internal_events::peer_call_failed(
+                    "smtp",
+                    "mail_not_sent",
+                    &format!("{} alert(s) to {}, retried: {e}", p.alerts.len(), p.to),
+                );
                 for id in &p.alerts {
                     errors.insert(*id, e.to_string());
                 }
@@ -137,13 +141,9 @@ pub async fn send_round(
                     .then(|| "no recipient configured".to_string())
             });
             if wanted.is_empty() {
-                tracing::warn!(alert = a.id, condition = %a.condition, "alerts: no recipient configured; alert kept in the journal only");
+                crate::internal_events::alert_without_recipient(a.id, &a.condition);
             }
-            let delay = backoff(
-                cfg.alerts.retry_initial,
-                cfg.alerts.retry_max,
-                a.attempts,
-            );
+            let delay = backoff(cfg.alerts.retry_initial, cfg.alerts.retry_max, a.attempts);
             Delivery {
                 id: a.id,
                 delivered_to: got,

@@ -62,7 +62,7 @@ pub async fn serve(listener: TcpListener, engine: Engine, stop: CancellationToke
                 Some(tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(sc)))
             }
             Err(e) => {
-                tracing::error!(error = %e, "admin: cannot set up TLS; the admin listener stays closed");
+                crate::internal_events::tls_setup_failed("admin", &e);
                 return;
             }
         }
@@ -150,7 +150,11 @@ fn refusal(req: &Request<Incoming>, admin: &Admin) -> Option<Response<Body>> {
     let token = match crate::fsio::read_secret(file) {
         Ok(t) if !t.is_empty() => t,
         Ok(_) | Err(_) => {
-            tracing::error!(file = %file.display(), "admin: bearer token file unreadable or empty; refusing");
+            crate::internal_events::config_file_unusable(
+                &file.display(),
+                &"bearer token file unreadable or empty",
+                "admin requests refused",
+            );
             return Some(respond(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "text/plain",
@@ -350,7 +354,11 @@ pub async fn scrape(engine: &Engine, cfg: &crate::config::Config) -> String {
                 "",
                 &[(String::new(), t as f64)],
             ),
-            Err(e) => tracing::warn!(error = %e, "metrics: cannot read the API certificate"),
+            Err(e) => crate::internal_events::config_file_unusable(
+                &"api.cert_file",
+                &e,
+                "certificate expiry metric not exported",
+            ),
         }
     }
     let stats = engine.journal.stats();

@@ -197,8 +197,10 @@ pub async fn serve(
             let key = ids.first().cloned().unwrap_or_default();
             let Some(_slot) = slots.take(&key, limits.max_connections_per_client.max(1)) else {
                 crate::metrics::api_connection_closed("too_many_connections");
-                tracing::warn!(%peer, identity = %key, max = limits.max_connections_per_client,
-                    "api: too many connections for this client identity, closed");
+                crate::internal_events::api_refused(
+                    "too_many_connections",
+                    &format!("{peer} identity {key} (max {})", limits.max_connections_per_client),
+                );
                 return;
             };
             let ids = Arc::new(ids);
@@ -293,7 +295,7 @@ async fn handle(
     }
     let cfg = engine.config.load_full();
     let Some(client) = client_for(&cfg, ids).cloned() else {
-        tracing::warn!(identities = ?ids, "api: certificate identity not in the allow-list");
+        crate::internal_events::api_refused("identity_not_allowed", &format!("{ids:?}"));
         return problem(
             StatusCode::FORBIDDEN,
             "unknown-client",
@@ -376,7 +378,7 @@ fn not_found() -> Response<Body> {
 }
 
 fn internal(e: impl std::fmt::Display) -> Response<Body> {
-    tracing::error!(error = %e, "api: internal error");
+    crate::internal_events::api_internal(&e);
     problem(
         StatusCode::SERVICE_UNAVAILABLE,
         "unavailable",

@@ -97,7 +97,7 @@ pub fn process_one(
     // Only a regular file is analysed: a symlink, FIFO, device or folder is moved aside
     // unread with a report naming what it is (issue 17).
     if let Err(fsio::ReadRefused::NotRegular(kind)) = fsio::open_regular(path) {
-        tracing::warn!(file = %name, kind = kind.describe(), "dsn: not a regular file, moved aside unread");
+        crate::internal_events::entry_refused("dsn", &name, kind.describe());
         let reason = fsio::ReadRefused::NotRegular(kind).to_string();
         let report = serde_json::json!({ "file": name, "errors": [reason] });
         let rep = fsio::free_name(&dirs.rejected, &format!("{name}.errors.json"));
@@ -154,7 +154,7 @@ pub fn process_one(
             individuals.push(x);
         }
     };
-    let door = crate::dsn::cli::DoorInput {
+    let door = crate::dsn::files::DoorInput {
         name: &name,
         previous: if journal.is_some() {
             crate::dsn::analyze::Previous::Loaded(&load)
@@ -163,7 +163,7 @@ pub fn process_one(
         },
         on_individual: journal.is_some().then_some(&mut collect as _),
     };
-    match crate::dsn::cli::process_file_with(path, &loaded, &dirs.calls, door) {
+    match crate::dsn::files::process_file_with(path, &loaded, &dirs.calls, door) {
         Ok(report) if report.previous_error.is_some() => {
             // The comparison would be incomplete: the lot stays in inbound/ and is read again.
             Err(std::io::Error::other(format!(
@@ -177,9 +177,10 @@ pub fn process_one(
                 blocking = report.blocking, codec_errors = report.codec_errors, "dsn: lot analysed"
             );
             if !errors.is_empty() {
-                tracing::warn!(
-                    ?errors,
-                    "dsn: some fiches could not be read; calls are incomplete"
+                crate::internal_events::config_file_unusable(
+                    &"dsn.fiches",
+                    &errors.join("; "),
+                    "calls are incomplete",
                 );
             }
             // What was received, for the daily MDSN01 check (survives restarts).
@@ -212,7 +213,7 @@ pub fn process_one(
             Ok(dest)
         }
         Err(e) => {
-            tracing::warn!(file = %name, error = %e, "dsn: lot rejected");
+            crate::internal_events::unreadable_input("dsn lot", &name, &e);
             errors.push(e.to_string());
             let report = serde_json::json!({ "file": name, "errors": errors });
             let rep = fsio::free_name(&dirs.rejected, &format!("{name}.errors.json"));
@@ -257,7 +258,7 @@ fn take(
     journal: &Journal,
     name: &str,
     sha256: String,
-    report: crate::dsn::cli::ProcessReport,
+    report: crate::dsn::files::ProcessReport,
     individuals: Vec<LotIndividual>,
 ) -> std::io::Result<()> {
     let findings = report.month_to_month;
@@ -498,9 +499,11 @@ async fn mail_calls(cfg: &crate::config::Config, dirs: &DsnDirs, stem: &str) {
         Ok(()) => {
             tracing::info!(lot = stem, to = ?cfg.dsn.calls_to, "dsn: contribution calls mailed")
         }
-        Err(e) => {
-            tracing::error!(lot = stem, error = %e, "dsn: contribution calls not mailed (files are in outbound/insurer/calls)")
-        }
+        Err(e) => crate::internal_events::peer_call_failed(
+            "smtp",
+            "calls_not_mailed",
+            &format!("lot {stem} (files are in outbound/insurer/calls): {e}"),
+        ),
     }
 }
 
@@ -528,7 +531,7 @@ pub async fn run(
             })
             .await;
             if let Ok(Err(e)) = r {
-                tracing::error!(error = %e, "dsn: daily MDSN01 check failed");
+                crate::internal_events::worker_step_failed("dsn daily MDSN01 check", &e);
             }
         }
         let settle = cfg.dsn.settle_time;
@@ -587,7 +590,7 @@ pub async fn run(
                 mail_calls(&config.load_full(), &dirs, &stem).await;
             }
             if let Ok(Err(e)) = r {
-                tracing::error!(error = %e, "dsn: cannot move a processed lot, will retry");
+                crate::internal_events::worker_step_failed("dsn lot move (retried)", &e);
             }
         }
     }

@@ -179,7 +179,7 @@ pub async fn run(
         match flush(&journal, &outbound, perms, &overrides()).await {
             Ok(n) if n > 0 => tracing::debug!(written = n, "outbox: notices written"),
             Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "outbox: flush failed"),
+            Err(e) => crate::internal_events::worker_step_failed("outbox flush", &e),
         }
         tokio::select! {
             _ = wake.notified() => {}
@@ -187,7 +187,7 @@ pub async fn run(
             _ = stop.cancelled() => {
                 // Last flush so that everything committed before the stop is handed back.
                 if let Err(e) = flush(&journal, &outbound, perms, &overrides()).await {
-                    tracing::error!(error = %e, "outbox: final flush failed");
+                    crate::internal_events::worker_step_failed("outbox final flush", &e);
                 }
                 return;
             }

@@ -5,8 +5,9 @@
 //! A handler claims a file by its name and takes it either unread (it reads the file
 //! itself, e.g. a supporting document streamed to the journal) or once the door has read it
 //! (regular file, size cap applied), e.g. a BPIJ slip. The first handler that claims a file
-//! takes it; a file no handler claims goes the door's default way (HR records and payroll
-//! signalements, parsed by `spool::parse_input` and journaled by the ingest handle).
+//! takes it; a file no handler claims is journaled as refused (unsupported type) and moved to
+//! `rejected/` by the door. HR records and payroll signalements are handlers like the others
+//! (`spool::take_records`).
 
 use std::future::Future;
 use std::path::Path;

@@ -166,12 +166,12 @@ pub async fn run(engine: Engine, dirs: SpoolDirs, opts: SpoolOptions, stop: Canc
         Ok(mut w) => match w.watch(&dirs.inbound, RecursiveMode::NonRecursive) {
             Ok(()) => Some(w),
             Err(e) => {
-                tracing::warn!(error = %e, dir = %dirs.inbound.display(), "spool: cannot watch, relying on rescans");
+                crate::internal_events::watcher_unavailable("spool", &dirs.inbound.display(), &e);
                 None
             }
         },
         Err(e) => {
-            tracing::warn!(error = %e, "spool: no file watcher, relying on rescans");
+            crate::internal_events::watcher_unavailable("spool", &"no watcher", &e);
             None
         }
     };
@@ -219,7 +219,11 @@ fn apply(
     ev: notify::Result<notify::Event>,
 ) -> bool {
     let Ok(ev) = ev else {
-        tracing::warn!("spool: watcher error, rescanning");
+        crate::internal_events::watcher_unavailable(
+            "spool",
+            &"events",
+            &"watcher error, rescanning",
+        );
         return true;
     };
     tracing::trace!(?ev, "spool: watcher event");
@@ -359,7 +363,7 @@ fn dispatch(
             if let Err(e) = process(&engine, &dirs, &opts, &path).await {
                 crate::metrics::spool_file("failed");
                 // Left in inbound/: the next rescan takes it again.
-                tracing::error!(file = %path.display(), error = %e, "spool: processing failed, will retry");
+                crate::internal_events::spool_file_retried(&path.display(), &e);
             }
             release_memory();
             if let Ok(mut f) = in_flight.lock() {
@@ -402,23 +406,11 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SpoolError + '_ {
 
 /// Parses a file's bytes by its extension.
 pub fn parse_input(name: &str, bytes: &[u8], csv: &hr_csv::CsvOptions) -> Parsed {
-    let ext = name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
+    match extension(name).as_str() {
         "csv" | "txt" => hr_csv::read(bytes, csv),
         "json" => hr_json::read(bytes),
         "dsn" => crate::formats::dsn_signalement::read(bytes),
-        _ => Parsed {
-            file_errors: vec![FieldError {
-                location: Location::default(),
-                field: "file".into(),
-                value: Some(name.into()),
-                reason: "unsupported file type: expected .csv, .txt, .json or .dsn (declarations), .xml (BPIJ)".into(),
-            }],
-            ..Parsed::default()
-        },
+        _ => file_error(Some(name), UNSUPPORTED.into()),
     }
 }
 
@@ -449,35 +441,48 @@ pub async fn process(
     if let Some(take) = opts.router.take_unread(&name) {
         return take(file(&name)).await;
     }
-    if stream::streams(&name) && opts.router.take_read(&name).is_none() {
-        // HR CSV: streamed and journaled in bounded batches, whatever its size (issue 17).
+    read_and_take(file(&name)).await
+}
+
+/// Router handler for HR CSV/TXT files: streamed and journaled in bounded batches, whatever
+/// their size (issue 17); never held whole in memory. A file over `spool.max_file_size` goes
+/// to the read path, which refuses it with its report.
+pub fn take_streamed<'a>(f: super::router::SpoolFile<'a>) -> super::router::Handled<'a> {
+    Box::pin(async move {
         let job = stream::Job {
-            engine: engine.clone(),
-            dirs: dirs.clone(),
-            perms: opts.perms,
-            max_file_size: opts.max_file_size,
-            batch_rows: opts.batch_rows,
-            path: path.to_path_buf(),
-            name: name.clone(),
+            engine: f.engine.clone(),
+            dirs: f.dirs.clone(),
+            perms: f.opts.perms,
+            max_file_size: f.opts.max_file_size,
+            batch_rows: f.opts.batch_rows,
+            path: f.path.to_path_buf(),
+            name: f.name.to_string(),
         };
         let streamed = tokio::task::spawn_blocking(move || stream::run(job))
             .await
             .map_err(|e| SpoolError::Io {
-                path: path.to_path_buf(),
+                path: f.path.to_path_buf(),
                 source: std::io::Error::other(e.to_string()),
             })??;
         match streamed {
-            stream::Streamed::Done => return Ok(()),
+            stream::Streamed::Done => Ok(()),
             stream::Streamed::Refused(kind) => {
-                return refuse_entry(dirs, path, &name, kind, opts.perms);
+                refuse_entry(f.dirs, f.path, f.name, kind, f.opts.perms)
             }
-            // Refused by the general path below, with its report.
-            stream::Streamed::TooLarge => {}
+            stream::Streamed::TooLarge => read_and_take(f).await,
         }
-    }
-    let cfg = engine.config.load_full();
-    let client = cfg.client_for_file(&name).cloned();
-    let csv_opts = client.as_ref().map(|c| c.csv_options()).unwrap_or_default();
+    })
+}
+
+/// Router claim: HR files that are streamed (CSV, TXT).
+pub fn is_streamed_records(name: &str) -> bool {
+    stream::streams(name)
+}
+
+/// The read path: the file read whole (bounded by `spool.max_file_size`), then given to the
+/// handler that claims it, or refused with a report.
+async fn read_and_take(f: super::router::SpoolFile<'_>) -> Result<(), SpoolError> {
+    let (path, name, opts, dirs) = (f.path, f.name, f.opts, f.dirs);
     let (p, max) = (path.to_path_buf(), opts.max_file_size);
     let read = tokio::task::spawn_blocking(move || fsio::read_regular(&p, max))
         .await
@@ -485,58 +490,108 @@ pub async fn process(
             path: path.to_path_buf(),
             source: std::io::Error::other(e.to_string()),
         })?;
-    let (bytes, parsed) = match read {
+    match read {
         Err(fsio::ReadRefused::NotRegular(kind)) => {
             // Swapped for something else between lstat and open.
-            return refuse_entry(dirs, path, &name, kind, opts.perms);
+            refuse_entry(dirs, path, name, kind, opts.perms)
         }
-        Err(fsio::ReadRefused::Io(e)) => return Err(io_err(path)(e)),
+        Err(fsio::ReadRefused::Io(e)) => Err(io_err(path)(e)),
         Err(fsio::ReadRefused::TooLarge(len, _)) => {
-            let e = FieldError {
-                location: Location::default(),
-                field: "file".into(),
-                value: None,
-                reason: format!(
-                    "is {len} bytes, more than spool.max_file_size ({})",
-                    opts.max_file_size
-                ),
-            };
-            (
-                Vec::new(),
-                Parsed {
-                    file_errors: vec![e],
-                    ..Parsed::default()
-                },
-            )
+            let reason = format!(
+                "is {len} bytes, more than spool.max_file_size ({})",
+                opts.max_file_size
+            );
+            journal_input(f, Vec::new(), file_error(None, reason)).await
         }
-        Ok(bytes) => {
-            if let Some(take) = opts.router.take_read(&name) {
-                return take(file(&name), bytes).await;
+        Ok(bytes) => match opts.router.take_read(name) {
+            Some(take) => take(f, bytes).await,
+            // No handler claims it: journaled as refused, with the reason.
+            None => {
+                let parsed = file_error(Some(name), UNSUPPORTED.into());
+                journal_input(f, bytes, parsed).await
             }
-            let parsed = parse_input(&name, &bytes, &csv_opts);
-            (bytes, parsed)
-        }
-    };
+        },
+    }
+}
+
+/// Why a file no handler claims is refused.
+const UNSUPPORTED: &str =
+    "unsupported file type: expected .csv, .txt, .json or .dsn (declarations), .xml (BPIJ)";
+
+/// A file-level error (`value`: what to echo, e.g. the file name).
+fn file_error(value: Option<&str>, reason: String) -> Parsed {
+    Parsed {
+        file_errors: vec![FieldError {
+            location: Location::default(),
+            field: "file".into(),
+            value: value.map(String::from),
+            reason,
+        }],
+        ..Parsed::default()
+    }
+}
+
+/// Router claim: HR records (CSV, TXT, JSON).
+pub fn is_hr_records(name: &str) -> bool {
+    matches!(extension(name).as_str(), "csv" | "txt" | "json")
+}
+
+/// Router claim: payroll signalements (a NEODeS `.dsn` file from the payroll software).
+pub fn is_payroll_signalement(name: &str) -> bool {
+    extension(name) == "dsn"
+}
+
+fn extension(name: &str) -> String {
+    name.rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Router handler for HR records and payroll signalements: parsed by their format (with the
+/// HR client's CSV options), journaled by the ingest handle, then archived or rejected.
+pub fn take_records<'a>(
+    f: super::router::SpoolFile<'a>,
+    bytes: Vec<u8>,
+) -> super::router::Handled<'a> {
+    Box::pin(async move {
+        let cfg = f.engine.config.load_full();
+        let csv_opts = cfg
+            .client_for_file(f.name)
+            .map(|c| c.csv_options())
+            .unwrap_or_default();
+        let parsed = parse_input(f.name, &bytes, &csv_opts);
+        journal_input(f, bytes, parsed).await
+    })
+}
+
+/// Journals what was read of a file (records and errors, one transaction), then writes the
+/// error report and moves the file out of inbound/.
+async fn journal_input(
+    f: super::router::SpoolFile<'_>,
+    bytes: Vec<u8>,
+    parsed: Parsed,
+) -> Result<(), SpoolError> {
+    let cfg = f.engine.config.load_full();
+    let client = cfg.client_for_file(f.name).map(|c| c.name.clone());
     let sha = hex::encode(Sha256::digest(&bytes));
     let input = InputMeta {
         channel: "spool",
-        name: name.clone(),
+        name: f.name.to_string(),
         sha256: Some(sha.clone()),
     };
-    let report = engine
-        .ingest(client.as_ref().map(|c| c.name.as_str()), input, parsed)
-        .await?;
+    let report = f.engine.ingest(client.as_deref(), input, parsed).await?;
     tracing::info!(
-        file = %name, accepted = report.accepted(), rejected = report.rejected(),
+        file = %f.name, accepted = report.accepted(), rejected = report.rejected(),
         file_errors = report.file_errors.len(), replayed = report.replayed, "spool: file journaled"
     );
     let outcome = FileOutcome::from(&report);
     // The bad rows of a mixed file, in the file's own format (none for a NEODeS file).
     let extract = (outcome.accepted > 0 && !outcome.errors.is_empty())
-        .then(|| bad_rows(&name, &bytes, &report))
+        .then(|| bad_rows(f.name, &bytes, &report))
         .flatten();
     drop(report);
-    let (dirs, path, perms) = (dirs.clone(), path.to_path_buf(), opts.perms);
+    let name = f.name.to_string();
+    let (dirs, path, perms) = (f.dirs.clone(), f.path.to_path_buf(), f.opts.perms);
     tokio::task::spawn_blocking(move || {
         let extract = extract.map(|bytes| -> Box<ExtractFn<'_>> {
             Box::new(move |_, out| out.write_all(&bytes).map(|()| true))
@@ -544,15 +599,16 @@ pub async fn process(
         finish(&dirs, &path, &name, &sha, &outcome, extract, perms)
     })
     .await
-        .map_err(|e| SpoolError::Io {
-            path: PathBuf::new(),
-            source: std::io::Error::other(e.to_string()),
-        })?
+    .map_err(|e| SpoolError::Io {
+        path: PathBuf::new(),
+        source: std::io::Error::other(e.to_string()),
+    })?
 }
 
 /// Writes the rejected rows of a mixed file (its outcome given) to a writer; false when the
 /// format cannot be cut into rows.
-type ExtractFn<'a> = dyn FnOnce(&FileOutcome, &mut dyn std::io::Write) -> std::io::Result<bool> + Send + 'a;
+type ExtractFn<'a> =
+    dyn FnOnce(&FileOutcome, &mut dyn std::io::Write) -> std::io::Result<bool> + Send + 'a;
 
 /// After the last commit: write the error report and move the file out of inbound/.
 fn finish(
@@ -642,7 +698,7 @@ fn refuse_entry(
     kind: fsio::EntryKind,
     perms: Perms,
 ) -> Result<(), SpoolError> {
-    tracing::warn!(file = %name, kind = kind.describe(), "spool: not a regular file, moved aside unread");
+    crate::internal_events::entry_refused("spool", name, kind.describe());
     let reason = fsio::ReadRefused::NotRegular(kind).to_string();
     let err = FieldError {
         location: Location::default(),

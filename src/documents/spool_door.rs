@@ -139,7 +139,7 @@ fn finish(
             crate::metrics::spool_file("archived");
         }
         Err(e) => {
-            tracing::warn!(file = %name, error = %e, "spool: supporting document refused");
+            crate::internal_events::unreadable_input("supporting document", &name, &e);
             let err = FieldError {
                 location: Location::default(),
                 field: e.field().into(),

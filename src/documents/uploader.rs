@@ -242,14 +242,17 @@ pub async fn run(
                 for job in jobs {
                     let id = job.id;
                     if let Err(e) = upload(&journal, &client, &cfg, job).await {
-                        tracing::error!(document = id, error = %e, "documents: cannot record the upload");
+                        crate::internal_events::journal_write_failed(
+                            &format!("upload of document {id}"),
+                            &e,
+                        );
                     }
                 }
                 if n > 0 {
                     outbox_wake.notify_one();
                 }
             }
-            Err(e) => tracing::error!(error = %e, "documents: cannot read the queue"),
+            Err(e) => crate::internal_events::journal_read_failed("documents queue", &e),
         }
         tokio::select! {
             _ = stop.cancelled() => return,

@@ -9,7 +9,9 @@
 //! - [`manques`]: month-to-month findings (individuals, contracts, affiliations, contributions)
 //!   located in both files, and declarations not received (MDSN01).
 //! - [`crm`]: the CRM OC XML (CRM-DSN-OC-P3-V1.1.4) of one declaration.
-//! - [`cli`]: `ijgate dsn check/calls` and `process_file` for the spool watcher (the I/O edge).
+//! - [`cli`]: `ijgate dsn check/calls` (bin layer).
+//! - [`files`]: fiches and DSN files read, outputs written; `process_file` for the spool
+//!   watcher (the I/O edge, ports layer).
 //! - [`generate`]: deterministic realistic DSN lots for benchmarks.
 //! - [`calls`]: contribution calls (expected, declared, paid, balance) as JSON, CSV, HTML.
 //! - [`analyze`]: the pipeline reader → extraction → checks → calls, one declaration in memory.
@@ -22,6 +24,7 @@ pub mod cli;
 pub mod crm;
 pub mod extract;
 pub mod fiche;
+pub mod files;
 pub mod generate;
 pub mod journal_check;
 pub mod manques;

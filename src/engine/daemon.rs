@@ -54,12 +54,22 @@ pub fn ensure_dev_certs(cfg: &Config) -> Result<(), DaemonError> {
     if missing {
         let clients: Vec<String> = cfg.hr_clients.iter().map(|c| c.name.clone()).collect();
         let out = tls::generate_dev(dir, &clients)?;
-        tracing::warn!(
-            dir = %dir.display(), files = out.written.len(),
-            "DEVELOPMENT certificates generated (api.dev_certs = true): never use them in production"
+        crate::internal_events::insecure_setting(
+            "api.dev_certs",
+            &format!(
+                "DEVELOPMENT certificates generated in {} ({} files): never use them in production",
+                dir.display(),
+                out.written.len()
+            ),
         );
     } else {
-        tracing::warn!(dir = %dir.display(), "api.dev_certs = true: development settings, not for production");
+        crate::internal_events::insecure_setting(
+            "api.dev_certs",
+            &format!(
+                "api.dev_certs = true ({}): development settings, not for production",
+                dir.display()
+            ),
+        );
     }
     Ok(())
 }
@@ -311,10 +321,7 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         complete &= stage.stop_by(deadline).await;
     }
     if !complete {
-        tracing::warn!(
-            grace = ?cfg.daemon.shutdown_grace,
-            "shutdown grace elapsed; abandoning remaining work (it resumes at next start)"
-        );
+        crate::internal_events::shutdown_incomplete(cfg.daemon.shutdown_grace);
     }
     service::remove_pid_file(&cfg.daemon.state_dir);
     tracing::info!("ijgate stopped");
@@ -401,7 +408,7 @@ async fn start_sandbox(
     tasks.spawn(async move {
         tokio::select! {
             status = child.wait() => {
-                tracing::error!(?status, "sandbox peer exited; the CPAM exchange has no peer until restart");
+                crate::internal_events::peer_exited("sandbox", &status, "the CPAM exchange has no peer until restart");
             }
             _ = stop.cancelled() => {
                 if let Some(pid) = child.id() {
@@ -482,8 +489,9 @@ fn remote_netent(cfg: &Config) -> Result<NetEntConfig, DaemonError> {
 }
 
 /// The spool door's handlers by kind: supporting documents the CPAM asks for
-/// (`<hr_ref>.<TYPE>.pdf`, taken unread), then BPIJ slips (`.xml`, a Prest'IJ feed). Files
-/// no handler claims are HR records or payroll signalements, the door's default way.
+/// (`<hr_ref>.<TYPE>.pdf`, taken unread), BPIJ slips (`.xml`, a Prest'IJ feed), HR records
+/// (`.csv`, `.txt`, `.json`) and payroll signalements (`.dsn`). A file no handler claims is
+/// journaled as refused (unsupported type) and moved to `rejected/`.
 pub fn spool_router() -> crate::channels::router::Router {
     use crate::channels::router::{Handled, Router, SpoolFile};
     fn document<'a>(f: SpoolFile<'a>) -> Handled<'a> {
@@ -507,5 +515,44 @@ pub fn spool_router() -> crate::channels::router::Router {
             crate::documents::spool_door::is_document,
             document,
         )
+        .unread(
+            "HR records, streamed",
+            crate::channels::spool::is_streamed_records,
+            crate::channels::spool::take_streamed,
+        )
         .read("BPIJ", super::insurer::spool_bpij::is_bpij_file, bpij)
+        .read(
+            "HR records",
+            crate::channels::spool::is_hr_records,
+            crate::channels::spool::take_records,
+        )
+        .read(
+            "payroll signalement",
+            crate::channels::spool::is_payroll_signalement,
+            crate::channels::spool::take_records,
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every kind of spool input goes through a registered handler; only unknown types are
+    /// left to the door's refusal.
+    #[test]
+    fn every_spool_input_kind_has_a_handler() {
+        let r = super::spool_router();
+        assert_eq!(
+            r.kinds(),
+            [
+                "supporting document",
+                "BPIJ",
+                "HR records",
+                "payroll signalement"
+            ]
+        );
+        for name in ["rh-a_batch.csv", "x.TXT", "y.json", "paie.dsn", "bpij.xml"] {
+            assert!(r.take_read(name).is_some(), "{name}");
+        }
+        assert!(r.take_read("x.xlsx").is_none());
+        assert!(r.take_read("noext").is_none());
+    }
 }

@@ -370,7 +370,9 @@ pub fn input_outcome_blocking(journal: &Journal, id: i64) -> Result<FileOutcome,
             .ok()
             .and_then(|v| v.get("line").and_then(serde_json::Value::as_u64));
         let errors: Vec<FieldError> = serde_json::from_str(&errors).map_err(|e| {
-            JournalError::Data(format!("input {id}: a rejection's errors do not read back: {e}"))
+            JournalError::Data(format!(
+                "input {id}: a rejection's errors do not read back: {e}"
+            ))
         })?;
         match line {
             // A record's rejection: its line is the record's.
@@ -386,7 +388,8 @@ pub fn input_outcome_blocking(journal: &Journal, id: i64) -> Result<FileOutcome,
         }
         out.errors.extend(errors);
     }
-    out.errors.sort_by_key(|e| (e.location.line, e.location.item));
+    out.errors
+        .sort_by_key(|e| (e.location.line, e.location.item));
     Ok(out)
 }
 

@@ -240,13 +240,13 @@ pub async fn daily(
                 tracing::info!(cutoff = %cutoff, declarations = p.declarations, history = p.history,
                 outbox = p.outbox, rejections = p.rejections, inputs = p.inputs, "retention: journal purged")
             }
-            Err(e) => tracing::error!(error = %e, "retention: journal purge failed"),
+            Err(e) => crate::internal_events::worker_step_failed("retention journal purge", &e),
         }
         let (c2, keep) = (c.clone(), c.retention.keep);
         match tokio::task::spawn_blocking(move || spool_files(&c2, keep, false)).await {
             Ok(Ok(n)) => tracing::info!(files = n, "retention: spool files purged"),
-            Ok(Err(e)) => tracing::error!(error = %e, "retention: spool purge failed"),
-            Err(e) => tracing::error!(error = %e, "retention: spool purge task failed"),
+            Ok(Err(e)) => crate::internal_events::worker_step_failed("retention spool purge", &e),
+            Err(e) => crate::internal_events::worker_step_failed("retention spool purge task", &e),
         }
     }
 }

@@ -163,7 +163,7 @@ impl Reloader {
         let body = serde_json::to_vec_pretty(&s).unwrap_or_default();
         let p = status_path(&self.state_dir);
         if let Err(e) = write_atomic(&p, &body, Perms::PRIVATE) {
-            tracing::error!(file = %p.display(), error = %e, "reload: cannot record the outcome");
+            crate::internal_events::state_file_not_written("reload outcome", &p.display(), &e);
         }
         s
     }
@@ -181,7 +181,7 @@ impl Reloader {
                 let needs_restart = restart_only_changes(&old, &new);
                 keep_running(&old, &mut new);
                 for s in &needs_restart {
-                    tracing::warn!(setting = %s, "reload: changed setting needs a restart; keeping the running value");
+                    crate::internal_events::restart_needed(s);
                 }
                 if let (Some(slot), Some(t)) = (&self.tls, tls_cfg) {
                     slot.store(t);
@@ -197,7 +197,7 @@ impl Reloader {
                 self.record(true, msg, needs_restart)
             }
             Err(why) => {
-                tracing::error!(generation = self.generation, error = %why, "reload failed; still running on the previous configuration");
+                crate::internal_events::reload_failed(self.generation, &why);
                 crate::metrics::reload_done(false);
                 self.record(
                     false,
@@ -253,7 +253,7 @@ impl Signals {
         ) {
             (Ok(t), Ok(i), Ok(h)) => Some([t, i, h]),
             _ => {
-                tracing::error!("cannot install signal handlers: stop with SIGKILL only");
+                crate::internal_events::signal_handlers_unavailable();
                 None
             }
         };

@@ -22,7 +22,7 @@ use crate::journal::{Journal, JournalError, now};
 
 fn notify(states: &[NotifyState]) {
     if let Err(e) = sd_notify::notify(states) {
-        tracing::warn!(error = %e, "systemd notification failed");
+        crate::internal_events::systemd_failed("notify", &e);
     }
 }
 
@@ -52,7 +52,7 @@ pub fn reloading() {
             t,
             NotifyState::Status("reloading configuration"),
         ]),
-        Err(e) => tracing::warn!(error = %e, "cannot read the monotonic clock"),
+        Err(e) => crate::internal_events::systemd_failed("monotonic clock", &e),
     }
 }
 

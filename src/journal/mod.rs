@@ -324,7 +324,7 @@ fn writer_loop(
         let begin = conn.execute_batch("BEGIN IMMEDIATE");
         if let Err(e) = begin {
             let msg = e.to_string();
-            tracing::error!(error = %msg, "journal: cannot begin a transaction");
+            crate::internal_events::journal_write_failed("begin transaction", &msg);
             // Dropping the jobs unrun answers every caller with `Closed`; nothing was written.
             drop(jobs);
             continue;
@@ -355,7 +355,7 @@ fn writer_loop(
         }
         let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
         if let Err(e) = &commit {
-            tracing::error!(error = %e, "journal: commit failed, rolling back the batch");
+            crate::internal_events::journal_write_failed("commit (batch rolled back)", e);
             let _ = conn.execute_batch("ROLLBACK");
         }
         let n = stats.commits.fetch_add(1, Relaxed) + 1;

@@ -56,7 +56,11 @@ pub fn open_dsij_tasks(
                 }
             }
             Err(e) => {
-                tracing::warn!(declaration = decl, error = %e, "tasks: journaled stoppage unreadable; task opened without an attestation");
+                crate::internal_events::unreadable_input(
+                    "journaled stoppage (task opened without an attestation)",
+                    &format!("declaration {decl}"),
+                    &e,
+                );
             }
         }
         conn.execute(
