@@ -531,9 +531,10 @@ fn file_error(value: Option<&str>, reason: String) -> Parsed {
     }
 }
 
-/// Router claim: HR records (CSV, TXT, JSON).
+/// Router claim: HR records read whole (JSON). CSV and TXT are claimed before, unread, by
+/// [`take_streamed`].
 pub fn is_hr_records(name: &str) -> bool {
-    matches!(extension(name).as_str(), "csv" | "txt" | "json")
+    extension(name) == "json"
 }
 
 /// Router claim: payroll signalements (a NEODeS `.dsn` file from the payroll software).

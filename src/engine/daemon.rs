@@ -544,14 +544,20 @@ mod tests {
             r.kinds(),
             [
                 "supporting document",
+                "HR records, streamed",
                 "BPIJ",
                 "HR records",
                 "payroll signalement"
             ]
         );
-        for name in ["rh-a_batch.csv", "x.TXT", "y.json", "paie.dsn", "bpij.xml"] {
+        for name in ["y.json", "paie.dsn", "bpij.xml"] {
             assert!(r.take_read(name).is_some(), "{name}");
         }
+        // CSV and TXT are taken unread first: streamed in bounded batches (issue 17).
+        for name in ["rh-a_batch.csv", "x.TXT"] {
+            assert!(r.take_unread(name).is_some(), "{name}");
+        }
+        assert!(r.take_unread("y.json").is_none());
         assert!(r.take_read("x.xlsx").is_none());
         assert!(r.take_read("noext").is_none());
     }
