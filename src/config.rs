@@ -761,16 +761,16 @@ impl Config {
                         &none.establishment(),
                         "employers",
                     )
-                        .into_iter()
-                        // Without declarant.siret the émetteur is each employer, with its
-                        // SIRET and address: not a gap of the declarant.
-                        .filter(|g| {
-                            g.starts_with("declarant.")
-                                && !(self.declarant.siret.is_none()
-                                    && ["siret:", "address:", "postal_code:", "city:"]
-                                        .iter()
-                                        .any(|k| g.starts_with(&format!("declarant.{k}"))))
-                        }),
+                    .into_iter()
+                    // Without declarant.siret the émetteur is each employer, with its
+                    // SIRET and address: not a gap of the declarant.
+                    .filter(|g| {
+                        g.starts_with("declarant.")
+                            && !(self.declarant.siret.is_none()
+                                && ["siret:", "address:", "postal_code:", "city:"]
+                                    .iter()
+                                    .any(|k| g.starts_with(&format!("declarant.{k}"))))
+                    }),
                 );
             }
             if !matches!(

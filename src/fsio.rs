@@ -476,7 +476,12 @@ mod tests {
         if std::os::unix::fs::chown(&p, None, Some(foreign)).is_err() {
             return; // not root: the pure rule is tested above
         }
-        assert!(check_secret_mode(&p).unwrap_err().to_string().contains("54321"));
+        assert!(
+            check_secret_mode(&p)
+                .unwrap_err()
+                .to_string()
+                .contains("54321")
+        );
     }
 
     #[test]

@@ -344,7 +344,11 @@ pub fn restart_needed(setting: &str) {
 }
 
 /// A state file (`what`) could not be written at `file`.
-pub fn state_file_not_written(what: &str, file: &dyn std::fmt::Display, error: &dyn std::fmt::Display) {
+pub fn state_file_not_written(
+    what: &str,
+    file: &dyn std::fmt::Display,
+    error: &dyn std::fmt::Display,
+) {
     count(ErrorKind::StateFile);
     tracing::error!(
         what,

@@ -138,7 +138,11 @@ fn check(site: &Site, m: &Model, log: &dyn Fn() -> String) {
         inbound(site),
         log()
     );
-    assert_eq!(inbound(site), m.temporary, "only temporary names stay in inbound/");
+    assert_eq!(
+        inbound(site),
+        m.temporary,
+        "only temporary names stay in inbound/"
+    );
     assert_eq!(
         names(site, "spool/archive", true),
         expected_archive(m),
@@ -257,7 +261,9 @@ fn run(ops: Vec<Op>) {
             Op::Check => check(&site, &m, &|| d.log_text()),
         }
     }
-    check(&site, &m, &|| format!("{}\n{}", logs.join("\n"), d.log_text()));
+    check(&site, &m, &|| {
+        format!("{}\n{}", logs.join("\n"), d.log_text())
+    });
     assert_eq!(d.stop(), Some(0), "{}", d.log_text());
 }
 

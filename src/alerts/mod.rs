@@ -126,9 +126,7 @@ pub enum SendRoundError {
 /// One sender round.
 pub async fn send_due(journal: &Journal, cfg: &Config) -> Result<usize, SendRoundError> {
     let now = chrono::Utc::now();
-    let due = journal
-        .read(move |c| store::due(c, now, ROUND))
-        .await?;
+    let due = journal.read(move |c| store::due(c, now, ROUND)).await?;
     if due.is_empty() {
         return Ok(0);
     }

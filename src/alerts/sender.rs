@@ -143,11 +143,7 @@ pub async fn send_round(
             if wanted.is_empty() {
                 crate::internal_events::alert_without_recipient(a.id, &a.condition);
             }
-            let delay = backoff(
-                cfg.alerts.retry_initial,
-                cfg.alerts.retry_max,
-                a.attempts,
-            );
+            let delay = backoff(cfg.alerts.retry_initial, cfg.alerts.retry_max, a.attempts);
             Delivery {
                 id: a.id,
                 delivered_to: got,

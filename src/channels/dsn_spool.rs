@@ -277,13 +277,11 @@ async fn mail_calls(cfg: &crate::config::Config, dirs: &DsnDirs, stem: &str) {
         Ok(()) => {
             tracing::info!(lot = stem, to = ?cfg.dsn.calls_to, "dsn: contribution calls mailed")
         }
-        Err(e) => {
-            crate::internal_events::peer_call_failed(
-                "smtp",
-                "calls_not_mailed",
-                &format!("lot {stem} (files are in outbound/insurer/calls): {e}"),
-            )
-        }
+        Err(e) => crate::internal_events::peer_call_failed(
+            "smtp",
+            "calls_not_mailed",
+            &format!("lot {stem} (files are in outbound/insurer/calls): {e}"),
+        ),
     }
 }
 

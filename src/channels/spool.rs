@@ -215,7 +215,11 @@ fn apply(
     ev: notify::Result<notify::Event>,
 ) -> bool {
     let Ok(ev) = ev else {
-        crate::internal_events::watcher_unavailable("spool", &"events", &"watcher error, rescanning");
+        crate::internal_events::watcher_unavailable(
+            "spool",
+            &"events",
+            &"watcher error, rescanning",
+        );
         return true;
     };
     tracing::trace!(?ev, "spool: watcher event");
@@ -499,7 +503,10 @@ fn extension(name: &str) -> String {
 
 /// Router handler for HR records and payroll signalements: parsed by their format (with the
 /// HR client's CSV options), journaled by the ingest handle, then archived or rejected.
-pub fn take_records<'a>(f: super::router::SpoolFile<'a>, bytes: Vec<u8>) -> super::router::Handled<'a> {
+pub fn take_records<'a>(
+    f: super::router::SpoolFile<'a>,
+    bytes: Vec<u8>,
+) -> super::router::Handled<'a> {
     Box::pin(async move {
         let cfg = f.engine.config.load_full();
         let csv_opts = cfg
@@ -531,7 +538,12 @@ async fn journal_input(
         file = %f.name, accepted = report.accepted(), rejected = report.rejected(),
         file_errors = report.file_errors.len(), replayed = report.replayed, "spool: file journaled"
     );
-    let (dirs, path, perms, name) = (f.dirs.clone(), f.path.to_path_buf(), f.opts.perms, f.name.to_string());
+    let (dirs, path, perms, name) = (
+        f.dirs.clone(),
+        f.path.to_path_buf(),
+        f.opts.perms,
+        f.name.to_string(),
+    );
     tokio::task::spawn_blocking(move || finish(&dirs, &path, &name, &bytes, &sha, &report, perms))
         .await
         .map_err(|e| SpoolError::Io {

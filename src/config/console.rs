@@ -51,11 +51,7 @@ impl Default for ConsoleConfig {
 }
 
 impl ConsoleConfig {
-    pub fn validate(
-        &self,
-        admin: &super::admin::Admin,
-        api: &super::Api,
-    ) -> Vec<String> {
+    pub fn validate(&self, admin: &super::admin::Admin, api: &super::Api) -> Vec<String> {
         let mut p = Vec::new();
         if !["fr", "en"].contains(&self.lang.as_str()) {
             p.push(format!(

@@ -375,6 +375,24 @@ mod tests {
         assert!(restart_only_changes(&a, &a).is_empty());
     }
 
+    /// Every setting reported as needing a restart keeps its running value, so the next
+    /// reload still compares the file with what runs (the API limits were reported, not kept).
+    #[test]
+    fn every_reported_setting_keeps_its_running_value() {
+        let a = cfg("[api]\nidle_timeout = \"10s\"\nmax_connections_per_client = 4\n");
+        let mut b = cfg("[api]\nidle_timeout = \"20s\"\nmax_connections_per_client = 8\n");
+        assert_eq!(
+            restart_only_changes(&a, &b),
+            vec![
+                "api.idle_timeout".to_string(),
+                "api.max_connections_per_client".to_string()
+            ]
+        );
+        keep_running(&a, &mut b);
+        assert!(restart_only_changes(&a, &b).is_empty());
+        assert_eq!(b.api.idle_timeout, std::time::Duration::from_secs(10));
+    }
+
     #[test]
     fn reload_swaps_a_valid_config_and_keeps_the_old_one_otherwise() {
         let d = tempfile::tempdir().unwrap();

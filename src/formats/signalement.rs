@@ -158,13 +158,7 @@ fn identity_items(d: &Emitter<'_>, emp: &Establishment<'_>, siret: &str) -> Item
     let nic = siret.get(9..).unwrap_or("");
     let head_is_here = emp.head_office_nic == Some(nic);
     let head = |own: Option<&str>, here: Option<&str>| {
-        some(own).or_else(|| {
-            if head_is_here {
-                some(here)
-            } else {
-                None
-            }
-        })
+        some(own).or_else(|| if head_is_here { some(here) } else { None })
     };
     vec![
         ("S10.G00.01.001", e_siren),
@@ -184,10 +178,7 @@ fn identity_items(d: &Emitter<'_>, emp: &Establishment<'_>, siret: &str) -> Item
         ("S21.G00.06.001", siret.get(..9).map(String::from)),
         ("S21.G00.06.002", some(emp.head_office_nic)),
         ("S21.G00.06.003", some(emp.ape)),
-        (
-            "S21.G00.06.004",
-            head(emp.head_office_address, emp.address),
-        ),
+        ("S21.G00.06.004", head(emp.head_office_address, emp.address)),
         (
             "S21.G00.06.005",
             head(emp.head_office_postal_code, emp.postal_code),
