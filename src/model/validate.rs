@@ -450,7 +450,7 @@ pub fn validate_at(
         if let Some(v) = v
             && let Err(e) = crate::neodes::required::check_hr_value(f, v)
         {
-            c.err(f, Some(v), e);
+            c.err(f, Some(v), e.to_string());
         }
     }
 
