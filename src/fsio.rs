@@ -287,11 +287,56 @@ pub fn free_name(dir: &Path, name: &str) -> PathBuf {
 /// service user added to `ssl-cert` (`adduser ijgate ssl-cert`). Members of that group are
 /// exactly who may read the key. Refused: any bit for others, group write or execute, and group
 /// read for a group the service user is not in (then the group is someone else's audience).
-pub fn check_secret_mode(path: &Path) -> Result<(), String> {
+pub fn check_secret_mode(path: &Path) -> Result<(), SecretError> {
     use std::os::unix::fs::MetadataExt;
-    let meta = fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    secret_mode_ok(meta.permissions().mode(), meta.gid(), &process_groups())
-        .map_err(|e| format!("{}: {e}", path.display()))
+    let meta = fs::metadata(path).map_err(|source| SecretError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    secret_mode_ok(meta.permissions().mode(), meta.gid(), &process_groups()).map_err(|mode| {
+        SecretError::Mode {
+            path: path.to_path_buf(),
+            mode,
+        }
+    })
+}
+
+/// Why a secret file is refused: it does not read, or its mode lets others see it.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("{}: {source}", .path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{}: {mode}", .path.display())]
+    Mode { path: PathBuf, mode: ModeError },
+}
+
+/// What is wrong with a secret file's mode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ModeError {
+    #[error(
+        "mode {mode:04o}: a secret must not be writable by its group nor readable by others \
+         (chmod 600, or 640 with a group the service user is in)"
+    )]
+    Exposed { mode: u32 },
+    #[error(
+        "mode {mode:04o} with group {gid}, which the service user is not in: chmod 600, \
+         or add the user to that group (e.g. adduser ijgate ssl-cert)"
+    )]
+    ForeignGroup { mode: u32, gid: u32 },
+}
+
+/// Why a folder is not writable by this process.
+#[derive(Debug, thiserror::Error)]
+pub enum WritableError {
+    #[error("{} is not a folder", .0.display())]
+    NotAFolder(PathBuf),
+    #[error("{}{}: not writable by this user: {source}", .at.display(), .to_create.as_ref().map(|d| format!(" (where {} is to be created)", d.display())).unwrap_or_default())]
+    NotWritable {
+        at: PathBuf,
+        /// The folder to be created under `at`, when it does not exist yet.
+        to_create: Option<PathBuf>,
+        source: io::Error,
+    },
 }
 
 /// The effective group and the supplementary groups of this process.
@@ -311,19 +356,16 @@ pub fn process_groups() -> Vec<u32> {
 }
 
 /// The rule of [`check_secret_mode`] on a mode, the file's group and the process's groups.
-pub fn secret_mode_ok(mode: u32, file_gid: u32, groups: &[u32]) -> Result<(), String> {
+pub fn secret_mode_ok(mode: u32, file_gid: u32, groups: &[u32]) -> Result<(), ModeError> {
     let mode = mode & 0o777;
     if mode & 0o037 != 0 {
-        return Err(format!(
-            "mode {mode:04o}: a secret must not be writable by its group nor readable by others \
-             (chmod 600, or 640 with a group the service user is in)"
-        ));
+        return Err(ModeError::Exposed { mode });
     }
     if mode & 0o040 != 0 && !groups.contains(&file_gid) {
-        return Err(format!(
-            "mode {mode:04o} with group {file_gid}, which the service user is not in: chmod 600, \
-             or add the user to that group (e.g. adduser ijgate ssl-cert)"
-        ));
+        return Err(ModeError::ForeignGroup {
+            mode,
+            gid: file_gid,
+        });
     }
     Ok(())
 }
@@ -332,7 +374,7 @@ pub fn secret_mode_ok(mode: u32, file_gid: u32, groups: &[u32]) -> Result<(), St
 /// nearest existing parent, where the daemon will create it): a real attempt, so that a
 /// read-only mount, a missing permission or a systemd `ProtectSystem=strict` sandbox
 /// (`check-config` runs as `ExecStartPre=`, inside it) is found before `run` fails.
-pub fn check_writable(dir: &Path) -> Result<(), String> {
+pub fn check_writable(dir: &Path) -> Result<(), WritableError> {
     let mut at = dir;
     while !at.exists() {
         match at.parent() {
@@ -341,7 +383,7 @@ pub fn check_writable(dir: &Path) -> Result<(), String> {
         }
     }
     if !at.is_dir() {
-        return Err(format!("{} is not a folder", at.display()));
+        return Err(WritableError::NotAFolder(at.to_path_buf()));
     }
     // A dot name ending in .tmp: ignored by the spool reader, removed as a stale temp.
     let probe = at.join(format!(".ijgate-check.{}.tmp", std::process::id()));
@@ -350,22 +392,21 @@ pub fn check_writable(dir: &Path) -> Result<(), String> {
             let _ = fs::remove_file(&probe);
             Ok(())
         }
-        Err(e) => Err(format!(
-            "{}{}: not writable by this user: {e}",
-            at.display(),
-            if at == dir {
-                String::new()
-            } else {
-                format!(" (where {} is to be created)", dir.display())
-            }
-        )),
+        Err(source) => Err(WritableError::NotWritable {
+            at: at.to_path_buf(),
+            to_create: (at != dir).then(|| dir.to_path_buf()),
+            source,
+        }),
     }
 }
 
 /// Reads a secret (password) from a file after checking its mode; trailing newline dropped.
-pub fn read_secret(path: &Path) -> Result<String, String> {
+pub fn read_secret(path: &Path) -> Result<String, SecretError> {
     check_secret_mode(path)?;
-    let s = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let s = fs::read_to_string(path).map_err(|source| SecretError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok(s.trim_end_matches(['\r', '\n']).to_string())
 }
 
@@ -423,14 +464,14 @@ mod tests {
         let p = d.path().join("pw");
         fs::write(&p, "s3cret\n").unwrap();
         fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(read_secret(&p).unwrap_err().contains("0644"));
+        assert!(read_secret(&p).unwrap_err().to_string().contains("0644"));
         fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(read_secret(&p).unwrap(), "s3cret");
         // 0640 with the process's own group (the file was created with it): accepted.
         fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
         assert_eq!(read_secret(&p).unwrap(), "s3cret");
         fs::set_permissions(&p, fs::Permissions::from_mode(0o660)).unwrap();
-        assert!(read_secret(&p).unwrap_err().contains("0660"));
+        assert!(read_secret(&p).unwrap_err().to_string().contains("0660"));
     }
 
     /// Issue 16: keys at 0640 `root:ssl-cert` (Debian, certbot) were refused.
@@ -443,7 +484,9 @@ mod tests {
         assert!(secret_mode_ok(0o440, ssl_cert, &ijgate_in_ssl_cert).is_ok());
         assert!(secret_mode_ok(0o600, ssl_cert, &ijgate_alone).is_ok());
         assert!(secret_mode_ok(0o400, ssl_cert, &[]).is_ok());
-        let e = secret_mode_ok(0o640, ssl_cert, &ijgate_alone).unwrap_err();
+        let e = secret_mode_ok(0o640, ssl_cert, &ijgate_alone)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("group 111") && e.contains("adduser"), "{e}");
         for bad in [0o644, 0o604, 0o660, 0o650, 0o641, 0o666] {
             assert!(
@@ -467,7 +510,12 @@ mod tests {
         if std::os::unix::fs::chown(&p, None, Some(foreign)).is_err() {
             return; // not root: the pure rule is tested above
         }
-        assert!(check_secret_mode(&p).unwrap_err().contains("54321"));
+        assert!(
+            check_secret_mode(&p)
+                .unwrap_err()
+                .to_string()
+                .contains("54321")
+        );
     }
 
     #[test]

@@ -12,6 +12,15 @@ use super::workdays::add_working_days;
 /// Largest working-day deadline accepted (about ten years).
 pub const MAX_WORKING_DAYS: u32 = 2500;
 
+/// Why a deadline setting does not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeadlineError {
+    #[error("{0:?}: expected a number of working days up to {MAX_WORKING_DAYS}")]
+    WorkingDays(String),
+    #[error("{input:?}: {reason} (e.g. \"4h\" or \"5 working days\")")]
+    Duration { input: String, reason: String },
+}
+
 /// A deadline after an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deadline {
@@ -20,7 +29,7 @@ pub enum Deadline {
 }
 
 impl Deadline {
-    pub fn parse(s: &str) -> Result<Deadline, String> {
+    pub fn parse(s: &str) -> Result<Deadline, DeadlineError> {
         let t = s.trim();
         for suffix in ["working days", "working day", "wd"] {
             if let Some(n) = t.strip_suffix(suffix) {
@@ -30,14 +39,15 @@ impl Deadline {
                     .ok()
                     .filter(|&n| n <= MAX_WORKING_DAYS)
                     .map(Deadline::WorkingDays)
-                    .ok_or_else(|| {
-                        format!("{s:?}: expected a number of working days up to {MAX_WORKING_DAYS}")
-                    });
+                    .ok_or_else(|| DeadlineError::WorkingDays(s.to_string()));
             }
         }
         humantime::parse_duration(t)
             .map(Deadline::Elapsed)
-            .map_err(|e| format!("{s:?}: {e} (e.g. \"4h\" or \"5 working days\")"))
+            .map_err(|e| DeadlineError::Duration {
+                input: s.to_string(),
+                reason: e.to_string(),
+            })
     }
 
     /// When a deadline started at `start` falls due. Working days keep the time of day.

@@ -114,17 +114,23 @@ pub async fn run_sender(
     }
 }
 
+/// Why a sender round failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SendRoundError {
+    #[error("alerts: journal: {0}")]
+    Journal(#[from] crate::journal::JournalError),
+    #[error("alerts: mailer: {0}")]
+    Mailer(#[from] MailError),
+}
+
 /// One sender round.
-pub async fn send_due(journal: &Journal, cfg: &Config) -> Result<usize, String> {
+pub async fn send_due(journal: &Journal, cfg: &Config) -> Result<usize, SendRoundError> {
     let now = chrono::Utc::now();
-    let due = journal
-        .read(move |c| store::due(c, now, ROUND))
-        .await
-        .map_err(|e| e.to_string())?;
+    let due = journal.read(move |c| store::due(c, now, ROUND)).await?;
     if due.is_empty() {
         return Ok(0);
     }
-    let mailer = Mailer::new(&cfg.smtp).map_err(|e| e.to_string())?;
+    let mailer = Mailer::new(&cfg.smtp)?;
     let deliveries = sender::send_round(cfg, &mailer, due, now).await;
     let n = deliveries.iter().filter(|d| d.complete).count();
     let done = chrono::Utc::now();
@@ -135,8 +141,7 @@ pub async fn send_due(journal: &Journal, cfg: &Config) -> Result<usize, String> 
             }
             Ok(())
         })
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     Ok(n)
 }
 

@@ -117,7 +117,7 @@ impl Mailer {
             .tls(tls)
             .timeout(Some(cfg.timeout));
         if let (Some(user), Some(file)) = (&cfg.username, &cfg.password_file) {
-            let password = crate::fsio::read_secret(file).map_err(conf)?;
+            let password = crate::fsio::read_secret(file).map_err(|e| conf(e.to_string()))?;
             b = b.credentials(Credentials::new(user.clone(), password));
         }
         Ok(Mailer {

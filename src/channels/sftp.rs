@@ -76,7 +76,8 @@ pub fn parse_pin(line: &str) -> Result<PublicKey, SftpError> {
 pub async fn connect(cfg: &SftpConfig) -> Result<Session, SftpError> {
     let what = format!("{}@{}:{}", cfg.user, cfg.host, cfg.port);
     let kf = cfg.key_file.display().to_string();
-    fsio::check_secret_mode(&cfg.key_file).map_err(|e| SftpError::Key(kf.clone(), e))?;
+    fsio::check_secret_mode(&cfg.key_file)
+        .map_err(|e| SftpError::Key(kf.clone(), e.to_string()))?;
     let key = russh::keys::load_secret_key(&cfg.key_file, None)
         .map_err(|e| SftpError::Key(kf.clone(), e.to_string()))?;
     let pin = parse_pin(&cfg.host_key)?;

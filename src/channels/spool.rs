@@ -714,20 +714,7 @@ fn refuse_entry(
         "file_errors": 1,
         "errors": [err],
     });
-    let report = fsio::free_name(&dirs.rejected, &format!("{name}.errors.json"));
-    fsio::write_atomic(
-        &report,
-        &serde_json::to_vec_pretty(&body).unwrap_or_default(),
-        perms,
-    )
-    .map_err(io_err(&report))?;
-    let dest = report.with_file_name(
-        report
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".errors.json"))
-            .unwrap_or(name),
-    );
+    let dest = write_rejection_report(dirs, name, &body, perms)?;
     let dest = if dest.symlink_metadata().is_ok() {
         fsio::free_name(&dirs.rejected, name)
     } else {
@@ -736,6 +723,31 @@ fn refuse_entry(
     fsio::move_durable(path, &dest).map_err(io_err(path))?;
     crate::metrics::spool_file("refused");
     Ok(())
+}
+
+/// Writes `body` as `rejected/<name>.errors.json` (a free name when that one is taken, so no
+/// report is lost) and returns where the refused file goes: beside its report, same stem.
+/// Shared by the handlers that refuse a whole file (the door, supporting documents).
+pub fn write_rejection_report(
+    dirs: &SpoolDirs,
+    name: &str,
+    body: &serde_json::Value,
+    perms: Perms,
+) -> Result<PathBuf, SpoolError> {
+    let report = fsio::free_name(&dirs.rejected, &format!("{name}.errors.json"));
+    fsio::write_atomic(
+        &report,
+        &serde_json::to_vec_pretty(body).unwrap_or_default(),
+        perms,
+    )
+    .map_err(io_err(&report))?;
+    Ok(report.with_file_name(
+        report
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".errors.json"))
+            .unwrap_or(name),
+    ))
 }
 
 fn same_input(report: &Path, sha: &str) -> bool {

@@ -152,20 +152,7 @@ fn finish(
                 "rejected": 1,
                 "errors": [err],
             });
-            let report = fsio::free_name(&dirs.rejected, &format!("{name}.errors.json"));
-            fsio::write_atomic(
-                &report,
-                &serde_json::to_vec_pretty(&body).unwrap_or_default(),
-                perms,
-            )
-            .map_err(io(&report))?;
-            let dest = report.with_file_name(
-                report
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .and_then(|n| n.strip_suffix(".errors.json"))
-                    .unwrap_or(name),
-            );
+            let dest = crate::channels::spool::write_rejection_report(dirs, name, &body, perms)?;
             fsio::move_spool_file(path, &dest, perms).map_err(io(path))?;
             crate::metrics::spool_file("rejected");
         }

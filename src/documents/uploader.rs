@@ -76,13 +76,19 @@ fn due(conn: &Connection, at: &str) -> Result<Vec<Job>, JournalError> {
     Ok(v)
 }
 
+/// Why a document's form cannot be built (the upload is failed with this reason).
+#[derive(Debug, thiserror::Error)]
+enum FormError {
+    #[error("journaled stoppage unreadable: {0}")]
+    Stoppage(#[from] serde_json::Error),
+    #[error("the declaration has no last day worked")]
+    NoLastDayWorked,
+}
+
 /// The multipart form fields of a document.
-fn form(job: &Job) -> Result<PjForm, String> {
-    let s: Stoppage = serde_json::from_str(&job.payload)
-        .map_err(|e| format!("journaled stoppage unreadable: {e}"))?;
-    let last_day: NaiveDate = s
-        .last_day_worked
-        .ok_or_else(|| "the declaration has no last day worked".to_string())?;
+fn form(job: &Job) -> Result<PjForm, FormError> {
+    let s: Stoppage = serde_json::from_str(&job.payload)?;
+    let last_day: NaiveDate = s.last_day_worked.ok_or(FormError::NoLastDayWorked)?;
     Ok(PjForm {
         id_envoi: format!("IJGATE-DOC-{}", job.id),
         siret_declare: job.siret.clone(),
@@ -174,6 +180,7 @@ async fn upload(
     let form = match form(&job) {
         Ok(f) => f,
         Err(e) => {
+            let e = e.to_string();
             return journal
                 .write(move |c| finish(c, &job, "failed", None, &Value::Null, Some(&e)))
                 .await;

@@ -468,7 +468,7 @@ fn remote_netent(cfg: &Config) -> Result<NetEntConfig, DaemonError> {
         source: std::io::Error::other(m),
     };
     let password = match &n.password_file {
-        Some(f) => crate::fsio::read_secret(f).map_err(bad)?,
+        Some(f) => crate::fsio::read_secret(f).map_err(|e| bad(e.to_string()))?,
         None => return Err(bad("netent.password_file is required".into())),
     };
     let siret = n.siret.clone().unwrap_or_default();

@@ -49,76 +49,56 @@ pub fn read_status(state_dir: &Path) -> Option<ReloadStatus> {
         .and_then(|b| serde_json::from_slice(&b).ok())
 }
 
+/// The settings read once at start, listed once: `$each!(section, field)` for each, in the
+/// order they are reported. Both the comparison and the keeping of the running values walk
+/// this list, so a setting cannot be reported without being kept (or the reverse).
+macro_rules! start_bound {
+    ($each:ident) => {
+        $each!(daemon, state_dir);
+        $each!(daemon, log_format);
+        $each!(spool, dir);
+        $each!(spool, shared_group);
+        $each!(spool, rescan_interval);
+        $each!(spool, settle_time);
+        $each!(spool, max_file_size);
+        $each!(api, enabled);
+        $each!(api, listen);
+        $each!(api, max_body);
+        $each!(api, idle_timeout);
+        $each!(api, handshake_timeout);
+        $each!(api, max_connections_per_client);
+        $each!(admin, enabled);
+        $each!(admin, listen);
+    };
+}
+
 /// Settings read once at start: a changed value is reported and not applied.
 pub fn restart_only_changes(old: &Config, new: &Config) -> Vec<String> {
     let mut v = Vec::new();
-    let mut cmp = |name: &str, changed: bool| {
-        if changed {
-            v.push(name.to_string());
-        }
-    };
-    cmp(
-        "daemon.state_dir",
-        old.daemon.state_dir != new.daemon.state_dir,
-    );
-    cmp(
-        "daemon.log_format",
-        old.daemon.log_format != new.daemon.log_format,
-    );
-    cmp("spool.dir", old.spool.dir != new.spool.dir);
-    cmp(
-        "spool.shared_group",
-        old.spool.shared_group != new.spool.shared_group,
-    );
-    cmp(
-        "spool.rescan_interval",
-        old.spool.rescan_interval != new.spool.rescan_interval,
-    );
-    cmp(
-        "spool.settle_time",
-        old.spool.settle_time != new.spool.settle_time,
-    );
-    cmp(
-        "spool.max_file_size",
-        old.spool.max_file_size != new.spool.max_file_size,
-    );
-    cmp("api.enabled", old.api.enabled != new.api.enabled);
-    cmp("api.listen", old.api.listen != new.api.listen);
-    cmp("api.max_body", old.api.max_body != new.api.max_body);
-    cmp(
-        "api.idle_timeout",
-        old.api.idle_timeout != new.api.idle_timeout,
-    );
-    cmp(
-        "api.handshake_timeout",
-        old.api.handshake_timeout != new.api.handshake_timeout,
-    );
-    cmp(
-        "api.max_connections_per_client",
-        old.api.max_connections_per_client != new.api.max_connections_per_client,
-    );
-    cmp("admin.enabled", old.admin.enabled != new.admin.enabled);
-    cmp("admin.listen", old.admin.listen != new.admin.listen);
+    macro_rules! compare {
+        ($s:ident, $f:ident) => {
+            if old.$s.$f != new.$s.$f {
+                v.push(concat!(stringify!($s), ".", stringify!($f)).to_string());
+            }
+        };
+    }
+    start_bound!(compare);
     v
 }
 
 /// Puts the running values of the settings bound at start back into a newly read
 /// configuration. The swapped configuration then always holds what the daemon really uses,
 /// so the next reload compares the file with the *running* values: change `api.listen`,
-/// reload ("needs a restart"), revert, reload → nothing to restart.
+/// reload ("needs a restart"), revert, reload → nothing to restart. (The API limits,
+/// `api.idle_timeout`, `api.handshake_timeout` and `api.max_connections_per_client`, were
+/// reported but not kept before the list was shared: they are read once at start too.)
 pub fn keep_running(running: &Config, new: &mut Config) {
-    new.daemon.state_dir = running.daemon.state_dir.clone();
-    new.daemon.log_format = running.daemon.log_format.clone();
-    new.spool.dir = running.spool.dir.clone();
-    new.spool.shared_group = running.spool.shared_group;
-    new.spool.rescan_interval = running.spool.rescan_interval;
-    new.spool.settle_time = running.spool.settle_time;
-    new.spool.max_file_size = running.spool.max_file_size;
-    new.api.enabled = running.api.enabled;
-    new.api.listen = running.api.listen;
-    new.api.max_body = running.api.max_body;
-    new.admin.enabled = running.admin.enabled;
-    new.admin.listen = running.admin.listen;
+    macro_rules! keep {
+        ($s:ident, $f:ident) => {
+            new.$s.$f = Clone::clone(&running.$s.$f);
+        };
+    }
+    start_bound!(keep);
 }
 
 /// Applies reloads for the running daemon.
@@ -393,6 +373,24 @@ mod tests {
             vec!["spool.dir".to_string(), "api.listen".to_string()]
         );
         assert!(restart_only_changes(&a, &a).is_empty());
+    }
+
+    /// Every setting reported as needing a restart keeps its running value, so the next
+    /// reload still compares the file with what runs (the API limits were reported, not kept).
+    #[test]
+    fn every_reported_setting_keeps_its_running_value() {
+        let a = cfg("[api]\nidle_timeout = \"10s\"\nmax_connections_per_client = 4\n");
+        let mut b = cfg("[api]\nidle_timeout = \"20s\"\nmax_connections_per_client = 8\n");
+        assert_eq!(
+            restart_only_changes(&a, &b),
+            vec![
+                "api.idle_timeout".to_string(),
+                "api.max_connections_per_client".to_string()
+            ]
+        );
+        keep_running(&a, &mut b);
+        assert!(restart_only_changes(&a, &b).is_empty());
+        assert_eq!(b.api.idle_timeout, std::time::Duration::from_secs(10));
     }
 
     #[test]

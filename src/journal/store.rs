@@ -269,8 +269,10 @@ pub fn record_rejection(
     Ok(())
 }
 
-/// The SQL test of an essai file: S10.G00.00.005 = 01 in the built file.
-const ESSAI_SQL: &str = "instr(p.file, CAST('S10.G00.00.005,''01''' AS BLOB)) > 0";
+/// The SQL test of an essai file: the deposit's `test` column, set from S10.G00.00.005 = 01
+/// in the same transaction that builds the file (`exchange::deposit`), and computed from the
+/// file by the migration that added it: no need to scan the file again.
+const ESSAI_SQL: &str = "p.test";
 
 /// True when the latest file built for declaration `id` (its own deposits, or a cancel
 /// targeting it) is an essai (S10.G00.00.005 = 01): net-entreprises checked it, CPAM ignores
@@ -546,16 +548,17 @@ mod tests {
         .unwrap();
         let id = c.last_insert_rowid();
         assert!(!declaration_is_test(&c, id).unwrap(), "no file yet");
-        let deposit = |file: &[u8]| {
+        // As `exchange::deposit` stores a built file: with its essai flag (S10.G00.00.005).
+        let deposit = |file: &[u8], test: bool| {
             c.execute(
                 "INSERT INTO deposits (declaration_id, target_declaration_id, nature, decl_type, payload, file, state,
-                                       next_attempt_at, created_at, updated_at)
-                 VALUES (?1, ?1, '04', '01', '{}', ?2, 'deposited', ?3, ?3, ?3)",
-                params![id, file, at],
+                                       next_attempt_at, created_at, updated_at, test)
+                 VALUES (?1, ?1, '04', '01', '{}', ?2, 'deposited', ?3, ?3, ?3, ?4)",
+                params![id, file, at, test],
             )
             .unwrap();
         };
-        deposit(b"S10.G00.00.001,'IJGATE'\r\nS10.G00.00.005,'01'\r\n");
+        deposit(b"S10.G00.00.001,'IJGATE'\r\nS10.G00.00.005,'01'\r\n", true);
         assert!(declaration_is_test(&c, id).unwrap());
         assert!(stoppage_is_test(&c, "73282932000074", "T-1").unwrap());
         let n = enqueue_outbox(&c, Some(id), "hr", "n.json", b"{\"kind\":\"AEE\"}", at).unwrap();
@@ -568,7 +571,7 @@ mod tests {
         assert_eq!(v["test"], true);
         assert_eq!(v["kind"], "AEE");
         assert_eq!(body(x), b"<rapport/>");
-        deposit(b"S10.G00.00.001,'IJGATE'\r\nS10.G00.00.005,'02'\r\n");
+        deposit(b"S10.G00.00.001,'IJGATE'\r\nS10.G00.00.005,'02'\r\n", false);
         assert!(!declaration_is_test(&c, id).unwrap());
         let n = enqueue_outbox(&c, Some(id), "hr", "m.json", b"{\"kind\":\"AEE\"}", at).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&body(n)).unwrap();

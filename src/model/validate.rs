@@ -195,7 +195,7 @@ impl<'r> Checker<'r> {
     }
 
     fn date(&mut self, f: &str, required: bool) -> Option<NaiveDate> {
-        self.parse(f, required, parse_date)
+        self.parse(f, required, |v| parse_date(v).map_err(|e| e.to_string()))
     }
 
     /// Free text that goes into the DSN: mapped onto the NEODeS character set.
@@ -223,51 +223,73 @@ impl<'r> Checker<'r> {
     }
 }
 
+/// Why a value from outside does not read: the `reason` of its [`FieldError`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("must be a date as DD/MM/YYYY or YYYY-MM-DD")]
+    DateFormat,
+    #[error("is not a real date")]
+    NotARealDate,
+    #[error("year must be between 1900 and 2199")]
+    YearOutOfRange,
+    #[error("must be a decimal amount (e.g. 2500,00)")]
+    NotAnAmount,
+    #[error("must not be negative")]
+    Negative,
+    #[error("must have at most 2 decimals")]
+    TooManyDecimals,
+    #[error("is more than the plausible maximum of {0} € a month")]
+    AboveMonthlyMaximum(Decimal),
+    #[error("must be oui or non")]
+    NotYesNo,
+    #[error("must be 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit")]
+    BadHrRef,
+}
+
 /// Parses DD/MM/YYYY or YYYY-MM-DD (the two forms HR exports use), rejecting impossible dates.
-pub fn parse_date(v: &str) -> Result<NaiveDate, String> {
+pub fn parse_date(v: &str) -> Result<NaiveDate, ValueError> {
     let v = v.trim();
     let parsed = if v.len() == 10 && v.as_bytes()[4] == b'-' {
         NaiveDate::parse_from_str(v, "%Y-%m-%d")
     } else if v.len() == 10 && v.as_bytes()[2] == b'/' {
         NaiveDate::parse_from_str(v, "%d/%m/%Y")
     } else {
-        return Err("must be a date as DD/MM/YYYY or YYYY-MM-DD".into());
+        return Err(ValueError::DateFormat);
     };
-    let d = parsed.map_err(|_| "is not a real date".to_string())?;
+    let d = parsed.map_err(|_| ValueError::NotARealDate)?;
     if !(1900..=2199).contains(&d.year()) {
-        return Err("year must be between 1900 and 2199".into());
+        return Err(ValueError::YearOutOfRange);
     }
     Ok(d)
 }
 
 /// Parses an amount written with a decimal comma or dot, spaces as thousands separators.
-pub fn parse_amount(v: &str) -> Result<Decimal, String> {
+pub fn parse_amount(v: &str) -> Result<Decimal, ValueError> {
     let cleaned: String = v
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
         .collect();
     let cleaned = cleaned.replace(',', ".");
-    let d = Decimal::from_str(&cleaned)
-        .map_err(|_| "must be a decimal amount (e.g. 2500,00)".to_string())?;
+    let d = Decimal::from_str(&cleaned).map_err(|_| ValueError::NotAnAmount)?;
     if d.is_sign_negative() && !d.is_zero() {
-        return Err("must not be negative".into());
+        return Err(ValueError::Negative);
     }
     if d.scale() > 2 {
-        return Err("must have at most 2 decimals".into());
+        return Err(ValueError::TooManyDecimals);
     }
     Ok(d)
 }
 
-fn parse_yes_no(v: &str) -> Result<bool, String> {
+fn parse_yes_no(v: &str) -> Result<bool, ValueError> {
     match normalise_word(v).as_str() {
         "oui" | "o" | "yes" | "y" | "1" | "01" | "true" | "vrai" => Ok(true),
         "non" | "n" | "no" | "0" | "02" | "false" | "faux" => Ok(false),
-        _ => Err("must be oui or non".into()),
+        _ => Err(ValueError::NotYesNo),
     }
 }
 
 /// hr_ref names outbound files, so it must be safe as a file name.
-fn check_hr_ref(v: &str) -> Result<String, String> {
+fn check_hr_ref(v: &str) -> Result<String, ValueError> {
     let ok = !v.is_empty()
         && v.len() <= 64
         && v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
@@ -276,10 +298,7 @@ fn check_hr_ref(v: &str) -> Result<String, String> {
     if ok {
         Ok(v.to_string())
     } else {
-        Err(
-            "must be 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit"
-                .into(),
-        )
+        Err(ValueError::BadHrRef)
     }
 }
 
@@ -336,7 +355,9 @@ pub fn validate_at(
         EventKind::parse(v)
             .ok_or_else(|| "must be arret, prolongation, reprise or annulation".to_string())
     });
-    let hr_ref = c.parse("hr_ref", true, check_hr_ref);
+    let hr_ref = c.parse("hr_ref", true, |v| {
+        check_hr_ref(v).map_err(|e| e.to_string())
+    });
     let siret = c.parse("siret", true, |v| {
         let s = Siret::parse(v).map_err(|e| e.to_string())?;
         if !ctx.configured.contains(s.as_str()) {
@@ -429,7 +450,7 @@ pub fn validate_at(
         if let Some(v) = v
             && let Err(e) = crate::neodes::required::check_hr_value(f, v)
         {
-            c.err(f, Some(v), e);
+            c.err(f, Some(v), e.to_string());
         }
     }
 
@@ -454,7 +475,9 @@ pub fn validate_at(
     let accident_date = c.date("accident_date", accident_needed);
 
     let subrogated = c
-        .parse("subrogation", needed("subrogation"), parse_yes_no)
+        .parse("subrogation", needed("subrogation"), |v| {
+            parse_yes_no(v).map_err(|e| e.to_string())
+        })
         .unwrap_or(false);
     let sub_start = c.date("subrogation_start", subrogated);
     let sub_end = c.date("subrogation_end", subrogated);
@@ -473,12 +496,9 @@ pub fn validate_at(
             present.push(i);
         }
         let amount = c.parse(&f, false, |v| {
-            let a = parse_amount(v)?;
+            let a = parse_amount(v).map_err(|e| e.to_string())?;
             if a > bounds::MAX_MONTHLY_SALARY {
-                return Err(format!(
-                    "is more than the plausible maximum of {} € a month",
-                    bounds::MAX_MONTHLY_SALARY
-                ));
+                return Err(ValueError::AboveMonthlyMaximum(bounds::MAX_MONTHLY_SALARY).to_string());
             }
             Ok(a)
         });

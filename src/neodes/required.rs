@@ -265,7 +265,7 @@ pub fn hr_required(field: &str) -> bool {
 /// Checks an HR value against the norm of the rubric the table feeds from HR field `field`
 /// (length, codes of an enumeration): an HR row is then refused with its line and field
 /// rather than its file failing at deposit. `Ok` for a field the table does not source.
-pub fn check_hr_value(field: &str, value: &str) -> Result<(), String> {
+pub fn check_hr_value(field: &str, value: &str) -> Result<(), HrValueError> {
     let Some(rule) = TABLE
         .iter()
         .find(|r| matches!(r.source, Source::Hr(f) if f == field) && r.when != When::NotWritten)
@@ -283,8 +283,22 @@ pub fn check_hr_value(field: &str, value: &str) -> Result<(), String> {
     let Some(latin1) = crate::neodes::charset::to_latin1(value) else {
         return Ok(()); // the character set is checked by the caller's own rules
     };
-    crate::neodes::norm::check_value(spec, &latin1, value.chars().count())
-        .map_err(|e| format!("{} ({}): {e}", rule.rubric, rule.label))
+    crate::neodes::norm::check_value(spec, &latin1, value.chars().count()).map_err(|e| {
+        HrValueError {
+            rubric: rule.rubric,
+            label: rule.label,
+            reason: e.to_string(),
+        }
+    })
+}
+
+/// An HR value the norm refuses for the rubric it feeds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{rubric} ({label}): {reason}")]
+pub struct HrValueError {
+    pub rubric: &'static str,
+    pub label: &'static str,
+    pub reason: String,
 }
 
 /// Motifs for which the accident date is required (accident de trajet, maladie
@@ -402,7 +416,9 @@ mod tests {
     #[test]
     fn hr_values_are_checked_against_the_norm() {
         assert!(check_hr_value("contract_nature", "01").is_ok());
-        let e = check_hr_value("contract_nature", "00").unwrap_err();
+        let e = check_hr_value("contract_nature", "00")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("S21.G00.40.007 (nature du contrat): "), "{e}");
         assert!(check_hr_value("retirement_category", "04").is_ok());
         assert!(check_hr_value("retirement_category", "03").is_err());

@@ -94,16 +94,37 @@ impl NetEntClient {
         debut: NaiveDateTime,
         fin: NaiveDateTime,
     ) -> Result<DepositsListing, NetEntError> {
-        check_window(debut, fin)?;
         let service = format!("lister-depots/{}", self.cfg.listing_version);
-        let url = self.consult(&format!(
+        let url = self.window_url(&service, debut, fin)?;
+        self.get_listing(&service, &url, DepositsListing::parse_as)
+            .await
+    }
+
+    /// `{service}/{debut}/{fin}` on the consultation host, the window checked (≤ 60 minutes).
+    fn window_url(
+        &self,
+        service: &str,
+        debut: NaiveDateTime,
+        fin: NaiveDateTime,
+    ) -> Result<String, NetEntError> {
+        check_window(debut, fin)?;
+        Ok(self.consult(&format!(
             "{service}/{}/{}",
             listing::format_ts(debut),
             listing::format_ts(fin)
-        ));
-        let (_, headers, body) = self.call(|h| h.get(&url), &[]).await?;
-        let format = listing_format(&service, &headers, &body)?;
-        DepositsListing::parse_as(format, &body).map_err(|e| bad_listing(&service, e))
+        )))
+    }
+
+    /// GETs listing `service` at `url` and parses it in the format the answer declares.
+    async fn get_listing<T>(
+        &self,
+        service: &str,
+        url: &str,
+        parse: fn(listing::ListingFormat, &[u8]) -> Result<T, listing::ListingError>,
+    ) -> Result<T, NetEntError> {
+        let (_, headers, body) = self.call(|h| h.get(url), &[]).await?;
+        let format = listing_format(service, &headers, &body)?;
+        parse(format, &body).map_err(|e| bad_listing(service, e))
     }
 
     /// `lister-retours-flux/{version}/{idflux}`; `None` when net-entreprises does not know the
@@ -142,16 +163,10 @@ impl NetEntClient {
         debut: NaiveDateTime,
         fin: NaiveDateTime,
     ) -> Result<ReturnsListing, NetEntError> {
-        check_window(debut, fin)?;
         let service = format!("lister-retours-declarant/{}", self.cfg.listing_version);
-        let url = self.consult(&format!(
-            "{service}/{}/{}",
-            listing::format_ts(debut),
-            listing::format_ts(fin)
-        ));
-        let (_, headers, body) = self.call(|h| h.get(&url), &[]).await?;
-        let format = listing_format(&service, &headers, &body)?;
-        ReturnsListing::parse_as(format, &body).map_err(|e| bad_listing(&service, e))
+        let url = self.window_url(&service, debut, fin)?;
+        self.get_listing(&service, &url, ReturnsListing::parse_as)
+            .await
     }
 
     /// Lists returns over any range, one call per 60-minute window, merged by flux; an entry
@@ -234,10 +249,8 @@ impl NetEntClient {
             url.push('?');
             url.push_str(&q.join("&"));
         }
-        let service = "lister-bpij-declarant/1.0";
-        let (_, headers, body) = self.call(|h| h.get(&url), &[]).await?;
-        let format = listing_format(service, &headers, &body)?;
-        BpijListing::parse_as(format, &body).map_err(|e| bad_listing(service, e))
+        self.get_listing("lister-bpij-declarant/1.0", &url, BpijListing::parse_as)
+            .await
     }
 
     /// Downloads a BPIJ from a listing URL.
