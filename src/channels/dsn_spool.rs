@@ -11,7 +11,15 @@
 //! has passed, the establishments of the fiches with no DSN for the previous month are
 //! reported the way the door reports its other findings: a file in
 //! `outbound/insurer/calls/` (`missing-declarations-YYYY-MM.json`, written once per month),
-//! a warning in the log and the counter `ijgate_dsn_missing_declarations_total`.
+//! a warning in the log and the counter `ijgate_dsn_missing_declarations_total`; each is also
+//! recorded in the journal (`journal::dsn_door`) as an alert mailed by the alerts subsystem,
+//! resolved when that DSN is taken.
+//!
+//! Month to month: with the journal, each lot's declarations are compared with the previous
+//! month's snapshot of their establishment kept in the journal (`journal::dsn_door`), findings
+//! written to `<stem>.manques.json`; the lot is then taken — recorded by content hash, its
+//! snapshots replaced, [`on_lot_affiliations`] run — in one journal transaction, before it is
+//! archived. A lot whose hash is already taken is archived without a second reading.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -531,7 +539,7 @@ pub async fn run(
             })
             .await;
             if let Ok(Err(e)) = r {
-                crate::internal_events::worker_step_failed("dsn daily MDSN01 check", &e);
+                crate::internal_events::worker_step_failed("dsn_mdsn01", &e);
             }
         }
         let settle = cfg.dsn.settle_time;
@@ -590,7 +598,9 @@ pub async fn run(
                 mail_calls(&config.load_full(), &dirs, &stem).await;
             }
             if let Ok(Err(e)) = r {
-                crate::internal_events::worker_step_failed("dsn lot move (retried)", &e);
+                // Not taken (journal unavailable, previous month unreadable, or the move
+                // failed): the lot stays in inbound/dsn/ and is read again (counted).
+                crate::internal_events::worker_step_failed("dsn_door", &e);
             }
         }
     }

@@ -580,6 +580,45 @@ mod tests {
         }
     }
 
+    /// Stored per insurer contract and read back: an individual affiliated to two contracts
+    /// comes back whole (work contracts merged by number), so next month compares the same.
+    #[test]
+    fn a_snapshot_split_per_contract_reads_back_whole() {
+        let aff = |r: &str, line| PrevAffiliation {
+            contract_ref: r.into(),
+            option: "1".into(),
+            line,
+            ended: false,
+            contribution_line: Some(line + 1),
+        };
+        let mut s = AffiliatedSnapshot::new("feb.dsn", NaiveDate::from_ymd_opt(2026, 2, 1));
+        let key = ("48765432100018".to_string(), RawNir::new("1850575123456"));
+        s.employees.insert(
+            key.clone(),
+            PrevIndividual {
+                line: 20,
+                ended: false,
+                contracts: vec![PrevContract {
+                    number: "C1".into(),
+                    line: 30,
+                    ended: false,
+                    affiliations: vec![aff("PRV-A", 40), aff("PRV-B", 50)],
+                }],
+            },
+        );
+        let parts = s.split_by_contract();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(
+            parts[&(key.0.clone(), "PRV-B".to_string())].individuals[0].0,
+            "1850575123456"
+        );
+        let mut back = AffiliatedSnapshot::new("feb.dsn", s.month);
+        for ((siret, _), part) in parts {
+            back.add_part(&siret, part);
+        }
+        assert_eq!(back.employees, s.employees);
+    }
+
     #[test]
     fn due_dates() {
         let m = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();

@@ -453,6 +453,41 @@ mod tests {
         assert_eq!(months, ["2026-03-01"], "February pruned, April has nobody");
     }
 
+    /// A failure after the snapshots were replaced (the hook failing, a crash before the
+    /// commit) leaves the previous ones and the lot not taken: it is read again, whole.
+    #[test]
+    fn a_take_that_fails_midway_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = crate::journal::Journal::open(&dir.path().join("j.db")).unwrap();
+        let feb = lot("a", "feb.dsn", d(2026, 2), &["1850575123456"]);
+        j.write_blocking(move |c| take_lot(c, &feb, "t").map(|_| ()))
+            .unwrap();
+        let feb_again = lot("b", "feb2.dsn", d(2026, 2), &["2900133456789"]);
+        let r = j.write_blocking(move |c| {
+            assert!(take_lot(c, &feb_again, "t")?);
+            Err::<(), _>(JournalError::Data("the hook failed".into()))
+        });
+        assert!(r.is_err());
+        let (prev, taken) = j
+            .read_blocking(|c| {
+                Ok((
+                    previous_of(c, &decl(d(2026, 3), "P0999"))?,
+                    lot_taken(c, "b")?,
+                ))
+            })
+            .unwrap();
+        assert_eq!(taken, None);
+        assert_eq!(prev[0].file, "feb.dsn");
+        assert_eq!(
+            prev[0]
+                .employees
+                .keys()
+                .map(|k| k.1.expose())
+                .collect::<Vec<_>>(),
+            ["1850575123456"]
+        );
+    }
+
     #[test]
     fn missing_declarations_open_once_and_resolve_when_the_dsn_arrives() {
         let c = db();
