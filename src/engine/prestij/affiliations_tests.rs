@@ -338,3 +338,34 @@ fn a_stoppage_enrolment_is_not_withdrawn_by_the_dsn() {
     let m = rows(&j).into_iter().find(|x| x.0 == MERCIER).unwrap();
     assert_eq!((m.2, m.4), (None, None));
 }
+
+#[test]
+fn a_rejected_withdrawal_is_alerted_with_the_masked_nir() {
+    let ins = insurers("PRV-LAC-2026", "");
+    let (_d, j) = journal();
+    apply_lot(&j, &facts(FEB, &ins));
+    send_and_answer(&j, true);
+    apply_lot(&j, &facts(MAR, &ins));
+    let g = send_and_answer(&j, false);
+    assert_eq!(g.companies[0].lines[0].operation, Operation::Withdraw);
+    let m = rows(&j).into_iter().find(|x| x.0 == MERCIER).unwrap();
+    assert_eq!(
+        (m.3.as_str(), m.4.as_deref()),
+        ("accepted", Some("rejected"))
+    );
+    let details: Vec<String> = j
+        .read_blocking(|c| {
+            let mut s = c.prepare(
+                "SELECT detail FROM insurer_events WHERE kind = 'prestij_rejected' ORDER BY id",
+            )?;
+            let v = s
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(v)
+        })
+        .unwrap();
+    assert_eq!(details.len(), 1, "{details:?}");
+    assert!(details[0].contains("\"withdrawal\""), "{}", details[0]);
+    assert!(details[0].contains("271**********"), "{}", details[0]);
+    assert!(!details[0].contains(MERCIER), "never a full NIR");
+}
