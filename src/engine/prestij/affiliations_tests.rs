@@ -306,7 +306,17 @@ fn test_envois_cancellations_other_contracts_and_populations_enrol_nobody() {
     let f = facts(&sig, &ins);
     assert_eq!(f.affiliated.len(), 3);
     assert!(f.complete.is_empty());
-    // A fraction (1 of 2) does not either.
+    // A temporary number (NIA, first digit 7) is skipped with its line, never with the number.
+    let nia = FEB.replace(
+        "S21.G00.30.001,'2711275987654'",
+        "S21.G00.30.001,'7711275987654'",
+    );
+    let f = facts(&nia, &ins);
+    assert_eq!(f.affiliated.len(), 2);
+    assert_eq!(f.skipped.len(), 1, "{:?}", f.skipped);
+    assert!(f.skipped[0].starts_with("line "), "{:?}", f.skipped);
+    assert!(!f.skipped[0].contains("7711275987654"));
+    // A fraction (1 of 2) never withdraws others either.
     let frac = FEB.replace("S20.G00.05.003,'11'", "S20.G00.05.003,'12'");
     assert!(facts(&frac, &ins).complete.is_empty());
 }
