@@ -152,13 +152,18 @@ pub fn individual(
             }
         }
         let Some(from) = from else { continue };
-        if i.nir.expose().len() < 13 {
-            out.skipped.push(format!(
-                "line {}: individual without a NIR (S21.G00.30.001)",
-                i.line
-            ));
-            continue;
-        }
+        // GESTIP names the employee by NIR (gestip-model-v1.xsd `Nir`): an individual declared
+        // with a temporary number (NIA/NTT) or a malformed one cannot be enrolled.
+        let nir = match i.nir.validate() {
+            Ok(n) => n,
+            Err(e) => {
+                out.skipped.push(format!(
+                    "line {}: NIR S21.G00.30.001 not usable for Prest'IJ ({e})",
+                    i.line
+                ));
+                continue;
+            }
+        };
         // Covered until the last of its affiliations ends; open if any is open.
         let to = if ends.iter().any(Option::is_none) {
             None
@@ -169,7 +174,7 @@ pub fn individual(
         out.affiliated.push(Affiliated {
             insurer: ins.code.clone(),
             siret: siret.clone(),
-            nir: i.nir.without_key().to_string(),
+            nir: nir.body().to_string(),
             last_name: i.last_name.clone(),
             first_name: first,
             month,

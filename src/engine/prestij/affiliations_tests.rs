@@ -306,7 +306,17 @@ fn test_envois_cancellations_other_contracts_and_populations_enrol_nobody() {
     let f = facts(&sig, &ins);
     assert_eq!(f.affiliated.len(), 3);
     assert!(f.complete.is_empty());
-    // A fraction (1 of 2) does not either.
+    // A temporary number (NIA, first digit 7) is skipped with its line, never with the number.
+    let nia = FEB.replace(
+        "S21.G00.30.001,'2711275987654'",
+        "S21.G00.30.001,'7711275987654'",
+    );
+    let f = facts(&nia, &ins);
+    assert_eq!(f.affiliated.len(), 2);
+    assert_eq!(f.skipped.len(), 1, "{:?}", f.skipped);
+    assert!(f.skipped[0].starts_with("line "), "{:?}", f.skipped);
+    assert!(!f.skipped[0].contains("7711275987654"));
+    // A fraction (1 of 2) never withdraws others either.
     let frac = FEB.replace("S20.G00.05.003,'11'", "S20.G00.05.003,'12'");
     assert!(facts(&frac, &ins).complete.is_empty());
 }
@@ -337,4 +347,35 @@ fn a_stoppage_enrolment_is_not_withdrawn_by_the_dsn() {
     assert_eq!(apply_lot(&j, &facts(MAR, &ins)), Applied::default());
     let m = rows(&j).into_iter().find(|x| x.0 == MERCIER).unwrap();
     assert_eq!((m.2, m.4), (None, None));
+}
+
+#[test]
+fn a_rejected_withdrawal_is_alerted_with_the_masked_nir() {
+    let ins = insurers("PRV-LAC-2026", "");
+    let (_d, j) = journal();
+    apply_lot(&j, &facts(FEB, &ins));
+    send_and_answer(&j, true);
+    apply_lot(&j, &facts(MAR, &ins));
+    let g = send_and_answer(&j, false);
+    assert_eq!(g.companies[0].lines[0].operation, Operation::Withdraw);
+    let m = rows(&j).into_iter().find(|x| x.0 == MERCIER).unwrap();
+    assert_eq!(
+        (m.3.as_str(), m.4.as_deref()),
+        ("accepted", Some("rejected"))
+    );
+    let details: Vec<String> = j
+        .read_blocking(|c| {
+            let mut s = c.prepare(
+                "SELECT detail FROM insurer_events WHERE kind = 'prestij_rejected' ORDER BY id",
+            )?;
+            let v = s
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(v)
+        })
+        .unwrap();
+    assert_eq!(details.len(), 1, "{details:?}");
+    assert!(details[0].contains("\"withdrawal\""), "{}", details[0]);
+    assert!(details[0].contains("271**********"), "{}", details[0]);
+    assert!(!details[0].contains(MERCIER), "never a full NIR");
 }

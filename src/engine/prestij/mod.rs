@@ -33,7 +33,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 use crate::engine::insurer::{View, events};
-use crate::formats::gestip::{self, Answer, Company, Gestip, Line, Operation};
+use crate::formats::gestip::{self, Answer, Company, Cover, Gestip, Line, Operation};
 use crate::journal::JournalError;
 use crate::model::nir::RawNir as Nir;
 
@@ -225,6 +225,7 @@ pub fn build_flow(
         let line = Line {
             reference,
             operation,
+            cover: Cover::DailyAllowances,
             nir: Nir::new(nir),
             last_name: if last.is_empty() {
                 "INCONNU".into()

@@ -26,12 +26,22 @@ pub enum Operation {
     Withdraw,
 }
 
+/// The cover an enrolment asks BPIJ for (GESTIP "type de couverture", sintia.fr). The public
+/// descriptions name the field without listing its values: the model has one, every daily
+/// allowance (maladie, maternité/paternité, AT/MP), which is what a prévoyance complement needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cover {
+    /// `IJ` in gestip-model-v1.xsd `TypeCouverture`.
+    DailyAllowances,
+}
+
 /// One employee line of a GESTIP.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
     /// Our enrolment reference (echoed in the CR).
     pub reference: String,
     pub operation: Operation,
+    pub cover: Cover,
     pub nir: Nir,
     pub last_name: String,
     pub first_name: Option<String>,

@@ -7,7 +7,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::{
-    Answer, Arl, Company, Cr, CrLine, Gestip, GestipError, Line, MODEL_VERSION, Operation,
+    Answer, Arl, Company, Cover, Cr, CrLine, Gestip, GestipError, Line, MODEL_VERSION, Operation,
 };
 use crate::formats::xml_tree::{self, Element};
 use crate::model::nir::RawNir as Nir;
@@ -56,7 +56,12 @@ pub fn write_gestip(g: &Gestip) -> String {
                     .with_child(Element::leaf("NIR", l.nir.expose()))
                     .with_child(Element::leaf("Nom", &l.last_name))
                     .with_opt("Prenom", l.first_name.clone())
-                    .with_child(Element::leaf("TypeCouverture", "IJ"))
+                    .with_child(Element::leaf(
+                        "TypeCouverture",
+                        match l.cover {
+                            Cover::DailyAllowances => "IJ",
+                        },
+                    ))
                     .with_child(Element::leaf("DateDebut", l.cover_from.to_string()))
                     .with_opt("DateFin", l.cover_to.map(|d| d.to_string())),
             );
@@ -332,9 +337,21 @@ pub fn read_gestip(bytes: &[u8]) -> Result<Gestip, GestipError> {
                     ));
                 }
             };
+            let cover = match req(a, "TypeCouverture", &path, &loc, at)? {
+                "IJ" => Cover::DailyAllowances,
+                s => {
+                    return Err(loc.field(
+                        &format!("{path}/TypeCouverture"),
+                        "Assure",
+                        n,
+                        format!("must be IJ, not {s:?}"),
+                    ));
+                }
+            };
             lines.push(Line {
                 reference: req(a, "RefInscription", &path, &loc, at)?.to_string(),
                 operation,
+                cover,
                 nir: check_nir(
                     req(a, "NIR", &path, &loc, at)?,
                     &format!("{path}/NIR"),
@@ -444,6 +461,7 @@ mod tests {
                     Line {
                         reference: "E1".into(),
                         operation: Operation::Enrol,
+                        cover: Cover::DailyAllowances,
                         nir: Nir::new("1800175123456"),
                         last_name: "Martin".into(),
                         first_name: Some("Léa".into()),
@@ -453,6 +471,7 @@ mod tests {
                     Line {
                         reference: "E2".into(),
                         operation: Operation::Withdraw,
+                        cover: Cover::DailyAllowances,
                         nir: Nir::new("2850275123456"),
                         last_name: "Durand".into(),
                         first_name: None,
@@ -514,6 +533,15 @@ mod tests {
         // The XSD must be able to fail: an unknown operation code is refused.
         let bad = write_gestip(&sample()).replace(">INS<", ">XXX<");
         assert!(xmllint(&bad).is_err());
+        // So is a cover type the model does not know, and the reader says where.
+        let bad = write_gestip(&sample()).replacen(">IJ<", ">PREV<", 1);
+        assert!(xmllint(&bad).is_err());
+        match read_gestip(bad.as_bytes()) {
+            Err(GestipError::Field { field, .. }) => {
+                assert_eq!(field, "GESTIP/Entreprise[1]/Assure[1]/TypeCouverture")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
