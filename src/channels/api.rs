@@ -258,16 +258,30 @@ pub async fn serve(
     tracker.wait().await;
 }
 
+/// Every route of the web service: its path (`{id}` is a number) and the methods it accepts.
+/// The router's `405 Method Not Allowed` (with `Allow`) reads it, and a test checks that
+/// `openapi.json` documents exactly these.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("/openapi.json", "GET"),
+    ("/v1/stoppages", "GET, POST"),
+    ("/v1/stoppages/{id}", "GET"),
+    ("/v1/stoppages/{id}/documents", "POST"),
+    ("/v1/stoppages/{id}/notices:replay", "POST"),
+    ("/v1/notices:replay", "POST"),
+    ("/v1/tasks/{id}/done", "POST"),
+];
+
 /// The methods a known route accepts, for `405 Method Not Allowed` with `Allow`.
 fn allowed_methods(segments: &[&str]) -> Option<&'static str> {
-    match segments {
-        ["openapi.json"] => Some("GET"),
-        ["v1", "stoppages"] => Some("GET, POST"),
-        ["v1", "stoppages", _] => Some("GET"),
-        ["v1", "stoppages", _, "documents"] => Some("POST"),
-        ["v1", "tasks", _, "done"] => Some("POST"),
-        _ => None,
-    }
+    ROUTES.iter().find_map(|(path, methods)| {
+        let pattern: Vec<&str> = path.trim_matches('/').split('/').collect();
+        (pattern.len() == segments.len()
+            && pattern
+                .iter()
+                .zip(segments)
+                .all(|(p, s)| p == s || *p == "{id}"))
+        .then_some(*methods)
+    })
 }
 
 fn client_for<'a>(cfg: &'a crate::config::Config, ids: &[String]) -> Option<&'a HrClient> {
@@ -306,24 +320,15 @@ async fn handle(
             post_stoppages(req, engine, &cfg, &client, max_body).await
         }
         (Method::GET, ["v1", "stoppages"]) => {
-            let hr_ref = req
-                .uri()
-                .query()
-                .unwrap_or("")
-                .split('&')
-                .find_map(|kv| kv.strip_prefix("hr_ref="))
-                .map(|v| v.to_string());
-            match hr_ref {
-                Some(r) => list_by_hr_ref(engine, &client, r).await,
-                None => problem(
-                    StatusCode::BAD_REQUEST,
-                    "bad-request",
-                    "Missing hr_ref",
-                    "use ?hr_ref=REF",
-                    None,
-                ),
-            }
+            list_stoppages(req.uri().query().unwrap_or(""), engine, &client).await
         }
+        (Method::POST, ["v1", "notices:replay"]) => {
+            replay_notices(req, engine, &client, None, max_body).await
+        }
+        (Method::POST, ["v1", "stoppages", id, "notices:replay"]) => match id.parse::<i64>() {
+            Ok(id) => replay_notices(req, engine, &client, Some(id), max_body).await,
+            Err(_) => not_found(),
+        },
         (Method::GET, ["v1", "stoppages", id]) => match id.parse::<i64>() {
             Ok(id) => get_one(engine, &client, id).await,
             Err(_) => not_found(),
@@ -571,28 +576,153 @@ async fn get_one(engine: &Engine, client: &HrClient, id: i64) -> Response<Body> 
     }
 }
 
-async fn list_by_hr_ref(engine: &Engine, client: &HrClient, hr_ref: String) -> Response<Body> {
+/// `GET /v1/stoppages`: the client's declarations, filtered and paginated (`api_list`).
+async fn list_stoppages(query: &str, engine: &Engine, client: &HrClient) -> Response<Body> {
+    let q = match super::api_list::parse_query(query) {
+        Ok(q) => q,
+        Err(errors) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                "Invalid query",
+                &format!("{} problem(s) in the query parameters", errors.len()),
+                Some(&errors),
+            );
+        }
+    };
+    let cfg = engine.config.load_full();
+    let sirets = client.sirets.clone();
+    let now = chrono::Utc::now();
+    match engine
+        .journal
+        .read(move |c| super::api_list::list(c, &cfg, &sirets, &q, now))
+        .await
+    {
+        Ok(page) => json_response(StatusCode::OK, &page.to_json()),
+        Err(e) => internal(e),
+    }
+}
+
+/// The body of a replay request (`POST /v1/notices:replay`; under a stoppage, `since` only).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplayRequest {
+    declaration_id: Option<i64>,
+    hr_ref: Option<String>,
+    since: Option<String>,
+}
+
+/// `POST /v1/notices:replay` and `POST /v1/stoppages/{id}/notices:replay`: the client's HR
+/// notices written again to outbound/hr (`engine::replay`: idempotent, audited).
+async fn replay_notices(
+    req: Request<Incoming>,
+    engine: &Engine,
+    client: &HrClient,
+    path_id: Option<i64>,
+    max_body: usize,
+) -> Response<Body> {
+    use crate::engine::replay::{Actor, Filter, Recipients, replay};
+    let body = match read_body(req, max_body).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => return too_large(max_body),
+        Err(BodyError::Broken) => return broken_body(),
+    };
+    let invalid = |field: &str, value: Option<String>, reason: &str| {
+        let err = FieldError {
+            location: Default::default(),
+            field: field.into(),
+            value: value.map(|v| crate::model::validate::excerpt(&v, 64)),
+            reason: reason.into(),
+        };
+        problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "Invalid replay request",
+            reason,
+            Some(&[err]),
+        )
+    };
+    // Under a stoppage the body is optional.
+    let r: ReplayRequest = if body.trim_ascii().is_empty() && path_id.is_some() {
+        ReplayRequest {
+            declaration_id: None,
+            hr_ref: None,
+            since: None,
+        }
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(r) => r,
+            Err(e) => {
+                return invalid(
+                    "body",
+                    None,
+                    &format!("a JSON object with declaration_id, hr_ref or since: {e}"),
+                );
+            }
+        }
+    };
+    if path_id.is_some() && (r.declaration_id.is_some() || r.hr_ref.is_some()) {
+        return invalid(
+            "declaration_id",
+            None,
+            "the stoppage is in the path; the body may only give since",
+        );
+    }
+    let since = match r.since {
+        Some(s) => match super::api_list::parse_timestamp(&s) {
+            Some(t) => Some(t),
+            None => {
+                return invalid(
+                    "since",
+                    Some(s),
+                    "not an RFC 3339 date-time (e.g. 2026-11-25T09:00:00Z)",
+                );
+            }
+        },
+        None => None,
+    };
+    let filter = Filter {
+        declaration_id: path_id.or(r.declaration_id),
+        hr_ref: r.hr_ref,
+        since,
+        sirets: Some(client.sirets.clone()),
+        to: Recipients::Hr,
+    };
+    if !filter.is_bounded() {
+        return invalid(
+            "body",
+            None,
+            "give declaration_id, hr_ref or since (a replay of everything is refused)",
+        );
+    }
+    let actor = Actor {
+        channel: "api",
+        name: client.name.clone(),
+    };
     let res = engine
         .journal
-        .read(move |c| {
-            let ids = query::ids_by_hr_ref(c, &hr_ref)?;
-            let mut v = Vec::new();
-            for id in ids {
-                if let Some(d) = query::declaration(c, id)? {
-                    v.push(d);
-                }
+        .write(move |c| {
+            // A declaration in the path that is not the client's is reported as absent.
+            if let Some(id) = path_id
+                && !crate::documents::declaration_siret(c, id)?
+                    .is_some_and(|s| filter.sirets.as_ref().is_some_and(|v| v.contains(&s)))
+            {
+                return Ok(None);
             }
-            Ok(v)
+            replay(c, &filter, &actor, &crate::journal::now()).map(Some)
         })
         .await;
     match res {
-        Ok(list) => {
-            let visible: Vec<_> = list
-                .into_iter()
-                .filter(|d| client.sirets.contains(&d.siret))
-                .collect();
-            json_response(StatusCode::OK, &json!({ "declarations": visible }))
+        Ok(Some(r)) => {
+            if r.replayed > 0 {
+                engine.outbox_wake.notify_one();
+            }
+            json_response(
+                StatusCode::ACCEPTED,
+                &serde_json::to_value(&r).unwrap_or_default(),
+            )
         }
+        Ok(None) => not_found(),
         Err(e) => internal(e),
     }
 }
@@ -690,5 +820,145 @@ async fn task_done(engine: &Engine, client: &HrClient, id: i64) -> Response<Body
             None,
         ),
         Err(e) => internal(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn doc() -> Value {
+        serde_json::from_str(OPENAPI).expect("openapi.json is JSON")
+    }
+
+    fn strings(v: &Value) -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// openapi.json documents exactly the routes the router serves, with their methods.
+    #[test]
+    fn openapi_documents_exactly_the_routes() {
+        let d = doc();
+        let paths = d["paths"].as_object().unwrap();
+        let documented: BTreeSet<(String, String)> = paths
+            .iter()
+            .flat_map(|(p, ops)| {
+                ops.as_object()
+                    .unwrap()
+                    .keys()
+                    .filter(|m| !matches!(m.as_str(), "parameters" | "summary" | "description"))
+                    .map(|m| (p.clone(), m.to_ascii_uppercase()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let served: BTreeSet<(String, String)> = ROUTES
+            .iter()
+            .flat_map(|(p, ms)| ms.split(", ").map(|m| (p.to_string(), m.to_string())))
+            .collect();
+        assert_eq!(documented, served);
+        // Each route is reached by the router (no 404 for its own template).
+        for (p, _) in ROUTES {
+            let segs: Vec<&str> = p
+                .trim_matches('/')
+                .split('/')
+                .map(|s| if s == "{id}" { "7" } else { s })
+                .collect();
+            assert!(allowed_methods(&segs).is_some(), "{p}");
+        }
+        assert_eq!(allowed_methods(&["v1", "stoppages", "7", "x"]), None);
+    }
+
+    /// Enums, formats, security: the document says what the code does.
+    #[test]
+    fn openapi_enums_formats_and_security_match_the_code() {
+        use crate::engine::exchange::decide::DeclState;
+        let d = doc();
+        assert_eq!(d["openapi"], "3.1.0");
+        let s = &d["components"]["schemas"];
+        assert_eq!(
+            strings(&s["DeclarationState"]["enum"]),
+            DeclState::ALL
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            strings(&s["LateRule"]["enum"]),
+            crate::alerts::conditions::DEADLINE_RULES
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+        );
+        // Request fields: exactly the canonical ones, plus the salaries array.
+        let props: BTreeSet<String> = s["Stoppage"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        let mut fields: BTreeSet<String> = crate::model::validate::FIELDS
+            .iter()
+            .map(|f| f.to_string())
+            .collect();
+        fields.insert("salaries".into());
+        assert_eq!(props, fields);
+        let p = &s["Stoppage"]["properties"];
+        for e in strings(&p["event"]["enum"]) {
+            let k = crate::model::stoppage::EventKind::parse(&e).unwrap();
+            assert_eq!(k.as_str(), e);
+        }
+        for r in strings(&p["reason"]["enum"]) {
+            assert!(crate::model::stoppage::Motif::parse(&r).is_some(), "{r}");
+        }
+        for f in [
+            "birth_date",
+            "contract_start",
+            "last_day_worked",
+            "expected_end",
+            "return_date",
+            "accident_date",
+            "subrogation_start",
+            "subrogation_end",
+        ] {
+            assert_eq!(p[f]["format"], "date", "{f}");
+        }
+        assert!(p["nir"]["pattern"].as_str().unwrap().starts_with("^[12]"));
+        // The example's NIR passes the real check.
+        let ex = &s["Stoppage"]["example"];
+        assert!(crate::model::nir::Nir::parse(ex["nir"].as_str().unwrap()).is_ok());
+        assert_eq!(
+            d["components"]["securitySchemes"]["mutualTLS"]["type"],
+            "mutualTLS"
+        );
+        assert_eq!(d["security"][0]["mutualTLS"], json!([]));
+        // Listing limits as the code enforces them.
+        let list = &d["paths"]["/v1/stoppages"]["get"]["parameters"];
+        let limit = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "limit")
+            .unwrap();
+        assert_eq!(limit["schema"]["maximum"], super::super::api_list::MAX_LIMIT);
+        assert_eq!(limit["schema"]["default"], super::super::api_list::DEFAULT_LIMIT);
+        let names: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, super::super::api_list::PARAMS);
+        // Every operation has an example somewhere in each JSON answer it documents.
+        for (path, ops) in d["paths"].as_object().unwrap() {
+            for (m, op) in ops.as_object().unwrap() {
+                assert!(op["operationId"].is_string(), "{m} {path}");
+                assert!(op["responses"].as_object().unwrap().len() >= 2 || path == "/openapi.json");
+            }
+        }
     }
 }
