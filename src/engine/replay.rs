@@ -186,10 +186,14 @@ mod tests {
     const A: &str = "12345678200010";
     const B: &str = "98765432400019";
 
-    fn conn() -> Connection {
-        let mut c = Connection::open_in_memory().unwrap();
-        crate::journal::schema::migrate(&mut c).unwrap();
-        c
+    /// A migrated journal file, then a plain connection on it (the functions run inside the
+    /// caller's transaction; autocommit is enough here).
+    fn conn() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("j.db");
+        drop(crate::journal::Journal::open(&db).unwrap());
+        let c = Connection::open(&db).unwrap();
+        (dir, c)
     }
 
     fn decl(c: &Connection, siret: &str, hr_ref: &str) -> i64 {
@@ -236,7 +240,7 @@ mod tests {
 
     #[test]
     fn replays_own_hr_notices_idempotently_with_an_audit() {
-        let c = conn();
+        let (_dir, c) = conn();
         let a = decl(&c, A, "A1");
         let b = decl(&c, B, "B1");
         let t1 = "2026-11-25T09:00:00.000Z";
@@ -299,7 +303,7 @@ mod tests {
 
     #[test]
     fn operator_replays_by_time_and_destination() {
-        let c = conn();
+        let (_dir, c) = conn();
         let a = decl(&c, A, "A1");
         let t1 = "2026-11-25T09:00:00.000Z";
         let t2 = "2026-11-25T09:30:00.000Z";
