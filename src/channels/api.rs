@@ -604,12 +604,34 @@ async fn list_stoppages(query: &str, engine: &Engine, client: &HrClient) -> Resp
 }
 
 /// The body of a replay request (`POST /v1/notices:replay`; under a stoppage, `since` only).
+/// `null` means absent. `declaration_id` is a JSON integer, which JSON Schema lets a client
+/// write `12.0`: read as a number, checked integral.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReplayRequest {
-    declaration_id: Option<i64>,
+    declaration_id: Option<serde_json::Number>,
     hr_ref: Option<String>,
     since: Option<String>,
+}
+
+/// A declaration id given in a body: a positive integer (`12` or `12.0`).
+fn positive_id(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f > 0.0 && *f < 9.0e15)
+                .map(|f| f as i64)
+        })
+        .filter(|i| *i >= 1)
+}
+
+/// An HR reference as `check_hr_ref` validates it: 1–64 of A-Z a-z 0-9 - _ ., first
+/// alphanumeric.
+fn valid_hr_ref(v: &str) -> bool {
+    v.len() <= 64
+        && v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// `POST /v1/notices:replay` and `POST /v1/stoppages/{id}/notices:replay`: the client's HR
@@ -668,6 +690,26 @@ async fn replay_notices(
             "the stoppage is in the path; the body may only give since",
         );
     }
+    let declaration_id = match &r.declaration_id {
+        Some(n) => match positive_id(n) {
+            Some(id) => Some(id),
+            None => {
+                return invalid(
+                    "declaration_id",
+                    Some(n.to_string()),
+                    "a declaration id: a positive integer",
+                );
+            }
+        },
+        None => None,
+    };
+    if let Some(h) = r.hr_ref.as_deref().filter(|h| !valid_hr_ref(h)) {
+        return invalid(
+            "hr_ref",
+            Some(h.to_string()),
+            "an HR reference: 1 to 64 of A-Z a-z 0-9 - _ . (first alphanumeric)",
+        );
+    }
     let since = match r.since {
         Some(s) => match super::api_list::parse_timestamp(&s) {
             Some(t) => Some(t),
@@ -682,7 +724,7 @@ async fn replay_notices(
         None => None,
     };
     let filter = Filter {
-        declaration_id: path_id.or(r.declaration_id),
+        declaration_id: path_id.or(declaration_id),
         hr_ref: r.hr_ref,
         since,
         sirets: Some(client.sirets.clone()),
@@ -873,6 +915,20 @@ mod tests {
         assert_eq!(allowed_methods(&["v1", "stoppages", "7", "x"]), None);
     }
 
+    #[test]
+    fn replay_ids_and_references_are_checked_like_the_schema_says() {
+        let n = |v: &str| serde_json::from_str::<serde_json::Number>(v).unwrap();
+        assert_eq!(positive_id(&n("12")), Some(12));
+        assert_eq!(positive_id(&n("12.0")), Some(12));
+        for bad in ["0", "-3", "1.5", "1e300"] {
+            assert_eq!(positive_id(&n(bad)), None, "{bad}");
+        }
+        assert!(valid_hr_ref("RH-2026.0042_a"));
+        for bad in ["", "-A", "A B", "é", &"A".repeat(65)] {
+            assert!(!valid_hr_ref(bad), "{bad}");
+        }
+    }
+
     /// Enums, formats, security: the document says what the code does.
     #[test]
     fn openapi_enums_formats_and_security_match_the_code() {
@@ -890,6 +946,13 @@ mod tests {
         assert_eq!(
             strings(&s["LateRule"]["enum"]),
             crate::alerts::conditions::DEADLINE_RULES
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            strings(&s["DocumentType"]["enum"]),
+            crate::formats::rapport::DOCUMENT_TYPES
                 .iter()
                 .map(|s| s.to_string())
                 .collect::<Vec<_>>()
