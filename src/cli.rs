@@ -628,6 +628,22 @@ fn print_declaration(d: &query::Declaration) {
 mod tests {
     use super::*;
 
+    #[test]
+    fn replay_since_is_an_instant_or_an_age() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(
+            since_instant("2h", now).as_deref(),
+            Some("2026-11-25T10:00:00.000Z")
+        );
+        assert_eq!(
+            since_instant("2026-11-25T09:00:00+01:00", now).as_deref(),
+            Some("2026-11-25T08:00:00.000Z")
+        );
+        assert_eq!(since_instant("yesterday", now), None);
+    }
+
     /// The package's man pages and completions come from this definition (issue 16).
     #[test]
     fn man_pages_and_completions_are_generated_without_the_hidden_command() {

@@ -545,7 +545,10 @@ async fn post_stoppages(
             Some(json!({
                 "id": out.id,
                 "hr_ref": r.hr_ref,
-                "event": r.record.fields.get("event"),
+                // Canonical, as openapi.json's enum says ("Arrêt" was accepted as "arret").
+                "event": r.record.fields.get("event")
+                    .and_then(|e| crate::model::stoppage::EventKind::parse(e))
+                    .map(|k| k.as_str()),
                 "outcome": out.status,
                 "revision": out.revision,
                 "href": format!("/v1/stoppages/{}", out.id),
