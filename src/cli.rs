@@ -483,9 +483,14 @@ fn replay(
     json: bool,
 ) -> i32 {
     use crate::engine::replay::{Actor, Filter};
-    let since = match since.as_deref().map(|s| (s, since_instant(s, chrono::Utc::now()))) {
+    let since = match since
+        .as_deref()
+        .map(|s| (s, since_instant(s, chrono::Utc::now())))
+    {
         Some((s, None)) => {
-            eprintln!("ijgate replay: --since {s:?}: neither an RFC 3339 instant nor an age (2h, 3d)");
+            eprintln!(
+                "ijgate replay: --since {s:?}: neither an RFC 3339 instant nor an age (2h, 3d)"
+            );
             return 2;
         }
         Some((_, t)) => t,
@@ -532,7 +537,11 @@ fn replay(
         }
         Ok(r) => {
             for f in &r.files {
-                let note = if f.already_pending { "  (already waiting)" } else { "" };
+                let note = if f.already_pending {
+                    "  (already waiting)"
+                } else {
+                    ""
+                };
                 println!("{}/{}{note}", f.dest, f.file_name);
             }
             println!(

@@ -27,7 +27,9 @@ fn have(tool: &str, probe: &[&str]) -> bool {
             std::env::var("CI").as_deref() != Ok("true"),
             "{tool} {probe:?} failed: tests/run.sh installs schemathesis and openapi-spec-validator"
         );
-        eprintln!("SKIPPED: {tool} {probe:?} failed (pip install schemathesis openapi-spec-validator)");
+        eprintln!(
+            "SKIPPED: {tool} {probe:?} failed (pip install schemathesis openapi-spec-validator)"
+        );
     }
     ok
 }

@@ -69,7 +69,12 @@ fn listing_pages_follow_changes_and_refuse_bad_queries() {
     assert_eq!(p1["declarations"][0]["late"], json!([]));
     assert_eq!(p1["declarations"][0]["state"], "validated");
     let cur = p1["next_cursor"].as_str().unwrap().to_string();
-    let (_, p2) = call(&a, "GET", &format!("/v1/stoppages?limit=2&cursor={cur}"), None);
+    let (_, p2) = call(
+        &a,
+        "GET",
+        &format!("/v1/stoppages?limit=2&cursor={cur}"),
+        None,
+    );
     assert_eq!(ids(&p2), vec!["L-3"]);
     assert_eq!(p2["has_more"], false);
     let cur = p2["next_cursor"].as_str().unwrap().to_string();
@@ -172,7 +177,12 @@ fn lost_notices_are_replayed_by_the_api_and_the_cli_with_the_same_names() {
     std::fs::remove_file(site.path(&format!("spool/outbound/hr/{}", names[0]))).unwrap();
 
     // Another client cannot replay it, nor see that it exists.
-    let (s, v) = call(&b, "POST", "/v1/notices:replay", Some(json!({"hr_ref": "R-1"})));
+    let (s, v) = call(
+        &b,
+        "POST",
+        "/v1/notices:replay",
+        Some(json!({"hr_ref": "R-1"})),
+    );
     assert_eq!((s, v["replayed"].as_i64()), (202, Some(0)), "{v}");
     let (s, _) = call(
         &b,
@@ -184,12 +194,22 @@ fn lost_notices_are_replayed_by_the_api_and_the_cli_with_the_same_names() {
     // Unbounded or malformed requests are refused.
     let (s, v) = call(&a, "POST", "/v1/notices:replay", Some(json!({})));
     assert_eq!(s, 422, "{v}");
-    let (s, _) = call(&a, "POST", "/v1/notices:replay", Some(json!({"since": "hier"})));
+    let (s, _) = call(
+        &a,
+        "POST",
+        "/v1/notices:replay",
+        Some(json!({"since": "hier"})),
+    );
     assert_eq!(s, 422);
     let (s, _) = call(&a, "POST", "/v1/notices:replay", Some(json!({"colour": 1})));
     assert_eq!(s, 422);
 
-    let (s, v) = call(&a, "POST", "/v1/notices:replay", Some(json!({"hr_ref": "R-1"})));
+    let (s, v) = call(
+        &a,
+        "POST",
+        "/v1/notices:replay",
+        Some(json!({"hr_ref": "R-1"})),
+    );
     assert_eq!(s, 202, "{v}");
     assert_eq!(v["replayed"], 1);
     assert_eq!(v["files"][0]["file_name"], names[0].as_str());
@@ -247,7 +267,10 @@ fn python_client_example_submits_and_polls_to_accepted() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/clients/ijgate_client.py");
     let o = Command::new("python3")
         .arg(&script)
-        .args(["--url", &format!("https://localhost:{}", d.addr.unwrap().port())])
+        .args([
+            "--url",
+            &format!("https://localhost:{}", d.addr.unwrap().port()),
+        ])
         .arg("--cert")
         .arg(site.path("certs/client-rh-a.pem"))
         .arg("--key")
@@ -268,14 +291,20 @@ fn python_client_example_submits_and_polls_to_accepted() {
     );
     assert!(out.contains(": created (revision 1)"), "{out}");
     assert!(out.contains("state: accepted"), "{out}");
-    assert!(out.contains("listed: ") && out.contains("PY-1 arret accepted"), "{out}");
+    assert!(
+        out.contains("listed: ") && out.contains("PY-1 arret accepted"),
+        "{out}"
+    );
     // A refused stoppage: every problem printed, exit 1.
     let mut bad = with_identity(json_decl("PY-2", SIRET_A));
     bad["nir"] = json!("285057800604800");
     std::fs::write(&stoppage, serde_json::to_vec(&bad).unwrap()).unwrap();
     let o = Command::new("python3")
         .arg(&script)
-        .args(["--url", &format!("https://localhost:{}", d.addr.unwrap().port())])
+        .args([
+            "--url",
+            &format!("https://localhost:{}", d.addr.unwrap().port()),
+        ])
         .arg("--cert")
         .arg(site.path("certs/client-rh-a.pem"))
         .arg("--key")

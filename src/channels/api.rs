@@ -1010,8 +1010,14 @@ mod tests {
             .iter()
             .find(|p| p["name"] == "limit")
             .unwrap();
-        assert_eq!(limit["schema"]["maximum"], super::super::api_list::MAX_LIMIT);
-        assert_eq!(limit["schema"]["default"], super::super::api_list::DEFAULT_LIMIT);
+        assert_eq!(
+            limit["schema"]["maximum"],
+            super::super::api_list::MAX_LIMIT
+        );
+        assert_eq!(
+            limit["schema"]["default"],
+            super::super::api_list::DEFAULT_LIMIT
+        );
         let names: Vec<&str> = list
             .as_array()
             .unwrap()

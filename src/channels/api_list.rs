@@ -30,7 +30,14 @@ pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 200;
 
 /// The query parameters the listing accepts.
-pub const PARAMS: &[&str] = &["hr_ref", "changed_since", "state", "late", "limit", "cursor"];
+pub const PARAMS: &[&str] = &[
+    "hr_ref",
+    "changed_since",
+    "state",
+    "late",
+    "limit",
+    "cursor",
+];
 
 /// A parsed listing request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ pub mod insurer;
 pub mod notices;
 pub mod prestij;
 pub mod purge;
-pub mod replay;
 pub mod reload;
+pub mod replay;
 pub mod report;
 pub mod service;

@@ -164,8 +164,9 @@ pub fn replay(
             at,
         )?;
     }
-    let detail = json!({"filter": f, "replayed": out.replayed, "already_pending": out.already_pending})
-        .to_string();
+    let detail =
+        json!({"filter": f, "replayed": out.replayed, "already_pending": out.already_pending})
+            .to_string();
     conn.prepare_cached(
         "INSERT INTO console_actions (at, operator, action, target, detail) VALUES (?1, ?2, 'replay_notices', ?3, ?4)",
     )?
