@@ -781,13 +781,9 @@ async fn post_document(
     id: i64,
 ) -> Response<Body> {
     use crate::documents::{self, DocumentError};
-    let doc_type = req
-        .uri()
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("type="))
-        .map(|v| v.to_ascii_uppercase())
+    let doc_type = form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "type")
+        .map(|(_, v)| v.to_ascii_uppercase())
         .unwrap_or_default();
     let body = match read_body(req, documents::MAX_SIZE).await {
         Ok(b) => b,
