@@ -584,6 +584,7 @@ async fn list_stoppages(query: &str, engine: &Engine, client: &HrClient) -> Resp
     let q = match super::api_list::parse_query(query) {
         Ok(q) => q,
         Err(errors) => {
+            crate::metrics::API_QUERIES_REFUSED.inc("list");
             return problem(
                 StatusCode::BAD_REQUEST,
                 "bad-request",
@@ -653,6 +654,7 @@ async fn replay_notices(
         Err(BodyError::Broken) => return broken_body(),
     };
     let invalid = |field: &str, value: Option<String>, reason: &str| {
+        crate::metrics::API_QUERIES_REFUSED.inc("replay");
         let err = FieldError {
             location: Default::default(),
             field: field.into(),
@@ -760,6 +762,7 @@ async fn replay_notices(
     match res {
         Ok(Some(r)) => {
             if r.replayed > 0 {
+                crate::metrics::NOTICES_REPLAYED.add(r.replayed as u64);
                 engine.outbox_wake.notify_one();
             }
             json_response(
