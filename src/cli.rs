@@ -72,6 +72,24 @@ pub enum Command {
         /// Declaration id.
         id: i64,
     },
+    /// Write notices again to their outbound folder (a consumer lost them): those of a
+    /// declaration, of an HR reference, or queued since an instant. Same names and bytes as
+    /// the first time; the running daemon writes them within seconds (audited).
+    Replay {
+        /// Declaration id.
+        id: Option<i64>,
+        /// Every declaration of this HR reference.
+        #[arg(long)]
+        hr_ref: Option<String>,
+        /// Files queued since: an RFC 3339 instant (2026-11-25T09:00:00+01:00) or an age (2h, 3d).
+        #[arg(long)]
+        since: Option<String>,
+        /// Which outbound folders.
+        #[arg(long, value_enum, default_value_t)]
+        to: crate::engine::replay::Recipients,
+        #[arg(long)]
+        json: bool,
+    },
     /// Ask the running daemon to reload its configuration (SIGHUP) and print its verdict.
     Reload,
     /// Delete finished stoppages and spool files older than a duration (retention). On a
@@ -216,6 +234,13 @@ pub fn run(cli: Cli) -> i32 {
             }
         }
         Command::Reload => crate::engine::reload::cli(&path),
+        Command::Replay {
+            id,
+            hr_ref,
+            since,
+            to,
+            json,
+        } => replay(&path, id, hr_ref, since, to, json),
         Command::Retry { id } => {
             let cfg = match load(&path) {
                 Ok(c) => c,
@@ -440,6 +465,103 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
+/// `--since` of `ijgate replay`: an RFC 3339 instant or an age before now.
+fn since_instant(v: &str, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+    if let Some(t) = crate::channels::api_list::parse_timestamp(v) {
+        return Some(t);
+    }
+    let age = chrono::Duration::from_std(humantime::parse_duration(v).ok()?).ok()?;
+    Some((now - age).to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+/// `ijgate replay`: marks the files for writing again in one IMMEDIATE transaction (a second
+/// writer beside the running daemon, like `retry`), then reports them.
+fn replay(
+    path: &Path,
+    id: Option<i64>,
+    hr_ref: Option<String>,
+    since: Option<String>,
+    to: crate::engine::replay::Recipients,
+    json: bool,
+) -> i32 {
+    use crate::engine::replay::{Actor, Filter};
+    let since = match since
+        .as_deref()
+        .map(|s| (s, since_instant(s, chrono::Utc::now())))
+    {
+        Some((s, None)) => {
+            eprintln!(
+                "ijgate replay: --since {s:?}: neither an RFC 3339 instant nor an age (2h, 3d)"
+            );
+            return 2;
+        }
+        Some((_, t)) => t,
+        None => None,
+    };
+    let filter = Filter {
+        declaration_id: id,
+        hr_ref,
+        since,
+        sirets: None,
+        to,
+    };
+    if !filter.is_bounded() {
+        eprintln!("ijgate replay: give a declaration id, --hr-ref or --since");
+        return 2;
+    }
+    let cfg = match load_for_reading(path) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let db = cfg.db_path();
+    if let Err(code) = crate::journal::require_existing(&db) {
+        return code;
+    }
+    let actor = Actor {
+        channel: "cli",
+        name: std::env::var("SUDO_USER")
+            .or_else(|_| std::env::var("USER"))
+            .unwrap_or_else(|_| "unknown".into()),
+    };
+    let r = rusqlite::Connection::open(&db)
+        .map_err(journal::JournalError::from)
+        .and_then(|mut c| {
+            c.busy_timeout(std::time::Duration::from_secs(10))?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let r = crate::engine::replay::replay(&tx, &filter, &actor, &journal::now())?;
+            tx.commit()?;
+            Ok(r)
+        });
+    match r {
+        Ok(r) if json => {
+            println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+            0
+        }
+        Ok(r) => {
+            for f in &r.files {
+                let note = if f.already_pending {
+                    "  (already waiting)"
+                } else {
+                    ""
+                };
+                println!("{}/{}{note}", f.dest, f.file_name);
+            }
+            println!(
+                "{} file(s) to be written again, {} already waiting (the running daemon writes them within seconds)",
+                r.replayed, r.already_pending
+            );
+            if r.files.is_empty() {
+                println!("nothing matches (delivered files are kept for retention.keep)");
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("ijgate: {e}");
+            1
+        }
+    }
+}
+
 /// The async runtime for commands that serve (daemon, sandbox).
 fn runtime() -> Option<tokio::runtime::Runtime> {
     match tokio::runtime::Builder::new_multi_thread()
@@ -516,6 +638,22 @@ fn print_declaration(d: &query::Declaration) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replay_since_is_an_instant_or_an_age() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(
+            since_instant("2h", now).as_deref(),
+            Some("2026-11-25T10:00:00.000Z")
+        );
+        assert_eq!(
+            since_instant("2026-11-25T09:00:00+01:00", now).as_deref(),
+            Some("2026-11-25T08:00:00.000Z")
+        );
+        assert_eq!(since_instant("yesterday", now), None);
+    }
 
     /// The package's man pages and completions come from this definition (issue 16).
     #[test]

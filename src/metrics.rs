@@ -202,6 +202,16 @@ pub static PRESTIJ_INCIDENTS: LabeledCounter = LabeledCounter::new(
     "change",
 );
 
+pub static API_QUERIES_REFUSED: LabeledCounter = LabeledCounter::new(
+    "ijgate_api_queries_refused_total",
+    "Listing and replay requests of the web service refused as invalid (400/422), by operation (list, replay).",
+    "operation",
+);
+pub static NOTICES_REPLAYED: Counter = Counter::new(
+    "ijgate_notices_replayed_total",
+    "Outbound files set to be written again by a replay through the web service.",
+);
+
 /// Every registered counter family, in exposition order.
 /// Operator console events, by kind (the console is a door: the counter lives here, below it).
 pub static CONSOLE_EVENTS: LabeledCounter = LabeledCounter::new(
@@ -225,6 +235,8 @@ fn families(out: &mut String) {
     HEARTBEAT_FAILURES.render(out);
     RELOADS.render(out);
     CONSOLE_EVENTS.render(out);
+    API_QUERIES_REFUSED.render(out);
+    NOTICES_REPLAYED.render(out);
     crate::internal_events::COMPONENT_ERRORS.render(out);
 }
 

@@ -278,7 +278,7 @@ fn web_service_mtls_allow_list_and_idempotency() {
         assert!(r.request("GET", "/openapi.json", None).await.is_err());
         // The OpenAPI document is served and is the committed one.
         let o = a.request("GET", "/openapi.json", None).await.unwrap();
-        assert_eq!(o.json()["openapi"], "3.0.3");
+        assert_eq!(o.json()["openapi"], "3.1.0");
     });
     assert_eq!(site.status()["declarations_total"], 1);
 }

@@ -71,6 +71,7 @@ const MAP: &[(&str, Layer)] = &[
     ("channels/spool", Doors),
     ("channels/router", Doors),
     ("channels/api", Doors),
+    ("channels/api_list", Doors),
     ("channels/admin", Doors),
     ("console", Doors),
     ("channels/accept", Doors),

@@ -28,6 +28,12 @@ if ! python3 -c 'import selenium' >/dev/null 2>&1; then
   echo "tests/run.sh: installing selenium"
   python3 -m pip install -q selenium
 fi
+# The OpenAPI contract test (tests/api_contract.rs): a real OpenAPI validator and a
+# property-based client, both from PyPI.
+if ! command -v schemathesis >/dev/null 2>&1 || ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
+  echo "tests/run.sh: installing schemathesis and openapi-spec-validator"
+  python3 -m pip install -q schemathesis openapi-spec-validator
+fi
 # A real SMTP server for the alert tests.
 if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
   echo "tests/run.sh: installing aiosmtpd"

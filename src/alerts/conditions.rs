@@ -75,6 +75,17 @@ pub struct Finding {
     pub detail: String,
 }
 
+/// The conditions that mean "overdue by a legal or configured deadline" (`[deadlines]`): a
+/// signalement not deposited in time, or a return (11, 30, 31, 51) not received in time. The
+/// web service's `late=true` listing is exactly these.
+pub const DEADLINE_RULES: &[&str] = &[
+    "not_deposited",
+    "missing_11",
+    "missing_30",
+    "missing_31",
+    "missing_51",
+];
+
 /// History events that raise an alert by themselves.
 pub const EVENT_ALERTS: &[&str] = &[
     "bpij_unmatched",

@@ -43,6 +43,14 @@ pub fn cert_facts(cfg: &Config) -> Vec<CertFact> {
 
 /// Reads the facts the rules need.
 pub fn read_facts(conn: &Connection, cfg: &Config) -> Result<Facts, JournalError> {
+    let mut f = read_declaration_facts(conn, cfg)?;
+    read_event_facts(conn, &mut f)?;
+    Ok(f)
+}
+
+/// The declarations and deposits the state and deadline rules look at, read without any side
+/// effect (the web service's `late` listing evaluates the same rules on them).
+pub fn read_declaration_facts(conn: &Connection, cfg: &Config) -> Result<Facts, JournalError> {
     let mut f = Facts {
         exchange: cfg.netent.mode != NetEntMode::Disabled,
         ..Facts::default()
@@ -108,6 +116,12 @@ pub fn read_facts(conn: &Connection, cfg: &Config) -> Result<Facts, JournalError
         }
         f.deposits.push(p);
     }
+    Ok(f)
+}
+
+/// History events, net-entreprises faults and insurer events; the insurer events read are
+/// marked as taken (this runs inside the scanner's write).
+fn read_event_facts(conn: &Connection, f: &mut Facts) -> Result<(), JournalError> {
     let placeholders = super::conditions::EVENT_ALERTS
         .iter()
         .map(|w| format!("'{w}'"))
@@ -202,7 +216,7 @@ pub fn read_facts(conn: &Connection, cfg: &Config) -> Result<Facts, JournalError
         taken.push(ev.id);
     }
     crate::engine::insurer::events::mark_alerted(conn, &taken, &crate::journal::now())?;
-    Ok(f)
+    Ok(())
 }
 
 /// One scan: facts → findings → alert rows (and DSIJ tasks). Runs inside a journal write.

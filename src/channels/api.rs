@@ -262,16 +262,30 @@ pub async fn serve(
     tracker.wait().await;
 }
 
+/// Every route of the web service: its path (`{id}` is a number) and the methods it accepts.
+/// The router's `405 Method Not Allowed` (with `Allow`) reads it, and a test checks that
+/// `openapi.json` documents exactly these.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("/openapi.json", "GET"),
+    ("/v1/stoppages", "GET, POST"),
+    ("/v1/stoppages/{id}", "GET"),
+    ("/v1/stoppages/{id}/documents", "POST"),
+    ("/v1/stoppages/{id}/notices:replay", "POST"),
+    ("/v1/notices:replay", "POST"),
+    ("/v1/tasks/{id}/done", "POST"),
+];
+
 /// The methods a known route accepts, for `405 Method Not Allowed` with `Allow`.
 fn allowed_methods(segments: &[&str]) -> Option<&'static str> {
-    match segments {
-        ["openapi.json"] => Some("GET"),
-        ["v1", "stoppages"] => Some("GET, POST"),
-        ["v1", "stoppages", _] => Some("GET"),
-        ["v1", "stoppages", _, "documents"] => Some("POST"),
-        ["v1", "tasks", _, "done"] => Some("POST"),
-        _ => None,
-    }
+    ROUTES.iter().find_map(|(path, methods)| {
+        let pattern: Vec<&str> = path.trim_matches('/').split('/').collect();
+        (pattern.len() == segments.len()
+            && pattern
+                .iter()
+                .zip(segments)
+                .all(|(p, s)| p == s || *p == "{id}"))
+        .then_some(*methods)
+    })
 }
 
 fn client_for<'a>(cfg: &'a crate::config::Config, ids: &[String]) -> Option<&'a HrClient> {
@@ -310,24 +324,15 @@ async fn handle(
             post_stoppages(req, engine, &cfg, &client, max_body).await
         }
         (Method::GET, ["v1", "stoppages"]) => {
-            let hr_ref = req
-                .uri()
-                .query()
-                .unwrap_or("")
-                .split('&')
-                .find_map(|kv| kv.strip_prefix("hr_ref="))
-                .map(|v| v.to_string());
-            match hr_ref {
-                Some(r) => list_by_hr_ref(engine, &client, r).await,
-                None => problem(
-                    StatusCode::BAD_REQUEST,
-                    "bad-request",
-                    "Missing hr_ref",
-                    "use ?hr_ref=REF",
-                    None,
-                ),
-            }
+            list_stoppages(req.uri().query().unwrap_or(""), engine, &client).await
         }
+        (Method::POST, ["v1", "notices:replay"]) => {
+            replay_notices(req, engine, &client, None, max_body).await
+        }
+        (Method::POST, ["v1", "stoppages", id, "notices:replay"]) => match id.parse::<i64>() {
+            Ok(id) => replay_notices(req, engine, &client, Some(id), max_body).await,
+            Err(_) => not_found(),
+        },
         (Method::GET, ["v1", "stoppages", id]) => match id.parse::<i64>() {
             Ok(id) => get_one(engine, &client, id).await,
             Err(_) => not_found(),
@@ -544,7 +549,10 @@ async fn post_stoppages(
             Some(json!({
                 "id": out.id,
                 "hr_ref": r.hr_ref,
-                "event": r.record.fields.get("event"),
+                // Canonical, as openapi.json's enum says ("Arrêt" was accepted as "arret").
+                "event": r.record.fields.get("event")
+                    .and_then(|e| crate::model::stoppage::EventKind::parse(e))
+                    .map(|k| k.as_str()),
                 "outcome": out.status,
                 "revision": out.revision,
                 "href": format!("/v1/stoppages/{}", out.id),
@@ -575,28 +583,198 @@ async fn get_one(engine: &Engine, client: &HrClient, id: i64) -> Response<Body> 
     }
 }
 
-async fn list_by_hr_ref(engine: &Engine, client: &HrClient, hr_ref: String) -> Response<Body> {
+/// `GET /v1/stoppages`: the client's declarations, filtered and paginated (`api_list`).
+async fn list_stoppages(query: &str, engine: &Engine, client: &HrClient) -> Response<Body> {
+    let q = match super::api_list::parse_query(query) {
+        Ok(q) => q,
+        Err(errors) => {
+            crate::metrics::API_QUERIES_REFUSED.inc("list");
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                "Invalid query",
+                &format!("{} problem(s) in the query parameters", errors.len()),
+                Some(&errors),
+            );
+        }
+    };
+    let cfg = engine.config.load_full();
+    let sirets = client.sirets.clone();
+    let now = chrono::Utc::now();
+    match engine
+        .journal
+        .read(move |c| super::api_list::list(c, &cfg, &sirets, &q, now))
+        .await
+    {
+        Ok(page) => json_response(StatusCode::OK, &page.to_json()),
+        Err(e) => internal(e),
+    }
+}
+
+/// The body of a replay request (`POST /v1/notices:replay`; under a stoppage, `since` only).
+/// `null` means absent. `declaration_id` is a JSON integer, which JSON Schema lets a client
+/// write `12.0`: read as a number, checked integral.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplayRequest {
+    declaration_id: Option<serde_json::Number>,
+    hr_ref: Option<String>,
+    since: Option<String>,
+}
+
+/// A declaration id given in a body: a positive integer (`12` or `12.0`).
+fn positive_id(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f > 0.0 && *f < 9.0e15)
+                .map(|f| f as i64)
+        })
+        .filter(|i| *i >= 1)
+}
+
+/// An HR reference as `check_hr_ref` validates it: 1–64 of A-Z a-z 0-9 - _ ., first
+/// alphanumeric.
+fn valid_hr_ref(v: &str) -> bool {
+    v.len() <= 64
+        && v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// `POST /v1/notices:replay` and `POST /v1/stoppages/{id}/notices:replay`: the client's HR
+/// notices written again to outbound/hr (`engine::replay`: idempotent, audited).
+async fn replay_notices(
+    req: Request<Incoming>,
+    engine: &Engine,
+    client: &HrClient,
+    path_id: Option<i64>,
+    max_body: usize,
+) -> Response<Body> {
+    use crate::engine::replay::{Actor, Filter, Recipients, replay};
+    let body = match read_body(req, max_body).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => return too_large(max_body),
+        Err(BodyError::Broken) => return broken_body(),
+    };
+    let invalid = |field: &str, value: Option<String>, reason: &str| {
+        crate::metrics::API_QUERIES_REFUSED.inc("replay");
+        let err = FieldError {
+            location: Default::default(),
+            field: field.into(),
+            value: value.map(|v| crate::model::validate::excerpt(&v, 64)),
+            reason: reason.into(),
+        };
+        problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "Invalid replay request",
+            reason,
+            Some(&[err]),
+        )
+    };
+    // Under a stoppage the body is optional.
+    let r: ReplayRequest = if body.trim_ascii().is_empty() && path_id.is_some() {
+        ReplayRequest {
+            declaration_id: None,
+            hr_ref: None,
+            since: None,
+        }
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(r) => r,
+            Err(e) => {
+                return invalid(
+                    "body",
+                    None,
+                    &format!("a JSON object with declaration_id, hr_ref or since: {e}"),
+                );
+            }
+        }
+    };
+    if path_id.is_some() && (r.declaration_id.is_some() || r.hr_ref.is_some()) {
+        return invalid(
+            "declaration_id",
+            None,
+            "the stoppage is in the path; the body may only give since",
+        );
+    }
+    let declaration_id = match &r.declaration_id {
+        Some(n) => match positive_id(n) {
+            Some(id) => Some(id),
+            None => {
+                return invalid(
+                    "declaration_id",
+                    Some(n.to_string()),
+                    "a declaration id: a positive integer",
+                );
+            }
+        },
+        None => None,
+    };
+    if let Some(h) = r.hr_ref.as_deref().filter(|h| !valid_hr_ref(h)) {
+        return invalid(
+            "hr_ref",
+            Some(h.to_string()),
+            "an HR reference: 1 to 64 of A-Z a-z 0-9 - _ . (first alphanumeric)",
+        );
+    }
+    let since = match r.since {
+        Some(s) => match super::api_list::parse_timestamp(&s) {
+            Some(t) => Some(t),
+            None => {
+                return invalid(
+                    "since",
+                    Some(s),
+                    "not an RFC 3339 date-time (e.g. 2026-11-25T09:00:00Z)",
+                );
+            }
+        },
+        None => None,
+    };
+    let filter = Filter {
+        declaration_id: path_id.or(declaration_id),
+        hr_ref: r.hr_ref,
+        since,
+        sirets: Some(client.sirets.clone()),
+        to: Recipients::Hr,
+    };
+    if !filter.is_bounded() {
+        return invalid(
+            "body",
+            None,
+            "give declaration_id, hr_ref or since (a replay of everything is refused)",
+        );
+    }
+    let actor = Actor {
+        channel: "api",
+        name: client.name.clone(),
+    };
     let res = engine
         .journal
-        .read(move |c| {
-            let ids = query::ids_by_hr_ref(c, &hr_ref)?;
-            let mut v = Vec::new();
-            for id in ids {
-                if let Some(d) = query::declaration(c, id)? {
-                    v.push(d);
-                }
+        .write(move |c| {
+            // A declaration in the path that is not the client's is reported as absent.
+            if let Some(id) = path_id
+                && !crate::documents::declaration_siret(c, id)?
+                    .is_some_and(|s| filter.sirets.as_ref().is_some_and(|v| v.contains(&s)))
+            {
+                return Ok(None);
             }
-            Ok(v)
+            replay(c, &filter, &actor, &crate::journal::now()).map(Some)
         })
         .await;
     match res {
-        Ok(list) => {
-            let visible: Vec<_> = list
-                .into_iter()
-                .filter(|d| client.sirets.contains(&d.siret))
-                .collect();
-            json_response(StatusCode::OK, &json!({ "declarations": visible }))
+        Ok(Some(r)) => {
+            if r.replayed > 0 {
+                crate::metrics::NOTICES_REPLAYED.add(r.replayed as u64);
+                engine.outbox_wake.notify_one();
+            }
+            json_response(
+                StatusCode::ACCEPTED,
+                &serde_json::to_value(&r).unwrap_or_default(),
+            )
         }
+        Ok(None) => not_found(),
         Err(e) => internal(e),
     }
 }
@@ -610,13 +788,9 @@ async fn post_document(
     id: i64,
 ) -> Response<Body> {
     use crate::documents::{self, DocumentError};
-    let doc_type = req
-        .uri()
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("type="))
-        .map(|v| v.to_ascii_uppercase())
+    let doc_type = form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "type")
+        .map(|(_, v)| v.to_ascii_uppercase())
         .unwrap_or_default();
     let body = match read_body(req, documents::MAX_SIZE).await {
         Ok(b) => b,
@@ -694,5 +868,172 @@ async fn task_done(engine: &Engine, client: &HrClient, id: i64) -> Response<Body
             None,
         ),
         Err(e) => internal(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn doc() -> Value {
+        serde_json::from_str(OPENAPI).expect("openapi.json is JSON")
+    }
+
+    fn strings(v: &Value) -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// openapi.json documents exactly the routes the router serves, with their methods.
+    #[test]
+    fn openapi_documents_exactly_the_routes() {
+        let d = doc();
+        let paths = d["paths"].as_object().unwrap();
+        let documented: BTreeSet<(String, String)> = paths
+            .iter()
+            .flat_map(|(p, ops)| {
+                ops.as_object()
+                    .unwrap()
+                    .keys()
+                    .filter(|m| !matches!(m.as_str(), "parameters" | "summary" | "description"))
+                    .map(|m| (p.clone(), m.to_ascii_uppercase()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let served: BTreeSet<(String, String)> = ROUTES
+            .iter()
+            .flat_map(|(p, ms)| ms.split(", ").map(|m| (p.to_string(), m.to_string())))
+            .collect();
+        assert_eq!(documented, served);
+        // Each route is reached by the router (no 404 for its own template).
+        for (p, _) in ROUTES {
+            let segs: Vec<&str> = p
+                .trim_matches('/')
+                .split('/')
+                .map(|s| if s == "{id}" { "7" } else { s })
+                .collect();
+            assert!(allowed_methods(&segs).is_some(), "{p}");
+        }
+        assert_eq!(allowed_methods(&["v1", "stoppages", "7", "x"]), None);
+    }
+
+    #[test]
+    fn replay_ids_and_references_are_checked_like_the_schema_says() {
+        let n = |v: &str| serde_json::from_str::<serde_json::Number>(v).unwrap();
+        assert_eq!(positive_id(&n("12")), Some(12));
+        assert_eq!(positive_id(&n("12.0")), Some(12));
+        for bad in ["0", "-3", "1.5", "1e300"] {
+            assert_eq!(positive_id(&n(bad)), None, "{bad}");
+        }
+        assert!(valid_hr_ref("RH-2026.0042_a"));
+        for bad in ["", "-A", "A B", "é", &"A".repeat(65)] {
+            assert!(!valid_hr_ref(bad), "{bad}");
+        }
+    }
+
+    /// Enums, formats, security: the document says what the code does.
+    #[test]
+    fn openapi_enums_formats_and_security_match_the_code() {
+        use crate::engine::exchange::decide::DeclState;
+        let d = doc();
+        assert_eq!(d["openapi"], "3.1.0");
+        let s = &d["components"]["schemas"];
+        assert_eq!(
+            strings(&s["DeclarationState"]["enum"]),
+            DeclState::ALL
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            strings(&s["LateRule"]["enum"]),
+            crate::alerts::conditions::DEADLINE_RULES
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            strings(&s["DocumentType"]["enum"]),
+            crate::formats::rapport::DOCUMENT_TYPES
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+        );
+        // Request fields: exactly the canonical ones, plus the salaries array.
+        let props: BTreeSet<String> = s["Stoppage"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        let mut fields: BTreeSet<String> = crate::model::validate::FIELDS
+            .iter()
+            .map(|f| f.to_string())
+            .collect();
+        fields.insert("salaries".into());
+        assert_eq!(props, fields);
+        let p = &s["Stoppage"]["properties"];
+        for e in strings(&p["event"]["enum"]) {
+            let k = crate::model::stoppage::EventKind::parse(&e).unwrap();
+            assert_eq!(k.as_str(), e);
+        }
+        for r in strings(&p["reason"]["enum"]) {
+            assert!(crate::model::stoppage::Motif::parse(&r).is_some(), "{r}");
+        }
+        for f in [
+            "birth_date",
+            "contract_start",
+            "last_day_worked",
+            "expected_end",
+            "return_date",
+            "accident_date",
+            "subrogation_start",
+            "subrogation_end",
+        ] {
+            assert_eq!(p[f]["format"], "date", "{f}");
+        }
+        assert!(p["nir"]["pattern"].as_str().unwrap().starts_with("^[12]"));
+        // The example's NIR passes the real check.
+        let ex = &s["Stoppage"]["example"];
+        assert!(crate::model::nir::Nir::parse(ex["nir"].as_str().unwrap()).is_ok());
+        assert_eq!(
+            d["components"]["securitySchemes"]["mutualTLS"]["type"],
+            "mutualTLS"
+        );
+        assert_eq!(d["security"][0]["mutualTLS"], json!([]));
+        // Listing limits as the code enforces them.
+        let list = &d["paths"]["/v1/stoppages"]["get"]["parameters"];
+        let limit = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "limit")
+            .unwrap();
+        assert_eq!(
+            limit["schema"]["maximum"],
+            super::super::api_list::MAX_LIMIT
+        );
+        assert_eq!(
+            limit["schema"]["default"],
+            super::super::api_list::DEFAULT_LIMIT
+        );
+        let names: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, super::super::api_list::PARAMS);
+        // Every operation has an example somewhere in each JSON answer it documents.
+        for (path, ops) in d["paths"].as_object().unwrap() {
+            for (m, op) in ops.as_object().unwrap() {
+                assert!(op["operationId"].is_string(), "{m} {path}");
+                assert!(op["responses"].as_object().unwrap().len() >= 2 || path == "/openapi.json");
+            }
+        }
     }
 }

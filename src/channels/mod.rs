@@ -6,6 +6,7 @@
 pub mod accept;
 pub mod admin;
 pub mod api;
+pub mod api_list;
 pub mod dsn_spool;
 pub mod mailer;
 pub mod mtls_client;

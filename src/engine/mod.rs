@@ -10,5 +10,6 @@ pub mod notices;
 pub mod prestij;
 pub mod purge;
 pub mod reload;
+pub mod replay;
 pub mod report;
 pub mod service;
