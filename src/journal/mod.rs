@@ -10,6 +10,7 @@
 //!
 //! Reads use separate connections (WAL lets readers run beside the writer).
 
+pub mod pg;
 pub mod query;
 pub mod retention;
 mod schema;
