@@ -303,7 +303,12 @@ pub fn run(cli: Cli) -> i32 {
                 Ok(c) => c,
                 Err(code) => return code,
             };
-            if cfg.journal.url.as_deref().is_some_and(crate::config::journal::is_postgres_url) {
+            if cfg
+                .journal
+                .url
+                .as_deref()
+                .is_some_and(crate::config::journal::is_postgres_url)
+            {
                 return crate::journal::pg::cli::status(&cfg, json);
             }
             with_reader(&cfg, |c| {

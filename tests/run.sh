@@ -15,6 +15,9 @@ command -v /usr/sbin/sshd >/dev/null 2>&1 || missing+=(openssh-server)
 # A real browser for the console test (tests/console_browser.rs).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+# A real PostgreSQL for the HA journal tests (tests/postgres.rs starts its own cluster on a
+# temporary folder with initdb/pg_ctl; as root, through runuser as the postgres user).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${missing[*]}"
   as_root apt-get update -qq

@@ -39,9 +39,11 @@ pub fn is_postgres_url(url: &str) -> bool {
 pub fn parse_url(url: &str, base: &Path) -> Result<Backend, String> {
     if is_postgres_url(url) {
         if url_has_password(url) {
-            return Err("the password must not be in the URL: put it in journal.password_file \
+            return Err(
+                "the password must not be in the URL: put it in journal.password_file \
                  (mode 0600)"
-                .into());
+                    .into(),
+            );
         }
         return Ok(Backend::Postgres(url.to_string()));
     }
@@ -118,8 +120,7 @@ impl JournalConfig {
                 }
                 match &self.password_file {
                     None => p.push(
-                        "journal.password_file: required with a postgres:// URL (mode 0600)"
-                            .into(),
+                        "journal.password_file: required with a postgres:// URL (mode 0600)".into(),
                     ),
                     Some(f) => {
                         if let Err(e) = crate::fsio::read_secret(f) {

@@ -154,6 +154,11 @@ pub struct Report {
     pub text_in_blob_columns: u64,
 }
 
+/// Tables that are not data of record and are not copied: `heartbeat` is the health probe's
+/// one-row table (`engine::service::journal_probe`), created on first use, outside the
+/// migrations.
+pub const PROBE_TABLES: &[&str] = &["heartbeat"];
+
 /// The journal tables of a SQLite journal, with their columns and keys.
 pub fn sqlite_tables(c: &Connection) -> Result<Vec<Table>, PgError> {
     let names: Vec<String> = c
@@ -161,13 +166,16 @@ pub fn sqlite_tables(c: &Connection) -> Result<Vec<Table>, PgError> {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
              ORDER BY name",
         )?
-        .query_map([], |r| r.get(0))?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .filter(|n| !matches!(n, Ok(n) if PROBE_TABLES.contains(&n.as_str())))
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for name in names {
         let mut cols: Vec<(i64, String, String, i64)> = c
             .prepare("SELECT cid, name, type, pk FROM pragma_table_info(?1) ORDER BY cid")?
-            .query_map([&name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .query_map([&name], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
             .collect::<Result<_, _>>()?;
         cols.sort_by_key(|c| c.0);
         let mut columns = Vec::new();
@@ -200,7 +208,7 @@ pub fn sqlite_tables(c: &Connection) -> Result<Vec<Table>, PgError> {
 }
 
 /// Checks that PostgreSQL has each table with the same columns, in order, of the mapped types.
-async fn check_target_shape(
+pub async fn check_target_shape(
     c: &impl tokio_postgres::GenericClient,
     tables: &[Table],
 ) -> Result<(), PgError> {
@@ -461,6 +469,9 @@ pub async fn copy_sqlite(sqlite: &Path, journal: &PgJournal) -> Result<Report, P
 
     // Sequences: never below SQLite's (a purged id is not reused).
     for (t, rep) in tables.iter().zip(reports.iter_mut()) {
+        if !t.columns.iter().any(|(c, _)| c == "id") {
+            continue;
+        }
         let seq: Option<String> = tx
             .query_one(
                 "SELECT pg_get_serial_sequence(quote_ident($1), 'id')",
@@ -478,10 +489,10 @@ pub async fn copy_sqlite(sqlite: &Path, journal: &PgJournal) -> Result<Report, P
             .get(0);
         let v = sequences.get(&t.name).copied().unwrap_or(0).max(max_id);
         if v > 0 {
-            tx.execute("SELECT setval($1::regclass, $2, true)", &[&seq, &v])
+            tx.execute("SELECT setval($1::text::regclass, $2, true)", &[&seq, &v])
                 .await?;
         } else {
-            tx.execute("SELECT setval($1::regclass, 1, false)", &[&seq])
+            tx.execute("SELECT setval($1::text::regclass, 1, false)", &[&seq])
                 .await?;
         }
         rep.sequence = Some(v);
@@ -636,17 +647,23 @@ async fn copy_to_new_sqlite(journal: &PgJournal, sqlite: &Path) -> Result<Report
         }
         let (rows, sha256) = d.finish();
         let seq: Option<i64> = if t.columns.iter().any(|(c, _)| c == "id") {
-            tx_pg
+            let name: Option<String> = tx_pg
                 .query_one(
-                    "SELECT CASE WHEN s.is_called THEN s.last_value ELSE 0 END
-                     FROM pg_sequences s
-                     WHERE format('%I.%I', s.schemaname, s.sequencename)::regclass
-                         = pg_get_serial_sequence(quote_ident($1), 'id')::regclass",
+                    "SELECT pg_get_serial_sequence(quote_ident($1), 'id')",
                     &[&t.name],
                 )
-                .await
-                .ok()
-                .map(|r| r.get::<_, Option<i64>>(0).unwrap_or(0))
+                .await?
+                .get(0);
+            match name {
+                // The name comes quoted from PostgreSQL itself.
+                Some(n) => {
+                    let r = tx_pg
+                        .query_one(&format!("SELECT last_value, is_called FROM {n}"), &[])
+                        .await?;
+                    Some(if r.get::<_, bool>(1) { r.get(0) } else { 0 })
+                }
+                None => None,
+            }
         } else {
             None
         };

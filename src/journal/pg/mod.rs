@@ -24,7 +24,7 @@ use crate::config::journal::JournalConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PgError {
-    #[error("postgres: {0}")]
+    #[error("postgres: {}", pg_message(.0))]
     Pg(#[from] tokio_postgres::Error),
     #[error("postgres: no connection from the pool: {0}")]
     Pool(#[from] deadpool_postgres::PoolError),
@@ -53,6 +53,24 @@ pub enum PgError {
     /// The copy or its verification found something that is not lossless: nothing committed.
     #[error("journal migrate: {0}")]
     Copy(String),
+}
+
+/// The server's own message (and detail) rather than tokio-postgres' bare "db error".
+fn pg_message(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut m = format!("{} ({})", db.message(), db.code().code());
+            if let Some(d) = db.detail() {
+                m.push_str(": ");
+                m.push_str(d);
+            }
+            m
+        }
+        None => match std::error::Error::source(e) {
+            Some(s) => format!("{e}: {s}"),
+            None => e.to_string(),
+        },
+    }
 }
 
 /// How to reach the PostgreSQL journal.
@@ -161,9 +179,9 @@ fn connector(o: &PgOptions) -> Result<Connector, PgError> {
         .map_err(|e| PgError::Config(format!("TLS: {e}")))?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    Ok(Connector::Tls(tokio_postgres_rustls::MakeRustlsConnect::new(
-        tls,
-    )))
+    Ok(Connector::Tls(
+        tokio_postgres_rustls::MakeRustlsConnect::new(tls),
+    ))
 }
 
 /// Handle to a PostgreSQL journal: a pool plus the means to open a dedicated session (a
@@ -247,7 +265,8 @@ impl PgJournal {
 
 /// Now on the database's clock, in the journal's text format (RFC 3339 UTC, milliseconds,
 /// as `journal::now()` writes): every node compares due dates on one clock.
-pub const NOW_TEXT: &str = r#"to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"#;
+pub const NOW_TEXT: &str =
+    r#"to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"#;
 
 /// The same instant in the same format, for a `timestamptz` expression.
 pub fn text_of(expr: &str) -> String {

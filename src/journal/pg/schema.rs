@@ -372,9 +372,11 @@ pub async fn current_version(c: &Client) -> Result<i32, super::PgError> {
     if !exists {
         return Ok(0);
     }
-    Ok(c.query_one("SELECT coalesce(max(version), 0) FROM ijgate_schema", &[])
-        .await?
-        .get(0))
+    Ok(
+        c.query_one("SELECT coalesce(max(version), 0) FROM ijgate_schema", &[])
+            .await?
+            .get(0),
+    )
 }
 
 /// Brings the database to [`VERSION`] in one transaction under an advisory lock (nodes
@@ -426,9 +428,11 @@ pub async fn ensure_installation(c: &Client) -> Result<String, super::PgError> {
         &[],
     )
     .await?;
-    Ok(c.query_one("SELECT installation_id FROM installation WHERE id = 1", &[])
-        .await?
-        .get(0))
+    Ok(
+        c.query_one("SELECT installation_id FROM installation WHERE id = 1", &[])
+            .await?
+            .get(0),
+    )
 }
 
 #[cfg(test)]

@@ -153,8 +153,8 @@ pub async fn load(j: &PgJournal) -> Result<Status, PgError> {
             Some(k) => c
                 .query_one(
                     "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
-                       AND granted AND classid::bigint = ($1 >> 32)
-                       AND objid::bigint = ($1 & 4294967295) AND objsubid = 1)",
+                       AND granted AND classid::bigint = ($1::bigint >> 32)
+                       AND objid::bigint = ($1::bigint & 4294967295) AND objsubid = 1)",
                     &[&k],
                 )
                 .await?
