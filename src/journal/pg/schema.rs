@@ -358,7 +358,7 @@ pub const MIGRATIONS: &[&str] = &[
 pub const VERSION: i32 = MIGRATIONS.len() as i32;
 
 /// Advisory lock key of the migration runner ('ijg' 'mig').
-const MIGRATION_LOCK: i64 = 0x696a_6700_6d69_67;
+const MIGRATION_LOCK: i64 = 0x0069_6a67_006d_6967;
 
 /// The HA tables: not part of a SQLite journal, left out of the copy and of its emptiness check.
 pub const HA_TABLES: &[&str] = &["nodes", "leases", "leadership"];
