@@ -144,10 +144,7 @@ fn main() {
                 .get(0);
             assert_eq!(v, want, "{setting}");
         }
-        assert_eq!(
-            schema::current_version(&c).await.unwrap(),
-            schema::VERSION
-        );
+        assert_eq!(schema::current_version(&c).await.unwrap(), schema::VERSION);
     });
     // The SQLite journal on the same file system as the PostgreSQL data folder (/tmp).
     let sj = ijgate::journal::Journal::open(&dir.path().join("ijgate.db")).unwrap();

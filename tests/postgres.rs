@@ -613,6 +613,21 @@ fn a_postgres_journal_url_is_checked_shown_in_status_and_refused_by_run() {
         "{text}"
     );
     drop(lead);
+    // sslmode=require against a server without TLS fails; it never falls back to plain text.
+    let tls = PgOptions::new(
+        &format!("{}?sslmode=require", pg.url("ij")),
+        Some(&pw),
+        None,
+    )
+    .unwrap();
+    let e = rt
+        .block_on(PgJournal::open(&tls))
+        .err()
+        .expect("no TLS, no connection");
+    assert!(
+        e.to_string().contains("TLS") || e.to_string().contains("ssl"),
+        "{e}"
+    );
     // A password file others can read is refused by check-config.
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o644)).unwrap();

@@ -115,8 +115,25 @@ impl JournalConfig {
         };
         match backend {
             Some(Backend::Postgres(url)) => {
-                if let Err(e) = url.parse::<tokio_postgres::Config>() {
-                    p.push(format!("journal.url: not a PostgreSQL URL: {e}"));
+                match url.parse::<tokio_postgres::Config>() {
+                    Err(e) => p.push(format!("journal.url: not a PostgreSQL URL: {e}")),
+                    Ok(c) => {
+                        // The password and health data cross the network: TLS, verified.
+                        let remote = c.get_hosts().iter().any(|h| match h {
+                            tokio_postgres::config::Host::Tcp(name) => !matches!(
+                                name.as_str(),
+                                "localhost" | "127.0.0.1" | "::1" | "[::1]"
+                            ),
+                            _ => false,
+                        });
+                        if remote && c.get_ssl_mode() != tokio_postgres::config::SslMode::Require {
+                            p.push(
+                                "journal.url: a server off this machine needs ?sslmode=require \
+                                 (the password and health data cross the network)"
+                                    .into(),
+                            );
+                        }
+                    }
                 }
                 match &self.password_file {
                     None => p.push(
@@ -211,6 +228,15 @@ mod tests {
             "{p:?}"
         );
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(c.validate().is_empty(), "{:?}", c.validate());
+        // Off this machine, TLS is required.
+        c.url = Some("postgres://ijgate@db1.example:5432/ijgate".into());
+        assert!(
+            c.validate()[0].contains("sslmode=require"),
+            "{:?}",
+            c.validate()
+        );
+        c.url = Some("postgres://ijgate@db1.example:5432/ijgate?sslmode=require".into());
         assert!(c.validate().is_empty(), "{:?}", c.validate());
         c.url = Some("postgres://ijgate@127.0.0.1:notaport/ijgate".into());
         assert!(c.validate()[0].starts_with("journal.url"));

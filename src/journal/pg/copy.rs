@@ -374,7 +374,8 @@ pub async fn copy_sqlite(sqlite: &Path, journal: &PgJournal) -> Result<Report, P
         .collect::<Result<_, _>>()?;
 
     let mut client = journal.client().await?;
-    let pg_version = schema::migrate(&mut client).await?.max(schema::VERSION);
+    schema::migrate(&mut client).await?;
+    let pg_version = schema::VERSION;
     let tx = client.transaction().await?;
     check_target_shape(&*tx, &tables).await?;
     // No other writer until the commit, and emptiness holds until then.

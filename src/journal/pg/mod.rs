@@ -51,7 +51,7 @@ pub enum PgError {
         epoch: i64,
     },
     /// The copy or its verification found something that is not lossless: nothing committed.
-    #[error("journal migrate: {0}")]
+    #[error("{0}")]
     Copy(String),
 }
 
