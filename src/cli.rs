@@ -119,6 +119,9 @@ pub enum Command {
     /// Manual tasks (DSIJ fallback attestations): list, close.
     #[command(subcommand)]
     Task(crate::tasks::cli::TaskCommand),
+    /// The journal database: copy it between SQLite and PostgreSQL (high availability).
+    #[command(subcommand)]
+    Journal(crate::journal::pg::cli::JournalCommand),
     /// Packaging: write the man pages or the shell completions into DIR (called by
     /// packaging/build-deb.sh; generated from this very command-line definition).
     #[command(hide = true)]
@@ -219,6 +222,12 @@ pub fn run(cli: Cli) -> i32 {
     let path = Config::locate(cli.config.as_deref());
     match cli.command {
         Command::Run => {
+            if let Ok(cfg) = Config::parse_file(&path)
+                && let Some(why) = crate::journal::pg::cli::refuses_run(&cfg)
+            {
+                crate::logging::fatal(&why);
+                return EXIT_CONFIG;
+            }
             let Some(rt) = runtime() else { return 1 };
             match rt.block_on(crate::engine::daemon::run(&path)) {
                 Ok(()) => 0,
@@ -319,6 +328,14 @@ pub fn run(cli: Cli) -> i32 {
                 Ok(c) => c,
                 Err(code) => return code,
             };
+            if cfg
+                .journal
+                .url
+                .as_deref()
+                .is_some_and(crate::config::journal::is_postgres_url)
+            {
+                return crate::journal::pg::cli::status(&cfg, json);
+            }
             with_reader(&cfg, |c| {
                 let s = query::status(c)?;
                 if json {
@@ -437,6 +454,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Dsn(cmd) => crate::dsn::cli::run(cmd),
         Command::Alert(cmd) => crate::alerts::cli::run(&path, cmd),
         Command::Task(cmd) => crate::tasks::cli::run(&path, cmd),
+        Command::Journal(cmd) => crate::journal::pg::cli::run(&path, cmd),
         Command::Prevoyance(cmd) => match crate::prevoyance::cli::run(cmd) {
             Ok(code) => code,
             Err(e) => {

@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod console;
 pub mod insurers;
+pub mod journal;
 pub mod retention;
 pub mod sftp;
 pub mod smtp;
@@ -78,6 +79,9 @@ pub struct Config {
     /// The operator console on the admin listener: language, TLS, roles.
     #[serde(default)]
     pub console: console::ConsoleConfig,
+    /// Which database holds the journal: SQLite (default) or PostgreSQL (issue 15).
+    #[serde(default)]
+    pub journal: journal::JournalConfig,
     /// Where this file was read from (set by `load`).
     #[serde(skip)]
     pub source: PathBuf,
@@ -633,6 +637,7 @@ impl Config {
         }
         insurers::resolve_paths(&mut self.insurers, base);
         self.smtp.resolve_paths(base);
+        self.journal.resolve_paths(base);
     }
 
     /// Every problem in the configuration, as sentences naming the setting.
@@ -865,6 +870,7 @@ impl Config {
         p.extend(self.retention.validate());
         p.extend(insurers::validate(&self.insurers, &seen));
         p.extend(self.smtp.validate());
+        p.extend(self.journal.validate());
         p.extend(self.alerts.validate());
         for (i, e) in self.employers.iter().enumerate() {
             for a in &e.alert_emails {
@@ -977,9 +983,12 @@ impl Config {
         self.employers.iter().find(|e| e.siret == siret)
     }
 
-    /// The journal database file.
+    /// The SQLite journal file: `journal.url = "sqlite:PATH"`, else `state_dir/ijgate.db`.
     pub fn db_path(&self) -> PathBuf {
-        self.daemon.state_dir.join("ijgate.db")
+        match self.journal.backend(&self.daemon.state_dir) {
+            Ok(journal::Backend::Sqlite(p)) => p,
+            _ => self.daemon.state_dir.join("ijgate.db"),
+        }
     }
 }
 

@@ -54,6 +54,7 @@ const MAP: &[(&str, Layer)] = &[
     ("alerts/config", Config),
     ("alerts/workdays", Domain),
     ("journal", Ports),
+    ("journal/pg/cli", Bin),
     ("channels", Ports),
     ("channels/netent", Ports),
     ("channels/mtls_client", Ports),

@@ -18,6 +18,9 @@ command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 # Client certificates in that browser: an NSS database (certutil, pk12util) fed a PKCS#12.
 command -v pk12util >/dev/null 2>&1 || missing+=(libnss3-tools)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# A real PostgreSQL for the HA journal tests (tests/postgres.rs starts its own cluster on a
+# temporary folder with initdb/pg_ctl; as root, through runuser as the postgres user).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${missing[*]}"
   as_root apt-get update -qq

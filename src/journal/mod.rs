@@ -11,6 +11,7 @@
 //! Reads use separate connections (WAL lets readers run beside the writer).
 
 pub mod dsn_door;
+pub mod pg;
 pub mod query;
 pub mod retention;
 mod schema;

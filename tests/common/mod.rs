@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod insurers;
+pub mod pg;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
