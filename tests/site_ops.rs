@@ -1,0 +1,133 @@
+//! What the people who install and operate ijgate meet first (issue 16, site half), with the
+//! real binary: `certs dev` writes PKCS#12 bundles that OpenSSL reads back.
+
+mod common;
+
+use common::*;
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+/// The certificate blocks of a PEM text, as DER-independent normalised base64 (line breaks
+/// removed), so that two PEM writers compare equal.
+fn pem_blocks(text: &str, label: &str) -> Vec<String> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    text.split(&begin)
+        .skip(1)
+        .filter_map(|b| b.split(&end).next())
+        .map(|b| b.split_whitespace().collect::<String>())
+        .collect()
+}
+
+fn openssl(args: &[&str]) -> String {
+    let out = Command::new("openssl").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn certs_dev_writes_a_pkcs12_that_openssl_reads_with_the_same_certificate_and_key() {
+    let site = Site::new("");
+    let out_dir = site.path("pki");
+    let o = site.cli(&["certs", "dev", "--out", out_dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.contains("client-rh-a.p12"), "{said}");
+    let p12 = out_dir.join("client-rh-a.p12");
+    let pass = out_dir.join("client-rh-a.p12.pass");
+    for f in [&p12, &pass] {
+        let mode = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", f.display());
+    }
+    let passin = format!("file:{}", pass.display());
+    let p12s = p12.to_str().unwrap();
+    // The whole structure verifies (MAC, both safes) with the generated password.
+    openssl(&["pkcs12", "-info", "-noout", "-in", p12s, "-passin", &passin]);
+    let leaf = openssl(&[
+        "pkcs12", "-in", p12s, "-passin", &passin, "-nokeys", "-clcerts",
+    ]);
+    let pem = std::fs::read_to_string(out_dir.join("client-rh-a.pem")).unwrap();
+    assert_eq!(
+        pem_blocks(&leaf, "CERTIFICATE"),
+        pem_blocks(&pem, "CERTIFICATE")
+    );
+    let cas = openssl(&[
+        "pkcs12", "-in", p12s, "-passin", &passin, "-nokeys", "-cacerts",
+    ]);
+    let ca = std::fs::read_to_string(out_dir.join("ca.pem")).unwrap();
+    assert_eq!(
+        pem_blocks(&cas, "CERTIFICATE"),
+        pem_blocks(&ca, "CERTIFICATE")
+    );
+    let key = openssl(&[
+        "pkcs12", "-in", p12s, "-passin", &passin, "-nocerts", "-nodes",
+    ]);
+    let key_pem = std::fs::read_to_string(out_dir.join("client-rh-a.key")).unwrap();
+    assert_eq!(
+        pem_blocks(&key, "PRIVATE KEY"),
+        pem_blocks(&key_pem, "PRIVATE KEY")
+    );
+    // A wrong password does not open it.
+    let wrong = Command::new("openssl")
+        .args([
+            "pkcs12",
+            "-info",
+            "-noout",
+            "-in",
+            p12s,
+            "-passin",
+            "pass:wrong",
+        ])
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+    // rh-b got its own bundle and its own password.
+    assert!(out_dir.join("client-rh-b.p12").exists());
+    assert_ne!(
+        std::fs::read_to_string(&pass).unwrap(),
+        std::fs::read_to_string(out_dir.join("client-rh-b.p12.pass")).unwrap()
+    );
+}
+
+#[test]
+fn certs_dev_takes_the_pkcs12_password_from_a_private_file_only() {
+    let site = Site::new("");
+    let out_dir = site.path("pki");
+    let pw = site.path("p12.pw");
+    std::fs::write(&pw, "Sésame-2026\n").unwrap();
+    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let args = [
+        "certs",
+        "dev",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--p12-password-file",
+        pw.to_str().unwrap(),
+    ];
+    let o = site.cli(&args);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("p12-password-file") && err.contains("0644"),
+        "{err}"
+    );
+    assert!(!out_dir.join("client-rh-a.p12").exists());
+    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let o = site.cli(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!out_dir.join("client-rh-a.p12.pass").exists());
+    let p12 = out_dir.join("client-rh-a.p12");
+    openssl(&[
+        "pkcs12",
+        "-info",
+        "-noout",
+        "-in",
+        p12.to_str().unwrap(),
+        "-passin",
+        "pass:Sésame-2026",
+    ]);
+}
