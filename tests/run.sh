@@ -25,6 +25,11 @@ if ! python3 -c 'import selenium' >/dev/null 2>&1; then
   echo "tests/run.sh: installing selenium"
   python3 -m pip install -q selenium
 fi
+# A real HTTP(S) proxy for the net-entreprises proxy tests (tests/netent_site.rs).
+if ! python3 -c 'import proxy' >/dev/null 2>&1; then
+  echo "tests/run.sh: installing proxy.py"
+  python3 -m pip install -q proxy.py
+fi
 # A real SMTP server for the alert tests.
 if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
   echo "tests/run.sh: installing aiosmtpd"
