@@ -131,3 +131,38 @@ fn certs_dev_takes_the_pkcs12_password_from_a_private_file_only() {
         "pass:Sésame-2026",
     ]);
 }
+
+/// `ijgate dsn check` without fiches (issue 16, item 11): the call's balance is "not
+/// computable", with why, never "balance -50.00".
+#[test]
+fn dsn_check_without_fiche_says_the_balance_is_not_computable() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/dsn/lac_2026_03_clean.dsn");
+    let o = Command::new(BIN)
+        .args(["dsn", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let call = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("call "))
+        .unwrap_or_else(|| panic!("no call line in:\n{out}"));
+    assert!(
+        call.contains("expected not computable")
+            && call.contains("balance not computable: no fiche de paramétrage for SIREN"),
+        "{call}"
+    );
+    assert!(!call.contains("balance -"), "{call}");
+    // With the fiche, the balance is there.
+    let fiche = file.with_file_name("fiche_lac_p0999.xml");
+    let o = Command::new(BIN)
+        .args(["dsn", "check"])
+        .arg(&file)
+        .arg("--fiche")
+        .arg(&fiche)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("balance 0.00"), "{out}");
+}
