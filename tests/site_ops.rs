@@ -166,3 +166,50 @@ fn dsn_check_without_fiche_says_the_balance_is_not_computable() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("balance 0.00"), "{out}");
 }
+
+/// HR notices carry a French sentence (`resume`) an HR clerk can read, beside the machine
+/// fields, with the time in Europe/Paris.
+#[test]
+fn hr_notices_say_in_french_what_happened() {
+    let site = Site::new("");
+    let mut d = site.start();
+    let bad = csv_row("FR-2", SIRET_A).replace("1850578006084", "185057800608492");
+    site.drop_file("fr.csv", &csv(&[csv_row("FR-1", SIRET_A), bad]));
+    let t = std::time::Duration::from_secs(20);
+    assert!(
+        wait_until(t, || !notices(&site, "FR-1", "received").is_empty()
+            && !notices(&site, "FR-2", "rejected").is_empty()),
+        "{:?}\n{}",
+        site.files("spool/outbound/hr"),
+        d.log_text()
+    );
+    let ok = &notices(&site, "FR-1", "received")[0];
+    let at = chrono::DateTime::parse_from_rfc3339(ok["at"].as_str().unwrap()).unwrap();
+    let paris = at
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .format("%d/%m/%Y à %H:%M")
+        .to_string();
+    let text = ok["resume"].as_str().unwrap();
+    assert_eq!(
+        text,
+        format!(
+            "ijgate a reçu l'arrêt de travail FR-1 le {paris} (heure de Paris) et l'a enregistré. La déclaration à la CPAM suit par net-entreprises."
+        )
+    );
+    // The machine fields are unchanged.
+    assert_eq!(
+        (ok["kind"].as_str(), ok["status"].as_str()),
+        (Some("RECEIVED"), Some("OK"))
+    );
+    let ko = &notices(&site, "FR-2", "rejected")[0];
+    let text = ko["resume"].as_str().unwrap();
+    assert!(
+        text.starts_with("ijgate a refusé l'arrêt de travail FR-2 le ")
+            && text.contains("1 erreur(s) : ligne 3, nir : ")
+            && text.ends_with("corrigez la ligne et déposez-la à nouveau."),
+        "{text}"
+    );
+    // Personal data stays masked in the sentence too.
+    assert!(!text.contains("185057800608492"), "{text}");
+    assert_eq!(d.stop(), Some(0));
+}
