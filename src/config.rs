@@ -879,7 +879,9 @@ impl Config {
                 "nom" | "prenom" | "prénom" | "name" | "changeme" | "todo" | "xxx"
             )
         };
-        if self.netent.mode == NetEntMode::Remote {
+        // With [[netent.accounts]] and no top-level siret, the top-level login is unused.
+        let top_login = self.netent.accounts.is_empty() || self.netent.siret.is_some();
+        if self.netent.mode == NetEntMode::Remote && top_login {
             if placeholder(&self.netent.nom) {
                 p.push(format!(
                     "netent.nom: {:?} is the example's placeholder: the declarant account's last name",

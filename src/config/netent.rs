@@ -26,7 +26,7 @@ use super::{Employer, NetEnt, NetEntMode};
 use crate::model::Siret;
 
 /// One net-entreprises declarant account of `[[netent.accounts]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Account {
     /// SIRET of the login (the account holder), not necessarily one it declares for.
@@ -171,6 +171,16 @@ pub fn validate(n: &NetEnt, employers: &[Employer]) -> Vec<String> {
         if a.prenom.trim().is_empty() || a.prenom.chars().count() > 39 {
             p.push(format!("{at}.prenom: 1 to 39 characters"));
         }
+        for (key, v) in [("nom", &a.nom), ("prenom", &a.prenom)] {
+            if matches!(
+                v.trim().to_lowercase().as_str(),
+                "nom" | "prenom" | "prénom" | "name" | "changeme" | "todo" | "xxx"
+            ) {
+                p.push(format!(
+                    "{at}.{key}: {v:?} is the example's placeholder: the account holder's name"
+                ));
+            }
+        }
         match &a.password_file {
             None if n.mode == NetEntMode::Remote => p.push(format!(
                 "{at}.password_file: required when mode = \"remote\""
@@ -216,6 +226,85 @@ pub fn validate(n: &NetEnt, employers: &[Employer]) -> Vec<String> {
         p.push("netent.no_proxy: set without netent.proxy".into());
     }
     p
+}
+
+/// The `[netent]` settings the client is built from at start (mode, endpoints, logins,
+/// accounts, proxy) that differ between `old` and `new`: a reload keeps their running value
+/// and says they need a restart.
+pub fn client_changes(old: &NetEnt, new: &NetEnt) -> Vec<String> {
+    let mut v = Vec::new();
+    let mut cmp = |name: &str, changed: bool| {
+        if changed {
+            v.push(format!("netent.{name}"));
+        }
+    };
+    cmp("mode", old.mode != new.mode);
+    cmp(
+        "URLs",
+        (
+            &old.base_url,
+            &old.auth_url,
+            &old.deposit_url,
+            &old.consult_url,
+            &old.download_url,
+            &old.bpij_url,
+            &old.pj_url,
+        ) != (
+            &new.base_url,
+            &new.auth_url,
+            &new.deposit_url,
+            &new.consult_url,
+            &new.download_url,
+            &new.bpij_url,
+            &new.pj_url,
+        ),
+    );
+    cmp(
+        "login (siret, nom, prenom, password_file, service)",
+        (
+            &old.siret,
+            &old.nom,
+            &old.prenom,
+            &old.password_file,
+            &old.service,
+        ) != (
+            &new.siret,
+            &new.nom,
+            &new.prenom,
+            &new.password_file,
+            &new.service,
+        ),
+    );
+    cmp("ca_file", old.ca_file != new.ca_file);
+    cmp("accounts", old.accounts != new.accounts);
+    cmp(
+        "proxy (proxy, proxy_auth_file, no_proxy)",
+        (&old.proxy, &old.proxy_auth_file, &old.no_proxy)
+            != (&new.proxy, &new.proxy_auth_file, &new.no_proxy),
+    );
+    v
+}
+
+/// Puts the running client settings (see [`client_changes`]) back into `new`.
+pub fn keep_client_settings(running: &NetEnt, new: &mut NetEnt) {
+    new.mode = running.mode;
+    new.base_url = running.base_url.clone();
+    new.auth_url = running.auth_url.clone();
+    new.deposit_url = running.deposit_url.clone();
+    new.consult_url = running.consult_url.clone();
+    new.download_url = running.download_url.clone();
+    new.bpij_url = running.bpij_url.clone();
+    new.pj_url = running.pj_url.clone();
+    new.siret = running.siret.clone();
+    new.nom = running.nom.clone();
+    new.prenom = running.prenom.clone();
+    new.password_file = running.password_file.clone();
+    new.service = running.service.clone();
+    new.ca_file = running.ca_file.clone();
+    new.accounts = running.accounts.clone();
+    new.proxy = running.proxy.clone();
+    new.proxy_auth_file = running.proxy_auth_file.clone();
+    new.no_proxy = running.no_proxy.clone();
 }
 
 /// Relative paths of the accounts' and proxy's files, against the configuration's folder.
@@ -281,6 +370,33 @@ mod tests {
             "{p:#?}"
         );
         assert!(p[2].contains("x[2], x[3]"), "{p:#?}");
+    }
+
+    #[test]
+    fn client_settings_need_a_restart_and_keep_their_running_value() {
+        let old = NetEnt::default();
+        let mut new = NetEnt::default();
+        assert!(client_changes(&old, &new).is_empty());
+        new.proxy = Some("http://p:3128".into());
+        new.accounts.push(Account {
+            siret: "12345678200010".into(),
+            nom: "N".into(),
+            prenom: "P".into(),
+            password_file: None,
+            sirets: vec![],
+        });
+        new.poll_interval = std::time::Duration::from_secs(1);
+        assert_eq!(
+            client_changes(&old, &new),
+            [
+                "netent.accounts",
+                "netent.proxy (proxy, proxy_auth_file, no_proxy)"
+            ]
+        );
+        keep_client_settings(&old, &mut new);
+        assert!(client_changes(&old, &new).is_empty());
+        // Settings read at each use are not touched.
+        assert_eq!(new.poll_interval, std::time::Duration::from_secs(1));
     }
 
     #[test]

@@ -99,6 +99,10 @@ pub fn restart_only_changes(old: &Config, new: &Config) -> Vec<String> {
     );
     cmp("admin.enabled", old.admin.enabled != new.admin.enabled);
     cmp("admin.listen", old.admin.listen != new.admin.listen);
+    v.extend(crate::config::netent::client_changes(
+        &old.netent,
+        &new.netent,
+    ));
     v
 }
 
@@ -119,6 +123,7 @@ pub fn keep_running(running: &Config, new: &mut Config) {
     new.api.max_body = running.api.max_body;
     new.admin.enabled = running.admin.enabled;
     new.admin.listen = running.admin.listen;
+    crate::config::netent::keep_client_settings(&running.netent, &mut new.netent);
 }
 
 /// Applies reloads for the running daemon.
