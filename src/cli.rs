@@ -170,10 +170,15 @@ pub fn generate(what: Generated, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 #[derive(Debug, Subcommand)]
 pub enum CertsCommand {
     /// Development PKI: a CA, a server certificate for localhost/127.0.0.1 and one client
-    /// certificate per configured HR client (existing files are kept).
+    /// certificate per configured HR client (existing files are kept), each also as a PKCS#12
+    /// bundle `client-<name>.p12` (certificate, key and CA) for Windows/.NET tools and browsers.
     Dev {
         #[arg(long)]
         out: PathBuf,
+        /// File (mode 0600) holding the PKCS#12 password; without it a password is generated
+        /// per bundle and written beside it as `client-<name>.p12.pass` (0600).
+        #[arg(long)]
+        p12_password_file: Option<PathBuf>,
     },
 }
 
@@ -462,13 +467,32 @@ pub fn run(cli: Cli) -> i32 {
                 e.exit_code()
             }
         },
-        Command::Certs(CertsCommand::Dev { out }) => {
+        Command::Certs(CertsCommand::Dev {
+            out,
+            p12_password_file,
+        }) => {
             let clients: Vec<String> = Config::load(&path)
                 .map(|c| c.hr_clients.iter().map(|h| h.name.clone()).collect())
                 .unwrap_or_default();
-            match crate::channels::tls::generate_dev(&out, &clients) {
-                Ok(r) => {
-                    for p in r.written {
+            let password = match p12_password_file.as_deref().map(crate::fsio::read_secret) {
+                None => None,
+                Some(Ok(p)) if !p.is_empty() => Some(p),
+                Some(Ok(_)) => {
+                    eprintln!("ijgate: --p12-password-file: the file is empty");
+                    return 1;
+                }
+                Some(Err(e)) => {
+                    eprintln!("ijgate: --p12-password-file: {e}");
+                    return 1;
+                }
+            };
+            let made = crate::channels::tls::generate_dev(&out, &clients).and_then(|r| {
+                let p12 = crate::channels::pkcs12::bundle_dev_clients(&out, password.as_deref())?;
+                Ok(r.written.into_iter().chain(p12).collect::<Vec<_>>())
+            });
+            match made {
+                Ok(written) => {
+                    for p in written {
                         println!("wrote {}", p.display());
                     }
                     println!("development certificates only: never use them in production");

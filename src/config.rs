@@ -9,6 +9,7 @@ pub mod admin;
 pub mod console;
 pub mod insurers;
 pub mod journal;
+pub mod netent;
 pub mod retention;
 pub mod sftp;
 pub mod smtp;
@@ -387,6 +388,16 @@ pub struct NetEnt {
     /// Largest difference between our clock and net-entreprises' (widens every time window).
     #[serde(with = "humantime_serde")]
     pub clock_tolerance: Duration,
+    /// Several accounts, each for its establishments (`[[netent.accounts]]`, see
+    /// [`netent`]); the top-level login, when set, is the default account.
+    pub accounts: Vec<netent::Account>,
+    /// Outbound proxy, `http://host:port` (CONNECT); absent: `HTTPS_PROXY` from the
+    /// environment, if any.
+    pub proxy: Option<String>,
+    /// File (0600) holding the proxy's `user:password`.
+    pub proxy_auth_file: Option<PathBuf>,
+    /// Hosts reached without the proxy (comma-separated; `.domain` and CIDR ranges accepted).
+    pub no_proxy: Option<String>,
 }
 
 impl Default for NetEnt {
@@ -419,6 +430,10 @@ impl Default for NetEnt {
             reconcile_rechecks: 2,
             reconcile_recheck_interval: Duration::from_secs(60),
             clock_tolerance: Duration::from_secs(180),
+            accounts: Vec::new(),
+            proxy: None,
+            proxy_auth_file: None,
+            no_proxy: None,
         }
     }
 }
@@ -630,6 +645,7 @@ impl Config {
         {
             fix(p);
         }
+        netent::resolve_paths(&mut self.netent, base);
         self.admin.resolve_paths(base);
         self.console.resolve_paths(base);
         for f in &mut self.dsn.fiches {
@@ -736,14 +752,17 @@ impl Config {
             if self.netent.base_url.is_none() && urls.iter().any(|u| u.is_none()) {
                 p.push("netent: mode = \"remote\" needs base_url, or auth_url, deposit_url, consult_url, download_url and bpij_url".into());
             }
+            // With [[netent.accounts]], the top-level login is optional (the default account).
+            let single = self.netent.accounts.is_empty();
             match &self.netent.siret {
                 Some(s) if Siret::parse(s).is_err() => {
                     p.push(format!("netent.siret: {s:?} is not a valid SIRET"))
                 }
-                None => p.push("netent.siret: required when mode = \"remote\"".into()),
+                None if single => p.push("netent.siret: required when mode = \"remote\"".into()),
                 _ => {}
             }
             match &self.netent.password_file {
+                None if !single && self.netent.siret.is_none() => {}
                 None => p.push("netent.password_file: required when mode = \"remote\"".into()),
                 Some(f) => {
                     if let Err(e) = crate::fsio::read_secret(f) {
@@ -826,6 +845,7 @@ impl Config {
                 p.push(format!("dsn.fiches[{i}]: {} does not exist", f.display()));
             }
         }
+        p.extend(netent::validate(&self.netent, &self.employers));
         if self.netent.concurrency == 0 {
             p.push("netent.concurrency: must be at least 1".into());
         }
@@ -921,7 +941,9 @@ impl Config {
                 "nom" | "prenom" | "prénom" | "name" | "changeme" | "todo" | "xxx"
             )
         };
-        if self.netent.mode == NetEntMode::Remote {
+        // With [[netent.accounts]] and no top-level siret, the top-level login is unused.
+        let top_login = self.netent.accounts.is_empty() || self.netent.siret.is_some();
+        if self.netent.mode == NetEntMode::Remote && top_login {
             if placeholder(&self.netent.nom) {
                 p.push(format!(
                     "netent.nom: {:?} is the example's placeholder: the declarant account's last name",

@@ -101,7 +101,7 @@ fn clean_fixture_has_no_anomaly_and_a_balanced_call() {
     );
     assert_eq!(
         (c.expected, c.declared, c.paid, c.balance),
-        (dec!(50.00), dec!(50.00), dec!(50.00), dec!(0.00))
+        (dec!(50.00), dec!(50.00), dec!(50.00), Some(dec!(0.00)))
     );
 }
 
@@ -275,7 +275,7 @@ fn underpaid_call_shows_the_balance_due() {
     let c = &a.calls.lines()[0];
     assert_eq!(
         (c.expected, c.paid, c.balance),
-        (dec!(50.00), dec!(40.00), dec!(10.00))
+        (dec!(50.00), dec!(40.00), Some(dec!(10.00)))
     );
 }
 
@@ -368,4 +368,48 @@ fn gip_mds_fiche_examples_parse() {
         assert!(f.knows_contract("PREV00000000001"));
         assert!(f.parameters().count() >= 8, "{name}");
     }
+}
+
+/// Issue 16: without the fiche de paramétrage, the expected contributions (hence the balance)
+/// are not computable, and the call says so with why, instead of "balance = −paid".
+#[test]
+fn without_fiche_the_balance_is_not_computable_and_says_why() {
+    let a = run_with("lac_2026_03_clean.dsn", &[], &[]);
+    let calls = a.calls.lines();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    let c = &calls[0];
+    assert_eq!(c.balance, None, "{c:?}");
+    assert_eq!(c.paid, dec!(50.00));
+    let why = c.not_computable.as_deref().unwrap();
+    assert!(
+        why.contains("no fiche de paramétrage for SIREN") && why.contains(&c.siren),
+        "{why}"
+    );
+    let json = String::from_utf8(ijgate::dsn::calls::to_json(&calls)).unwrap();
+    assert!(json.contains("\"balance\": null"), "{json}");
+    let html = String::from_utf8(ijgate::dsn::calls::to_html(
+        &calls,
+        chrono::NaiveDate::from_ymd_opt(2026, 4, 20).unwrap(),
+    ))
+    .unwrap();
+    assert!(
+        html.contains("non calculable") && !html.contains("-50,00"),
+        "{html}"
+    );
+    // With a fiche that gives no expected elements for the contract: named too.
+    let mut f = fiche();
+    for g in &mut f.groups {
+        for p in &mut g.parameters {
+            p.expected = None;
+        }
+    }
+    let a = run_with("lac_2026_03_clean.dsn", &[f], &[]);
+    let c = &a.calls.lines()[0];
+    assert_eq!(c.balance, None);
+    assert!(
+        c.not_computable
+            .as_deref()
+            .is_some_and(|w| w.contains("has no rate for contract PRV-LAC-2026")),
+        "{c:?}"
+    );
 }

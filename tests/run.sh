@@ -37,6 +37,11 @@ if ! command -v schemathesis >/dev/null 2>&1 || ! python3 -c 'import openapi_spe
   echo "tests/run.sh: installing schemathesis and openapi-spec-validator"
   python3 -m pip install -q schemathesis openapi-spec-validator
 fi
+# A real HTTP(S) proxy for the net-entreprises proxy tests (tests/netent_site.rs).
+if ! python3 -c 'import proxy' >/dev/null 2>&1; then
+  echo "tests/run.sh: installing proxy.py"
+  python3 -m pip install -q proxy.py
+fi
 # A real SMTP server for the alert tests.
 if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
   echo "tests/run.sh: installing aiosmtpd"

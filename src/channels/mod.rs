@@ -12,6 +12,7 @@ pub mod mailer;
 pub mod mtls_client;
 pub mod netent;
 pub mod outbound;
+pub mod pkcs12;
 pub mod router;
 pub mod sftp;
 pub mod spool;

@@ -117,11 +117,31 @@ pub struct CallLine {
     pub declared: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
     pub paid: Decimal,
-    /// expected − paid.
-    #[serde(with = "rust_decimal::serde::str")]
-    pub balance: Decimal,
+    /// expected − paid; `None` (JSON `null`, CSV empty) when the expected amount is not
+    /// computable, never a figure that would read as a debt or a credit.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub balance: Option<Decimal>,
     /// Bases whose expected amount could not be computed (missing component, no fiche line).
     pub incomplete: u32,
+    /// Why the balance is not computable (no fiche for the SIREN, no rate for the contract,
+    /// a rated component missing from the bases), the first reason met; `None` when it is.
+    pub not_computable: Option<String>,
+}
+
+impl CallLine {
+    /// Records the first reason the expected amount (hence the balance) is not computable.
+    fn cannot_compute(&mut self, why: impl FnOnce() -> String) {
+        if self.not_computable.is_none() {
+            self.not_computable = Some(why());
+        }
+    }
+}
+
+/// The reason given when no fiche describes a SIREN's contracts.
+fn no_fiche(siren: &str) -> String {
+    format!(
+        "no fiche de paramétrage for SIREN {siren}: the expected contributions need its contract parameters (dsn check --fiche FILE)"
+    )
 }
 
 /// Accumulates calls over any number of declarations.
@@ -206,10 +226,7 @@ impl Calls {
                         && p.expected.is_some()
                 })
             });
-            let expected = params
-                .map(|p| expected_for_base(p, b, opts))
-                .filter(|x| x.missing.is_empty())
-                .map(|x| cents(x.amount));
+            let computed = params.map(|p| expected_for_base(p, b, opts));
             let key = (
                 siren.to_string(),
                 contract.to_string(),
@@ -218,9 +235,30 @@ impl Calls {
             let company = Self::company_of(decl, fiche);
             let line = self.line(&key, &company, &adh.organisme);
             line.declared += declared;
-            match expected {
-                Some(x) => line.expected += x,
-                None => line.incomplete += 1,
+            match computed {
+                Some(x) if x.missing.is_empty() => line.expected += cents(x.amount),
+                Some(x) => {
+                    line.incomplete += 1;
+                    line.cannot_compute(|| {
+                        format!(
+                            "contract {contract}: the fiche rates component(s) {} that base 31 of line {} does not declare (S21.G00.79)",
+                            x.missing.join(", "),
+                            b.line
+                        )
+                    });
+                }
+                None => {
+                    line.incomplete += 1;
+                    line.cannot_compute(|| match fiche {
+                        None => no_fiche(siren),
+                        Some(_) => format!(
+                            "the fiche de paramétrage of SIREN {siren} has no rate for contract {contract} (option {:?}, population {:?}) in {}",
+                            aff.option.as_deref().unwrap_or("-"),
+                            aff.population.as_deref().unwrap_or("-"),
+                            month.format("%m/%Y")
+                        ),
+                    });
+                }
             }
             if !counted.contains(&k) {
                 counted.push(k);
@@ -249,8 +287,11 @@ impl Calls {
                         period_key(month, &Self::periodicity(fiche, contract, month)),
                     );
                     let organisme = organisme_of.get(contract).copied().unwrap_or("");
-                    self.line(&key, &company, organisme).declared +=
-                        crate::dsn::checks::plausible(c.amount).unwrap_or_default();
+                    let line = self.line(&key, &company, organisme);
+                    line.declared += crate::dsn::checks::plausible(c.amount).unwrap_or_default();
+                    if fiche.is_none() {
+                        line.cannot_compute(|| no_fiche(&siren));
+                    }
                 }
             }
             for p in &e.payments {
@@ -261,8 +302,11 @@ impl Calls {
                             c.assignment.clone(),
                             period_key(month, &Self::periodicity(fiche, &c.assignment, month)),
                         );
-                        self.line(&key, &company, organisme).paid +=
-                            crate::dsn::checks::plausible(c.amount).unwrap_or_default();
+                        let line = self.line(&key, &company, organisme);
+                        line.paid += crate::dsn::checks::plausible(c.amount).unwrap_or_default();
+                        if fiche.is_none() {
+                            line.cannot_compute(|| no_fiche(&siren));
+                        }
                     }
                 }
             }
@@ -278,6 +322,9 @@ impl Calls {
             line.paid += l.paid;
             line.incomplete += l.incomplete;
             line.employees += l.employees;
+            if let Some(why) = &l.not_computable {
+                line.cannot_compute(|| why.clone());
+            }
         }
     }
 
@@ -318,7 +365,7 @@ impl Calls {
                 for m in [&mut l.expected, &mut l.declared, &mut l.paid] {
                     m.rescale(2);
                 }
-                l.balance = l.expected - l.paid;
+                l.balance = l.not_computable.is_none().then(|| l.expected - l.paid);
                 l
             })
             .collect()
@@ -396,9 +443,12 @@ th,td{border:1px solid #999;padding:4px 8px}td.n{text-align:right}section{page-b
             generated_on.format("%d/%m/%Y")
         ));
         h.push_str("<table><tr><th>Contrat</th><th>Organisme</th><th>Salariés</th><th>Attendu</th><th>Déclaré</th><th>Versé</th><th>Solde dû</th></tr>\n");
-        let mut total = Decimal::ZERO;
+        let mut total = Some(Decimal::ZERO);
         for l in &ls {
-            total += l.balance;
+            total = total.zip(l.balance).map(|(t, b)| t + b);
+            let balance = l
+                .balance
+                .map_or_else(|| "non calculable".to_string(), money);
             h.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n due\">{}</td></tr>\n",
                 esc(&l.contract),
@@ -407,13 +457,18 @@ th,td{border:1px solid #999;padding:4px 8px}td.n{text-align:right}section{page-b
                 money(l.expected),
                 money(l.declared),
                 money(l.paid),
-                money(l.balance)
+                balance
             ));
-            if l.incomplete > 0 {
-                h.push_str(&format!("<tr><td colspan=\"7\">{} base(s) non calculable(s) : voir les anomalies.</td></tr>\n", l.incomplete));
+            if let Some(why) = &l.not_computable {
+                h.push_str(&format!(
+                    "<tr><td colspan=\"7\">Solde non calculable ({} base(s)) : {}</td></tr>\n",
+                    l.incomplete,
+                    esc(why)
+                ));
             }
         }
-        h.push_str(&format!("<tr><th colspan=\"6\">Total dû</th><td class=\"n due\">{}</td></tr></table></section>\n", money(total)));
+        let total = total.map_or_else(|| "non calculable".to_string(), money);
+        h.push_str(&format!("<tr><th colspan=\"6\">Total dû</th><td class=\"n due\">{}</td></tr></table></section>\n", total));
     }
     h.push_str("</body></html>\n");
     h.into_bytes()
@@ -447,15 +502,16 @@ mod tests {
             expected: dec!(50.00),
             declared: dec!(50.00),
             paid: dec!(40.00),
-            balance: dec!(10.00),
+            balance: Some(dec!(10.00)),
             incomplete: 0,
+            not_computable: None,
         };
         let json = String::from_utf8(to_json(std::slice::from_ref(&l))).unwrap();
         assert!(json.contains("\"balance\": \"10.00\""), "{json}");
         let csv = String::from_utf8(to_csv(std::slice::from_ref(&l))).unwrap();
         assert_eq!(
             csv.lines().nth(1).unwrap(),
-            "487654321;A & B;PRV;P0999;2026-03;2;50.00;50.00;40.00;10.00;0"
+            "487654321;A & B;PRV;P0999;2026-03;2;50.00;50.00;40.00;10.00;0;"
         );
         let html = String::from_utf8(to_html(&[l], NaiveDate::from_ymd_opt(2026, 4, 20).unwrap()))
             .unwrap();

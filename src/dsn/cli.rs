@@ -177,16 +177,26 @@ fn print_human(path: &Path, a: &Analysis, out: &mut impl Write) -> std::io::Resu
         )?;
     }
     for c in a.calls.lines() {
+        // Without the contract parameters the expected amount is unknown: say so and why,
+        // never print expected − paid as if it were a balance.
+        let (expected, balance) = match (&c.balance, &c.not_computable) {
+            (Some(b), _) => (c.expected.to_string(), format!("balance {b}")),
+            (None, why) => (
+                "not computable".to_string(),
+                format!(
+                    "balance not computable: {}",
+                    why.as_deref().unwrap_or("expected amount unknown")
+                ),
+            ),
+        };
         writeln!(
             out,
-            "  call {} {} {}: expected {} declared {} paid {} balance {} ({} employee(s){})",
+            "  call {} {} {}: expected {expected} declared {} paid {} {balance} ({} employee(s){})",
             c.siren,
             c.contract,
             c.period,
-            c.expected,
             c.declared,
             c.paid,
-            c.balance,
             c.employees,
             if c.incomplete > 0 {
                 format!(", {} base(s) not computable", c.incomplete)

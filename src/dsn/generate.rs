@@ -245,6 +245,10 @@ mod tests {
         let calls = a.calls.lines();
         assert_eq!(calls.len(), 1);
         assert_eq!(calls[0].employees, 120);
-        assert_eq!(calls[0].balance, rust_decimal::Decimal::ZERO, "{calls:?}");
+        assert_eq!(
+            calls[0].balance,
+            Some(rust_decimal::Decimal::ZERO),
+            "{calls:?}"
+        );
     }
 }

@@ -441,6 +441,12 @@ async fn start_sandbox(
     n.service = cfg.netent.service.clone();
     n.request_timeout = cfg.netent.request_timeout;
     n.listing_version = cfg.netent.listing_version.clone();
+    crate::channels::netent::site::apply(&cfg.netent, &mut n, true).map_err(|m| {
+        DaemonError::Io {
+            what: "netent".into(),
+            source: std::io::Error::other(m),
+        }
+    })?;
     Ok((n, true))
 }
 
@@ -469,6 +475,8 @@ fn remote_netent(cfg: &Config) -> Result<NetEntConfig, DaemonError> {
     };
     let password = match &n.password_file {
         Some(f) => crate::fsio::read_secret(f).map_err(|e| bad(e.to_string()))?,
+        // With [[netent.accounts]] and no top-level login, the accounts are the logins.
+        None if !n.accounts.is_empty() && n.siret.is_none() => String::new(),
         None => return Err(bad("netent.password_file is required".into())),
     };
     let siret = n.siret.clone().unwrap_or_default();
@@ -485,6 +493,7 @@ fn remote_netent(cfg: &Config) -> Result<NetEntConfig, DaemonError> {
     c.ca_file = n.ca_file.clone();
     c.request_timeout = n.request_timeout;
     c.listing_version = n.listing_version.clone();
+    crate::channels::netent::site::apply(n, &mut c, false).map_err(bad)?;
     Ok(c)
 }
 

@@ -83,6 +83,10 @@ pub fn restart_only_changes(old: &Config, new: &Config) -> Vec<String> {
         };
     }
     start_bound!(compare);
+    v.extend(crate::config::netent::client_changes(
+        &old.netent,
+        &new.netent,
+    ));
     v
 }
 
@@ -99,6 +103,7 @@ pub fn keep_running(running: &Config, new: &mut Config) {
         };
     }
     start_bound!(keep);
+    crate::config::netent::keep_client_settings(&running.netent, &mut new.netent);
 }
 
 /// Applies reloads for the running daemon.

@@ -9,6 +9,7 @@ pub mod hr_csv;
 pub mod hr_json;
 pub mod insurer;
 pub mod listing;
+pub mod notice_fr;
 pub mod rapport;
 pub mod signalement;
 pub mod xml_tree;

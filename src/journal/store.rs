@@ -309,7 +309,9 @@ pub fn stoppage_is_test(
 /// Queues a file for an outbound folder; the outbox worker writes it after the commit.
 ///
 /// A JSON notice about a declaration whose file is an essai gets `"test": true`, whoever
-/// wrote it (ingestion, exchange, tasks): a test never looks like a declaration.
+/// wrote it (ingestion, exchange, tasks): a test never looks like a declaration. Every JSON
+/// notice (one with a `kind`) gets its French sentence, `resume`, for the HR clerk who opens
+/// it ([`crate::formats::notice_fr`]).
 pub fn enqueue_outbox(
     conn: &Connection,
     declaration_id: Option<i64>,
@@ -319,16 +321,20 @@ pub fn enqueue_outbox(
     at: &str,
 ) -> Result<i64, JournalError> {
     let tagged;
-    let body = match declaration_id {
-        Some(id) if body.first() == Some(&b'{') && declaration_is_test(conn, id)? => {
-            match serde_json::from_slice::<serde_json::Value>(body) {
-                Ok(serde_json::Value::Object(mut o)) => {
-                    o.insert("test".into(), serde_json::Value::Bool(true));
-                    tagged = serde_json::to_vec_pretty(&o).unwrap_or_else(|_| body.to_vec());
-                    tagged.as_slice()
-                }
-                _ => body,
+    let parsed = match body.first() {
+        Some(b'{') => serde_json::from_slice::<serde_json::Value>(body).ok(),
+        _ => None,
+    };
+    let body = match parsed {
+        Some(serde_json::Value::Object(mut o)) => {
+            if let Some(id) = declaration_id
+                && declaration_is_test(conn, id)?
+            {
+                o.insert("test".into(), serde_json::Value::Bool(true));
             }
+            let o = crate::formats::notice_fr::with_resume(o);
+            tagged = serde_json::to_vec_pretty(&o).unwrap_or_else(|_| body.to_vec());
+            tagged.as_slice()
         }
         _ => body,
     };

@@ -1,25 +1,38 @@
-//! `authentifier/1.0`: the token, fetched once, shared, renewed on demand.
+//! `authentifier/1.0`: each account's token, fetched once, shared, renewed on demand.
 
 use reqwest::StatusCode;
 
 use super::*;
 
 impl NetEntClient {
-    /// `POST authentifier/1.0/` → token (also cached for the next calls).
+    /// `POST authentifier/1.0/` for the first account → token (also cached for the next calls).
     pub async fn authenticate(&self) -> Result<String, NetEntError> {
-        let mut guard = self.token.lock().await;
-        let token = self.fetch_token().await?;
+        self.authenticate_account(0).await
+    }
+
+    /// `POST authentifier/1.0/` for account `acct` → its token (cached for its next calls).
+    pub async fn authenticate_account(&self, acct: usize) -> Result<String, NetEntError> {
+        let account = self.account(acct)?;
+        let mut guard = account.token.lock().await;
+        let token = self.fetch_token(acct).await?;
         *guard = Some(token.clone());
         Ok(token)
     }
 
-    async fn fetch_token(&self) -> Result<String, NetEntError> {
+    fn account(&self, acct: usize) -> Result<&accounts::Account, NetEntError> {
+        self.accounts
+            .get(acct)
+            .ok_or_else(|| NetEntError::permanent("config", None, format!("no account #{acct}")))
+    }
+
+    async fn fetch_token(&self, acct: usize) -> Result<String, NetEntError> {
+        let login = &self.account(acct)?.login;
         let body = format!(
             "<identifiants><siret>{}</siret><nom>{}</nom><prenom>{}</prenom><motdepasse>{}</motdepasse><service>{}</service></identifiants>",
-            xml_escape(&self.cfg.siret),
-            xml_escape(&self.cfg.nom),
-            xml_escape(&self.cfg.prenom),
-            xml_escape(self.cfg.password.expose()),
+            xml_escape(&login.siret),
+            xml_escape(&login.nom),
+            xml_escape(&login.prenom),
+            xml_escape(login.password.expose()),
             xml_escape(&self.cfg.service),
         );
         let resp = self
@@ -53,7 +66,7 @@ impl NetEntClient {
                     Some(401),
                     format!(
                         "authentifier/1.0 refused SIRET {} / {} {} for service {} (realm {realm:?}): wrong password, expired password, or not enrolled in this service on net-entreprises.fr",
-                        self.cfg.siret, self.cfg.nom, self.cfg.prenom, self.cfg.service
+                        login.siret, login.nom, login.prenom, self.cfg.service
                     ),
                 ));
             }
@@ -78,18 +91,18 @@ impl NetEntClient {
                 "empty token",
             ));
         }
-        tracing::info!("net-entreprises token obtained");
+        tracing::info!(account = %login.siret, "net-entreprises token obtained");
         Ok(token)
     }
 
     /// The cached token, or a new one. The lock is held while authenticating so that
     /// concurrent calls do not all authenticate at once.
-    pub(super) async fn current_token(&self) -> Result<String, NetEntError> {
-        let mut guard = self.token.lock().await;
+    pub(super) async fn current_token(&self, acct: usize) -> Result<String, NetEntError> {
+        let mut guard = self.account(acct)?.token.lock().await;
         if let Some(t) = guard.clone() {
             return Ok(t);
         }
-        let token = self.fetch_token().await?;
+        let token = self.fetch_token(acct).await?;
         *guard = Some(token.clone());
         Ok(token)
     }

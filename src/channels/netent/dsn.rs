@@ -32,8 +32,10 @@ impl NetEntClient {
             .map_err(|e| NetEntError::permanent("config", None, e.to_string()))?;
         let body = bytes::Bytes::from(body);
         let url = self.cfg.deposit_url.clone();
+        let acct = self.deposit_account(latin1)?;
         let (status, _, answer) = self
             .call(
+                acct,
                 |http| {
                     http.post(&url)
                         .header(reqwest::header::CONTENT_TYPE, "text/plain")
@@ -61,7 +63,8 @@ impl NetEntClient {
         })?;
         match (&parsed, status.as_u16()) {
             (DepositAnswer::Accepted { idflux, .. }, 200) => {
-                tracing::info!(idflux = %idflux, "DSN deposited (AEE)");
+                self.own_flux(idflux, acct);
+                tracing::info!(idflux = %idflux, account = %self.accounts[acct].login.siret, "DSN deposited (AEE)");
             }
             (DepositAnswer::Rejected { rapport }, _) => {
                 let codes: Vec<&str> = rapport
@@ -84,19 +87,56 @@ impl NetEntClient {
         Ok((parsed, answer.to_vec()))
     }
 
+    /// The account a deposit goes out with: the one of the establishment the file declares.
+    fn deposit_account(&self, latin1: &[u8]) -> Result<usize, NetEntError> {
+        if self.accounts.len() == 1 {
+            return Ok(0);
+        }
+        match declaring_siret(latin1) {
+            Some(siret) => self.account_for(&siret),
+            None => Err(NetEntError::permanent(
+                "no_account",
+                None,
+                "the DSN file names no declaring establishment (S21.G00.06.001 + S21.G00.11.001): no account to deposit it with",
+            )),
+        }
+    }
+
     fn consult(&self, path: &str) -> String {
         join(&self.cfg.consult_url, path)
     }
 
-    /// `lister-depots/{version}/{debut}/{fin}` (window ≤ 60 minutes).
+    /// `lister-depots/{version}/{debut}/{fin}` (window ≤ 60 minutes), for every account, merged
+    /// (the listing's declarant is the first account's).
     pub async fn list_deposits(
         &self,
         debut: NaiveDateTime,
         fin: NaiveDateTime,
     ) -> Result<DepositsListing, NetEntError> {
+        check_window(debut, fin)?;
+        let mut all: Option<DepositsListing> = None;
+        for acct in 0..self.accounts.len() {
+            let l = self.list_deposits_as(acct, debut, fin).await?;
+            for d in &l.depots {
+                self.own_flux(&d.idflux, acct);
+            }
+            match &mut all {
+                None => all = Some(l),
+                Some(a) => a.depots.extend(l.depots),
+            }
+        }
+        Ok(all.unwrap_or_default())
+    }
+
+    async fn list_deposits_as(
+        &self,
+        acct: usize,
+        debut: NaiveDateTime,
+        fin: NaiveDateTime,
+    ) -> Result<DepositsListing, NetEntError> {
         let service = format!("lister-depots/{}", self.cfg.listing_version);
         let url = self.window_url(&service, debut, fin)?;
-        self.get_listing(&service, &url, DepositsListing::parse_as)
+        self.get_listing(acct, &service, &url, DepositsListing::parse_as)
             .await
     }
 
@@ -118,11 +158,12 @@ impl NetEntClient {
     /// GETs listing `service` at `url` and parses it in the format the answer declares.
     async fn get_listing<T>(
         &self,
+        acct: usize,
         service: &str,
         url: &str,
         parse: fn(listing::ListingFormat, &[u8]) -> Result<T, listing::ListingError>,
     ) -> Result<T, NetEntError> {
-        let (_, headers, body) = self.call(|h| h.get(url), &[]).await?;
+        let (_, headers, body) = self.call(acct, |h| h.get(url), &[]).await?;
         let format = listing_format(service, &headers, &body)?;
         parse(format, &body).map_err(|e| bad_listing(service, e))
     }
@@ -139,9 +180,28 @@ impl NetEntClient {
         {
             return Err(NetEntError::permanent("config", None, "invalid idflux"));
         }
+        // Its owner when known; else each account in turn (a flux is listed to its owner only).
+        let candidates: Vec<usize> = match self.flux_owner(idflux) {
+            Some(i) => vec![i],
+            None => (0..self.accounts.len()).collect(),
+        };
+        for acct in candidates {
+            if let Some(l) = self.returns_of_flux_as(acct, idflux).await? {
+                self.own_flux(idflux, acct);
+                return Ok(Some(l));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn returns_of_flux_as(
+        &self,
+        acct: usize,
+        idflux: &str,
+    ) -> Result<Option<ReturnsListing>, NetEntError> {
         let service = format!("lister-retours-flux/{}", self.cfg.listing_version);
         let url = self.consult(&format!("{service}/{idflux}"));
-        let (status, headers, body) = self.call(|h| h.get(&url), &[404]).await?;
+        let (status, headers, body) = self.call(acct, |h| h.get(&url), &[404]).await?;
         if status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -157,15 +217,34 @@ impl NetEntClient {
         Ok(self.returns_of_flux(idflux).await?.unwrap_or_default())
     }
 
-    /// `lister-retours-declarant/{version}/{debut}/{fin}` (window ≤ 60 minutes).
+    /// `lister-retours-declarant/{version}/{debut}/{fin}` (window ≤ 60 minutes), for every
+    /// account, merged (flux are disjoint: each is its depositor's).
     pub async fn list_returns_declarant(
         &self,
         debut: NaiveDateTime,
         fin: NaiveDateTime,
     ) -> Result<ReturnsListing, NetEntError> {
+        check_window(debut, fin)?;
+        let mut all = ReturnsListing::default();
+        for acct in 0..self.accounts.len() {
+            let l = self.list_returns_declarant_as(acct, debut, fin).await?;
+            for f in &l.flux {
+                self.own_flux(&f.idflux, acct);
+            }
+            all.flux.extend(l.flux);
+        }
+        Ok(all)
+    }
+
+    async fn list_returns_declarant_as(
+        &self,
+        acct: usize,
+        debut: NaiveDateTime,
+        fin: NaiveDateTime,
+    ) -> Result<ReturnsListing, NetEntError> {
         let service = format!("lister-retours-declarant/{}", self.cfg.listing_version);
         let url = self.window_url(&service, debut, fin)?;
-        self.get_listing(&service, &url, ReturnsListing::parse_as)
+        self.get_listing(acct, &service, &url, ReturnsListing::parse_as)
             .await
     }
 
@@ -221,12 +300,50 @@ impl NetEntClient {
                 ));
             }
         };
-        self.get_trusted(&url).await
+        let acct = match self.flux_owner(idflux) {
+            Some(i) => i,
+            None => {
+                // Learns the owner (after a restart) by asking each account.
+                self.returns_of_flux(idflux).await?;
+                self.flux_owner(idflux).unwrap_or(0)
+            }
+        };
+        self.get_trusted(acct, &url).await
     }
 
-    /// `GET lister-bpij-declarant/1.0/{debut}[/{fin}]?siret=&page=`.
+    /// `GET lister-bpij-declarant/1.0/{debut}[/{fin}]?siret=&page=`, with the account of
+    /// `siret`, or every account (merged) without one.
     pub async fn list_bpij(
         &self,
+        debut: NaiveDate,
+        fin: Option<NaiveDate>,
+        siret: Option<&str>,
+        page: Option<u32>,
+    ) -> Result<BpijListing, NetEntError> {
+        let accts: Vec<usize> = match siret {
+            Some(s) if self.accounts.len() > 1 => vec![self.account_for(s)?],
+            _ => (0..self.accounts.len()).collect(),
+        };
+        let mut all: Option<BpijListing> = None;
+        for acct in accts {
+            let l = self.list_bpij_as(acct, debut, fin, siret, page).await?;
+            if self.accounts.len() > 1 {
+                let mut o = self.owners();
+                for (_, link) in l.links() {
+                    o.links.insert(link.url.clone(), acct);
+                }
+            }
+            match &mut all {
+                None => all = Some(l),
+                Some(a) => a.declares.extend(l.declares),
+            }
+        }
+        Ok(all.unwrap_or_default())
+    }
+
+    async fn list_bpij_as(
+        &self,
+        acct: usize,
         debut: NaiveDate,
         fin: Option<NaiveDate>,
         siret: Option<&str>,
@@ -249,13 +366,14 @@ impl NetEntClient {
             url.push('?');
             url.push_str(&q.join("&"));
         }
-        self.get_listing("lister-bpij-declarant/1.0", &url, BpijListing::parse_as)
+        self.get_listing(acct, "lister-bpij-declarant/1.0", &url, BpijListing::parse_as)
             .await
     }
 
     /// Downloads a BPIJ from a listing URL.
     pub async fn download_bpij(&self, url: &str) -> Result<Vec<u8>, NetEntError> {
-        self.get_trusted(url).await
+        let acct = self.owners().links.get(url).copied().unwrap_or(0);
+        self.get_trusted(acct, url).await
     }
 
     /// True when `url` is on one of the configured download/consultation hosts: the only
@@ -272,7 +390,7 @@ impl NetEntClient {
         .any(|base| same_origin(base, url))
     }
 
-    async fn get_trusted(&self, url: &str) -> Result<Vec<u8>, NetEntError> {
+    async fn get_trusted(&self, acct: usize, url: &str) -> Result<Vec<u8>, NetEntError> {
         if !self.is_trusted_url(url) {
             // Never send the token to a host we were not configured for.
             return Err(NetEntError::permanent(
@@ -283,7 +401,7 @@ impl NetEntClient {
                 ),
             ));
         }
-        let (_, _, body) = self.call(|h| h.get(url), &[]).await?;
+        let (_, _, body) = self.call(acct, |h| h.get(url), &[]).await?;
         Ok(body.to_vec())
     }
 

@@ -28,16 +28,23 @@
 //!
 //! Layout: `error` (the error type and the mapping of the kit's statuses and realms), `auth`
 //! (`authentifier` and the token), `dsn` (deposits, listings, downloads, reconciliation), `pj`
-//! (the CNAM PJ IJ upload); this file holds the configuration, the client and `call`.
+//! (the CNAM PJ IJ upload), `accounts` (several accounts, routed by establishment), `proxy`
+//! (the outbound proxy), `site` (the client configuration from `[netent]`); this file holds
+//! the configuration, the client and `call`.
 
+mod accounts;
 mod auth;
 mod dsn;
 mod error;
 mod pj;
+mod proxy;
+pub mod site;
 
+pub use accounts::{NetEntAccount, declaring_siret, route};
 pub use error::{NetEntError, REALM_INVALID_TOKEN, REALM_NOT_ENROLLED, realm_of};
 use error::{bad_listing, classify_reqwest, classify_status};
 pub use pj::PjForm;
+pub use proxy::{ProxySettings, check_url as check_proxy_url, read_auth_file as read_proxy_auth};
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -136,6 +143,14 @@ pub struct NetEntConfig {
     /// Version of the listing services: "2.0" (JSON, default) or "1.0" (XML).
     #[serde(default = "default_listing_version")]
     pub listing_version: String,
+    /// Further accounts, each for its establishments ([`accounts`]). With accounts, the
+    /// top-level login is an account too only when `siret` is not empty (then it is the
+    /// default one, for establishments no account lists).
+    #[serde(default)]
+    pub accounts: Vec<NetEntAccount>,
+    /// Outbound proxy; `None`: the `HTTPS_PROXY` / `NO_PROXY` environment, if any.
+    #[serde(default)]
+    pub proxy: Option<ProxySettings>,
 }
 
 fn default_listing_version() -> String {
@@ -150,6 +165,26 @@ fn default_request_timeout() -> Duration {
 }
 
 impl NetEntConfig {
+    /// The accounts the client logs in with, in routing order (see [`route`]).
+    pub fn logins(&self) -> Vec<NetEntAccount> {
+        let top = NetEntAccount {
+            siret: self.siret.clone(),
+            nom: self.nom.clone(),
+            prenom: self.prenom.clone(),
+            password: self.password.clone(),
+            scope: Vec::new(),
+        };
+        if self.accounts.is_empty() {
+            return vec![top];
+        }
+        let mut v = Vec::new();
+        if !self.siret.is_empty() {
+            v.push(top);
+        }
+        v.extend(self.accounts.iter().cloned());
+        v
+    }
+
     /// Every problem of the configuration (empty when usable), to report them all at once.
     pub fn validate(&self) -> Vec<String> {
         let mut problems = Vec::new();
@@ -168,18 +203,33 @@ impl NetEntConfig {
                 problems.push(format!("{field}: must be an https:// URL (got {url:?})"));
             }
         }
-        if self.siret.len() != 14 || !self.siret.chars().all(|c| c.is_ascii_digit()) {
-            problems.push("siret: must be 14 digits".into());
+        let logins = self.logins();
+        for (i, a) in logins.iter().enumerate() {
+            // The single-account form keeps its plain messages.
+            let at = if logins.len() == 1 && self.accounts.is_empty() {
+                String::new()
+            } else {
+                format!("accounts[{i}].")
+            };
+            if a.siret.len() != 14 || !a.siret.chars().all(|c| c.is_ascii_digit()) {
+                problems.push(format!("{at}siret: must be 14 digits"));
+            }
+            if a.nom.is_empty() || a.nom.chars().count() > 64 {
+                problems.push(format!("{at}nom: 1 to 64 characters"));
+            }
+            if a.prenom.is_empty() || a.prenom.chars().count() > 39 {
+                problems.push(format!("{at}prenom: 1 to 39 characters"));
+            }
+            let pw = a.password.expose().chars().count();
+            if pw == 0 || pw > 30 {
+                problems.push(format!("{at}password: 1 to 30 characters"));
+            }
         }
-        if self.nom.is_empty() || self.nom.chars().count() > 64 {
-            problems.push("nom: 1 to 64 characters".into());
-        }
-        if self.prenom.is_empty() || self.prenom.chars().count() > 39 {
-            problems.push("prenom: 1 to 39 characters".into());
-        }
-        let pw = self.password.expose().chars().count();
-        if pw == 0 || pw > 30 {
-            problems.push("password: 1 to 30 characters".into());
+        problems.extend(accounts::validate(&logins, "accounts"));
+        if let Some(p) = &self.proxy
+            && let Err(e) = proxy::check_url(&p.url)
+        {
+            problems.push(format!("proxy: {e}"));
         }
         if !["25", "26", "94", "97", "98"].contains(&self.service.as_str()) {
             problems.push(format!(
@@ -228,6 +278,8 @@ impl NetEntConfig {
             connect_timeout: default_connect_timeout(),
             request_timeout: default_request_timeout(),
             listing_version: default_listing_version(),
+            accounts: Vec::new(),
+            proxy: None,
         }
     }
 }
@@ -254,7 +306,10 @@ pub enum Reconciliation {
 pub struct NetEntClient {
     http: reqwest::Client,
     cfg: NetEntConfig,
-    token: Mutex<Option<String>>,
+    /// The logins, in routing order; each with its own token.
+    accounts: Vec<accounts::Account>,
+    /// Which account owns which flux, BPIJ link and upload (learnt, see [`accounts`]).
+    owners: std::sync::Mutex<accounts::Owners>,
 }
 
 impl std::fmt::Debug for NetEntClient {
@@ -303,13 +358,25 @@ impl NetEntClient {
             })?;
             builder = builder.tls_certs_only(certs);
         }
+        if let Some(p) = &cfg.proxy {
+            builder = builder.proxy(p.to_reqwest()?);
+        }
         let http = builder
             .build()
             .map_err(|e| NetEntError::permanent("config", None, e.to_string()))?;
+        let accounts = cfg
+            .logins()
+            .into_iter()
+            .map(|login| accounts::Account {
+                login,
+                token: Mutex::new(None),
+            })
+            .collect();
         Ok(NetEntClient {
             http,
             cfg,
-            token: Mutex::new(None),
+            accounts,
+            owners: Default::default(),
         })
     }
 
@@ -317,20 +384,72 @@ impl NetEntClient {
         &self.cfg
     }
 
+    /// How many accounts the client logs in with.
+    pub fn account_count(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// The SIRET of account `i`'s login (for logs and tests).
+    pub fn account_siret(&self, i: usize) -> Option<&str> {
+        self.accounts.get(i).map(|a| a.login.siret.as_str())
+    }
+
+    /// The account that declares for `siret` (a `no_account` error names it otherwise).
+    pub fn account_for(&self, siret: &str) -> Result<usize, NetEntError> {
+        let logins: Vec<NetEntAccount> = self.accounts.iter().map(|a| a.login.clone()).collect();
+        route(&logins, siret).ok_or_else(|| {
+            NetEntError::permanent(
+                "no_account",
+                None,
+                format!(
+                    "no net-entreprises account declares for establishment {siret}: list it (or its SIREN) in the sirets of one [[netent.accounts]]"
+                ),
+            )
+        })
+    }
+
+    fn owners(&self) -> std::sync::MutexGuard<'_, accounts::Owners> {
+        // A panic while holding it cannot leave the maps half-written in a harmful way:
+        // they are a cache.
+        self.owners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Records that account `i` owns `idflux`.
+    fn own_flux(&self, idflux: &str, i: usize) {
+        if self.accounts.len() > 1 {
+            self.owners().flux.insert(idflux.to_string(), i);
+        }
+    }
+
+    fn flux_owner(&self, idflux: &str) -> Option<usize> {
+        if self.accounts.len() == 1 {
+            return Some(0);
+        }
+        self.owners().flux.get(idflux).copied()
+    }
+
     /// Sends a request built by `build` with the token; on 401 renews the token once.
     /// Returns (status, headers, body) for any status the caller must interpret
     /// (2xx, and the ones listed in `accept`), an error otherwise.
     async fn call<F>(
         &self,
+        acct: usize,
         build: F,
         accept: &[u16],
     ) -> Result<(StatusCode, HeaderMap, bytes::Bytes), NetEntError>
     where
         F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     {
+        let account = self
+            .accounts
+            .get(acct)
+            .ok_or_else(|| NetEntError::permanent("config", None, format!("no account #{acct}")))?;
+        let login = &account.login;
         let mut renewed = false;
         loop {
-            let token = self.current_token().await?;
+            let token = self.current_token(acct).await?;
             let resp = build(&self.http)
                 .header(
                     reqwest::header::AUTHORIZATION,
@@ -351,13 +470,13 @@ impl NetEntClient {
                     Some(401),
                     format!(
                         "net-entreprises answers \"{REALM_NOT_ENROLLED}\": SIRET {} ({} {}) is not enrolled in the DSN service {}; enrol it on net-entreprises.fr",
-                        self.cfg.siret, self.cfg.nom, self.cfg.prenom, self.cfg.service
+                        login.siret, login.nom, login.prenom, self.cfg.service
                     ),
                 ));
             }
             if status == StatusCode::UNAUTHORIZED && !renewed {
                 renewed = true;
-                let mut guard = self.token.lock().await;
+                let mut guard = account.token.lock().await;
                 // Another task may already have renewed it; drop ours only if unchanged.
                 if guard.as_deref() == Some(token.as_str()) {
                     *guard = None;

@@ -38,11 +38,13 @@ impl NetEntClient {
                 "pj_url not configured",
             ));
         };
+        let acct = self.account_for(&form.siret_declare)?;
         let boundary = format!("ijgate-{:016x}", rand::random::<u64>());
         let body = bytes::Bytes::from(multipart_body(&boundary, form, &pdf));
         let ctype = format!("multipart/form-data; boundary={boundary}");
         let (status, _, answer) = self
             .call(
+                acct,
                 |h| {
                     h.post(&url)
                         .header(reqwest::header::CONTENT_TYPE, &ctype)
@@ -51,6 +53,9 @@ impl NetEntClient {
                 &[400, 409],
             )
             .await?;
+        if self.accounts.len() > 1 {
+            self.owners().uploads.insert(form.id_envoi.clone(), acct);
+        }
         serde_json::from_slice(&answer).map_err(|e| {
             NetEntError::permanent(
                 "bad_answer",
@@ -82,17 +87,26 @@ impl NetEntClient {
             return Err(NetEntError::permanent("config", None, "invalid idEnvoi"));
         }
         let url = format!("{}/{id_envoi}", base.trim_end_matches('/'));
-        let (status, _, answer) = self.call(|h| h.get(&url), &[404]).await?;
-        if status == StatusCode::NOT_FOUND {
-            return Ok(None);
+        // The uploading account when known; else each in turn (after a restart).
+        let known = self.owners().uploads.get(id_envoi).copied();
+        let accts: Vec<usize> = match known {
+            Some(i) => vec![i],
+            None => (0..self.accounts.len()).collect(),
+        };
+        for acct in accts {
+            let (status, _, answer) = self.call(acct, |h| h.get(&url), &[404]).await?;
+            if status == StatusCode::NOT_FOUND {
+                continue;
+            }
+            return serde_json::from_slice(&answer).map(Some).map_err(|e| {
+                NetEntError::permanent(
+                    "bad_answer",
+                    Some(status.as_u16()),
+                    format!("{e}: {}", truncate(&answer)),
+                )
+            });
         }
-        serde_json::from_slice(&answer).map(Some).map_err(|e| {
-            NetEntError::permanent(
-                "bad_answer",
-                Some(status.as_u16()),
-                format!("{e}: {}", truncate(&answer)),
-            )
-        })
+        Ok(None)
     }
 }
 

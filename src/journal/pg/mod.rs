@@ -105,7 +105,7 @@ impl PgOptions {
             .parse()
             .map_err(|e| PgError::Config(format!("{url}: {e}")))?;
         if let Some(f) = password_file {
-            let pw = crate::fsio::read_secret(f).map_err(PgError::Config)?;
+            let pw = crate::fsio::read_secret(f).map_err(|e| PgError::Config(e.to_string()))?;
             config.password(pw);
         }
         if config.get_application_name().is_none() {
