@@ -1,5 +1,6 @@
 //! The console's overview on a 10,000-declaration journal: read (SQL) and render (maud), the
-//! whole of what `GET /console/overview` does. Target: < 100 ms; the figure is printed.
+//! whole of what `GET /console/overview` does. Target: < 100 ms; the figure is printed. Also the
+//! live events' fingerprint read (`console::live::mark`).
 //!
 //! Run: `cargo bench --bench console` (env IJGATE_BENCH_N = declarations, default 10000).
 
@@ -77,5 +78,21 @@ fn main() {
         "console overview, {n} declarations: median {:.1} ms, max {:.1} ms ({size} bytes of HTML); target < 100 ms",
         times[times.len() / 2],
         times[times.len() - 1]
+    );
+    // What each open live stream reads after a commit (console::live): the fingerprint of
+    // what the pages show.
+    let mut marks = Vec::new();
+    for _ in 0..50 {
+        let t = Instant::now();
+        journal
+            .read_blocking(ijgate::console::live::mark)
+            .expect("mark");
+        marks.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    marks.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "console live fingerprint, {n} declarations: median {:.2} ms, max {:.2} ms (per open stream, per coalesced commit)",
+        marks[marks.len() / 2],
+        marks[marks.len() - 1]
     );
 }

@@ -216,7 +216,7 @@ pub static NOTICES_REPLAYED: Counter = Counter::new(
 /// Operator console events, by kind (the console is a door: the counter lives here, below it).
 pub static CONSOLE_EVENTS: LabeledCounter = LabeledCounter::new(
     "ijgate_console_events_total",
-    "Operator console events, by kind (refused, csrf_refused, actions, actions_refused, journal_errors, bad_requests).",
+    "Operator console events, by kind (refused, csrf_refused, actions, actions_refused, journal_errors, bad_requests, tls_handshake_failed, live_streams, live_events, live_refused).",
     "event",
 );
 

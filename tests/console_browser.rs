@@ -8,7 +8,7 @@
 //!   its failed deposit and see the state change to accepted. Live updates (server-sent events):
 //!   on pages that are not navigated meanwhile, a retry made from outside moves the open
 //!   declaration's state and timeline, and a stoppage dropped in the spool appears in the open
-//!   list and is accepted.
+//!   list and is accepted. Then a browser with JavaScript off reads the same declaration.
 //! - mTLS listener (`console.tls`), in the browser (tests/browser/console_mtls_browser.py):
 //!   Chromium presents a client certificate from an NSS database in a temporary HOME, selected
 //!   by the AutoSelectCertificateForUrls content setting of a temporary profile (no root needed):
@@ -132,6 +132,7 @@ fn console_in_a_real_browser_then_mtls_roles() {
         "4-declaration-retried.png",
         "5-declaration-live.png",
         "6-declarations-live.png",
+        "9-declaration-without-javascript.png",
     ] {
         assert!(shots.join(f).exists(), "{f}");
     }

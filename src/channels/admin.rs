@@ -12,7 +12,8 @@
 //!
 //! The operator console ([`crate::console`], `/` and `/console/…`) is served here too, with its
 //! own access rule (client certificate roles, or loopback): with `console.tls` the whole listener
-//! speaks TLS with client certificates.
+//! speaks TLS with client certificates. Its live event stream (`/console/events`) is a
+//! streaming answer: it ends when the listener stops, so a graceful shutdown is not held open.
 
 use bytes::Bytes;
 use http_body_util::Full;

@@ -385,6 +385,31 @@ mod tests {
     use std::sync::atomic::Ordering::Relaxed;
 
     #[test]
+    fn subscribers_see_each_commit_once_it_is_readable() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(&d.path().join("j.db")).unwrap();
+        let mut rx = j.subscribe();
+        assert!(!rx.has_changed().unwrap());
+        j.write_blocking(|c| Ok(c.execute_batch("CREATE TABLE t (x INTEGER)")?))
+            .unwrap();
+        assert!(
+            rx.has_changed().unwrap(),
+            "signalled by the time the writer answers"
+        );
+        let n = *rx.borrow_and_update();
+        assert!(n >= 1);
+        // What a subscriber reads after the signal includes the commit.
+        j.write_blocking(|c| Ok(c.execute("INSERT INTO t VALUES (7)", [])?))
+            .unwrap();
+        assert!(rx.has_changed().unwrap());
+        let x: i64 = j
+            .read_blocking(|c| Ok(c.query_row("SELECT x FROM t", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(x, 7);
+        assert!(*rx.borrow_and_update() > n);
+    }
+
+    #[test]
     fn the_writer_survives_a_panicking_job_and_fails_only_that_job() {
         let d = tempfile::tempdir().unwrap();
         let j = Journal::open(&d.path().join("j.db")).unwrap();

@@ -47,6 +47,33 @@ def assert_not_navigated(b):
     assert n >= 1, "no live update was applied"
 
 
+def no_script(base, hr_ref, shots):
+    """Reading works without JavaScript: the list, the declaration's state and timeline."""
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    for flag in [
+        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
+        "--disable-dev-shm-usage", "--window-size=1280,1000",
+        f"--user-data-dir={tempfile.mkdtemp(prefix='ijgate-chromium-nojs-')}",
+    ]:
+        opts.add_argument(flag)
+    opts.add_experimental_option(
+        "prefs", {"profile.managed_default_content_settings.javascript": 2})
+    service = Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+    b = webdriver.Chrome(service=service, options=opts)
+    try:
+        b.get(base + "/console/declarations?" + urllib.parse.urlencode({"q": hr_ref}))
+        b.find_element(By.LINK_TEXT, hr_ref).click()
+        assert b.find_element(By.ID, "state").text == "accepted"
+        assert "retry_requested" in b.find_element(By.ID, "timeline").text
+        # The script did not run: no live status shown, nothing marked live.
+        assert not b.find_element(By.ID, "live-status").is_displayed()
+        assert b.find_element(By.TAG_NAME, "html").get_attribute("data-live-state") is None
+        b.save_screenshot(os.path.join(shots, "9-declaration-without-javascript.png"))
+    finally:
+        b.quit()
+
+
 def main():
     base, hr_ref, shots = sys.argv[1], sys.argv[2], sys.argv[3]
     hr_ref_2, staged, inbound_name, live_ref = sys.argv[4:8]
@@ -137,6 +164,7 @@ def main():
         b.save_screenshot(os.path.join(shots, "8-insurers.png"))
         # No inline script may run: the CSP would block it, and the page has none.
         assert "<script>" not in b.page_source
+        no_script(base, hr_ref, shots)
         print("console browser test: OK")
     except Exception:
         b.save_screenshot(os.path.join(shots, "failure.png"))
