@@ -152,6 +152,8 @@ pub struct SpoolOptions {
     pub concurrency: usize,
     /// Records of a large HR CSV journaled per commit (the file is streamed, never held).
     pub batch_rows: usize,
+    /// The doors' stop: a streamed file stops between two batches (it resumes at next start).
+    pub stop: CancellationToken,
     /// Handlers by kind of file, registered by the daemon's wiring.
     pub router: Arc<super::router::Router>,
 }
@@ -457,6 +459,7 @@ pub async fn process(
             perms: opts.perms,
             max_file_size: opts.max_file_size,
             batch_rows: opts.batch_rows,
+            stop: opts.stop.clone(),
             path: path.to_path_buf(),
             name: name.clone(),
         };
@@ -467,7 +470,7 @@ pub async fn process(
                 source: std::io::Error::other(e.to_string()),
             })??;
         match streamed {
-            stream::Streamed::Done => return Ok(()),
+            stream::Streamed::Done | stream::Streamed::Stopped => return Ok(()),
             stream::Streamed::Refused(kind) => {
                 return refuse_entry(dirs, path, &name, kind, opts.perms);
             }
