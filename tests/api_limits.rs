@@ -264,7 +264,10 @@ fn stalled_tls_handshakes_are_cut_after_handshake_timeout() {
         .unwrap()
         .write_tls(&mut hello)
         .unwrap();
-    assert!(hello.len() > 100 && hello[0] == 0x16, "a TLS handshake record");
+    assert!(
+        hello.len() > 100 && hello[0] == 0x16,
+        "a TLS handshake record"
+    );
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         use tokio::io::AsyncWriteExt;
@@ -303,7 +306,11 @@ fn stalled_tls_handshakes_are_cut_after_handshake_timeout() {
                 "{what}: still open after 30 s; {}",
                 d.log_text()
             );
-            assert!(t0.elapsed() >= TIMEOUT, "{what}: cut after {:?}", t0.elapsed());
+            assert!(
+                t0.elapsed() >= TIMEOUT,
+                "{what}: cut after {:?}",
+                t0.elapsed()
+            );
         }
     });
     // Counted, once each.

@@ -303,9 +303,10 @@ fn large_csv_stopped_and_killed_mid_file_resumes_from_its_checkpoint() {
         "{}",
         d.log_text()
     );
-    assert!(wait_until(Duration::from_secs(60), || site.status()
-        ["outbox_pending"]
-        == 0));
+    assert!(wait_until(
+        Duration::from_secs(60),
+        || site.status()["outbox_pending"] == 0
+    ));
     assert_eq!(d.stop(), Some(0));
 
     // Exactly once: one declaration, one "received" event and one notice per good row; one

@@ -25,7 +25,10 @@ fuzz_target!(|data: &[u8]| {
         }
         for e in &p.file_errors {
             // 32 characters of the title at most, each escaped to at most 10 (`\u{10ffff}`).
-            assert!(e.field.chars().count() <= 32 * 10 + 1, "unbounded field name in an error");
+            assert!(
+                e.field.chars().count() <= 32 * 10 + 1,
+                "unbounded field name in an error"
+            );
         }
         let extract = extract_lines(data, &lines);
         assert!(extract.len() <= data.len() + lines.len() + 4);

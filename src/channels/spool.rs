@@ -547,15 +547,16 @@ pub async fn process(
         finish(&dirs, &path, &name, &sha, &outcome, extract, perms)
     })
     .await
-        .map_err(|e| SpoolError::Io {
-            path: PathBuf::new(),
-            source: std::io::Error::other(e.to_string()),
-        })?
+    .map_err(|e| SpoolError::Io {
+        path: PathBuf::new(),
+        source: std::io::Error::other(e.to_string()),
+    })?
 }
 
 /// Writes the rejected rows of a mixed file (its outcome given) to a writer; false when the
 /// format cannot be cut into rows.
-type ExtractFn<'a> = dyn FnOnce(&FileOutcome, &mut dyn std::io::Write) -> std::io::Result<bool> + Send + 'a;
+type ExtractFn<'a> =
+    dyn FnOnce(&FileOutcome, &mut dyn std::io::Write) -> std::io::Result<bool> + Send + 'a;
 
 /// After the last commit: write the error report and move the file out of inbound/.
 fn finish(

@@ -370,7 +370,9 @@ pub fn input_outcome_blocking(journal: &Journal, id: i64) -> Result<FileOutcome,
             .ok()
             .and_then(|v| v.get("line").and_then(serde_json::Value::as_u64));
         let errors: Vec<FieldError> = serde_json::from_str(&errors).map_err(|e| {
-            JournalError::Data(format!("input {id}: a rejection's errors do not read back: {e}"))
+            JournalError::Data(format!(
+                "input {id}: a rejection's errors do not read back: {e}"
+            ))
         })?;
         match line {
             // A record's rejection: its line is the record's.
@@ -386,7 +388,8 @@ pub fn input_outcome_blocking(journal: &Journal, id: i64) -> Result<FileOutcome,
         }
         out.errors.extend(errors);
     }
-    out.errors.sort_by_key(|e| (e.location.line, e.location.item));
+    out.errors
+        .sort_by_key(|e| (e.location.line, e.location.item));
     Ok(out)
 }
 
@@ -470,7 +473,11 @@ mod tests {
              statut_conventionnel;retirement_category;idcc\n",
         );
         for i in 0..n {
-            let day = if i % 3 == 2 { "31/11/2026" } else { "09/11/2026" };
+            let day = if i % 3 == 2 {
+                "31/11/2026"
+            } else {
+                "09/11/2026"
+            };
             csv.push_str(&format!(
                 "arret;B-{i};{SIRET};2850578006048;Martin;Claire;12/05/1985;F;C2;01/03/2016;maladie;{day};20/11/2026;\
                  oui;10/11/2026;20/11/2026;FR7630006000011234567890189;BNPAFRPP;2800,00;2800,00;2750,50;\

@@ -1007,8 +1007,11 @@ mod tests {
         }
         assert_eq!(records, whole.records);
         assert_eq!(s.file_errors, whole.file_errors);
-        let lines: std::collections::HashSet<u64> =
-            records.iter().filter_map(|r| r.location.line).step_by(2).collect();
+        let lines: std::collections::HashSet<u64> = records
+            .iter()
+            .filter_map(|r| r.location.line)
+            .step_by(2)
+            .collect();
         let src = Pieces {
             data,
             sizes: sizes.to_vec(),
@@ -1033,8 +1036,17 @@ mod tests {
     #[test]
     fn pieces_cut_inside_crlf_bom_and_multibyte() {
         let mut file = b"\xEF\xBB\xBFevent;hr_ref;siret;nir;last_name\r\n".to_vec();
-        file.extend_from_slice("arret;A1;1;2;MÜLLER\r\r\narret;A2;1;2;\"Zo\r\né\"\rarret;A3;1\n".as_bytes());
-        for sizes in [vec![1], vec![2], vec![3], vec![1, 4], vec![7, 1, 2], vec![4096]] {
+        file.extend_from_slice(
+            "arret;A1;1;2;MÜLLER\r\r\narret;A2;1;2;\"Zo\r\né\"\rarret;A3;1\n".as_bytes(),
+        );
+        for sizes in [
+            vec![1],
+            vec![2],
+            vec![3],
+            vec![1, 4],
+            vec![7, 1, 2],
+            vec![4096],
+        ] {
             same_in_pieces(&file, &sizes, CsvEncoding::Auto);
         }
         let mut mixed = file.clone();

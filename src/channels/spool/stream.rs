@@ -141,7 +141,8 @@ pub(super) fn run(job: Job) -> Result<Streamed, SpoolError> {
                 }
             };
             let commit = |batch: Batch| -> Result<i64, SpoolError> {
-                let id = ingest_batch_blocking(&engine.journal, &cfg, client.as_ref(), &meta, batch)?;
+                let id =
+                    ingest_batch_blocking(&engine.journal, &cfg, client.as_ref(), &meta, batch)?;
                 engine.outbox_wake.notify_one();
                 engine.exchange_wake.notify_one();
                 engine.insurer_wake.notify_one();
