@@ -197,12 +197,12 @@ fn a_file_that_fails_to_parse_is_not_echoed_back() {
 }
 
 /// Issue 17 (memory): a large HR CSV is journaled in batches of `spool.batch_rows`, each
-/// commit carrying the file's checkpoint. Killed (SIGKILL) once the journal shows part of the
-/// file, then restarted: every row is journaled exactly once (declarations, history,
-/// rejections, notices), the file is answered only after its last batch, and the report and
-/// rejected extract are those of an uninterrupted run.
+/// commit carrying the file's checkpoint. Stopped (SIGTERM) once the journal shows part of the
+/// file, restarted, killed (SIGKILL) further on, restarted again: every row is journaled
+/// exactly once (declarations, history, rejections, notices), the file is answered only after
+/// its last batch, and the report and rejected extract are those of an uninterrupted run.
 #[test]
-fn large_csv_killed_mid_file_resumes_from_its_checkpoint() {
+fn large_csv_stopped_and_killed_mid_file_resumes_from_its_checkpoint() {
     const ROWS: usize = 12_000;
     let site = Site::new("");
     // Small batches: many commits, so that the kill lands mid-file.
@@ -233,8 +233,6 @@ fn large_csv_killed_mid_file_resumes_from_its_checkpoint() {
         file.push_str(&row);
         file.push_str("\r\n");
     }
-    let mut d = site.start();
-    site.drop_file("big.csv", file.as_bytes());
     let progress = || -> Option<(i64, bool)> {
         let db = site.db();
         db.query_row(
@@ -244,32 +242,53 @@ fn large_csv_killed_mid_file_resumes_from_its_checkpoint() {
         )
         .ok()
     };
-    let mut partial = 0;
+    // Awaits a checkpoint past `after` with the file still incomplete.
+    let partial_past = |d: &Daemon, after: i64| {
+        assert!(
+            wait_until(Duration::from_secs(120), || match progress() {
+                Some((n, false)) => n > after,
+                Some((_, true)) => panic!("the file completed before the stop: raise ROWS"),
+                None => false,
+            }),
+            "no partial checkpoint past {after}: {}",
+            d.log_text()
+        );
+    };
+    let unanswered = || {
+        assert_eq!(site.files("spool/inbound"), ["big.csv"]);
+        assert!(site.files("spool/archive").is_empty());
+        assert!(site.files("spool/rejected").is_empty());
+    };
+
+    // 1. A clean stop (SIGTERM) mid-file: it stops between two batches, unanswered.
+    let mut d = site.start();
+    site.drop_file("big.csv", file.as_bytes());
+    partial_past(&d, 0);
+    assert_eq!(d.stop(), Some(0));
     assert!(
-        wait_until(Duration::from_secs(120), || match progress() {
-            Some((n, false)) if n > 0 => {
-                partial = n;
-                true
-            }
-            Some((_, true)) => panic!("the file completed before the kill: raise ROWS"),
-            _ => false,
-        }),
-        "no partial checkpoint: {}",
+        d.find_log("stopping mid-file").is_some(),
+        "{}",
         d.log_text()
     );
+    let (at_stop, complete) = progress().unwrap();
+    assert!(!complete && at_stop > 0 && at_stop < (good + bad) as i64);
+    assert_eq!(at_stop % 100, 0, "the checkpoint moves by whole batches");
+    unanswered();
+
+    // 2. Resumed, then killed (SIGKILL) further on.
+    let mut d = site.start();
+    partial_past(&d, at_stop + 100);
     d.kill9();
     let (at_kill, complete) = progress().unwrap();
-    assert!(!complete && at_kill >= partial && at_kill < (good + bad) as i64);
+    assert!(!complete && at_kill > at_stop && at_kill < (good + bad) as i64);
     assert_eq!(at_kill % 100, 0, "the checkpoint moves by whole batches");
-    // Not answered: still in inbound/, no report, nothing archived.
-    assert_eq!(site.files("spool/inbound"), ["big.csv"]);
-    assert!(site.files("spool/archive").is_empty());
-    assert!(site.files("spool/rejected").is_empty());
+    unanswered();
     let db = site.db();
     let one = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
     let declared_at_kill = one("SELECT COUNT(*) FROM declarations");
     assert!(declared_at_kill > 0 && declared_at_kill < good as i64);
 
+    // 3. Resumed to the end.
     let mut d = site.start();
     assert!(
         wait_until(Duration::from_secs(180), || site

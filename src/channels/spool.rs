@@ -152,6 +152,8 @@ pub struct SpoolOptions {
     pub concurrency: usize,
     /// Records of a large HR CSV journaled per commit (the file is streamed, never held).
     pub batch_rows: usize,
+    /// The doors' stop: a streamed file stops between two batches (it resumes at next start).
+    pub stop: CancellationToken,
     /// Handlers by kind of file, registered by the daemon's wiring.
     pub router: Arc<super::router::Router>,
 }
@@ -455,6 +457,7 @@ pub fn take_streamed<'a>(f: super::router::SpoolFile<'a>) -> super::router::Hand
             perms: f.opts.perms,
             max_file_size: f.opts.max_file_size,
             batch_rows: f.opts.batch_rows,
+            stop: f.opts.stop.clone(),
             path: f.path.to_path_buf(),
             name: f.name.to_string(),
         };
@@ -465,7 +468,7 @@ pub fn take_streamed<'a>(f: super::router::SpoolFile<'a>) -> super::router::Hand
                 source: std::io::Error::other(e.to_string()),
             })??;
         match streamed {
-            stream::Streamed::Done => Ok(()),
+            stream::Streamed::Done | stream::Streamed::Stopped => Ok(()),
             stream::Streamed::Refused(kind) => {
                 refuse_entry(f.dirs, f.path, f.name, kind, f.opts.perms)
             }

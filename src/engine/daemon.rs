@@ -147,6 +147,7 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         max_file_size: cfg.spool.max_file_size,
         concurrency: 8,
         batch_rows: cfg.spool.batch_rows.max(1),
+        stop: doors.stop.clone(),
         router: Arc::new(spool_router()),
     };
     workers.tasks.spawn(super::insurer::franchise::run(

@@ -454,3 +454,129 @@ impl Engine {
         r
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::hr_csv::{CsvOptions, read};
+    use crate::model::validate::Location;
+
+    const SIRET: &str = "12345678200010";
+
+    /// `n` CSV records (lines 2..), every third one impossible (31 November).
+    fn records(n: usize) -> Vec<Record> {
+        // Every column an arrêt needs (tests/common: CSV_HEADER).
+        let mut csv = String::from(
+            "event;hr_ref;siret;nir;last_name;first_names;birth_date;sex;contract_number;contract_start;reason;\
+             last_day_worked;expected_end;subrogation;subrogation_start;subrogation_end;iban;bic;salary_1;salary_2;salary_3;\
+             birth_place;birth_department;birth_country;address;postal_code;city;contract_nature;job_title;pcs_ese;\
+             statut_conventionnel;retirement_category;idcc\n",
+        );
+        for i in 0..n {
+            let day = if i % 3 == 2 {
+                "31/11/2026"
+            } else {
+                "09/11/2026"
+            };
+            csv.push_str(&format!(
+                "arret;B-{i};{SIRET};2850578006048;Martin;Claire;12/05/1985;F;C2;01/03/2016;maladie;{day};20/11/2026;\
+                 oui;10/11/2026;20/11/2026;FR7630006000011234567890189;BNPAFRPP;2800,00;2800,00;2750,50;\
+                 Lyon;69;FR;3 rue du Test;69003;Lyon;01;Technicien;479a;05;04;1486\n"
+            ));
+        }
+        let p = read(csv.as_bytes(), &CsvOptions::default());
+        assert!(p.file_errors.is_empty(), "{:?}", p.file_errors);
+        p.records
+    }
+
+    fn count(j: &Journal, sql: &'static str) -> i64 {
+        j.read_blocking(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+            .unwrap()
+    }
+
+    /// Issue 17: a file journaled in batches. Whatever is sent again (a batch whose commit
+    /// was durable although its sender died, an overlap, anything after completion), every
+    /// record is journaled once; a gap is refused; the last batch completes the input with
+    /// the file's own errors, and the outcome read back names every bad line.
+    #[test]
+    fn batches_are_journaled_once_whatever_is_sent_again() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(&d.path().join("j.db")).unwrap();
+        let cfg: Config = toml::from_str(&format!(
+            "[netent]\nmode = \"disabled\"\n[[employers]]\nsiret = \"{SIRET}\"\nname = \"E\"\n"
+        ))
+        .unwrap();
+        let meta = InputMeta {
+            channel: "spool",
+            name: "big.csv".into(),
+            sha256: Some("sha-of-big".into()),
+        };
+        let recs = records(6);
+        let send = |first: u64, r: std::ops::Range<usize>, last: Option<Vec<FieldError>>| {
+            ingest_batch_blocking(
+                &j,
+                &cfg,
+                None,
+                &meta,
+                Batch {
+                    first,
+                    records: recs[r].to_vec(),
+                    last,
+                },
+            )
+        };
+        let progress = || {
+            j.read_blocking(|c| store::input_progress(c, "sha-of-big"))
+                .unwrap()
+                .unwrap()
+        };
+        let id = send(0, 0..3, None).unwrap();
+        assert_eq!((progress().records_done, progress().complete), (3, false));
+        // The same batch again, then one overlapping the checkpoint: new records only.
+        assert_eq!(send(0, 0..3, None).unwrap(), id);
+        assert_eq!(send(2, 2..5, None).unwrap(), id);
+        assert_eq!(progress().records_done, 5);
+        // A gap would lose record 5: refused, nothing written.
+        assert!(matches!(send(6, 5..6, None), Err(JournalError::Data(_))));
+        assert_eq!(progress().records_done, 5);
+        // The last batch, with a ragged line among the file's errors.
+        let ragged = FieldError {
+            location: Location {
+                line: Some(40),
+                item: None,
+            },
+            field: "row".into(),
+            value: None,
+            reason: "has 2 fields where the header has 14".into(),
+        };
+        assert_eq!(send(5, 5..6, Some(vec![ragged.clone()])).unwrap(), id);
+        assert!(progress().complete);
+        // Complete: anything sent again is ignored.
+        assert_eq!(send(0, 0..6, Some(vec![ragged])).unwrap(), id);
+
+        let rejections: Vec<String> = j
+            .read_blocking(|c| {
+                let mut st = c.prepare("SELECT errors FROM rejections")?;
+                let v = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+                Ok(v)
+            })
+            .unwrap();
+        assert_eq!(
+            count(&j, "SELECT COUNT(*) FROM declarations"),
+            4,
+            "{rejections:?}"
+        );
+        assert_eq!(
+            count(&j, "SELECT COUNT(*) FROM history WHERE what = 'received'"),
+            4
+        );
+        assert_eq!(count(&j, "SELECT COUNT(*) FROM rejections"), 3);
+        assert_eq!(count(&j, "SELECT COUNT(*) FROM outbox"), 4 + 2 + 1);
+        let o = input_outcome_blocking(&j, id).unwrap();
+        assert_eq!((o.accepted, o.rejected, o.file_errors), (4, 2, 1));
+        assert_eq!(o.bad_lines, [4, 7, 40].into_iter().collect());
+        let lines: Vec<_> = o.errors.iter().map(|e| e.location.line).collect();
+        assert!(lines.is_sorted(), "{lines:?}");
+        assert_eq!(o.input_id, Some(id));
+    }
+}

@@ -19,6 +19,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
+use tokio_util::sync::CancellationToken;
 
 use super::{SpoolDirs, SpoolError, io_err};
 use crate::config::HrClient;
@@ -49,6 +50,8 @@ pub(super) enum Streamed {
     Refused(EntryKind),
     /// Over `spool.max_file_size`: the door's general path refuses it.
     TooLarge,
+    /// The daemon is stopping: left in `inbound/` between two batches, resumed at next start.
+    Stopped,
 }
 
 /// What the stream needs, owned, for its blocking thread.
@@ -58,6 +61,7 @@ pub(super) struct Job {
     pub perms: Perms,
     pub max_file_size: u64,
     pub batch_rows: usize,
+    pub stop: CancellationToken,
     pub path: PathBuf,
     pub name: String,
 }
@@ -71,6 +75,7 @@ pub(super) fn run(job: Job) -> Result<Streamed, SpoolError> {
         perms,
         max_file_size,
         batch_rows,
+        stop,
         path,
         name,
     } = job;
@@ -163,6 +168,11 @@ pub(super) fn run(job: Job) -> Result<Streamed, SpoolError> {
                         ..Batch::default()
                     };
                     commit(std::mem::replace(&mut batch, next))?;
+                    if stop.is_cancelled() {
+                        // A clean stop between two batches: the checkpoint says where to resume.
+                        tracing::info!(file = %name, records_done = index, "spool: stopping mid-file; it resumes there at next start");
+                        return Ok(Streamed::Stopped);
+                    }
                 }
             }
             if let Some(s) = stream {
