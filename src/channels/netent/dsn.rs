@@ -366,8 +366,13 @@ impl NetEntClient {
             url.push('?');
             url.push_str(&q.join("&"));
         }
-        self.get_listing(acct, "lister-bpij-declarant/1.0", &url, BpijListing::parse_as)
-            .await
+        self.get_listing(
+            acct,
+            "lister-bpij-declarant/1.0",
+            &url,
+            BpijListing::parse_as,
+        )
+        .await
     }
 
     /// Downloads a BPIJ from a listing URL.

@@ -21,7 +21,7 @@
 use tokio_postgres::Client;
 
 /// The SQLite schema version that migration 1 (plus later mirrors) reproduces.
-pub const MIRRORS_SQLITE: u32 = 8;
+pub const MIRRORS_SQLITE: u32 = 11;
 
 /// Migration N is `MIGRATIONS[N-1]`.
 pub const MIGRATIONS: &[&str] = &[
@@ -350,6 +350,54 @@ pub const MIGRATIONS: &[&str] = &[
         holder      TEXT NOT NULL REFERENCES nodes(node_id),
         epoch       BIGINT NOT NULL CHECK (epoch >= 1),
         acquired_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    );
+    "#,
+    // 3: SQLite migrations 9–11 translated (journal::schema): HR files journaled in batches,
+    // Prest'IJ enrolments from DSN affiliations and SFTP incidents, the insurer's DSN door.
+    r#"
+    ALTER TABLE inputs ADD COLUMN records_done BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE inputs ADD COLUMN complete BIGINT NOT NULL DEFAULT 1;
+    ALTER TABLE prestij_enrolments ADD COLUMN dsn_month TEXT;
+    ALTER TABLE prestij_enrolments ADD COLUMN withdraw_state TEXT;
+    ALTER TABLE prestij_enrolments ADD COLUMN withdraw_flow_id TEXT;
+    CREATE INDEX prestij_enrolments_nir ON prestij_enrolments(insurer_code, nir);
+    CREATE TABLE prestij_incidents (
+        id            BIGSERIAL PRIMARY KEY,
+        insurer_code  TEXT NOT NULL,
+        host          TEXT NOT NULL,
+        opened_at     TEXT NOT NULL,
+        last_at       TEXT NOT NULL,
+        last_error    TEXT NOT NULL,
+        failures      BIGINT NOT NULL,
+        resolved_at   TEXT,
+        alerted_at    TEXT
+    );
+    CREATE UNIQUE INDEX prestij_incidents_open ON prestij_incidents(insurer_code) WHERE resolved_at IS NULL;
+    CREATE TABLE dsn_lots (
+        sha256       TEXT PRIMARY KEY,
+        name         TEXT NOT NULL,
+        accepted_at  TEXT NOT NULL,
+        declarations BIGINT NOT NULL,
+        findings     BIGINT NOT NULL
+    );
+    CREATE TABLE dsn_snapshots (
+        siret        TEXT NOT NULL,
+        organisme    TEXT NOT NULL,
+        contract_ref TEXT NOT NULL,
+        month        TEXT NOT NULL,
+        file         TEXT NOT NULL,
+        lot_sha256   TEXT NOT NULL,
+        body         BYTEA NOT NULL,
+        PRIMARY KEY (siret, organisme, contract_ref, month)
+    );
+    CREATE TABLE dsn_missing (
+        siret       TEXT NOT NULL,
+        month       TEXT NOT NULL,
+        due         TEXT NOT NULL,
+        detail      TEXT NOT NULL,
+        found_at    TEXT NOT NULL,
+        resolved_at TEXT,
+        PRIMARY KEY (siret, month)
     );
     "#,
 ];
