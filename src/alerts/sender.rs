@@ -54,11 +54,35 @@ pub struct Planned {
     pub text: String,
 }
 
+/// The insurer an installation-wide alert is about, from its condition: a Prest'IJ SFTP
+/// incident (`prestij_transfer:<insurer>:<id>`, engine::prestij::incident) concerns one
+/// insurer and no establishment, so its `alert_emails` are reached through the condition.
+fn insurer_of_condition<'a>(
+    cfg: &'a Config,
+    condition: &str,
+) -> Option<&'a crate::config::insurers::Insurer> {
+    let rest = condition.strip_prefix("prestij_transfer:")?;
+    let code = rest.split(':').next()?;
+    cfg.insurers.iter().find(|i| i.code == code)
+}
+
+/// Everyone who receives alert `a`: [`recipients`] of its establishment, plus the insurer it
+/// names in its condition, without duplicates.
+fn recipients_of(cfg: &Config, a: &Due) -> Vec<String> {
+    let mut v = recipients(cfg, a.siret.as_deref());
+    if let Some(i) = insurer_of_condition(cfg, &a.condition) {
+        v.extend(i.alert_emails.iter().cloned());
+        let mut seen = std::collections::HashSet::new();
+        v.retain(|x| seen.insert(x.to_ascii_lowercase()));
+    }
+    v
+}
+
 /// Groups due alerts into mails: per recipient, one mail each, or one digest.
 pub fn plan(cfg: &Config, due: &[Due]) -> Vec<Planned> {
     let mut per: BTreeMap<String, Vec<&Due>> = BTreeMap::new();
     for a in due {
-        for r in recipients(cfg, a.siret.as_deref()) {
+        for r in recipients_of(cfg, a) {
             if !a.delivered_to.contains(&r) {
                 per.entry(r).or_default().push(a);
             }
@@ -189,6 +213,34 @@ mod tests {
             vec!["ops@example.fr", "rh@example.fr"]
         );
         assert_eq!(recipients(&c, None), vec!["ops@example.fr"]);
+    }
+
+    #[test]
+    fn a_prestij_incident_reaches_its_insurer_too() {
+        let c = cfg(
+            "[[insurers]]\ncode = \"PREV01\"\nname = \"P\"\nalert_emails = [\"gestion@prev.fr\", \"ops@example.fr\"]\n",
+        );
+        let mut a = due(1, None);
+        a.condition = "prestij_transfer:PREV01:7".into();
+        assert_eq!(
+            recipients_of(&c, &a),
+            vec!["ops@example.fr", "gestion@prev.fr"]
+        );
+        a.condition = "prestij_transfer:OTHER:7".into();
+        assert_eq!(recipients_of(&c, &a), vec!["ops@example.fr"]);
+        let planned = plan(
+            &c,
+            &[due(2, None), {
+                let mut x = due(3, None);
+                x.condition = "prestij_transfer:PREV01:9".into();
+                x
+            }],
+        );
+        assert!(
+            planned
+                .iter()
+                .any(|p| p.to == "gestion@prev.fr" && p.alerts == vec![3])
+        );
     }
 
     #[test]

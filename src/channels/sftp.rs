@@ -200,21 +200,9 @@ impl Session {
     }
 }
 
-/// Exponential backoff from 1 s, doubled per failure, capped at 5 min.
-pub fn backoff(failures: u32) -> Duration {
-    Duration::from_secs(1u64 << failures.min(8)).min(Duration::from_secs(300))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        assert_eq!(backoff(0), Duration::from_secs(1));
-        assert_eq!(backoff(3), Duration::from_secs(8));
-        assert_eq!(backoff(30), Duration::from_secs(256));
-    }
 
     #[test]
     fn a_bad_pin_is_refused() {

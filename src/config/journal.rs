@@ -35,22 +35,29 @@ pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
+/// Why a journal URL is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum UrlError {
+    #[error("the password must not be in the URL: put it in journal.password_file (mode 0600)")]
+    PasswordInUrl,
+    #[error("sqlite: needs a file path (sqlite:/var/lib/ijgate/ijgate.db)")]
+    NoSqlitePath,
+    #[error("{0:?}: expected sqlite:PATH or postgres://user@host:port/db")]
+    Unsupported(String),
+}
+
 /// Reads a journal URL: `sqlite:PATH` (relative to `base`) or `postgres(ql)://…`.
-pub fn parse_url(url: &str, base: &Path) -> Result<Backend, String> {
+pub fn parse_url(url: &str, base: &Path) -> Result<Backend, UrlError> {
     if is_postgres_url(url) {
         if url_has_password(url) {
-            return Err(
-                "the password must not be in the URL: put it in journal.password_file \
-                 (mode 0600)"
-                    .into(),
-            );
+            return Err(UrlError::PasswordInUrl);
         }
         return Ok(Backend::Postgres(url.to_string()));
     }
     if let Some(p) = url.strip_prefix("sqlite:") {
         let p = p.strip_prefix("//").unwrap_or(p);
         if p.is_empty() {
-            return Err("sqlite: needs a file path (sqlite:/var/lib/ijgate/ijgate.db)".into());
+            return Err(UrlError::NoSqlitePath);
         }
         let p = PathBuf::from(p);
         return Ok(Backend::Sqlite(if p.is_relative() {
@@ -59,9 +66,7 @@ pub fn parse_url(url: &str, base: &Path) -> Result<Backend, String> {
             p
         }));
     }
-    Err(format!(
-        "{url:?}: expected sqlite:PATH or postgres://user@host:port/db"
-    ))
+    Err(UrlError::Unsupported(url.to_string()))
 }
 
 /// `postgres://user:secret@host`: a password in the authority part.
@@ -75,7 +80,7 @@ fn url_has_password(url: &str) -> bool {
 
 impl JournalConfig {
     /// The backend; SQLite in `state_dir` when no URL is given.
-    pub fn backend(&self, state_dir: &Path) -> Result<Backend, String> {
+    pub fn backend(&self, state_dir: &Path) -> Result<Backend, UrlError> {
         match &self.url {
             None => Ok(Backend::Sqlite(state_dir.join("ijgate.db"))),
             // Relative sqlite: paths were made absolute by `resolve_paths`.
@@ -194,7 +199,9 @@ mod tests {
         );
         assert!(parse_url("mysql://x", base).is_err());
         assert!(parse_url("sqlite:", base).is_err());
-        let e = parse_url("postgres://ijgate:hunter2@db1/ijgate", base).unwrap_err();
+        let e = parse_url("postgres://ijgate:hunter2@db1/ijgate", base)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("password_file"), "{e}");
         // An '@' in the path or query is not a password.
         assert!(parse_url("postgres://ijgate@db1/ij?application_name=a:b", base).is_ok());

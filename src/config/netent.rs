@@ -104,39 +104,58 @@ pub fn scope_problems(scopes: &[(String, &[String])]) -> Vec<String> {
     p
 }
 
+/// Why a proxy setting is unusable. A URL with credentials is named by its host only: the
+/// password never reaches a message.
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    #[error("{url:?} is not a URL: {reason}")]
+    NotAUrl { url: String, reason: String },
+    #[error("{0:?}: the scheme must be http:// or https:// (a SOCKS proxy is not supported)")]
+    Scheme(String),
+    #[error("{0:?} has no host")]
+    NoHost(String),
+    #[error(
+        "{0}: credentials do not belong in the URL (it is printed in logs): put \"user:password\" in netent.proxy_auth_file"
+    )]
+    CredentialsInUrl(String),
+    #[error("{0:?}: a proxy URL is scheme://host:port only")]
+    NotBare(String),
+    #[error(transparent)]
+    Secret(#[from] crate::fsio::SecretError),
+    #[error("{0}: must hold one line \"user:password\"")]
+    AuthFormat(std::path::PathBuf),
+}
+
 /// Why a proxy URL is unusable, or `Ok`: `http(s)://host:port` only, never credentials (they
 /// would be printed wherever the URL is).
-pub fn check_proxy_url(url: &str) -> Result<(), String> {
-    let u = reqwest::Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+pub fn check_proxy_url(url: &str) -> Result<(), ProxyError> {
+    let u = reqwest::Url::parse(url).map_err(|e| ProxyError::NotAUrl {
+        url: url.to_string(),
+        reason: e.to_string(),
+    })?;
     if !matches!(u.scheme(), "http" | "https") {
-        return Err(format!(
-            "{url:?}: the scheme must be http:// or https:// (a SOCKS proxy is not supported)"
-        ));
+        return Err(ProxyError::Scheme(url.to_string()));
     }
     if u.host_str().is_none_or(str::is_empty) {
-        return Err(format!("{url:?} has no host"));
+        return Err(ProxyError::NoHost(url.to_string()));
     }
     if !u.username().is_empty() || u.password().is_some() {
-        return Err(format!(
-            "{}: credentials do not belong in the URL (it is printed in logs): put \"user:password\" in netent.proxy_auth_file",
-            u.host_str().unwrap_or_default()
+        return Err(ProxyError::CredentialsInUrl(
+            u.host_str().unwrap_or_default().to_string(),
         ));
     }
     if u.path() != "/" || u.query().is_some() {
-        return Err(format!("{url:?}: a proxy URL is scheme://host:port only"));
+        return Err(ProxyError::NotBare(url.to_string()));
     }
     Ok(())
 }
 
 /// Reads `user:password` from a secret file (mode checked like every secret).
-pub fn read_proxy_auth(path: &Path) -> Result<(String, String), String> {
-    let text = crate::fsio::read_secret(path).map_err(|e| e.to_string())?;
+pub fn read_proxy_auth(path: &Path) -> Result<(String, String), ProxyError> {
+    let text = crate::fsio::read_secret(path)?;
     match text.trim().split_once(':') {
         Some((u, p)) if !u.is_empty() && !p.is_empty() => Ok((u.to_string(), p.to_string())),
-        _ => Err(format!(
-            "{}: must hold one line \"user:password\"",
-            path.display()
-        )),
+        _ => Err(ProxyError::AuthFormat(path.to_path_buf())),
     }
 }
 
@@ -406,9 +425,12 @@ mod tests {
         assert!(
             check_proxy_url("socks5://h:1080")
                 .unwrap_err()
+                .to_string()
                 .contains("SOCKS")
         );
-        let e = check_proxy_url("http://bob:hunter2@h:3128").unwrap_err();
+        let e = check_proxy_url("http://bob:hunter2@h:3128")
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("proxy_auth_file") && !e.contains("hunter2"),
             "{e}"
@@ -419,13 +441,23 @@ mod tests {
         let f = d.path().join("proxy.auth");
         std::fs::write(&f, "svc-ijgate:S3cret:with-colon\n").unwrap();
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(read_proxy_auth(&f).unwrap_err().contains("0644"));
+        assert!(
+            read_proxy_auth(&f)
+                .unwrap_err()
+                .to_string()
+                .contains("0644")
+        );
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(
             read_proxy_auth(&f).unwrap(),
             ("svc-ijgate".into(), "S3cret:with-colon".into())
         );
         std::fs::write(&f, "nocolon\n").unwrap();
-        assert!(read_proxy_auth(&f).unwrap_err().contains("user:password"));
+        assert!(
+            read_proxy_auth(&f)
+                .unwrap_err()
+                .to_string()
+                .contains("user:password")
+        );
     }
 }

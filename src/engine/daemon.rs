@@ -445,7 +445,7 @@ async fn start_sandbox(
     crate::channels::netent::site::apply(&cfg.netent, &mut n, true).map_err(|m| {
         DaemonError::Io {
             what: "netent".into(),
-            source: std::io::Error::other(m),
+            source: std::io::Error::other(m.to_string()),
         }
     })?;
     Ok((n, true))
@@ -494,7 +494,7 @@ fn remote_netent(cfg: &Config) -> Result<NetEntConfig, DaemonError> {
     c.ca_file = n.ca_file.clone();
     c.request_timeout = n.request_timeout;
     c.listing_version = n.listing_version.clone();
-    crate::channels::netent::site::apply(n, &mut c, false).map_err(bad)?;
+    crate::channels::netent::site::apply(n, &mut c, false).map_err(|e| bad(e.to_string()))?;
     Ok(c)
 }
 

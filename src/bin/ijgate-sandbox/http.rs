@@ -633,6 +633,22 @@ fn list_returns_concentrateur(
     )
 }
 
+/// The day window of the BPIJ listings (`AAAAMMJJ`, kit: services/recherche/
+/// ServiceRechercheBpijParDeclarant.java): `fin` defaults to the peer's today; `None` (a 422)
+/// when a date is not eight digits of a real day.
+fn day_bounds(
+    debut: &str,
+    fin: Option<&str>,
+    now: chrono::NaiveDateTime,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let day = |s: &str| {
+        (s.len() == 8)
+            .then(|| NaiveDate::parse_from_str(s, "%Y%m%d").ok())
+            .flatten()
+    };
+    Some((day(debut)?, fin.map_or(Some(now.date()), day)?))
+}
+
 /// kit: services/recherche/ServiceRechercheBpijParConcentrateur.java.
 fn list_bpij_concentrateur(
     ctx: &Ctx,
@@ -642,12 +658,7 @@ fn list_bpij_concentrateur(
     fin: Option<&str>,
 ) -> Resp {
     let now = peer_now(ctx);
-    let day = |s: &str| {
-        (s.len() == 8)
-            .then(|| NaiveDate::parse_from_str(s, "%Y%m%d").ok())
-            .flatten()
-    };
-    let (Some(a), Some(_)) = (day(debut), fin.map(day).unwrap_or(Some(now.date()))) else {
+    let Some((a, _)) = day_bounds(debut, fin, now) else {
         return status(StatusCode::UNPROCESSABLE_ENTITY);
     };
     if ae == AcceptEnc::Other {
@@ -673,12 +684,7 @@ fn list_bpij(
     fin: Option<&str>,
 ) -> Resp {
     let now = peer_now(ctx);
-    let day = |s: &str| {
-        (s.len() == 8)
-            .then(|| NaiveDate::parse_from_str(s, "%Y%m%d").ok())
-            .flatten()
-    };
-    let (Some(a), Some(b)) = (day(debut), fin.map(day).unwrap_or(Some(now.date()))) else {
+    let Some((a, b)) = day_bounds(debut, fin, now) else {
         return status(StatusCode::UNPROCESSABLE_ENTITY);
     };
     if ae == AcceptEnc::Other {

@@ -32,7 +32,7 @@ pub struct ProxySettings {
 pub use crate::config::netent::check_proxy_url as check_url;
 
 /// Reads `user:password` from a secret file (mode checked like every secret).
-pub fn read_auth_file(path: &Path) -> Result<(String, Secret), String> {
+pub fn read_auth_file(path: &Path) -> Result<(String, Secret), crate::config::netent::ProxyError> {
     crate::config::netent::read_proxy_auth(path).map(|(u, p)| (u, Secret::new(p)))
 }
 
@@ -40,7 +40,7 @@ impl ProxySettings {
     /// The reqwest proxy: all schemes through `url`, with Basic auth and the exclusions.
     pub(super) fn to_reqwest(&self) -> Result<reqwest::Proxy, NetEntError> {
         let bad = |m: String| NetEntError::permanent("config", None, format!("netent.proxy: {m}"));
-        check_url(&self.url).map_err(bad)?;
+        check_url(&self.url).map_err(|e| bad(e.to_string()))?;
         let mut p = reqwest::Proxy::all(&self.url).map_err(|e| bad(e.to_string()))?;
         if let (Some(u), Some(pw)) = (&self.user, &self.password) {
             p = p.basic_auth(u, pw.expose());

@@ -62,7 +62,7 @@ pub fn recompute(
         let complement = match super::complement::compute(&l, &view, pc, &paid) {
             Ok(c) => c,
             Err(e) => {
-                tracing::warn!(insurer = %l.insurer_code, hr_ref = %l.hr_ref, reason = %e, "insurer: complement not recomputed");
+                crate::internal_events::complement_unavailable(&l.insurer_code, &l.hr_ref, &e);
                 continue;
             }
         };

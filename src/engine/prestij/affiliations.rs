@@ -403,13 +403,21 @@ pub fn on_dsn_lot(journal: &Journal, insurers: &[Insurer], path: &Path) -> std::
         Ok(f) => f,
         Err(e) => {
             M.inc("unreadable");
-            tracing::warn!(file = ?name, error = %e, "prestij: DSN lot unreadable for enrolment; left to the DSN door");
+            crate::internal_events::unreadable_input(
+                "DSN lot for Prest'IJ enrolment (left to the DSN door)",
+                &name.as_deref().unwrap_or("?"),
+                &e,
+            );
             return Ok(());
         }
     };
     for s in &facts.skipped {
         M.inc("skipped");
-        tracing::warn!(file = ?name, reason = %s, "prestij: DSN affiliation not enrolled");
+        crate::internal_events::unreadable_input(
+            "DSN affiliation (not enrolled)",
+            &name.as_deref().unwrap_or("?"),
+            s,
+        );
     }
     if facts.affiliated.is_empty() && facts.complete.is_empty() {
         return Ok(());

@@ -110,7 +110,10 @@ impl SftpLink {
             Err(e) => {
                 // Not journaled: the next pass tries again (the transfer is idempotent).
                 PRESTIJ_FILES.inc("failed");
-                tracing::warn!(insurer = %code, error = %e, "prestij: SFTP incident not journaled");
+                crate::internal_events::journal_write_failed(
+                    "prestij SFTP incident",
+                    &format!("insurer {code}: {e}"),
+                );
                 return;
             }
         };
@@ -130,12 +133,26 @@ impl SftpLink {
                         1
                     }
                 };
-                let wait = crate::channels::sftp::backoff(failures.saturating_sub(1));
+                let wait = sftp_retry_delay(failures);
                 self.next_try = Some(tokio::time::Instant::now() + wait);
-                tracing::warn!(insurer = %code, error = %e, retry_in = ?wait, failures, "prestij: SFTP transfer failed");
+                crate::internal_events::peer_call_failed(
+                    "sftp",
+                    "transfer_failed",
+                    &format!("insurer {code}: {e} (failure {failures}, next try in {wait:?})"),
+                );
             }
         }
     }
+}
+
+/// The wait before the next SFTP try after `failures` consecutive failures: the crate's one
+/// backoff (`exchange::decide::backoff`), from 1 s doubled per failure, capped at 5 minutes.
+fn sftp_retry_delay(failures: u32) -> Duration {
+    crate::engine::exchange::decide::backoff(
+        Duration::from_secs(1),
+        Duration::from_secs(300),
+        i64::from(failures.saturating_sub(1)),
+    )
 }
 
 /// One SFTP exchange: every GESTIP of `out/` put (then moved to `sent/`), every remote file
@@ -191,7 +208,10 @@ pub async fn run(
             let folders = Folders::new(&p.folder_of(&cfg.spool.dir, &ins.code));
             if let Err(e) = folders.prepare(perms) {
                 PRESTIJ_FILES.inc("failed");
-                tracing::warn!(insurer = %ins.code, error = %e, "prestij: cannot prepare the exchange folder");
+                crate::internal_events::worker_step_failed(
+                    "prestij exchange folder",
+                    &format!("insurer {}: {e}", ins.code),
+                );
                 continue;
             }
             let due = next_build
@@ -200,12 +220,18 @@ pub async fn run(
             if due {
                 next_build.insert(ins.code.clone(), tokio::time::Instant::now() + p.cycle);
                 if let Err(e) = build(&journal, &ins.code, &ins.name, p).await {
-                    tracing::warn!(insurer = %ins.code, error = %e, "prestij: GESTIP build failed");
+                    crate::internal_events::worker_step_failed(
+                        "prestij GESTIP build",
+                        &format!("insurer {}: {e}", ins.code),
+                    );
                 }
             }
             if let Err(e) = deliver(&journal, &ins.code, p, &folders, perms).await {
                 PRESTIJ_FILES.inc("failed");
-                tracing::warn!(insurer = %ins.code, error = %e, "prestij: GESTIP delivery failed; retried next cycle");
+                crate::internal_events::worker_step_failed(
+                    "prestij GESTIP delivery (retried next cycle)",
+                    &format!("insurer {}: {e}", ins.code),
+                );
             }
             if let Some(sftp) = &p.sftp {
                 let link = links.entry(ins.code.clone()).or_default();
@@ -256,25 +282,57 @@ async fn deliver(
     p: &PrestijConfig,
     folders: &Folders,
     perms: Perms,
-) -> Result<(), String> {
+) -> Result<(), WorkerError> {
     let c = code.to_string();
     let flows = journal
         .read(move |conn| super::undelivered(conn, &c))
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     for (flow_id, body) in flows {
         let dest = folders.out.join(format!("{flow_id}.xml"));
-        fsio::write_atomic(&dest, &body, perms).map_err(|e| format!("{}: {e}", dest.display()))?;
+        fsio::write_atomic(&dest, &body, perms).map_err(|source| WorkerError::Write {
+            path: dest.clone(),
+            source,
+        })?;
         let deadline = p.arl_deadline;
         let f = flow_id.clone();
         journal
             .write(move |conn| super::mark_delivered(conn, &f, chrono::Utc::now(), deadline))
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         PRESTIJ_FILES.inc("gestip_sent");
         tracing::info!(flow = %flow_id, "prestij: GESTIP delivered");
     }
     Ok(())
+}
+
+/// Why a pass of the worker left something for the next pass (the file stays in place, the
+/// flow stays undelivered): each names what failed.
+#[derive(Debug, thiserror::Error)]
+enum WorkerError {
+    #[error("journal: {0}")]
+    Journal(#[from] crate::journal::JournalError),
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: cannot move: {source}")]
+    Move {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read: {0}")]
+    Read(#[from] fsio::ReadRefused),
+}
+
+/// Why an input file is not a Prest'IJ answer or BPIJ (the file is moved aside with it).
+#[derive(Debug, thiserror::Error)]
+enum Unreadable {
+    #[error(transparent)]
+    Xml(#[from] xml_tree::XmlError),
+    #[error(transparent)]
+    Bpij(#[from] crate::formats::bpij::BpijError),
+    #[error(transparent)]
+    Gestip(#[from] gestip::GestipError),
 }
 
 /// What one input file turned out to be.
@@ -283,17 +341,15 @@ enum Input {
     Bpij { siret: String },
 }
 
-fn classify(bytes: &[u8]) -> Result<Input, String> {
-    let root = xml_tree::parse(bytes).map_err(|e| e.to_string())?;
+fn classify(bytes: &[u8]) -> Result<Input, Unreadable> {
+    let root = xml_tree::parse(bytes)?;
     if root.name == "BPIJ" {
-        let b = Bpij::parse(bytes).map_err(|e| e.to_string())?;
+        let b = Bpij::parse(bytes)?;
         return Ok(Input::Bpij {
             siret: b.declarant_siret,
         });
     }
-    gestip::read_answer(bytes)
-        .map(Input::Answer)
-        .map_err(|e| e.to_string())
+    Ok(gestip::read_answer(bytes).map(Input::Answer)?)
 }
 
 async fn scan_inbound(
@@ -317,7 +373,10 @@ async fn scan_inbound(
         let path = folders.inbound.join(&name);
         if let Err(e) = take(journal, code, folders, perms, &path, &name, insurer_wake).await {
             PRESTIJ_FILES.inc("failed");
-            tracing::warn!(file = %name, error = %e, "prestij: input file left in place; retried");
+            crate::internal_events::worker_step_failed(
+                "prestij input (left in place, retried)",
+                &format!("{name}: {e}"),
+            );
         }
     }
 }
@@ -330,16 +389,15 @@ async fn take(
     path: &Path,
     name: &str,
     insurer_wake: &Notify,
-) -> Result<(), String> {
-    let bytes = fsio::read_regular(path, MAX_FILE).map_err(|e| format!("{e:?}"))?;
+) -> Result<(), WorkerError> {
+    let bytes = fsio::read_regular(path, MAX_FILE)?;
     let sha = hex::encode(Sha256::digest(&bytes));
     let code = code.to_string();
     match classify(&bytes) {
         Ok(Input::Answer(a)) => {
             let applied = journal
                 .write(move |c| super::apply_answer(c, &a, &now()))
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             tracing::info!(file = %name, ?applied, "prestij: answer applied");
             PRESTIJ_FILES.inc("answer");
         }
@@ -354,25 +412,26 @@ async fn take(
                     )?;
                     Ok(c.query_row("SELECT id FROM bpij WHERE sha256 = ?1 ORDER BY id LIMIT 1", [&sha], |r| r.get::<_, i64>(0))?)
                 })
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             insurer_wake.notify_one();
             tracing::info!(file = %name, bpij = id, "prestij: BPIJ stored");
             PRESTIJ_FILES.inc("bpij");
         }
         Err(reason) => {
+            let reason = reason.to_string();
             let report = serde_json::json!({
                 "file": name,
                 "input_sha256": sha,
                 "errors": [{"field": "file", "reason": crate::model::validate::excerpt(&reason, 300)}],
             });
             let body = serde_json::to_vec_pretty(&report).unwrap_or_default();
-            fsio::write_atomic(
-                &folders.rejected.join(format!("{name}.errors.json")),
-                &body,
-                perms,
-            )
-            .map_err(|e| e.to_string())?;
+            let report_path = folders.rejected.join(format!("{name}.errors.json"));
+            fsio::write_atomic(&report_path, &body, perms).map_err(|source| {
+                WorkerError::Write {
+                    path: report_path.clone(),
+                    source,
+                }
+            })?;
             let (n, r, s) = (name.to_string(), reason.clone(), sha.clone());
             journal
                 .write(move |c| {
@@ -387,14 +446,30 @@ async fn take(
                     let detail = serde_json::json!({"file": n, "sha256": s, "reason": crate::model::validate::excerpt(&r, 300)});
                     events::record(c, super::EV_BAD_FILE, Some(&code), None, None, &detail, &now())
                 })
-                .await
-                .map_err(|e| e.to_string())?;
-            tracing::warn!(file = %name, error = %reason, "prestij: unreadable input moved aside");
+                .await?;
+            crate::internal_events::unreadable_input("prestij input (moved aside)", &name, &reason);
             PRESTIJ_FILES.inc("rejected");
             let dest = fsio::free_name(&folders.rejected, name);
-            return fsio::move_durable(path, &dest).map_err(|e| e.to_string());
+            return fsio::move_durable(path, &dest).map_err(|source| WorkerError::Move {
+                path: path.to_path_buf(),
+                source,
+            });
         }
     }
     let dest = fsio::free_name(&folders.archive, name);
-    fsio::move_durable(path, &dest).map_err(|e| e.to_string())
+    fsio::move_durable(path, &dest).map_err(|source| WorkerError::Move {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sftp_retries_back_off_to_five_minutes() {
+        use std::time::Duration;
+        assert_eq!(super::sftp_retry_delay(1), Duration::from_secs(1));
+        assert_eq!(super::sftp_retry_delay(4), Duration::from_secs(8));
+        assert_eq!(super::sftp_retry_delay(30), Duration::from_secs(300));
+    }
 }

@@ -244,7 +244,10 @@ impl PgJournal {
                 let (client, conn) = cfg.connect(tokio_postgres::NoTls).await?;
                 tokio::spawn(async move {
                     if let Err(e) = conn.await {
-                        tracing::warn!(error = %e, "postgres: a dedicated session ended");
+                        crate::internal_events::worker_step_failed(
+                            "postgres dedicated session",
+                            &e,
+                        );
                     }
                 });
                 client
@@ -253,7 +256,10 @@ impl PgJournal {
                 let (client, conn) = cfg.connect(t.clone()).await?;
                 tokio::spawn(async move {
                     if let Err(e) = conn.await {
-                        tracing::warn!(error = %e, "postgres: a dedicated session ended");
+                        crate::internal_events::worker_step_failed(
+                            "postgres dedicated session",
+                            &e,
+                        );
                     }
                 });
                 client
