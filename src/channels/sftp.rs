@@ -14,7 +14,6 @@ use russh::keys::{PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
 use russh_sftp::client::SftpSession;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::channels::fsio::{self, Perms};
 
