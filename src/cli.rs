@@ -655,18 +655,8 @@ fn print_declaration(d: &query::Declaration) {
     println!("  timeline:");
     for h in &d.history {
         let src = h
-            .source
-            .as_ref()
-            .map(|s| {
-                let ch = s.get("channel").and_then(|v| v.as_str()).unwrap_or("");
-                let name = s.get("name").and_then(|v| v.as_str()).unwrap_or("");
-                let line = s
-                    .get("line")
-                    .and_then(|v| v.as_u64())
-                    .map(|l| format!(" line {l}"))
-                    .unwrap_or_default();
-                format!("  ({ch}: {name}{line})")
-            })
+            .source_label()
+            .map(|s| format!("  {s}"))
             .unwrap_or_default();
         let detail = h
             .detail

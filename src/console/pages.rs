@@ -565,20 +565,7 @@ pub fn why_line(lang: Lang, w: &Why) -> String {
 
 /// The timeline line as `ijgate show` prints it: time, event, (channel: name line N), detail.
 pub fn timeline_line(h: &crate::journal::query::HistoryEntry) -> (String, String, String, String) {
-    let src = h
-        .source
-        .as_ref()
-        .map(|s| {
-            let ch = s.get("channel").and_then(|v| v.as_str()).unwrap_or("");
-            let name = s.get("name").and_then(|v| v.as_str()).unwrap_or("");
-            let line = s
-                .get("line")
-                .and_then(|v| v.as_u64())
-                .map(|l| format!(" line {l}"))
-                .unwrap_or_default();
-            format!("({ch}: {name}{line})")
-        })
-        .unwrap_or_default();
+    let src = h.source_label().unwrap_or_default();
     let detail = h.detail.as_ref().map(|d| d.to_string()).unwrap_or_default();
     (h.at.clone(), h.what.clone(), src, detail)
 }

@@ -18,6 +18,23 @@ pub struct HistoryEntry {
     pub detail: Option<serde_json::Value>,
 }
 
+impl HistoryEntry {
+    /// Where the event came from, as `ijgate show` and the console print it:
+    /// `(channel: name line N)`.
+    pub fn source_label(&self) -> Option<String> {
+        self.source.as_ref().map(|s| {
+            let ch = s.get("channel").and_then(|v| v.as_str()).unwrap_or("");
+            let name = s.get("name").and_then(|v| v.as_str()).unwrap_or("");
+            let line = s
+                .get("line")
+                .and_then(|v| v.as_u64())
+                .map(|l| format!(" line {l}"))
+                .unwrap_or_default();
+            format!("({ch}: {name}{line})")
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Declaration {
     pub id: i64,
