@@ -18,8 +18,9 @@
 //! Month to month: with the journal, each lot's declarations are compared with the previous
 //! month's snapshot of their establishment kept in the journal (`journal::dsn_door`), findings
 //! written to `<stem>.manques.json`; the lot is then taken — recorded by content hash, its
-//! snapshots replaced, [`on_lot_affiliations`] run — in one journal transaction, before it is
-//! archived. A lot whose hash is already taken is archived without a second reading.
+//! snapshots replaced — in one journal transaction, before it is archived. Prest'IJ enrolment
+//! from the lot's affiliations (`engine::prestij::affiliations::on_dsn_lot`) runs before, in
+//! its own transaction, reading the lot in one streaming pass of its own. A lot whose hash is already taken is archived without a second reading.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -154,14 +155,6 @@ pub fn process_one(
             .map_err(|e| e.to_string()),
         None => Ok(Vec::new()),
     };
-    let mut individuals: Vec<LotIndividual> = Vec::new();
-    let mut collect = |d: &crate::dsn::model::Declaration,
-                       e: &crate::dsn::model::Establishment,
-                       i: &crate::dsn::model::Individual| {
-        if let Some(x) = LotIndividual::of(d, e, i) {
-            individuals.push(x);
-        }
-    };
     let door = crate::dsn::files::DoorInput {
         name: &name,
         previous: if journal.is_some() {
@@ -169,7 +162,7 @@ pub fn process_one(
         } else {
             crate::dsn::analyze::Previous::Given(&[])
         },
-        on_individual: journal.is_some().then_some(&mut collect as _),
+        on_individual: None,
     };
     match crate::dsn::files::process_file_with(path, &loaded, &dirs.calls, door) {
         Ok(report) if report.previous_error.is_some() => {
@@ -214,7 +207,7 @@ pub fn process_one(
                 }
             }
             if let (Some(j), Some(sha256)) = (journal, sha256) {
-                take(j, &name, sha256, report, individuals)?;
+                take(j, &name, sha256, report)?;
             }
             let dest = fsio::free_name(&dirs.archive, &name);
             fsio::move_spool_file(path, &dest, perms)?;
@@ -260,18 +253,17 @@ fn fsio_sha256(path: &Path) -> std::io::Result<String> {
 }
 
 /// Takes an analysed lot in one journal transaction: the lot recorded, its establishments'
-/// snapshots replaced, their MDSN01 resolved, and [`on_lot_affiliations`] run. Only then are
-/// its month-to-month findings logged and counted (once: a lot already taken changes nothing).
+/// snapshots replaced and their MDSN01 resolved. Only then are its month-to-month findings
+/// logged and counted (once: a lot already taken changes nothing).
 fn take(
     journal: &Journal,
     name: &str,
     sha256: String,
     report: crate::dsn::files::ProcessReport,
-    individuals: Vec<LotIndividual>,
 ) -> std::io::Result<()> {
     let findings = report.month_to_month;
     let lot = crate::journal::dsn_door::TakenLot {
-        sha256: sha256.clone(),
+        sha256,
         name: name.to_string(),
         declarations: report.declarations,
         findings: findings.len(),
@@ -279,20 +271,9 @@ fn take(
         snapshots: report.snapshots,
         received: report.received,
     };
-    let affiliations = LotAffiliations {
-        file: name.to_string(),
-        sha256,
-        individuals,
-    };
     let at = crate::journal::now();
     let new = journal
-        .write_blocking(move |c| {
-            let new = crate::journal::dsn_door::take_lot(c, &lot, &at)?;
-            if new {
-                on_lot_affiliations(c, &affiliations)?;
-            }
-            Ok(new)
-        })
+        .write_blocking(move |c| crate::journal::dsn_door::take_lot(c, &lot, &at))
         .map_err(std::io::Error::other)?;
     if new {
         for f in &findings {
@@ -302,95 +283,6 @@ fn take(
             tracing::warn!(file = %name, findings = findings.len(), "dsn: month-to-month findings (MSAL01/MCTR01/MAFF01/MCOT01), see <stem>.manques.json");
         }
     }
-    Ok(())
-}
-
-/// One affiliated individual of a lot, for [`on_lot_affiliations`].
-#[derive(Debug, Clone)]
-pub struct LotIndividual {
-    pub siret: String,
-    /// S20.G00.05.005, the declared month.
-    pub month: Option<chrono::NaiveDate>,
-    /// Full NIR (masked by `Display`/`Debug`).
-    pub nir: crate::dsn::model::RawNir,
-    pub last_name: String,
-    pub first_names: String,
-    pub affiliations: Vec<LotAffiliation>,
-}
-
-/// One affiliation (S21.G00.70) with its adhesion (S21.G00.15) and work contract (S21.G00.40).
-#[derive(Debug, Clone)]
-pub struct LotAffiliation {
-    /// S21.G00.15.002 (empty when the adhesion link is broken).
-    pub insurer: String,
-    /// S21.G00.15.001.
-    pub contract_ref: String,
-    pub option: Option<String>,
-    pub population: Option<String>,
-    /// S21.G00.70.014 / .015.
-    pub start: Option<chrono::NaiveDate>,
-    pub end: Option<chrono::NaiveDate>,
-    /// S21.G00.40.009 and its end (S21.G00.62.001), if any.
-    pub work_contract: String,
-    pub work_contract_end: Option<chrono::NaiveDate>,
-}
-
-impl LotIndividual {
-    /// The individual's affiliations, or `None` when they have none.
-    pub fn of(
-        d: &crate::dsn::model::Declaration,
-        e: &crate::dsn::model::Establishment,
-        i: &crate::dsn::model::Individual,
-    ) -> Option<LotIndividual> {
-        let affiliations: Vec<LotAffiliation> = i
-            .contracts
-            .iter()
-            .flat_map(|c| {
-                c.affiliations.iter().map(move |a| {
-                    let adh = e.adhesions.iter().find(|x| x.id == a.adhesion_id);
-                    LotAffiliation {
-                        insurer: adh.map(|x| x.organisme.clone()).unwrap_or_default(),
-                        contract_ref: adh.map(|x| x.contract_ref.clone()).unwrap_or_default(),
-                        option: a.option.clone(),
-                        population: a.population.clone(),
-                        start: a.start,
-                        end: a.end,
-                        work_contract: c.number.clone(),
-                        work_contract_end: c.end.as_ref().and_then(|x| x.date),
-                    }
-                })
-            })
-            .collect();
-        (!affiliations.is_empty()).then(|| LotIndividual {
-            siret: d.siret(e),
-            month: d.month,
-            nir: i.nir.clone(),
-            last_name: i.last_name.clone(),
-            first_names: i.first_names.clone(),
-            affiliations,
-        })
-    }
-}
-
-/// The affiliated individuals of one lot taken by the door.
-#[derive(Debug, Clone)]
-pub struct LotAffiliations {
-    /// The lot's file name and content hash (the same lot is never handed twice).
-    pub file: String,
-    pub sha256: String,
-    pub individuals: Vec<LotIndividual>,
-}
-
-/// HOOK (Prest'IJ enrolment and any other consumer of a lot's affiliations): called once per
-/// lot, inside the journal transaction that takes it, with every affiliated individual of the
-/// lot (one record each, in file order). What it writes commits with the lot or not at all; an
-/// error leaves the lot in `inbound/dsn/`, read again on the next pass. It is not called for a
-/// lot already taken, nor when the daemon has no journal. Keep it quick: it holds the writer.
-pub fn on_lot_affiliations(
-    conn: &rusqlite::Connection,
-    lot: &LotAffiliations,
-) -> Result<(), crate::journal::JournalError> {
-    let _ = (conn, lot);
     Ok(())
 }
 
