@@ -187,9 +187,21 @@ fn two_concurrent_claimers_never_get_the_same_row() {
         let a = Node::register(&j).await.unwrap();
         let b = Node::register(&j).await.unwrap();
         assert_ne!(a.id, b.id);
-        let claimer = |n: Node| {
+        // A first round where both claims are in flight together (neither node can claim
+        // again before both answered): each gets its own 7 rows, whatever the scheduling.
+        let ttl = Duration::from_secs(60);
+        let (fa, fb) = tokio::join!(
+            a.claim(Resource::Outbox, 7, ttl),
+            b.claim(Resource::Outbox, 7, ttl)
+        );
+        let first = |v: Vec<_>| -> Vec<i64> {
+            v.into_iter()
+                .map(|l: ijgate::journal::pg::ha::Lease| l.row_id)
+                .collect()
+        };
+        let (fa, fb) = (first(fa.unwrap()), first(fb.unwrap()));
+        let claimer = |n: Node, mut got: Vec<i64>| {
             tokio::spawn(async move {
-                let mut got = Vec::new();
                 loop {
                     let batch = n
                         .claim(Resource::Outbox, 7, Duration::from_secs(60))
@@ -206,7 +218,7 @@ fn two_concurrent_claimers_never_get_the_same_row() {
                 }
             })
         };
-        let (ga, gb) = (claimer(a.clone()), claimer(b.clone()));
+        let (ga, gb) = (claimer(a.clone(), fa), claimer(b.clone(), fb));
         let (ga, gb) = (ga.await.unwrap(), gb.await.unwrap());
         let sa: HashSet<i64> = ga.iter().copied().collect();
         let sb: HashSet<i64> = gb.iter().copied().collect();
