@@ -704,4 +704,4 @@ pub fn purge(conn: &Connection, cutoff: &str) -> Result<usize, JournalError> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

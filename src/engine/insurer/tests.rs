@@ -76,7 +76,9 @@ pub(crate) fn arret(
     })
 }
 
-fn submit(j: &Journal, r: Option<&Arc<Routing>>, v: Value) -> i64 {
+/// Journals stoppage `v` as the spool would, then routes it to the insurers of `r` (shared
+/// with the Prest'IJ tests).
+pub(crate) fn submit(j: &Journal, r: Option<&Arc<Routing>>, v: Value) -> i64 {
     let r = r.cloned();
     j.write_blocking(move |c| {
         let s: Stoppage = serde_json::from_value(v).unwrap();

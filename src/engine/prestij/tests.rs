@@ -4,8 +4,7 @@
 use super::*;
 use crate::engine::insurer::{self, Routing, config::Insurer};
 use crate::formats::gestip::{Arl, Cr, CrLine};
-use crate::journal::{Journal, store};
-use crate::model::Stoppage;
+use crate::journal::Journal;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -46,21 +45,7 @@ fn arret(hr_ref: &str, nir: &str, ldw: &str, end: &str) -> serde_json::Value {
 }
 
 fn submit(j: &Journal, r: &Arc<Routing>, v: serde_json::Value) -> i64 {
-    let r = r.clone();
-    j.write_blocking(move |c| {
-        let s: Stoppage = serde_json::from_value(v).unwrap();
-        let src = store::Source {
-            channel: "spool".into(),
-            name: "t.csv".into(),
-            line: None,
-            item: None,
-        };
-        let at = crate::journal::now();
-        let out = store::submit(c, &s, &src, &at)?;
-        insurer::on_event(c, out.id, Some(&r), &at)?;
-        Ok(out.id)
-    })
-    .unwrap()
+    insurer::tests::submit(j, Some(r), v)
 }
 
 fn enrolments(j: &Journal) -> Vec<(String, String, String, Option<String>)> {
