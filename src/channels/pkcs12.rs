@@ -1,6 +1,8 @@
 //! PKCS#12 (.p12/.pfx) bundles of a client certificate, its key and the CA, for HR tools that
 //! take a client identity only in that form (Windows certificate store, .NET
-//! `X509Certificate2`, browsers, Java keystores).
+//! `X509Certificate2`, browsers, Java keystores). Format: RFC 7292 (PKCS #12 v1.1), with the
+//! PBES2/AES-256-CBC and HMAC-SHA256 choices of RFC 9579; checked by `openssl pkcs12 -info`
+//! (tests/site_ops.rs), an implementation written by others.
 //!
 //! The encoding is done by the `p12-keystore` crate (pure Rust, no OpenSSL, no aws-lc):
 //! PBES2 with AES-256-CBC and HMAC-SHA256 for the key and the certificates, an HMAC-SHA256 MAC,

@@ -1,6 +1,8 @@
 //! Live updates: `GET /console/events`, a `text/event-stream` (server-sent events) that tells
 //! open console pages when what they show has changed, so `console.js` re-renders their live
-//! parts without a reload.
+//! parts without a reload. Framing (`event:`/`data:` lines, a blank line per event, `:`
+//! comments as keep-alives) follows the WHATWG HTML Living Standard, §9.2 "Server-sent events",
+//! the format browsers' `EventSource` parses; the browser test checks it in real Chromium.
 //!
 //! Fed by the journal, where every state change of the daemon lands: the journal's writer
 //! signals each durable commit ([`crate::journal::Journal::subscribe`]); the stream then reads
